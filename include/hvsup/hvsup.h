@@ -1,0 +1,214 @@
+/*
+ * hvsup.h — the stable C ABI of libhvsup, the Windows Hyper-V supervisor for Linux micro-VMs.
+ *
+ * This header is the only API promise. Everything crosses it as fixed-width integers, UTF-8
+ * `const char*` strings and opaque handles; structured data crosses as JSON text, the way HCS
+ * itself works. No C++ exception ever crosses it.
+ *
+ * Conventions (see docs/c-api.md):
+ *   - Every fallible call returns hvsup_status (HVSUP_OK = 0, failures negative) and, when the
+ *     caller passes a non-NULL `hvsup_error** error`, stores an error object there that the
+ *     caller frees with hvsup_error_free(). On success *error is set to NULL.
+ *   - Objects returned through a pointer-to-pointer belong to the caller and are freed by the
+ *     matching *_free function, which accepts NULL. Strings the library returns are freed with
+ *     hvsup_string_free().
+ *   - Options structs carry a `version` field; initialise them with the *_INIT macro or the
+ *     *_options_init() function. NULL options mean defaults. Fields are only ever appended.
+ *   - Threading: contexts are independent; one context may be used from several threads unless a
+ *     function says otherwise. Error objects and strings may be freed from any thread.
+ *   - The library never exits, never prints and never changes process-wide state on your behalf.
+ */
+#ifndef HVSUP_H
+#define HVSUP_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#if defined(_WIN32)
+#  if defined(HVSUP_BUILDING_LIBRARY)
+#    define HVSUP_API __declspec(dllexport)
+#  else
+#    define HVSUP_API __declspec(dllimport)
+#  endif
+#elif defined(__GNUC__)
+#  define HVSUP_API __attribute__((visibility("default")))
+#else
+#  define HVSUP_API
+#endif
+
+/** ABI version of this header. Bumped only for incompatible changes (never so far). */
+#define HVSUP_ABI_VERSION 1
+
+/** Status codes. Values are stable; new codes may be added. */
+typedef enum hvsup_status {
+    HVSUP_OK = 0,
+    HVSUP_E_ERROR = -1,            /**< generic failure; see the error message */
+    HVSUP_E_INVALID_ARGUMENT = -2, /**< a NULL pointer, bad version, unknown flag or bad input */
+    HVSUP_E_UNSUPPORTED = -3,      /**< the host or build lacks what the call needs */
+    HVSUP_E_NOT_FOUND = -4,
+    HVSUP_E_CONFLICT = -5,         /**< wrong lifecycle state, or something already exists */
+    HVSUP_E_IO = -6,               /**< a file or socket operation failed (see errno) */
+    HVSUP_E_HOST = -7,             /**< HCS/HCN reported a failure (see HRESULT) */
+    HVSUP_E_INTEGRITY = -8,        /**< a state file is malformed; it was left untouched */
+    HVSUP_E_TOO_LARGE = -9,
+    HVSUP_E_NO_MEMORY = -10
+} hvsup_status;
+
+/** Log levels passed to hvsup_log_callback. */
+typedef enum hvsup_log_level {
+    HVSUP_LOG_DEBUG = 0,
+    HVSUP_LOG_INFO = 1,
+    HVSUP_LOG_WARNING = 2,
+    HVSUP_LOG_ERROR = 3
+} hvsup_log_level;
+
+/** An error object: what failed and why. Opaque; read it with the accessors below. */
+typedef struct hvsup_error hvsup_error;
+
+/** A supervisor context: options plus the loaded host APIs. Opaque. */
+typedef struct hvsup_context hvsup_context;
+
+/**
+ * Receives diagnostics. `message` is UTF-8 and valid only during the call.
+ * May be called from any thread that uses the context; it must not call back into the context.
+ */
+typedef void (*hvsup_log_callback)(hvsup_log_level level, const char* message, void* user);
+
+/* ---------------------------------------------------------------------------------------- */
+/* Versions                                                                                 */
+
+/** The ABI version the library was built with; compare with HVSUP_ABI_VERSION. Thread-safe. */
+HVSUP_API uint32_t hvsup_abi_version(void);
+
+/** The library's release version, e.g. "0.1.0". Static storage; do not free. Thread-safe. */
+HVSUP_API const char* hvsup_version_string(void);
+
+/* ---------------------------------------------------------------------------------------- */
+/* Errors and strings                                                                       */
+
+/** The status code of `error`; HVSUP_E_INVALID_ARGUMENT when `error` is NULL. */
+HVSUP_API hvsup_status hvsup_error_code(const hvsup_error* error);
+
+/** The UTF-8 message; owned by `error`, valid until hvsup_error_free. "" when NULL. */
+HVSUP_API const char* hvsup_error_message(const hvsup_error* error);
+
+/** The operation that failed (e.g. "create"), or "" when none applies. Owned by `error`. */
+HVSUP_API const char* hvsup_error_operation(const hvsup_error* error);
+
+/** The HRESULT HCS/HCN returned, or 0. */
+HVSUP_API int32_t hvsup_error_hresult(const hvsup_error* error);
+
+/** The errno (POSIX) or GetLastError() value (Windows) of a failed system call, or 0. */
+HVSUP_API int32_t hvsup_error_system_code(const hvsup_error* error);
+
+/** Frees an error object. Accepts NULL. */
+HVSUP_API void hvsup_error_free(hvsup_error* error);
+
+/** Frees a string the library returned. Accepts NULL. */
+HVSUP_API void hvsup_string_free(char* string);
+
+/* ---------------------------------------------------------------------------------------- */
+/* Context                                                                                  */
+
+#define HVSUP_CONTEXT_OPTIONS_VERSION 1
+
+/** Options for hvsup_context_create. Initialise with HVSUP_CONTEXT_OPTIONS_INIT. */
+typedef struct hvsup_context_options {
+    uint32_t version;               /**< HVSUP_CONTEXT_OPTIONS_VERSION */
+    uint32_t flags;                 /**< reserved; must be 0 */
+    const char* default_state_dir;  /**< optional: used when a request has no config.stateDir */
+    const char* hcs_library;        /**< optional: explicit HCS provider library (else System32) */
+    const char* hcn_library;        /**< optional: explicit HCN provider library (else System32) */
+    hvsup_log_callback log_callback;/**< optional */
+    void* log_user;                 /**< passed to log_callback */
+} hvsup_context_options;
+
+#define HVSUP_CONTEXT_OPTIONS_INIT { HVSUP_CONTEXT_OPTIONS_VERSION, 0, NULL, NULL, NULL, NULL, NULL }
+
+/**
+ * Fills `options` with defaults for `version`.
+ * @param options  [out] required
+ * @param version  HVSUP_CONTEXT_OPTIONS_VERSION
+ * @return HVSUP_OK, or HVSUP_E_INVALID_ARGUMENT for NULL or an unknown version.
+ */
+HVSUP_API hvsup_status hvsup_context_options_init(hvsup_context_options* options, uint32_t version);
+
+/**
+ * Creates a context. Strings in `options` are copied.
+ * @param out      [out] required; receives the context, freed with hvsup_context_free
+ * @param options  [in]  optional; NULL means defaults
+ * @param error    [out] optional
+ * @return HVSUP_OK; HVSUP_E_INVALID_ARGUMENT for NULL `out`, a bad version or unknown flags.
+ * A host without HCS still yields a context: its commands fail closed with structured errors.
+ */
+HVSUP_API hvsup_status hvsup_context_create(hvsup_context** out, const hvsup_context_options* options,
+                                            hvsup_error** error);
+
+/** Frees a context. Accepts NULL. No call may be using the context. */
+HVSUP_API void hvsup_context_free(hvsup_context* context);
+
+/* ---------------------------------------------------------------------------------------- */
+/* The supervisor protocol                                                                  */
+
+/**
+ * Runs one supervisor request (docs/protocol.md) and returns its response document.
+ *
+ * @param context       [in]  required
+ * @param request_json  [in]  required; UTF-8 JSON text of the request
+ * @param out           [out] required; receives the response JSON (2-space indented, with a
+ *                            final newline), freed with hvsup_string_free
+ * @param error         [out] optional
+ * @return HVSUP_OK whenever a response document was produced, including responses with
+ *         "ok": false (a malformed request, a failed command): inspect the document's "ok" and
+ *         "error". A failure status means no document: NULL arguments (HVSUP_E_INVALID_ARGUMENT)
+ *         or no memory (HVSUP_E_NO_MEMORY).
+ * Blocking: `run` blocks until the guest exits. Thread-safe per context.
+ */
+HVSUP_API hvsup_status hvsup_supervise(hvsup_context* context, const char* request_json, char** out,
+                                       hvsup_error** error);
+
+/* ---------------------------------------------------------------------------------------- */
+/* Host diagnostics                                                                         */
+
+#define HVSUP_DOCTOR_OPTIONS_VERSION 1
+
+/** Output formats of hvsup_doctor. */
+typedef enum hvsup_doctor_format {
+    HVSUP_DOCTOR_FORMAT_JSON = 0,
+    HVSUP_DOCTOR_FORMAT_TEXT = 1
+} hvsup_doctor_format;
+
+/** Options for hvsup_doctor. Initialise with HVSUP_DOCTOR_OPTIONS_INIT. */
+typedef struct hvsup_doctor_options {
+    uint32_t version;             /**< HVSUP_DOCTOR_OPTIONS_VERSION */
+    uint32_t format;              /**< an hvsup_doctor_format */
+    const char* kernel_path;      /**< optional: default ~/.microagent/kernels/windows-hyperv/<arch>/Image */
+    const char* guest_init_path;  /**< optional: default ~/.microagent/libexec/microagent-guestinit-<arch> */
+} hvsup_doctor_options;
+
+#define HVSUP_DOCTOR_OPTIONS_INIT { HVSUP_DOCTOR_OPTIONS_VERSION, HVSUP_DOCTOR_FORMAT_JSON, NULL, NULL }
+
+/** Fills `options` with defaults for `version`. */
+HVSUP_API hvsup_status hvsup_doctor_options_init(hvsup_doctor_options* options, uint32_t version);
+
+/**
+ * Checks what the host offers: HCS, virtualization, HCS access, kernel, guest init, console.
+ * @param context  [in]  required
+ * @param options  [in]  optional
+ * @param out      [out] required; the report (JSON or text), freed with hvsup_string_free
+ * @param ok       [out] optional; 1 when every required check passed, else 0
+ * @param error    [out] optional
+ * @return HVSUP_OK when a report was produced (whatever it found).
+ */
+HVSUP_API hvsup_status hvsup_doctor(hvsup_context* context, const hvsup_doctor_options* options, char** out,
+                                    int32_t* ok, hvsup_error** error);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* HVSUP_H */

@@ -1,0 +1,124 @@
+// hvsup_context, hvsup_supervise and hvsup_doctor.
+#include "capi/firewall.hpp"
+
+#include "protocol/codec.hpp"
+#include "supervisor/doctor.hpp"
+#include "supervisor/supervisor.hpp"
+
+#include <memory>
+
+struct hvsup_context {
+    std::unique_ptr<hvsup::supervisor::Supervisor> supervisor;
+};
+
+namespace {
+
+using hvsup::Error;
+using hvsup::ErrorCode;
+
+std::string optional_text(const char* s) { return s != nullptr ? std::string(s) : std::string(); }
+
+hvsup_status invalid(hvsup_error** error, const char* message)
+{
+    return hvsup::capi::report(error, HVSUP_E_INVALID_ARGUMENT, message);
+}
+
+hvsup_status hand_out(const std::string& text, char** out)
+{
+    *out = hvsup::capi::duplicate(text);
+    if (*out == nullptr) throw std::bad_alloc();
+    return HVSUP_OK;
+}
+
+}  // namespace
+
+extern "C" {
+
+hvsup_status hvsup_context_options_init(hvsup_context_options* options, uint32_t version)
+{
+    if (options == nullptr || version != HVSUP_CONTEXT_OPTIONS_VERSION) return HVSUP_E_INVALID_ARGUMENT;
+    *options = hvsup_context_options HVSUP_CONTEXT_OPTIONS_INIT;
+    return HVSUP_OK;
+}
+
+hvsup_status hvsup_context_create(hvsup_context** out, const hvsup_context_options* options, hvsup_error** error)
+{
+    return hvsup::capi::guarded(error, [&]() -> hvsup_status {
+        if (out == nullptr) return invalid(error, "hvsup_context_create: out is NULL");
+        *out = nullptr;
+        hvsup::supervisor::SupervisorOptions opts;
+        if (options != nullptr) {
+            if (options->version != HVSUP_CONTEXT_OPTIONS_VERSION) {
+                return invalid(error, "hvsup_context_create: unsupported options version");
+            }
+            if (options->flags != 0) return invalid(error, "hvsup_context_create: unknown flags");
+            opts.default_state_dir = optional_text(options->default_state_dir);
+            opts.hcs_library = optional_text(options->hcs_library);
+            opts.hcn_library = optional_text(options->hcn_library);
+            if (options->log_callback != nullptr) {
+                auto callback = options->log_callback;
+                void* user = options->log_user;
+                opts.logger = hvsup::Logger([callback, user](hvsup::LogLevel level, std::string_view message) {
+                    std::string text(message);
+                    callback(static_cast<hvsup_log_level>(level), text.c_str(), user);
+                });
+            }
+        }
+        auto host = hvsup::supervisor::make_compute_host(opts);
+        auto context = std::make_unique<hvsup_context>();
+        context->supervisor = std::make_unique<hvsup::supervisor::Supervisor>(std::move(opts), std::move(host));
+        *out = context.release();
+        return HVSUP_OK;
+    });
+}
+
+void hvsup_context_free(hvsup_context* context) { delete context; }
+
+hvsup_status hvsup_supervise(hvsup_context* context, const char* request_json, char** out, hvsup_error** error)
+{
+    return hvsup::capi::guarded(error, [&]() -> hvsup_status {
+        if (out == nullptr) return invalid(error, "hvsup_supervise: out is NULL");
+        *out = nullptr;
+        if (context == nullptr) return invalid(error, "hvsup_supervise: context is NULL");
+        if (request_json == nullptr) return invalid(error, "hvsup_supervise: request_json is NULL");
+        const auto response = context->supervisor->handle(std::string_view(request_json));
+        return hand_out(hvsup::protocol::to_response_text(response), out);
+    });
+}
+
+hvsup_status hvsup_doctor_options_init(hvsup_doctor_options* options, uint32_t version)
+{
+    if (options == nullptr || version != HVSUP_DOCTOR_OPTIONS_VERSION) return HVSUP_E_INVALID_ARGUMENT;
+    *options = hvsup_doctor_options HVSUP_DOCTOR_OPTIONS_INIT;
+    return HVSUP_OK;
+}
+
+hvsup_status hvsup_doctor(hvsup_context* context, const hvsup_doctor_options* options, char** out, int32_t* ok,
+                          hvsup_error** error)
+{
+    return hvsup::capi::guarded(error, [&]() -> hvsup_status {
+        if (out == nullptr) return invalid(error, "hvsup_doctor: out is NULL");
+        *out = nullptr;
+        if (context == nullptr) return invalid(error, "hvsup_doctor: context is NULL");
+        hvsup::supervisor::DoctorOptions opts;
+        uint32_t format = HVSUP_DOCTOR_FORMAT_JSON;
+        if (options != nullptr) {
+            if (options->version != HVSUP_DOCTOR_OPTIONS_VERSION) {
+                return invalid(error, "hvsup_doctor: unsupported options version");
+            }
+            if (options->format != HVSUP_DOCTOR_FORMAT_JSON && options->format != HVSUP_DOCTOR_FORMAT_TEXT) {
+                return invalid(error, "hvsup_doctor: unknown format");
+            }
+            format = options->format;
+            opts.kernel_path = optional_text(options->kernel_path);
+            opts.guest_init_path = optional_text(options->guest_init_path);
+        }
+        const auto report = hvsup::supervisor::run_doctor(context->supervisor->host(), opts);
+        if (ok != nullptr) *ok = report.response.ok ? 1 : 0;
+        return hand_out(format == HVSUP_DOCTOR_FORMAT_TEXT ? hvsup::supervisor::doctor_text(report)
+                                                           : hvsup::supervisor::doctor_json(report),
+                        out);
+    });
+}
+
+}  // extern "C"

@@ -1,0 +1,97 @@
+#include "protocol/runtime_dir.hpp"
+
+#include "core/error.hpp"
+#include "core/files.hpp"
+#include "core/json.hpp"
+#include "protocol/codec.hpp"
+#include "protocol/event_history.hpp"
+
+#include <fmt/format.h>
+
+#include <system_error>
+
+namespace hvsup::protocol {
+namespace {
+
+constexpr size_t max_runtime_file_bytes = 16u << 20;
+
+}  // namespace
+
+RuntimeDir::RuntimeDir(const std::string& state_dir, const std::string& runtime_id)
+    : dir_((files::from_utf8(state_dir) / files::from_utf8(runtime_id)).make_preferred())
+{
+}
+
+std::filesystem::path RuntimeDir::file(std::string_view name) const { return dir_ / files::from_utf8(name); }
+
+bool RuntimeDir::exists() const
+{
+    std::error_code ec;
+    return std::filesystem::is_directory(dir_, ec);
+}
+
+std::optional<RuntimeState> RuntimeDir::load() const
+{
+    const auto path = runtime_file();
+    auto content = files::read_if_exists(path, max_runtime_file_bytes);
+    if (!content) return std::nullopt;
+    try {
+        json::value v = json::parse(*content, "runtime state");
+        return decode_runtime_state(json::as_object(v, "runtime state"));
+    } catch (const Error& e) {
+        throw Error(ErrorCode::integrity, fmt::format("runtime state {} is malformed ({}); it was left untouched",
+                                                      files::to_utf8(path), e.what()));
+    }
+}
+
+std::vector<Event> RuntimeDir::events() const { return read_event_history(events_file()); }
+
+RuntimeState RuntimeDir::record(const Transition& t)
+{
+    files::ensure_private_dir(dir_);
+    files::FileLock lock(file("events.json.lock"));
+
+    const std::optional<RuntimeState> previous = load();
+    RuntimeState s;
+    s.event = Event{t.identity, t.state, t.detail, t.at};
+    if (t.config) s.config = *t.config;
+    else if (previous) s.config = previous->config;
+
+    auto carry = [&](const std::string& given, std::string RuntimeState::*field) {
+        s.*field = !given.empty() ? given : (previous && !t.reset_ids ? (*previous).*field : std::string());
+    };
+    carry(t.compute_system_id, &RuntimeState::compute_system_id);
+    carry(t.compute_system_runtime_id, &RuntimeState::compute_system_runtime_id);
+    carry(t.network_id, &RuntimeState::network_id);
+    carry(t.network_endpoint_id, &RuntimeState::network_endpoint_id);
+    s.vsock_listener_pid = t.listener_pid ? *t.listener_pid : (previous && !t.reset_ids ? previous->vsock_listener_pid : 0);
+
+    s.serial_log_path = files::to_utf8(serial_log());
+    if (s.config.serial_input) s.serial_input_path = files::to_utf8(serial_input());
+    if (t.state == state::starting || t.state == state::running) s.started_at = t.at;
+    s.updated_at = t.at;
+    s.readiness = recorded_readiness(t.state, s.config.serial_input, t.at);
+    s.error = t.error;
+
+    files::touch_private_file(serial_log());
+    if (s.config.serial_input) files::touch_private_file(serial_input());
+    // History first: a crash after this point leaves the newest event recorded, never lost.
+    append_event(events_file(), s.event);
+    files::write_atomic(event_file(), json::pretty(encode(s.event, TimePrecision::seconds)) + "\n");
+    files::write_atomic(runtime_file(), json::pretty(encode(s)) + "\n");
+    return s;
+}
+
+void RuntimeDir::remove() const { files::remove_tree(dir_); }
+
+RuntimeReadiness recorded_readiness(const std::string& state, bool serial_input, Timestamp at)
+{
+    RuntimeReadiness r;
+    if (state == state::running) {
+        r.guest_ready = ReadinessSignal{true, at, "windows-hyperv compute system started", {}};
+        if (serial_input) r.shell_ready = ReadinessSignal{true, at, "windows-hyperv shell socket is available", {}};
+    }
+    return r;
+}
+
+}  // namespace hvsup::protocol

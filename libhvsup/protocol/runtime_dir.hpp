@@ -1,0 +1,70 @@
+// The state files of one runtime: <stateDir>/<runtimeID>/ (microagent-protocol.md §6).
+// Every transition is written under the runtime's cross-process lock, each file atomically,
+// directories 0700 and files 0600 on POSIX.
+#pragma once
+
+#include "protocol/runtime_state.hpp"
+
+#include <filesystem>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace hvsup::protocol {
+
+// One lifecycle transition to record. Empty IDs and an unset config or listener PID are
+// carried over from the previous runtime.json (so compute and network IDs survive stops).
+struct Transition {
+    Identity identity;
+    std::string state;
+    std::string detail;
+    std::optional<Config> config;
+    std::string compute_system_id;
+    std::string compute_system_runtime_id;
+    std::string network_id;
+    std::string network_endpoint_id;
+    std::optional<int64_t> listener_pid;  // 0 clears the recorded helper PID
+    bool reset_ids = false;               // true: forget recorded compute/network IDs (prepare)
+    std::string error;
+    Timestamp at{};
+};
+
+class RuntimeDir {
+public:
+    // `state_dir` and `runtime_id` come from a validated request (runtime_id is a safe basename).
+    RuntimeDir(const std::string& state_dir, const std::string& runtime_id);
+
+    const std::filesystem::path& path() const { return dir_; }
+    std::filesystem::path file(std::string_view name) const;
+    std::filesystem::path event_file() const { return file("event.json"); }
+    std::filesystem::path events_file() const { return file("events.json"); }
+    std::filesystem::path runtime_file() const { return file("runtime.json"); }
+    std::filesystem::path serial_log() const { return file("serial.log"); }
+    std::filesystem::path serial_input() const { return file("serial.in"); }
+    std::filesystem::path result_file() const { return file("result.json"); }
+    std::filesystem::path listener_log() const { return file("hvsock-listener.log"); }
+
+    bool exists() const;
+
+    // runtime.json, or nullopt when it does not exist. A malformed file throws
+    // ErrorCode::integrity.
+    std::optional<RuntimeState> load() const;
+    std::vector<Event> events() const;
+
+    // Records `t`: ensures the directory, serial.log (and serial.in when the config asks for
+    // serial input), appends to events.json, then replaces event.json and runtime.json.
+    // Returns the runtime state written. Throws without touching runtime.json when the
+    // previous runtime.json or events.json is malformed.
+    RuntimeState record(const Transition& t);
+
+    // Removes the runtime directory and everything in it.
+    void remove() const;
+
+private:
+    std::filesystem::path dir_;
+};
+
+// E2 readiness recorded with each transition (microagent-protocol.md §6.6).
+RuntimeReadiness recorded_readiness(const std::string& state, bool serial_input, Timestamp at);
+
+}  // namespace hvsup::protocol

@@ -1,0 +1,173 @@
+#include "protocol/validate.hpp"
+
+#include "core/error.hpp"
+#include "core/files.hpp"
+#include "core/json.hpp"
+
+#include <fmt/format.h>
+
+#include <set>
+#include <tuple>
+
+namespace hvsup::protocol {
+namespace {
+
+[[noreturn]] void fail(std::string message) { throw Error(ErrorCode::invalid_argument, std::move(message)); }
+
+std::string_view trim(std::string_view s)
+{
+    auto space = [](char c) { return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\v' || c == '\f'; };
+    while (!s.empty() && space(s.front())) s.remove_prefix(1);
+    while (!s.empty() && space(s.back())) s.remove_suffix(1);
+    return s;
+}
+
+bool blank(std::string_view s) { return trim(s).empty(); }
+
+std::string lower(std::string_view s)
+{
+    std::string out(s);
+    for (char& c : out) {
+        if (c >= 'A' && c <= 'Z') c = static_cast<char>(c + 32);
+    }
+    return out;
+}
+
+void validate_disks(const std::vector<Disk>& disks)
+{
+    std::set<std::string> names;
+    std::set<std::string> mountpoints;
+    for (const Disk& d : disks) {
+        const std::string name(trim(d.name));
+        if (name.empty()) fail("disk name is required");
+        if (name == "rootfs") fail("disk name rootfs is reserved");
+        if (!names.insert(name).second) fail(fmt::format("duplicate disk name {}", json::quote(name)));
+        if (blank(d.path)) fail(fmt::format("disk {} path is required", json::quote(name)));
+        const std::string mountpoint(trim(d.mountpoint));
+        if (mountpoint.empty()) fail(fmt::format("disk {} mountpoint is required", json::quote(name)));
+        if (mountpoint.front() != '/') fail(fmt::format("disk {} mountpoint must be absolute", json::quote(name)));
+        if (!mountpoints.insert(mountpoint).second) {
+            fail(fmt::format("duplicate disk mountpoint {}", json::quote(mountpoint)));
+        }
+        if (d.mode != "ro" && d.mode != "rw") fail(fmt::format("disk {} mode must be ro or rw", json::quote(name)));
+    }
+}
+
+void validate_vsock_listeners(const std::vector<VsockListener>& listeners)
+{
+    std::set<uint32_t> ports;
+    for (const VsockListener& l : listeners) {
+        if (l.port == 0) fail("vsock listener port must be positive");
+        if (!ports.insert(l.port).second) fail(fmt::format("duplicate vsock listener port {}", l.port));
+        if (blank(l.target)) fail(fmt::format("vsock listener {} target is required", l.port));
+    }
+}
+
+}  // namespace
+
+CommandClass classify_command(std::string_view command)
+{
+    if (command == "host") return CommandClass::host;
+    if (command == "check" || command == "prepare" || command == "start" || command == "run" ||
+        command == "console") {
+        return CommandClass::full_config;
+    }
+    if (command == "inspect" || command == "halt" || command == "quarantine" || command == "stop" ||
+        command == "kill" || command == "delete") {
+        return CommandClass::state_dir_only;
+    }
+    return CommandClass::unknown;
+}
+
+void normalize_config(Config& config)
+{
+    if (config.memory_mib == 0) config.memory_mib = default_memory_mib;
+    if (config.cpu_count == 0) config.cpu_count = default_cpu_count;
+}
+
+std::string effective_network_mode(const std::optional<NetworkConfig>& network)
+{
+    if (!network) return "user";
+    std::string mode = lower(trim(network->mode));
+    return mode.empty() ? "user" : mode;
+}
+
+void validate_identity(const std::optional<Identity>& identity)
+{
+    if (!identity) fail("identity is required");
+    if (blank(identity->request_id)) fail("identity.requestID is required");
+    if (blank(identity->runtime_id)) fail("identity.runtimeID is required");
+    if (!files::is_safe_basename(identity->runtime_id)) {
+        fail(fmt::format("identity.runtimeID must be a safe basename: {}", identity->runtime_id));
+    }
+    if (identity->role != "workload" && identity->role != "enforcer") {
+        fail("identity.role must be \"workload\" or \"enforcer\"");
+    }
+    if (blank(identity->backend)) fail("identity.backend is required");
+}
+
+void validate_network(const NetworkConfig& network)
+{
+    const std::string mode = effective_network_mode(network);
+    if (mode != "user" && mode != "nat" && mode != "isolated" && mode != "bridged") {
+        fail("network.mode must be user, nat, isolated, or bridged");
+    }
+    if (mode == "isolated" && !network.port_forwards.empty()) {
+        fail("network.portForwards require user, nat, or bridged mode");
+    }
+    std::set<std::tuple<std::string, std::string, uint16_t>> seen;
+    for (size_t i = 0; i < network.port_forwards.size(); ++i) {
+        const PortForward& f = network.port_forwards[i];
+        std::string protocol = lower(trim(f.protocol));
+        if (protocol.empty()) protocol = "tcp";
+        if (protocol != "tcp") fail(fmt::format("network port forward {} protocol must be tcp", i));
+        if (f.host_port == 0) fail(fmt::format("network port forward {} hostPort must be positive", i));
+        if (f.guest_port == 0) fail(fmt::format("network port forward {} guestPort must be positive", i));
+        // An empty host binds 127.0.0.1, so the two spellings collide.
+        std::string host(trim(f.host));
+        if (host.empty()) host = "127.0.0.1";
+        if (!seen.emplace(protocol, host, f.host_port).second) {
+            fail(fmt::format("duplicate network host port {}", f.host_port));
+        }
+    }
+}
+
+void validate_mediation(const Mediation& m)
+{
+    if (!m.configured()) return;
+    if (!m.enabled) fail("mediation.enabled must be true when mediation is configured");
+    if (m.port == 0) fail("mediation.port must be positive");
+    if (blank(m.target)) fail("mediation.target is required");
+    if (m.required && !m.fail_closed) fail("required mediation must fail closed");
+}
+
+void validate_config(const std::optional<Config>& config)
+{
+    if (!config) fail("config is required");
+    if (blank(config->kernel_path)) fail("config.kernelPath is required");
+    if (blank(config->rootfs_path)) fail("config.rootfsPath is required");
+    if (blank(config->state_dir)) fail("config.stateDir is required");
+    if (config->memory_mib <= 0) fail("config.memoryMiB must be positive");
+    if (config->cpu_count <= 0) fail("config.cpuCount must be positive");
+    validate_disks(config->disks);
+    validate_vsock_listeners(config->vsock_listeners);
+    if (config->network) validate_network(*config->network);
+    if (config->mediation) validate_mediation(*config->mediation);
+}
+
+void validate_request(Request& request)
+{
+    if (blank(request.command)) fail("command is required");
+    const CommandClass cls = classify_command(request.command);
+    if (cls == CommandClass::unknown) fail(fmt::format("unknown command {}", json::quote(request.command)));
+    if (cls == CommandClass::host) return;
+    validate_identity(request.identity);
+    if (cls == CommandClass::full_config) {
+        if (request.config) normalize_config(*request.config);
+        validate_config(request.config);
+    } else {
+        if (!request.config || blank(request.config->state_dir)) fail("config.stateDir is required");
+    }
+}
+
+}  // namespace hvsup::protocol

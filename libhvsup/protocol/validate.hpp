@@ -1,0 +1,38 @@
+// Request validation in the reference's order with its exact error strings
+// (microagent-protocol.md §2.5). Normalisation (memory 512, cpu 2) happens first.
+#pragma once
+
+#include "protocol/types.hpp"
+
+#include <string_view>
+
+namespace hvsup::protocol {
+
+enum class CommandClass {
+    unknown,
+    host,            // nothing validated
+    full_config,     // identity + full config: check, prepare, start, run, console
+    state_dir_only,  // identity + config.stateDir: inspect, halt, quarantine, stop, kill, delete
+};
+
+CommandClass classify_command(std::string_view command);
+
+inline constexpr int64_t default_memory_mib = 512;
+inline constexpr int64_t default_cpu_count = 2;
+
+// Fills defaults (memory 0 → 512, cpu 0 → 2) in a full config.
+void normalize_config(Config& config);
+
+// Normalises and validates `request` in place. Throws Error(ErrorCode::invalid_argument)
+// whose message is the reference's exact string.
+void validate_request(Request& request);
+
+void validate_identity(const std::optional<Identity>& identity);
+void validate_config(const std::optional<Config>& config);
+void validate_network(const NetworkConfig& network);
+void validate_mediation(const Mediation& mediation);
+
+// Trimmed, lower-cased network mode with the empty mode meaning "user".
+std::string effective_network_mode(const std::optional<NetworkConfig>& network);
+
+}  // namespace hvsup::protocol

@@ -1,0 +1,140 @@
+#include "supervisor/doctor.hpp"
+
+#include "core/error.hpp"
+#include "core/files.hpp"
+#include "core/json.hpp"
+#include "protocol/codec.hpp"
+
+#include <fmt/format.h>
+
+#include <cstdlib>
+#include <filesystem>
+
+namespace hvsup::supervisor {
+
+using namespace hvsup::protocol;
+
+namespace {
+
+std::string home_dir()
+{
+    for (const char* var : {"HOME", "USERPROFILE"}) {
+        if (const char* v = std::getenv(var); v != nullptr && *v != '\0') return v;
+    }
+    return ".";
+}
+
+bool is_regular_file(const std::string& path)
+{
+    std::error_code ec;
+    return std::filesystem::is_regular_file(files::from_utf8(path), ec);
+}
+
+}  // namespace
+
+std::string default_kernel_path()
+{
+    auto p = files::from_utf8(home_dir()) / ".microagent" / "kernels" / "windows-hyperv" / host_architecture() / "Image";
+    return files::to_utf8(p.make_preferred());
+}
+
+std::string default_guest_init_path()
+{
+    auto p = files::from_utf8(home_dir()) / ".microagent" / "libexec" /
+             fmt::format("microagent-guestinit-{}", host_architecture());
+    return files::to_utf8(p.make_preferred());
+}
+
+DoctorReport run_doctor(ComputeHost& host, const DoctorOptions& options)
+{
+    DoctorReport report;
+    std::vector<std::string> issues;
+    auto add = [&](std::string name, bool ok, std::string detail, bool required = true) {
+        if (!ok && required && std::find(issues.begin(), issues.end(), detail) == issues.end()) issues.push_back(detail);
+        report.checks.push_back(DoctorCheck{std::move(name), ok, required, std::move(detail)});
+    };
+
+    const HostProbe probe = host.probe();
+    HostSupport h;
+    h.backend = backend_name;
+    h.architecture = host_architecture();
+    h.framework_available = probe.framework_available;
+    h.virtualization_supported = probe.virtualization_supported;
+    h.hcs_api = probe.api;
+    h.console_available = false;
+    h.console_mode = "unsupported";
+
+    if (!probe.error.empty()) add("host probe", false, probe.error);
+    add("hcs", probe.framework_available,
+        probe.framework_available ? fmt::format("Host Compute Service available through {}", probe.api)
+                                  : "Windows Host Compute Service is not available");
+    add("virtualization", probe.virtualization_supported,
+        probe.virtualization_supported ? "Hyper-V/WHP virtualization support is available"
+                                       : "Hyper-V/WHP virtualization support is not available");
+    if (probe.framework_available) {
+        try {
+            host.check_access();
+            add("hcs access", true, "the current user may use HCS");
+        } catch (const Error& e) {
+            add("hcs access", false, e.what());
+        }
+    }
+
+    KernelSupport k{backend_name, host_architecture(), {}, {}, {}, {}};
+    k.path = options.kernel_path.empty() ? default_kernel_path() : options.kernel_path;
+    k.status = is_regular_file(k.path) ? "present" : "unavailable";
+    add("kernel", k.status == "present",
+        k.status == "present" ? fmt::format("kernel present at {}", k.path)
+                              : fmt::format("windows-hyperv kernel is unavailable: no file at {}", k.path));
+    if (k.status != "present") k.error = fmt::format("no file at {}", k.path);
+
+    h.guest_init_path = options.guest_init_path.empty() ? default_guest_init_path() : options.guest_init_path;
+    h.guest_init_available = is_regular_file(h.guest_init_path);
+    add("guest init", h.guest_init_available,
+        h.guest_init_available
+            ? fmt::format("guest init present at {}", h.guest_init_path)
+            : fmt::format("microagent guest init not found at {}; set guest init explicitly or install "
+                          "microagent-guestinit-{} under the microagent Homebrew libexec directory",
+                          h.guest_init_path, host_architecture()));
+    add("console", false, "direct console is not supported; use Hyper-V socket connect", false);
+
+    Response& r = report.response;
+    r.backend = backend_name;
+    r.host = h;
+    r.kernel = k;
+    r.ok = issues.empty();
+    for (size_t i = 0; i < issues.size(); ++i) r.error += (i ? "; " : "") + issues[i];
+    return report;
+}
+
+std::string doctor_json(const DoctorReport& report)
+{
+    json::value v = encode(report.response);
+    json::array checks;
+    for (const auto& c : report.checks) {
+        checks.emplace_back(json::object{{"name", c.name}, {"ok", c.ok}, {"required", c.required}, {"detail", c.detail}});
+    }
+    v.get_object()["checks"] = std::move(checks);
+    return json::pretty(v) + "\n";
+}
+
+std::string doctor_text(const DoctorReport& report)
+{
+    const Response& r = report.response;
+    std::string out;
+    out += fmt::format("Backend:    {}\n", r.backend);
+    out += fmt::format("Status:     {}\n", r.ok ? "ready" : "not ready");
+    out += fmt::format("Host:       {} {}, HCS {}{}\n", r.host->backend, r.host->architecture,
+                       r.host->framework_available ? "available" : "unavailable",
+                       r.host->hcs_api.empty() ? "" : fmt::format(" ({})", r.host->hcs_api));
+    out += fmt::format("Console:    {}\n", r.host->console_mode);
+    out += "Networking: not probed by this build\n";
+    out += fmt::format("Kernel:     {} ({})\n", r.kernel->status, r.kernel->path);
+    out += "Checks:\n";
+    for (const auto& c : report.checks) {
+        out += fmt::format("  [{}] {}: {}\n", c.ok ? " ok " : (c.required ? "FAIL" : "info"), c.name, c.detail);
+    }
+    return out;
+}
+
+}  // namespace hvsup::supervisor

@@ -1,0 +1,40 @@
+// Host diagnostics (microagent-protocol.md §9): what this host offers for windows-hyperv,
+// as a response plus one line per check.
+#pragma once
+
+#include "protocol/types.hpp"
+#include "supervisor/compute_host.hpp"
+
+#include <string>
+#include <vector>
+
+namespace hvsup::supervisor {
+
+struct DoctorOptions {
+    std::string kernel_path;      // empty: default_kernel_path()
+    std::string guest_init_path;  // empty: default_guest_init_path()
+};
+
+struct DoctorCheck {
+    std::string name;
+    bool ok = false;
+    bool required = true;
+    std::string detail;
+};
+
+struct DoctorReport {
+    protocol::Response response;  // ok, backend, host, kernel, error (issues joined with "; ")
+    std::vector<DoctorCheck> checks;
+};
+
+DoctorReport run_doctor(ComputeHost& host, const DoctorOptions& options);
+
+std::string doctor_json(const DoctorReport& report);  // pretty JSON + newline
+std::string doctor_text(const DoctorReport& report);  // readable summary
+
+// ~/.microagent/kernels/windows-hyperv/<arch>/Image
+std::string default_kernel_path();
+// ~/.microagent/libexec/microagent-guestinit-<arch>
+std::string default_guest_init_path();
+
+}  // namespace hvsup::supervisor

@@ -1,0 +1,223 @@
+// hvsup-cli: the executable supervisor convention (microagent-protocol.md §1) over the C ABI.
+// One request in (stdin, --request PATH or --request-json JSON), one response out on stdout,
+// diagnostics on stderr, exit 0 iff the response says "ok": true.
+#include "hvsup/hvsup.h"
+
+#include <boost/json.hpp>
+
+#include <cstdio>
+#include <cstring>
+#include <fstream>
+#include <iostream>
+#include <iterator>
+#include <optional>
+#include <sstream>
+#include <string>
+#include <vector>
+
+namespace {
+
+constexpr size_t max_request_bytes = 16u << 20;
+
+const char* usage_text =
+    "Usage: hvsup-cli [OPTIONS]                  run the request read from stdin\n"
+    "       hvsup-cli [OPTIONS] --request PATH   run the request in PATH\n"
+    "       hvsup-cli [OPTIONS] --request-json JSON\n"
+    "       hvsup-cli [OPTIONS] host             report host capability (the \"host\" command)\n"
+    "       hvsup-cli [OPTIONS] doctor [--json] [--kernel PATH] [--guest-init PATH]\n"
+    "\n"
+    "Runs one windows-hyperv supervisor request and prints the response as JSON.\n"
+    "Exit status is 0 when the response says \"ok\": true, 1 otherwise, 2 for usage errors.\n"
+    "\n"
+    "Options:\n"
+    "  --state-dir DIR      state directory for requests that name no config.stateDir\n"
+    "  --hcs-library PATH   load the HCS API from PATH instead of System32\n"
+    "  --hcn-library PATH   load the HCN API from PATH instead of System32\n"
+    "  --verbose            print informational diagnostics on stderr\n"
+    "  --version            print the version and exit\n"
+    "  --help               print this help and exit\n"
+    "\n"
+    "Doctor options:\n"
+    "  --json               print the report as JSON instead of text\n"
+    "  --kernel PATH        kernel to check (default ~/.microagent/kernels/windows-hyperv/<arch>/Image)\n"
+    "  --guest-init PATH    guest init to check (default ~/.microagent/libexec/microagent-guestinit-<arch>)\n";
+
+struct Args {
+    std::string mode = "request";  // request | host | doctor
+    std::optional<std::string> request_path;
+    std::optional<std::string> request_json;
+    std::string state_dir, hcs_library, hcn_library, kernel, guest_init;
+    bool json = false;
+    bool verbose = false;
+};
+
+int usage_error(const std::string& message)
+{
+    std::fprintf(stderr, "hvsup-cli: %s\nTry 'hvsup-cli --help'.\n", message.c_str());
+    return 2;
+}
+
+void log_to_stderr(hvsup_log_level level, const char* message, void* user)
+{
+    const bool verbose = *static_cast<bool*>(user);
+    if (!verbose && level < HVSUP_LOG_WARNING) return;
+    static const char* names[] = {"debug", "info", "warning", "error"};
+    std::fprintf(stderr, "hvsup: %s: %s\n", names[level], message);
+}
+
+// Prints a response built here (the library never saw the request) and returns 1.
+int local_failure(const std::string& message)
+{
+    boost::json::object o{{"ok", false}, {"backend", "windows-hyperv"}, {"error", message}};
+    std::printf("{\n  \"ok\": false,\n  \"backend\": \"windows-hyperv\",\n  \"error\": %s\n}\n",
+                boost::json::serialize(o["error"]).c_str());
+    std::fprintf(stderr, "hvsup-cli: %s\n", message.c_str());
+    return 1;
+}
+
+bool read_limited(std::istream& in, std::string& out)
+{
+    char buf[65536];
+    while (in.read(buf, sizeof buf) || in.gcount() > 0) {
+        out.append(buf, static_cast<size_t>(in.gcount()));
+        if (out.size() > max_request_bytes) return false;
+    }
+    return true;
+}
+
+int print_error(const char* what, hvsup_status status, hvsup_error* error)
+{
+    std::fprintf(stderr, "hvsup-cli: %s: %s (status %d)\n", what, hvsup_error_message(error), static_cast<int>(status));
+    hvsup_error_free(error);
+    return 1;
+}
+
+}  // namespace
+
+int main(int argc, char** argv)
+{
+    Args args;
+    std::vector<std::string> positional;
+    for (int i = 1; i < argc; ++i) {
+        std::string a = argv[i];
+        auto value = [&](const char* name) -> std::optional<std::string> {
+            if (i + 1 >= argc) return std::nullopt;
+            (void)name;
+            return std::string(argv[++i]);
+        };
+        if (a == "--help" || a == "-h") {
+            std::fputs(usage_text, stdout);
+            return 0;
+        }
+        if (a == "--version") {
+            std::printf("hvsup-cli %s (ABI %u)\n", hvsup_version_string(), hvsup_abi_version());
+            return 0;
+        }
+        if (a == "--verbose") { args.verbose = true; continue; }
+        if (a == "--json") { args.json = true; continue; }
+        std::optional<std::string>* slot = nullptr;
+        std::string* text = nullptr;
+        if (a == "--request") slot = &args.request_path;
+        else if (a == "--request-json") slot = &args.request_json;
+        else if (a == "--state-dir") text = &args.state_dir;
+        else if (a == "--hcs-library") text = &args.hcs_library;
+        else if (a == "--hcn-library") text = &args.hcn_library;
+        else if (a == "--kernel") text = &args.kernel;
+        else if (a == "--guest-init") text = &args.guest_init;
+        if (slot != nullptr || text != nullptr) {
+            auto v = value(a.c_str());
+            if (!v) return usage_error(a + " needs a value");
+            if (slot != nullptr) *slot = *v;
+            else *text = *v;
+            continue;
+        }
+        if (!a.empty() && a[0] == '-') return usage_error("unknown option " + a);
+        positional.push_back(a);
+    }
+    if (positional.size() > 1) return usage_error("too many arguments");
+    if (!positional.empty()) {
+        if (positional[0] != "host" && positional[0] != "doctor") return usage_error("unknown subcommand " + positional[0]);
+        args.mode = positional[0];
+    }
+    if (args.request_path && args.request_json) return usage_error("--request and --request-json exclude each other");
+    if (args.mode != "request" && (args.request_path || args.request_json)) {
+        return usage_error(args.mode + " takes no request");
+    }
+
+    hvsup_context_options options = HVSUP_CONTEXT_OPTIONS_INIT;
+    options.default_state_dir = args.state_dir.empty() ? nullptr : args.state_dir.c_str();
+    options.hcs_library = args.hcs_library.empty() ? nullptr : args.hcs_library.c_str();
+    options.hcn_library = args.hcn_library.empty() ? nullptr : args.hcn_library.c_str();
+    options.log_callback = log_to_stderr;
+    options.log_user = &args.verbose;
+    hvsup_context* context = nullptr;
+    hvsup_error* error = nullptr;
+    if (hvsup_status s = hvsup_context_create(&context, &options, &error); s != HVSUP_OK) {
+        return print_error("create context", s, error);
+    }
+
+    if (args.mode == "doctor") {
+        hvsup_doctor_options dopts = HVSUP_DOCTOR_OPTIONS_INIT;
+        dopts.format = args.json ? HVSUP_DOCTOR_FORMAT_JSON : HVSUP_DOCTOR_FORMAT_TEXT;
+        dopts.kernel_path = args.kernel.empty() ? nullptr : args.kernel.c_str();
+        dopts.guest_init_path = args.guest_init.empty() ? nullptr : args.guest_init.c_str();
+        char* report = nullptr;
+        int32_t ok = 0;
+        hvsup_status s = hvsup_doctor(context, &dopts, &report, &ok, &error);
+        hvsup_context_free(context);
+        if (s != HVSUP_OK) return print_error("doctor", s, error);
+        std::fputs(report, stdout);
+        hvsup_string_free(report);
+        return ok ? 0 : 1;
+    }
+
+    std::string request;
+    if (args.mode == "host") {
+        request = R"({"command":"host"})";
+    } else if (args.request_json) {
+        request = *args.request_json;
+    } else if (args.request_path) {
+        std::ifstream in(*args.request_path, std::ios::binary);
+        if (!in) {
+            hvsup_context_free(context);
+            return local_failure("read request " + *args.request_path + ": " + std::strerror(errno));
+        }
+        if (!read_limited(in, request)) {
+            hvsup_context_free(context);
+            return local_failure("request " + *args.request_path + " exceeds 16777216 bytes");
+        }
+    } else {
+        if (!read_limited(std::cin, request)) {
+            hvsup_context_free(context);
+            return local_failure("request on stdin exceeds 16777216 bytes");
+        }
+    }
+    if (request.find_first_not_of(" \t\r\n") == std::string::npos) {
+        hvsup_context_free(context);
+        return local_failure("request JSON is required on stdin or with --request");
+    }
+    if (request.size() > max_request_bytes) {
+        hvsup_context_free(context);
+        return local_failure("request exceeds 16777216 bytes");
+    }
+
+    char* response = nullptr;
+    hvsup_status s = hvsup_supervise(context, request.c_str(), &response, &error);
+    hvsup_context_free(context);
+    if (s != HVSUP_OK) return print_error("supervise", s, error);
+    std::fputs(response, stdout);
+
+    bool ok = false;
+    boost::json::error_code ec;
+    boost::json::value v = boost::json::parse(response, ec);
+    if (!ec && v.is_object()) {
+        if (auto* o = v.get_object().if_contains("ok"); o != nullptr && o->is_bool()) ok = o->get_bool();
+        if (!ok) {
+            if (auto* e = v.get_object().if_contains("error"); e != nullptr && e->is_string()) {
+                std::fprintf(stderr, "hvsup-cli: %s\n", e->get_string().c_str());
+            }
+        }
+    }
+    hvsup_string_free(response);
+    return ok ? 0 : 1;
+}
