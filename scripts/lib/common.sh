@@ -1,0 +1,39 @@
+# Shared by scripts/demo, scripts/test and .ci/run: package installation and the build.
+# Sourced, not run.
+
+HVSUP_ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
+HVSUP_BUILD_DIR="${HVSUP_BUILD_DIR:-$HVSUP_ROOT/build}"
+
+# Debian bookworm packages the native build and tests need.
+HVSUP_PACKAGES=(
+  meson ninja-build pkg-config g++
+  libboost1.81-dev libboost-json1.81-dev libfmt-dev catch2 libmsgsl-dev zlib1g-dev
+  python3 python3-pytest e2fsprogs qemu-utils busybox-static binutils
+)
+
+# Installs whatever of the given packages is missing (root only; apt-get update once).
+hvsup_ensure_packages() {
+  local missing=()
+  local p
+  for p in "$@"; do
+    dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+  done
+  [ "${#missing[@]}" -eq 0 ] && return 0
+  echo "== installing: ${missing[*]}"
+  if [ "$(id -u)" -ne 0 ]; then
+    echo "missing packages (${missing[*]}); run as root or install them" >&2
+    return 1
+  fi
+  if [ ! -f /tmp/.hvsup-apt-updated ]; then
+    DEBIAN_FRONTEND=noninteractive apt-get update -q >/dev/null && touch /tmp/.hvsup-apt-updated
+  fi
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends "${missing[@]}" >/dev/null
+}
+
+# Configures (once) and builds the native tree. Extra meson options may be passed.
+hvsup_build() {
+  if [ ! -f "$HVSUP_BUILD_DIR/build.ninja" ]; then
+    meson setup "$HVSUP_BUILD_DIR" "$HVSUP_ROOT" --werror "$@" >/dev/null
+  fi
+  ninja -C "$HVSUP_BUILD_DIR" >/dev/null
+}
