@@ -98,7 +98,7 @@ void validate_identity(const std::optional<Identity>& identity)
     if (blank(identity->request_id)) fail("identity.requestID is required");
     if (blank(identity->runtime_id)) fail("identity.runtimeID is required");
     if (!files::is_safe_basename(identity->runtime_id)) {
-        fail(fmt::format("identity.runtimeID must be a safe basename: {}", identity->runtime_id));
+        fail(fmt::format("identity.runtimeID must be a safe basename: {}", json::escape_control(identity->runtime_id)));
     }
     if (identity->role != "workload" && identity->role != "enforcer") {
         fail("identity.role must be \"workload\" or \"enforcer\"");
