@@ -64,9 +64,9 @@ hvsup_status hvsup_context_create(hvsup_context** out, const hvsup_context_optio
                 });
             }
         }
-        auto host = hvsup::supervisor::make_compute_host(opts);
+        auto backends = hvsup::supervisor::make_backends(opts);
         auto context = std::make_unique<hvsup_context>();
-        context->supervisor = std::make_unique<hvsup::supervisor::Supervisor>(std::move(opts), std::move(host));
+        context->supervisor = std::make_unique<hvsup::supervisor::Supervisor>(std::move(opts), std::move(backends));
         *out = context.release();
         return HVSUP_OK;
     });
