@@ -25,11 +25,11 @@ struct EventState {
     ExitStatus exit;
     bool disconnected = false;
     int32_t disconnect_status = 0;
-    std::map<uint32_t, int32_t> completions;  // v1 notification type -> status
+    std::map<uint32_t, std::pair<int32_t, std::string>> completions;  // v1 notification -> status, data
 
     void record_exit(int32_t status, const std::string& data) noexcept;
     void record_disconnect(int32_t status) noexcept;
-    void record_completion(uint32_t type, int32_t status) noexcept;
+    void record_completion(uint32_t type, int32_t status, std::string data) noexcept;
 };
 
 // Waits (bounded) for SystemExited; throws for ServiceDisconnect. nullopt on timeout.

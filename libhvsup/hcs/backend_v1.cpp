@@ -46,9 +46,15 @@ extern "C" void HVSUP_HCS_CALL v1_notification_callback(api::DWORD type, void* c
     case api::Notification::service_disconnect:
         state->record_disconnect(status != 0 ? status : hr::service_disconnect);
         break;
-    default:
-        state->record_completion(type, status);
+    default: {
+        std::string text;
+        try {
+            text = utf::from_host(data);
+        } catch (...) {
+        }
+        state->record_completion(type, status, std::move(text));
         break;
+    }
     }
 }
 
@@ -80,9 +86,9 @@ public:
                              hr::operation_timeout);
         }
         if (auto it = state_->completions.find(want); it != state_->completions.end()) {
-            const int32_t status = it->second;
+            const auto [status, data] = it->second;
             state_->completions.erase(it);
-            if (status < 0) throw make_error(operation, status);
+            if (status < 0) throw make_error(operation, status, data);
             return;
         }
         const bool exited = state_->exited;

@@ -58,11 +58,11 @@ void EventState::record_disconnect(int32_t status) noexcept
     changed.notify_all();
 }
 
-void EventState::record_completion(uint32_t type, int32_t status) noexcept
+void EventState::record_completion(uint32_t type, int32_t status, std::string data) noexcept
 {
     {
         std::lock_guard lock(mutex);
-        completions[type] = status;
+        completions[type] = {status, std::move(data)};
     }
     changed.notify_all();
 }

@@ -24,6 +24,7 @@ constexpr Known known_codes[] = {
     {0x57, "The parameter is incorrect"},
     {0x7F, "The specified procedure could not be found"},
     {0x490, "Element not found"},
+    {0x570, "The file or directory is corrupted and unreadable"},
     {0x5B4, "This operation returned because the timeout period expired"},
     {0x80004001, "Not implemented"},
     {0x80004003, "Invalid pointer"},
