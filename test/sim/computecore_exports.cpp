@@ -143,12 +143,19 @@ HVSUP_SIM_EXPORT void HVSUP_HCS_CALL HcsCloseComputeSystem(api::HCS_SYSTEM syste
 HVSUP_SIM_EXPORT int32_t HVSUP_HCS_CALL HcsStartComputeSystem(api::HCS_SYSTEM system, api::HCS_OPERATION operation,
                                                               api::PCWSTR)
 {
-    return system_operation("HcsStartComputeSystem", system, operation, [](Handle* h) {
+    return guarded(nullptr, [&]() -> int32_t {
+        Handle* h = as_handle(system);
+        if (h == nullptr) return e_handle;
+        Host::instance().log_call(Api::v2, "HcsStartComputeSystem", h->id);
+        int32_t hr = 0;
+        auto op = begin(operation, hr);
+        if (!op) return hr;
         Outcome o = Host::instance().start(h);
         if (o.hr == static_cast<int32_t>(0x8037011Eu)) {
             Host::instance().notify_later(h, Note{NoteKind::service_disconnect, o.hr, {}}, std::chrono::milliseconds(0));
         }
-        return o;
+        Host::instance().complete_start_later(h, op, o, delay_for(h->id));
+        return 0;
     });
 }
 

@@ -312,12 +312,17 @@ void Host::notify_later(Handle* h, Note note, std::chrono::milliseconds delay)
     after(delay, [this, h, note] { deliver(h, note); });
 }
 
-void Host::deliver(Handle* h, const Note& note)
+void Host::deliver(Handle* h, const Note& original)
 {
     std::unique_lock lock(mutex_);
     auto it = handles_.find(h);
     if (it == handles_.end()) return;
     Handle& handle = *it->second;
+    Note note = original;
+    if (note.kind == NoteKind::start_completed && note.status >= 0 && handle.exited) {
+        // Killed while starting: the start completes with the reason it did not finish.
+        note.status = static_cast<int32_t>(0xC0370100u);
+    }
     if (handle.api == Api::v1) {
         if (handle.registrations.empty()) {
             handle.queued.push_back(note);
@@ -363,6 +368,21 @@ void Host::deliver(Handle* h, const Note& note)
     delivering_ = nullptr;
     lock.unlock();
     changed_.notify_all();
+}
+
+void Host::complete_start_later(Handle* h, std::shared_ptr<Operation> op, Outcome outcome,
+                               std::chrono::milliseconds delay)
+{
+    after(delay, [this, h, op, outcome]() mutable {
+        if (outcome.hr >= 0) {
+            std::lock_guard lock(mutex_);
+            auto it = handles_.find(h);
+            if (it != handles_.end() && it->second->exited) {
+                outcome = fail(hcs_terminated_during_start, "the compute system was terminated while starting");
+            }
+        }
+        complete_later(op, outcome, std::chrono::milliseconds(0));
+    });
 }
 
 void Host::complete_later(std::shared_ptr<Operation> op, Outcome outcome, std::chrono::milliseconds delay)

@@ -102,6 +102,8 @@ public:
     void notify_later(Handle* h, Note note, std::chrono::milliseconds delay);
     // Completes `op` on the worker after `delay`.
     void complete_later(std::shared_ptr<Operation> op, Outcome outcome, std::chrono::milliseconds delay);
+    // The same for a start: a system that exited meanwhile fails it (terminated during start).
+    void complete_start_later(Handle* h, std::shared_ptr<Operation> op, Outcome outcome, std::chrono::milliseconds delay);
 
     // Runs `fn` on the worker after `delay`.
     void after(std::chrono::milliseconds delay, std::function<void()> fn);
@@ -116,7 +118,7 @@ private:
     // handles of this process. Returns true when the system no longer exists.
     bool refresh(const std::string& id);
     void announce_exit(const std::string& id, const std::string& exit_type);
-    void deliver(Handle* h, const Note& note);
+    void deliver(Handle* h, const Note& original);
     void wait_not_delivering(Handle* h, std::unique_lock<std::mutex>& lock);
     void schedule_disconnect_if_scripted(Handle* h);
 

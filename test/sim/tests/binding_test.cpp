@@ -409,3 +409,70 @@ TEST_CASE("the host's schema version caps the document", "[hcs][sim]")
         CHECK(system.wait_for_exit(10s).has_value());
     }
 }
+
+TEST_CASE("kill during a pending start fails the start and leaves nothing behind", "[hcs][sim]")
+{
+    for (const auto& lib : {computecore_library(), vmcompute_library()}) {
+        DYNAMIC_SECTION(lib) {
+            SimHost host;
+            host.script(json::object{{"completion", "pending"}, {"delayMs", 400}});
+            auto client = hcs::HcsClient::load({lib, std::nullopt});
+            auto system = client->create("agent-ks", hcs::document_json(host.inputs("agent-ks")));
+            client->grant_vm_access(system.properties().runtime_id, host.rootfs().string());
+            std::string start_error;
+            std::thread starter([&] { start_error = error_text([&] { system.start(); }); });
+            // A second handle kills while the first is still waiting for the start to complete.
+            auto killer = client->open("agent-ks", "kill open");
+            // (Not through properties(): each call is itself a pending operation.)
+            auto running = [&] {
+                auto text = files::read_if_exists(host.sim_dir() / "systems" / "agent-ks.json", 1 << 20);
+                return text && text->find("\"Running\"") != std::string::npos;
+            };
+            for (int i = 0; i < 200 && !running(); ++i) std::this_thread::sleep_for(5ms);
+            killer.terminate("kill");
+            starter.join();
+            CHECK_THAT(start_error, Catch::StartsWith("windows-hyperv HCS start"));
+            CHECK(start_error != "<no error>");
+            auto exit = system.wait_for_exit(10s);
+            REQUIRE(exit.has_value());
+            CHECK(exit->exit_type == "ForcedExit");
+            CHECK(host.live_systems().empty());
+        }
+    }
+}
+
+TEST_CASE("two runtimes run at once and stop independently", "[hcs][sim]")
+{
+    SimHost host;
+    auto client = hcs::HcsClient::load({computecore_library(), std::nullopt});
+    auto a = client->create("agent-a", hcs::document_json(host.inputs("agent-a")));
+    auto b = client->create("agent-b", hcs::document_json(host.inputs("agent-b")));
+    const auto ra = a.properties().runtime_id;
+    const auto rb = b.properties().runtime_id;
+    CHECK(ra != rb);
+    client->grant_vm_access(ra, host.rootfs().string());
+    client->grant_vm_access(rb, host.rootfs().string());
+    a.start();
+    b.start();
+    a.shutdown();
+    REQUIRE(a.wait_for_exit(10s).has_value());
+    CHECK(b.properties().state == "Running");
+    CHECK_FALSE(b.wait_for_exit(100ms).has_value());
+    CHECK(host.live_systems() == std::vector<std::string>{"agent-b"});
+    b.terminate("kill");
+    REQUIRE(b.wait_for_exit(10s).has_value());
+    CHECK(host.live_systems().empty());
+}
+
+TEST_CASE("a GUID compute-system id is its own RuntimeId and may be granted before create", "[hcs][sim]")
+{
+    SimHost host;
+    auto client = hcs::HcsClient::load({vmcompute_library(), std::nullopt});
+    const std::string id = "0e5f7a1c-2b3d-4e5f-8a9b-0c1d2e3f4a5b";
+    client->grant_vm_access(id, host.rootfs().string());
+    auto system = client->create(id, hcs::document_json(host.inputs(id)));
+    CHECK(system.properties().runtime_id == id);
+    system.start();
+    system.terminate("kill");
+    REQUIRE(system.wait_for_exit(10s).has_value());
+}
