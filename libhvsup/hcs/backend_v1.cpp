@@ -167,7 +167,18 @@ public:
         auto connection = std::make_unique<V1Connection>(fn_, handle);
         connection->subscribe("create");
         if (r == hr::v1_operation_pending) {
-            connection->wait_for(api::Notification::system_create_completed, timeout, "create wait");
+            try {
+                connection->wait_for(api::Notification::system_create_completed, timeout, "create wait");
+            } catch (const Error& e) {
+                // Terminate a create that may still complete, so a timeout leaks nothing.
+                if (e.hresult() == hr::operation_timeout) {
+                    try {
+                        connection->terminate(std::chrono::seconds(10), "create wait");
+                    } catch (...) {
+                    }
+                }
+                throw;
+            }
         }
         return connection;
     }

@@ -113,6 +113,14 @@ private:
     SystemOwner system_;
 };
 
+void abandon(SystemConnection& connection) noexcept
+{
+    try {
+        connection.terminate(std::chrono::seconds(10), "create");
+    } catch (...) {
+    }
+}
+
 class V2Backend final : public Backend {
 public:
     V2Backend(std::shared_ptr<DynamicLibrary> lib, api::V2Functions fn) : lib_(std::move(lib)), fn_(fn) {}
@@ -134,7 +142,12 @@ public:
         connection->subscribe("create");
         HostString result;
         const api::HRESULT done = fn_.wait_for_operation_result(op.get(), to_wait_ms(timeout), result.out());
-        if (done < 0) throw make_error("create", done, result.text());
+        if (done < 0) {
+            // A create that did not finish in time may still finish later: terminate it so a
+            // timed-out create leaves no compute system behind (as hcsshim does).
+            if (done == hr::operation_timeout) abandon(*connection);
+            throw make_error("create", done, result.text());
+        }
         return connection;
     }
 

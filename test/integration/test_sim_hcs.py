@@ -5,7 +5,6 @@ import ctypes
 import json
 import os
 import pathlib
-import struct
 import subprocess
 import sys
 import uuid
@@ -14,6 +13,9 @@ HERE = pathlib.Path(__file__).resolve()
 ROOT = HERE.parents[2]
 BUILD = pathlib.Path(os.environ.get("HVSUP_BUILD_DIR", ROOT / "build"))
 LIBHVSUP = BUILD / "libhvsup" / "libhvsup.so"
+sys.path.insert(0, str(ROOT / "test" / "sim"))
+import simhost  # noqa: E402
+
 SIM = {
     "computecore": BUILD / "test" / "sim" / "libhvsup-sim-computecore.so",
     "vmcompute": BUILD / "test" / "sim" / "libhvsup-sim-vmcompute.so",
@@ -106,23 +108,6 @@ class Hcs:
         self.lib.hvsup_hcs_system_close(sys_)
 
 
-def write_fixed_vhd(path, data_bytes):
-    footer = bytearray(512)
-    footer[0:8] = b"conectix"
-    struct.pack_into(">IIQ", footer, 8, 2, 0x00010000, 0xFFFFFFFFFFFFFFFF)
-    struct.pack_into(">QQ", footer, 40, data_bytes, data_bytes)
-    struct.pack_into(">I", footer, 60, 2)
-    footer[68:84] = uuid.uuid4().bytes
-    struct.pack_into(">I", footer, 64, (~sum(footer)) & 0xFFFFFFFF)
-    with open(path, "wb") as f:
-        f.write(b"\0" * data_bytes)
-        f.write(footer)
-
-
-def live_systems(sim_dir):
-    return sorted(p.stem for p in (pathlib.Path(sim_dir) / "systems").glob("*.json"))
-
-
 def child(argv):
     """create-start <provider> <id> <request-json-file> | stop <provider> <id> | kill <provider> <id>"""
     command, provider, system_id = argv[0], argv[1], argv[2]
@@ -159,25 +144,16 @@ import pytest  # noqa: E402  (only the test half needs pytest)
 
 @pytest.fixture
 def sim_host(tmp_path, monkeypatch):
-    sim_dir = tmp_path / "sim"
-    (sim_dir / "scripts").mkdir(parents=True)
-    hvsock = tmp_path / "hvsock"
-    hvsock.mkdir()
-    monkeypatch.setenv("HVSUP_SIM_DIR", str(sim_dir))
-    monkeypatch.setenv("HVSUP_HVSOCK_EMULATION_DIR", str(hvsock))
+    host = simhost.SimHost(tmp_path, BUILD)
+    for key, value in host.env({}).items():
+        monkeypatch.setenv(key, value)
     kernel = tmp_path / "Image"
     kernel.write_bytes(b"kernel")
     rootfs = tmp_path / "rootfs.vhd"
-    write_fixed_vhd(rootfs, 65536)
-    yield {"dir": tmp_path, "sim": sim_dir, "kernel": kernel, "rootfs": rootfs}
-    leftovers = live_systems(sim_dir)
-    for name in leftovers:
-        record = json.loads((sim_dir / "systems" / f"{name}.json").read_text())
-        if record.get("GuestPid"):
-            try:
-                os.kill(record["GuestPid"], 9)
-            except ProcessLookupError:
-                pass
+    simhost.write_fixed_vhd(rootfs, 65536)
+    yield {"dir": tmp_path, "sim": host.sim_dir, "kernel": kernel, "rootfs": rootfs, "host": host}
+    leftovers = host.live_systems()
+    host.kill_all()
     assert leftovers == [], f"compute systems leaked: {leftovers}"
 
 
@@ -204,7 +180,7 @@ def test_a_system_created_in_one_process_is_stopped_from_another(sim_host, api, 
     started = run_child("create-start", SIM[api], "agent-1", request_file)
     assert started["dll"] == f"{api}.dll"
     uuid.UUID(started["runtimeId"])
-    assert live_systems(sim_host["sim"]) == ["agent-1"]
+    assert sim_host["host"].live_systems() == ["agent-1"]
 
     stopped = run_child("stop", SIM[api], "agent-1")
     assert stopped["stateBefore"] == "Running"
@@ -224,6 +200,9 @@ def test_kill_from_another_process_after_the_creator_exited(sim_host, tmp_path):
     run_child("create-start", SIM["computecore"], "agent-2", request_file)
     killed = run_child("kill", SIM["vmcompute"], "agent-2")  # the other API sees the same host
     assert killed["exit"]["ExitType"] == "ForcedExit"
+    host = sim_host["host"]
+    assert [c["api"] for c in host.calls("HcsCreateComputeSystem", "agent-2")] == ["computecore"]
+    assert [c["api"] for c in host.calls("HcsTerminateComputeSystem", "agent-2")] == ["vmcompute"]
 
 
 def test_document_build_validates_like_the_supervisor(sim_host):

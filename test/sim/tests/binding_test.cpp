@@ -4,6 +4,7 @@
 
 #include "core/files.hpp"
 #include "hcs/hresult.hpp"
+#include "hcs/teardown.hpp"
 
 #include <catch2/catch.hpp>
 
@@ -361,7 +362,9 @@ TEST_CASE("an unexpected exit during start and a crashing guest are reported", "
             CHECK(exit->exit_type == "UnexpectedExit");
 
             host.script(json::object{{"completion", v.pending ? "pending" : "sync"},
-                                     {"guest", json::object{{"crashAfterMs", 50}}}},
+                                     // Well after the 30 ms start completion: a crash while
+                                     // starting is the other case above.
+                                     {"guest", json::object{{"crashAfterMs", 500}}}},
                         "agent-v");
             auto crashing = client->create("agent-v", hcs::document_json(host.inputs("agent-v")));
             client->grant_vm_access(crashing.properties().runtime_id, host.rootfs().string());
@@ -475,4 +478,47 @@ TEST_CASE("a GUID compute-system id is its own RuntimeId and may be granted befo
     system.start();
     system.terminate("kill");
     REQUIRE(system.wait_for_exit(10s).has_value());
+}
+
+TEST_CASE("stop_compute_system: graceful, escalated, already gone", "[hcs][sim][teardown]")
+{
+    for (const auto& v : variants()) {
+        DYNAMIC_SECTION(v.name << (v.pending ? " pending" : " sync")) {
+            SimHost host;
+            auto client = load(v, host);
+            host.script(json::object{{"completion", v.pending ? "pending" : "sync"},
+                                     {"guest", json::object{{"ignoreShutdown", true}}}},
+                        "agent-stubborn");
+            for (const std::string id : {"agent-polite", "agent-stubborn"}) {
+                auto system = client->create(id, hcs::document_json(host.inputs(id)));
+                client->grant_vm_access(system.properties().runtime_id, host.rootfs().string());
+                system.start();
+            }
+            hcs::StopOptions options;
+            options.grace = 300ms;
+            CHECK(hcs::stop_compute_system(*client, "agent-polite", options) == hcs::StopOutcome::exited);
+            CHECK(hcs::stop_compute_system(*client, "agent-stubborn", options) == hcs::StopOutcome::terminated);
+            CHECK(hcs::stop_compute_system(*client, "agent-polite", options) == hcs::StopOutcome::not_found);
+            CHECK(host.live_systems().empty());
+        }
+    }
+}
+
+TEST_CASE("a create that times out is terminated, not leaked", "[hcs][sim]")
+{
+    for (const auto& lib : {computecore_library(), vmcompute_library()}) {
+        DYNAMIC_SECTION(lib) {
+            SimHost host;
+            host.script(json::object{{"completion", "pending"}, {"delayMs", 600}});
+            auto client = hcs::HcsClient::load({lib, std::nullopt});
+            try {
+                client->create("agent-slow", hcs::document_json(host.inputs("agent-slow")), 100ms);
+                FAIL("the create must time out");
+            } catch (const Error& e) {
+                CHECK_THAT(e.what(), Catch::StartsWith("windows-hyperv HCS create"));
+                CHECK(e.hresult() == hcs::hr::operation_timeout);
+            }
+            CHECK(host.live_systems().empty());
+        }
+    }
 }
