@@ -121,7 +121,7 @@ struct ListenerSet::Impl {
     }
 
     // Published TCP -> hvsock service(host_port) in the VM.
-    asio::awaitable<void> bridge_published(tcp::socket client, uint16_t port)
+    asio::awaitable<void> bridge_published(tcp::socket client, uint32_t port)
     {
         boost::system::error_code ignored;
         client.set_option(tcp::no_delay(true), ignored);
@@ -141,7 +141,7 @@ struct ListenerSet::Impl {
         co_await splice(Stream(std::move(client)), std::move(*guest));
     }
 
-    asio::awaitable<void> serve_published(tcp::acceptor* acceptor, uint16_t port)
+    asio::awaitable<void> serve_published(tcp::acceptor* acceptor, uint32_t port)
     {
         auto token = asio::as_tuple(asio::use_awaitable);
         auto executor = co_await asio::this_coro::executor;
@@ -327,10 +327,11 @@ struct ListenerSet::Impl {
             published.push_back(detail::join_host_port(bound.address().to_string(), bound.port()));
             tcp::acceptor* raw = acceptor.get();
             tcp_acceptors.push_back(std::move(acceptor));
-            asio::co_spawn(*io, serve_published(raw, p.host_port),
+            const uint32_t service_port = p.service_port != 0 ? p.service_port : p.host_port;
+            asio::co_spawn(*io, serve_published(raw, service_port),
                            logged(fmt::format("serve windows-hyperv published tcp {}", address)));
             spec.logger.log(LogLevel::info, "listening on {} for {}", address,
-                            to_string(Address{vm, vsock_service_id(p.host_port)}));
+                            to_string(Address{vm, vsock_service_id(service_port)}));
         }
     }
 

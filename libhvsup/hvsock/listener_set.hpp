@@ -23,12 +23,14 @@ inline constexpr size_t result_limit_bytes = 16u * 1024u * 1024u;
 // How long a published-port connection waits for the guest service to answer.
 inline constexpr std::chrono::milliseconds guest_connect_timeout{10000};
 
-// A host TCP port whose connections go to vsock port `host_port` in the guest (the guest maps
-// it to its own guest port; the hvsock service is the HOST port, §7.6).
+// A host TCP port whose connections go to a vsock port in the guest. For a port forward of the
+// protocol that port is `host_port` (the guest maps it to its own guest port: the hvsock
+// service is the HOST port, §7.6); standalone forwards may name another one.
 struct PublishedPort {
-    std::string protocol;  // "" or "tcp"; anything else is skipped with a warning
-    std::string host;      // listen address; "" means 127.0.0.1
+    std::string protocol;      // "" or "tcp"; anything else is skipped with a warning
+    std::string host;          // listen address; "" means 127.0.0.1
     uint16_t host_port = 0;
+    uint32_t service_port = 0; // vsock port dialled in the guest; 0 means host_port
 };
 
 // A guest->host vsock listener: connections to vsock `port` go to `target` ("host:port"), or,
