@@ -49,6 +49,7 @@ class GuestService:
         self.file = port_file(pathlib.Path(emulation_dir), vm, "guest", port)
         write_port_file(self.file, self.listener.getsockname()[1])
         self.handler = handler or self.echo
+        self.errors = []
         self.thread = threading.Thread(target=self._serve, daemon=True)
         self.thread.start()
 
@@ -69,8 +70,8 @@ class GuestService:
         with conn:
             try:
                 self.handler(conn)
-            except OSError:
-                pass
+            except OSError as e:
+                self.errors.append(e)
 
     def close(self):
         self.file.unlink(missing_ok=True)

@@ -235,3 +235,51 @@ def test_serial_pipe_is_captured_by_the_helper(emulation, tmp_path):
     finally:
         assert stop(proc) == 0
     assert not (emulation / "pipes" / "microagent-x-serial.port").exists()
+
+
+def rss_kib(pid: int) -> int:
+    for line in pathlib.Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1])
+    raise AssertionError("no VmRSS")
+
+
+def test_slow_consumer_keeps_helper_memory_bounded(emulation):
+    total = 256 << 20
+    progress = {"sent": 0}
+
+    def source(conn):
+        if conn.recv(1) != b"g":
+            return  # wait_listening's probe connection
+        chunk = b"s" * (1 << 20)
+        while progress["sent"] < total:
+            conn.sendall(chunk)
+            progress["sent"] += len(chunk)
+        conn.shutdown(socket.SHUT_WR)
+
+    guest = GuestService(emulation, VM, 90, handler=source)
+    host_port = free_port()
+    proc = start_listener(emulation, "--forward", f"{host_port}={VM}:90")
+    try:
+        wait_listening(host_port)
+        baseline = rss_kib(proc.pid)
+        with socket.create_connection(("127.0.0.1", host_port), timeout=60) as client:
+            client.sendall(b"g")
+            # Nobody reads: the guest stalls once the socket buffers and the bridge buffer are full.
+            last = -1
+            while progress["sent"] != last:
+                last = progress["sent"]
+                time.sleep(0.3)
+            assert progress["sent"] < total
+            assert rss_kib(proc.pid) - baseline < 32 * 1024
+            received = 0
+            while True:
+                data = client.recv(1 << 20)
+                if not data:
+                    break
+                received += len(data)
+            assert guest.errors == []
+            assert received == total
+    finally:
+        assert stop(proc) == 0
+        guest.close()
