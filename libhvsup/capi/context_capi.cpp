@@ -55,6 +55,9 @@ hvsup_status hvsup_context_create(hvsup_context** out, const hvsup_context_optio
             opts.default_state_dir = optional_text(options->default_state_dir);
             opts.hcs_library = optional_text(options->hcs_library);
             opts.hcn_library = optional_text(options->hcn_library);
+            opts.hcs_api = optional_text(options->hcs_api);
+            opts.boot_mode = optional_text(options->boot_mode);
+            opts.listener_helper = optional_text(options->listener_helper);
             if (options->log_callback != nullptr) {
                 auto callback = options->log_callback;
                 void* user = options->log_user;

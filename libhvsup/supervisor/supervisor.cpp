@@ -2,7 +2,11 @@
 
 #include "core/error.hpp"
 #include "core/files.hpp"
+#include "core/json.hpp"
+#include "hcs/client.hpp"
 #include "protocol/codec.hpp"
+#include "supervisor/hcs_compute_host.hpp"
+#include "supervisor/hvsock_runtime_services.hpp"
 #include "protocol/validate.hpp"
 
 #include <fmt/format.h>
@@ -23,14 +27,24 @@ Response failure(std::string message)
 Backends make_backends(const SupervisorOptions& options)
 {
     Backends b;
-    if (!options.hcs_library.empty()) {
-        b.compute = std::make_unique<UnavailableComputeHost>(
-            fmt::format("HCS provider library {} cannot be used: this build has no HCS binding yet", options.hcs_library));
-    } else {
-        b.compute = std::make_unique<UnavailableComputeHost>("windows-hyperv supervisor is only supported on windows");
+    try {
+        hcs::LoadOptions load;
+        load.library_path = options.hcs_library;
+        if (options.hcs_api == "computecore") load.force_api = hcs::ApiKind::computecore;
+        else if (options.hcs_api == "vmcompute") load.force_api = hcs::ApiKind::vmcompute;
+        else if (!options.hcs_api.empty()) {
+            throw Error(ErrorCode::invalid_argument,
+                        fmt::format("unknown HCS API {}: use computecore or vmcompute", json::quote(options.hcs_api)));
+        }
+        const hcs::BootMode boot = options.boot_mode.empty() ? hcs::BootMode::kernel_direct
+                                                             : hcs::parse_boot_mode(options.boot_mode);
+        b.compute = std::make_unique<HcsComputeHost>(hcs::HcsClient::load(load), boot);
+    } catch (const Error& e) {
+        b.compute = std::make_unique<UnavailableComputeHost>(e.what());
     }
     b.network = std::make_unique<UnavailableNetworkHost>("HCN networking is not available on this host");
-    b.services = std::make_unique<UnavailableRuntimeServices>("Hyper-V sockets are not available on this host");
+    b.services = std::make_unique<HvsockRuntimeServices>(
+        options.listener_helper.empty() ? default_helper_path() : options.listener_helper, options.logger);
     return b;
 }
 

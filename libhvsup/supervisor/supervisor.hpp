@@ -19,6 +19,9 @@ struct SupervisorOptions {
     std::string default_state_dir;  // used when a request names no config.stateDir
     std::string hcs_library;        // explicit HCS provider (else System32 on Windows)
     std::string hcn_library;        // explicit HCN provider
+    std::string hcs_api;            // "computecore" | "vmcompute" forces one API; "" = prefer computecore
+    std::string boot_mode;          // "kernel-direct" (default) | "uefi-vmbfs"
+    std::string listener_helper;    // hvsock-listener executable; "" = beside the running executable
     Logger logger;
     // Teardown bounds (E3): the guest gets `graceful_stop` to leave after a shutdown request,
     // then it is terminated and gets `unregister_wait` to disappear.
