@@ -6,6 +6,8 @@
 #include "image/output_file.hpp"
 #include "image/vhd_footer.hpp"
 
+#include <cstring>
+
 #include <fmt/format.h>
 
 namespace hvsup::image {
