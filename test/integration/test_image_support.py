@@ -78,8 +78,9 @@ def parse_stat(text):
             info["mode"] = int(parts[parts.index("Mode:") + 1], 8)
         elif s.startswith("User:"):
             parts = s.split()
-            info["uid"] = int(parts[1])
-            info["gid"] = int(parts[parts.index("Group:") + 1])
+            # debugfs prints 32-bit owners as signed numbers.
+            info["uid"] = int(parts[1]) & 0xFFFFFFFF
+            info["gid"] = int(parts[parts.index("Group:") + 1]) & 0xFFFFFFFF
             info["size"] = int(parts[parts.index("Size:") + 1])
         elif s.startswith("Links:"):
             parts = s.split()
