@@ -381,9 +381,13 @@ FsSummary Ext4Writer::finish()
             const uint64_t first = uint64_t(g) * geo.inodes_per_group + 1;
             const uint64_t last = std::min<uint64_t>(used_inodes, uint64_t(g + 1) * geo.inodes_per_group);
             if (last < first) break;
-            table.assign((last - first + 1) * inode_size, 0);
-            for (uint64_t ino = first; ino <= last; ++ino) {
-                uint8_t* raw = table.data() + (ino - first) * inode_size;
+            // Written in slices so the buffer stays small whatever inodes_per_group is.
+            constexpr uint64_t slice = 1024;  // inodes (256 KiB)
+            for (uint64_t lo = first; lo <= last; lo += slice) {
+            const uint64_t hi = std::min(last, lo + slice - 1);
+            table.assign((hi - lo + 1) * inode_size, 0);
+            for (uint64_t ino = lo; ino <= hi; ++ino) {
+                uint8_t* raw = table.data() + (ino - lo) * inode_size;
                 InodeRecord rec;
                 rec.ino = static_cast<uint32_t>(ino);
                 const InodeRef r = ino < by_ino.size() ? by_ino[ino] : no_inode;
@@ -439,7 +443,8 @@ FsSummary Ext4Writer::finish()
                 }
                 encode_inode(raw, rec, csum, fs_seed);
             }
-            out_.write_at(table.data(), table.size(), meta.inode_table[g] * block_size);
+            out_.write_at(table.data(), table.size(), meta.inode_table[g] * block_size + (lo - first) * inode_size);
+            }
         }
     }
 

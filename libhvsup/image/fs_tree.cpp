@@ -3,6 +3,8 @@
 #include "core/error.hpp"
 #include "image/ext4_format.hpp"
 
+#include <cstring>
+
 #include <fmt/format.h>
 
 namespace hvsup::image {
@@ -27,8 +29,21 @@ FsTree::FsTree(Inode implicit_dir) : implicit_(std::move(implicit_dir))
 
 InodeRef FsTree::new_inode(Inode attrs)
 {
-    inodes_.push_back(std::make_unique<Inode>(std::move(attrs)));
+    inodes_.push_back(std::move(attrs));
     return static_cast<InodeRef>(inodes_.size() - 1);
+}
+
+std::string_view FsTree::intern(std::string_view name)
+{
+    constexpr size_t chunk = 64 * 1024;  // names are at most 255 bytes
+    if (name_chunks_.empty() || chunk_used_ + name.size() > chunk) {
+        name_chunks_.push_back(std::make_unique<char[]>(chunk));
+        chunk_used_ = 0;
+    }
+    char* at = name_chunks_.back().get() + chunk_used_;
+    std::memcpy(at, name.data(), name.size());
+    chunk_used_ += name.size();
+    return {at, name.size()};
 }
 
 uint32_t FsTree::new_node(InodeRef inode, uint16_t layer)
@@ -73,12 +88,12 @@ uint32_t FsTree::walk_parent(const std::vector<std::string>& parts, bool create,
             if (!create) return UINT32_MAX;
             uint32_t id = new_node(new_inode(implicit_), nodes_[cur].layer);
             nodes_[id].dir = std::make_unique<Dir>();
-            nodes_[cur].dir->entries.emplace(parts[i], id);
+            nodes_[cur].dir->entries.emplace(intern(parts[i]), id);
             cur = id;
             continue;
         }
         const Node& next = nodes_[it->second];
-        if (is_symlink(*inodes_[next.inode])) throw bad_path(path, fmt::format("\"{}\" is a symlink", parts[i]));
+        if (is_symlink(inodes_[next.inode])) throw bad_path(path, fmt::format("\"{}\" is a symlink", parts[i]));
         if (!next.dir) throw bad_path(path, fmt::format("\"{}\" is not a directory", parts[i]));
         cur = it->second;
     }
@@ -90,7 +105,7 @@ InodeRef FsTree::add(std::string_view path, Inode attrs, uint16_t layer)
     auto parts = split(path);
     if (parts.empty()) {
         if (!is_dir(attrs)) throw bad_path(path, "the root must be a directory");
-        *inodes_[nodes_[0].inode] = std::move(attrs);
+        inodes_[nodes_[0].inode] = std::move(attrs);
         return nodes_[0].inode;
     }
     uint32_t parent = walk_parent(parts, true, path);
@@ -99,7 +114,7 @@ InodeRef FsTree::add(std::string_view path, Inode attrs, uint16_t layer)
     if (it != dir.entries.end()) {
         Node& existing = nodes_[it->second];
         if (existing.dir && is_dir(attrs)) {
-            *inodes_[existing.inode] = std::move(attrs);
+            inodes_[existing.inode] = std::move(attrs);
             existing.layer = layer;
             return existing.inode;
         }
@@ -108,7 +123,7 @@ InodeRef FsTree::add(std::string_view path, Inode attrs, uint16_t layer)
     const bool dir_entry = is_dir(attrs);
     uint32_t id = new_node(new_inode(std::move(attrs)), layer);
     if (dir_entry) nodes_[id].dir = std::make_unique<Dir>();
-    nodes_[parent].dir->entries.emplace(parts.back(), id);
+    nodes_[parent].dir->entries.emplace(intern(parts.back()), id);
     return nodes_[id].inode;
 }
 
@@ -134,7 +149,7 @@ void FsTree::add_hard_link(std::string_view path, std::string_view target, uint1
         dir.entries.erase(it);
     }
     uint32_t id = new_node(inode, layer);
-    nodes_[parent].dir->entries.emplace(parts.back(), id);
+    nodes_[parent].dir->entries.emplace(intern(parts.back()), id);
 }
 
 uint32_t FsTree::find_node(std::string_view path) const
@@ -144,7 +159,7 @@ uint32_t FsTree::find_node(std::string_view path) const
     for (size_t i = 0; i < parts.size(); ++i) {
         const Node& n = nodes_[cur];
         if (!n.dir) return UINT32_MAX;
-        if (i > 0 && is_symlink(*inodes_[n.inode])) return UINT32_MAX;
+        if (i > 0 && is_symlink(inodes_[n.inode])) return UINT32_MAX;
         auto it = n.dir->entries.find(parts[i]);
         if (it == n.dir->entries.end()) return UINT32_MAX;
         cur = it->second;

@@ -4,6 +4,7 @@
 #pragma once
 
 #include <cstdint>
+#include <deque>
 #include <map>
 #include <memory>
 #include <string>
@@ -57,8 +58,8 @@ public:
     explicit FsTree(Inode implicit_dir);
 
     InodeRef root() const { return 0; }
-    Inode& inode(InodeRef ref) { return *inodes_[ref]; }
-    const Inode& inode(InodeRef ref) const { return *inodes_[ref]; }
+    Inode& inode(InodeRef ref) { return inodes_[ref]; }
+    const Inode& inode(InodeRef ref) const { return inodes_[ref]; }
     size_t inode_slots() const { return inodes_.size(); }
 
     // Splits a source path into confined components; throws invalid_argument naming `path`
@@ -86,7 +87,8 @@ public:
     void set_path_options(PathOptions o) { path_options_ = o; }
 
     struct Dir {
-        std::map<std::string, uint32_t, std::less<>> entries;  // name -> node
+        // name (kept in the tree's name arena) -> node
+        std::map<std::string_view, uint32_t, std::less<>> entries;
     };
     struct Node {
         InodeRef inode = no_inode;
@@ -101,11 +103,15 @@ private:
     uint32_t find_node(std::string_view path) const;
     uint32_t new_node(InodeRef inode, uint16_t layer);
     InodeRef new_inode(Inode attrs);
+    std::string_view intern(std::string_view name);
 
     Inode implicit_;
     PathOptions path_options_;
-    std::vector<std::unique_ptr<Inode>> inodes_;
-    std::vector<Node> nodes_;
+    // Deques: stable references and no reallocation peaks while the tree grows.
+    std::deque<Inode> inodes_;
+    std::deque<Node> nodes_;
+    std::vector<std::unique_ptr<char[]>> name_chunks_;
+    size_t chunk_used_ = 0;
 };
 
 }  // namespace hvsup::image
