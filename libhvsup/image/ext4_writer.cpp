@@ -193,6 +193,7 @@ FsSummary Ext4Writer::finish()
     std::vector<uint32_t> ino_of(tree_.inode_slots(), 0);
     std::vector<uint32_t> links(tree_.inode_slots(), 0);
     std::vector<InodeRef> by_ino(first_ino + 1, no_inode);
+    by_ino.reserve(tree_.inode_slots() + first_ino + 1);
     const InodeRef root = tree_.node(0).inode;
     ino_of[root] = root_ino;
     by_ino[root_ino] = root;
@@ -253,6 +254,7 @@ FsSummary Ext4Writer::finish()
             const auto& node = tree_.node(job.node);
             Inode& in = tree_.inode(node.inode);
             entries.clear();
+            entries.reserve(node.dir->entries.size() + 2);  // exact: the largest directory sets the peak
             entries.push_back({".", job.ino, FileType::directory});
             entries.push_back({"..", job.parent_ino, FileType::directory});
             for (const auto& [name, child] : node.dir->entries) {
@@ -450,6 +452,13 @@ FsSummary Ext4Writer::finish()
 
     // Block bitmaps from every block in use.
     std::vector<std::pair<uint64_t, uint64_t>> used;
+    {
+        size_t n = extra_blocks.size() + meta.journal.size() + meta.journal_tree.size() + 4 * size_t(geo.groups);
+        for (uint32_t ino = root_ino; ino <= used_inodes; ++ino) {
+            if (by_ino[ino] != no_inode) n += tree_.inode(by_ino[ino]).extents.size();
+        }
+        used.reserve(n);
+    }
     for (uint32_t ino = root_ino; ino <= used_inodes; ++ino) {
         if (by_ino[ino] == no_inode) continue;
         for (const auto& e : tree_.inode(by_ino[ino]).extents) used.emplace_back(e.physical, e.count);
