@@ -2,7 +2,6 @@
 
 #include "core/error.hpp"
 #include "core/files.hpp"
-#include "image/output_file.hpp"
 
 #include <zlib.h>
 
@@ -18,7 +17,7 @@ namespace {
 
 class GzStream final : public ByteStream {
 public:
-    GzStream(gzFile f, std::string name) : f_(f), name_(std::move(name)) { gzbuffer(f_, 256 * 1024); }
+    GzStream(gzFile f, std::string name) : f_(f), name_(std::move(name)) { gzbuffer(f_, 1024 * 1024); }
     ~GzStream() override { gzclose(f_); }
 
     size_t read(uint8_t* buf, size_t max) override
@@ -50,17 +49,10 @@ private:
 
 }  // namespace
 
-std::unique_ptr<ByteStream> open_stream(const std::filesystem::path& path)
+std::unique_ptr<ByteStream> open_gzip_stream(int fd, const std::string& name)
 {
-    gzFile f = nullptr;
-    std::string name = files::to_utf8(path);
-    if (name == "-") {
-        f = gzdopen(duplicate_stdin(), "rb");
-        name = "standard input";
-    } else {
-        f = gzopen(name.c_str(), "rb");
-    }
-    if (f == nullptr) throw system_error(errno != 0 ? errno : ENOMEM, "open " + name);
+    gzFile f = gzdopen(fd, "rb");
+    if (f == nullptr) throw Error(ErrorCode::no_memory, "open " + name + ": out of memory");
     return std::make_unique<GzStream>(f, name);
 }
 

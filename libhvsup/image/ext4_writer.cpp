@@ -118,7 +118,7 @@ void Ext4Writer::add_run(Inode& inode, uint32_t logical, uint64_t physical, uint
     inode.extents.push_back({logical, count, physical});
 }
 
-void Ext4Writer::write_data(InodeRef ref, uint64_t offset, uint64_t length, const ReadFn& read, std::string_view path)
+void Ext4Writer::write_data(InodeRef ref, uint64_t offset, uint64_t length, DataSource& source, std::string_view path)
 {
     if (length == 0) return;
     Inode& in = tree_.inode(ref);
@@ -138,14 +138,23 @@ void Ext4Writer::write_data(InodeRef ref, uint64_t offset, uint64_t length, cons
         while (uint64_t(in.extents[idx].logical + in.extents[idx].count) * block_size <= pos) ++idx;
         const Extent& e = in.extents[idx];
         const uint64_t run_end = uint64_t(e.logical + e.count) * block_size;
+        const uint64_t at = e.physical * block_size + (pos - uint64_t(e.logical) * block_size);
+        const uint64_t run = std::min(remaining, run_end - pos);
+        if (source.copy_to(out_, at, run)) {  // in-kernel copy, no trip through this buffer
+            pos += run;
+            remaining -= run;
+            bytes_ += run;
+            report(false);
+            continue;
+        }
         const size_t chunk = static_cast<size_t>(std::min<uint64_t>({remaining, run_end - pos, buffer_.size()}));
         size_t got = 0;
         while (got < chunk) {
-            size_t n = read(buffer_.data() + got, chunk - got);
+            size_t n = source.read(buffer_.data() + got, chunk - got);
             if (n == 0) throw Error(ErrorCode::integrity, fmt::format("\"{}\": the input ends inside the file's data", path));
             got += n;
         }
-        out_.write_at(buffer_.data(), chunk, e.physical * block_size + (pos - uint64_t(e.logical) * block_size));
+        out_.write_at(buffer_.data(), chunk, at);
         pos += chunk;
         remaining -= chunk;
         bytes_ += chunk;

@@ -16,8 +16,6 @@ namespace hvsup::image {
 
 class Ext4Writer {
 public:
-    // Fills `buf` with up to `max` bytes of the current segment; returns the count (0 = EOF).
-    using ReadFn = std::function<size_t(uint8_t* buf, size_t max)>;
     // Called now and then with bytes written and entries seen; return false to cancel.
     using Progress = std::function<bool(uint64_t bytes, uint64_t entries)>;
 
@@ -28,7 +26,7 @@ public:
 
     // Writes `length` bytes at `offset` of the regular file `ref`. Segments of one file come
     // in increasing offset order; the gaps between them stay holes.
-    void write_data(InodeRef ref, uint64_t offset, uint64_t length, const ReadFn& read, std::string_view path);
+    void write_data(InodeRef ref, uint64_t offset, uint64_t length, DataSource& source, std::string_view path);
 
     void set_progress(Progress p) { progress_ = std::move(p); }
     // Counts one source entry (and reports progress).

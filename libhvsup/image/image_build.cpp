@@ -7,6 +7,7 @@
 #include "image/sources.hpp"
 #include "image/vhd_footer.hpp"
 
+#include <cctype>
 #include <chrono>
 #include <random>
 

@@ -8,6 +8,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <random>
 
@@ -48,6 +49,30 @@ public:
             size -= static_cast<size_t>(n);
             offset += static_cast<uint64_t>(n);
         }
+    }
+
+    bool copy_from_file(int fd, uint64_t in_offset, uint64_t size, uint64_t out_offset) override
+    {
+        bool copied_any = false;
+        while (size > 0) {
+            loff_t in = static_cast<loff_t>(in_offset), out = static_cast<loff_t>(out_offset);
+            const size_t want = static_cast<size_t>(std::min<uint64_t>(size, 1u << 30));
+            ssize_t n = ::copy_file_range(fd, &in, fd_, &out, want, 0);
+            if (n < 0) {
+                if (errno == EINTR) continue;
+                if (!copied_any && (errno == EXDEV || errno == EINVAL || errno == ENOSYS || errno == EOPNOTSUPP ||
+                                    errno == EBADF)) {
+                    return false;  // e.g. a filesystem pair the kernel cannot copy between
+                }
+                throw system_error(errno, "copy into " + files::to_utf8(temp_));
+            }
+            if (n == 0) throw Error(ErrorCode::integrity, "copy into " + files::to_utf8(temp_) + ": the source ended early");
+            copied_any = true;
+            in_offset += static_cast<uint64_t>(n);
+            out_offset += static_cast<uint64_t>(n);
+            size -= static_cast<uint64_t>(n);
+        }
+        return true;
     }
 
     void set_size(uint64_t size) override

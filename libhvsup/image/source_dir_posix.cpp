@@ -70,33 +70,55 @@ std::vector<Xattr> read_xattrs(const std::string& path)
     return out;
 }
 
+// One source file read from an explicit offset: pread, or copy_file_range into the image.
+class FileSource final : public DataSource {
+public:
+    FileSource(int fd, const std::string& path, uint64_t size) : fd_(fd), path_(path), size_(size) {}
+    void seek(uint64_t offset) { offset_ = offset; }
+    size_t read(uint8_t* buf, size_t max) override
+    {
+        while (true) {
+            ssize_t n = ::pread(fd_, buf, max, static_cast<off_t>(offset_));
+            if (n < 0 && errno == EINTR) continue;
+            if (n < 0) throw system_error(errno, "read " + path_);
+            offset_ += static_cast<uint64_t>(n);
+            return static_cast<size_t>(n);
+        }
+    }
+    bool copy_to(OutputFile& out, uint64_t out_offset, uint64_t size) override
+    {
+        if (offset_ + size > size_) return false;  // the read path reports a file that shrank
+        if (!out.copy_from_file(fd_, offset_, size, out_offset)) return false;
+        offset_ += size;
+        return true;
+    }
+
+private:
+    int fd_;
+    const std::string& path_;
+    uint64_t size_;
+    uint64_t offset_ = 0;
+};
+
 void copy_data(Ext4Writer& writer, InodeRef ref, const std::string& path, uint64_t size, const std::string& rel)
 {
     Fd fd(::open(path.c_str(), O_RDONLY | O_NOFOLLOW | O_CLOEXEC));
     if (fd.get() < 0) throw system_error(errno, "open " + path);
-    auto reader = [&](uint8_t* buf, size_t max) -> size_t {
-        while (true) {
-            ssize_t n = ::read(fd.get(), buf, max);
-            if (n < 0 && errno == EINTR) continue;
-            if (n < 0) throw system_error(errno, "read " + path);
-            return static_cast<size_t>(n);
-        }
-    };
+    FileSource reader(fd.get(), path, size);
     uint64_t pos = 0;
     while (pos < size) {
         off_t data = ::lseek(fd.get(), static_cast<off_t>(pos), SEEK_DATA);
         if (data < 0) {
             if (errno == ENXIO) break;  // only a hole remains
             if (errno != EINVAL && errno != ENOTSUP) throw system_error(errno, "seek " + path);
-            data = static_cast<off_t>(pos);  // no hole support: one segment
-            if (::lseek(fd.get(), data, SEEK_SET) < 0) throw system_error(errno, "seek " + path);
+            reader.seek(pos);  // no hole support: one segment
             writer.write_data(ref, pos, size - pos, reader, rel);
             return;
         }
         off_t hole = ::lseek(fd.get(), data, SEEK_HOLE);
         if (hole < 0) throw system_error(errno, "seek " + path);
         const uint64_t end = std::min<uint64_t>(static_cast<uint64_t>(hole), size);
-        if (::lseek(fd.get(), data, SEEK_SET) < 0) throw system_error(errno, "seek " + path);
+        reader.seek(static_cast<uint64_t>(data));
         if (end > static_cast<uint64_t>(data)) writer.write_data(ref, static_cast<uint64_t>(data), end - data, reader, rel);
         pos = end;
     }

@@ -359,7 +359,7 @@ void add_tar(Ext4Writer& writer, ByteStream& in, const std::string& name, uint16
         if (kind == s_ifreg) attrs.size = size;
         const InodeRef ref = tree.add(path, std::move(attrs), layer);
         if (kind == s_ifreg) {
-            writer.write_data(ref, 0, size, [&](uint8_t* buf, size_t max) { return tar.stream().read(buf, max); }, path);
+            writer.write_data(ref, 0, size, tar.stream(), path);
             tar.skip(TarReader::padding(size));
         } else {
             tar.skip(size + TarReader::padding(size));
