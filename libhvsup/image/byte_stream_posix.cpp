@@ -9,30 +9,37 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
+#include <cstring>
+#include <vector>
 
 namespace hvsup::image {
 namespace {
 
 class PlainFileStream final : public ByteStream {
 public:
-    PlainFileStream(int fd, std::string name, uint64_t size) : fd_(fd), name_(std::move(name)), size_(size) {}
+    PlainFileStream(int fd, std::string name, uint64_t size) : fd_(fd), name_(std::move(name)), size_(size), buf_(256 * 1024) {}
     ~PlainFileStream() override { ::close(fd_); }
 
     size_t read(uint8_t* buf, size_t max) override
     {
-        while (true) {
-            ssize_t n = ::pread(fd_, buf, max, static_cast<off_t>(pos_));
-            if (n < 0 && errno == EINTR) continue;
-            if (n < 0) throw system_error(errno, "read " + name_);
-            pos_ += static_cast<uint64_t>(n);
-            return static_cast<size_t>(n);
-        }
+        if (pos_ < buf_start_ || pos_ >= buf_start_ + buf_len_) fill();
+        const size_t avail = static_cast<size_t>(buf_start_ + buf_len_ - pos_);
+        const size_t n = std::min(avail, max);
+        std::memcpy(buf, buf_.data() + (pos_ - buf_start_), n);
+        pos_ += n;
+        return n;
     }
     bool copy_to(OutputFile& out, uint64_t out_offset, uint64_t size) override
     {
         // A member running past the end takes the read path, which reports the truncation.
         if (pos_ + size > size_) return false;
+        if (pos_ >= buf_start_ && pos_ + size <= buf_start_ + buf_len_) {  // small member: already read
+            out.write_at(buf_.data() + (pos_ - buf_start_), static_cast<size_t>(size), out_offset);
+            pos_ += size;
+            return true;
+        }
         if (!out.copy_from_file(fd_, pos_, size, out_offset)) return false;
         pos_ += size;
         return true;
@@ -40,9 +47,24 @@ public:
     uint64_t position() const override { return pos_; }
 
 private:
+    void fill()
+    {
+        while (true) {
+            ssize_t n = ::pread(fd_, buf_.data(), buf_.size(), static_cast<off_t>(pos_));
+            if (n < 0 && errno == EINTR) continue;
+            if (n < 0) throw system_error(errno, "read " + name_);
+            buf_start_ = pos_;
+            buf_len_ = static_cast<size_t>(n);
+            return;
+        }
+    }
+
     int fd_;
     std::string name_;
     uint64_t size_;
+    std::vector<uint8_t> buf_;  // read-ahead for headers and small members
+    uint64_t buf_start_ = 0;
+    size_t buf_len_ = 0;
     uint64_t pos_ = 0;
 };
 
