@@ -11,6 +11,8 @@
 
 #include <fmt/format.h>
 
+#include <filesystem>
+
 namespace hvsup::supervisor {
 
 using namespace hvsup::protocol;
@@ -78,6 +80,9 @@ Response Supervisor::start_command(const Request& request)
     }
 
     writer.record(state::starting, "creating windows-hyperv compute system", ids, config, {}, /*reset_ids=*/true);
+    // A result left by an earlier boot would read as this boot's result.
+    std::error_code ignored;
+    std::filesystem::remove(dir.result_file(), ignored);
 
     NetworkAttachment network;
     try {
