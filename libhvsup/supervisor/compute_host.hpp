@@ -104,6 +104,8 @@ public:
                                   const std::string& log_path) = 0;
     // Terminates the helper and waits for it; a PID that is gone is success.
     virtual void stop_helper(int64_t pid) = 0;
+    // True while the helper process runs.
+    virtual bool helper_alive(int64_t pid) = 0;
 };
 
 // Networking when HCN cannot be used: isolated runtimes need no HCN call and work; every other
@@ -127,6 +129,7 @@ public:
     std::unique_ptr<ListenerSet> start_listeners(const std::string&, const protocol::Config&, const std::string&) override;
     int64_t launch_helper(const std::string&, const std::string&, const std::string&) override;
     void stop_helper(int64_t pid) override;
+    bool helper_alive(int64_t) override { return false; }
 
 private:
     std::string reason_;

@@ -113,6 +113,8 @@ int64_t HvsockRuntimeServices::launch_helper(const std::string& state_dir, const
 
 void HvsockRuntimeServices::stop_helper(int64_t pid) { process::terminate(pid, std::chrono::seconds(10)); }
 
+bool HvsockRuntimeServices::helper_alive(int64_t pid) { return process::is_alive(pid); }
+
 std::string default_helper_path()
 {
 #ifdef _WIN32

@@ -19,6 +19,7 @@ public:
                                                  const std::string& result_path) override;
     int64_t launch_helper(const std::string& state_dir, const std::string& runtime_id, const std::string& log_path) override;
     void stop_helper(int64_t pid) override;
+    bool helper_alive(int64_t pid) override;
 
 private:
     std::string helper_path_;

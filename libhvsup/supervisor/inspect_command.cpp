@@ -59,6 +59,16 @@ Response Supervisor::inspect_command(const Request& request)
             writer.record(state::stopped, "windows-hyperv compute system exited" + cleanup, ids);
         }
         recorded = dir.load();
+    } else if (recorded->vsock_listener_pid > 0 && !backends_.services->helper_alive(recorded->vsock_listener_pid)) {
+        // The helper died (killed from outside, crashed): its listeners are gone. Say so in the
+        // timeline and stop pointing at a PID the OS may hand to another process.
+        TransitionWriter writer(dir, recorded->event.identity);
+        RuntimeIds ids;
+        ids.listener_pid = 0;
+        const std::string detail = fmt::format("{}; hvsock-listener helper {} exited, host listeners are down",
+                                               recorded->event.detail, recorded->vsock_listener_pid);
+        writer.record(recorded->event.state, detail, ids, std::nullopt, recorded->error);
+        recorded = dir.load();
     }
 
     Response r;

@@ -254,3 +254,17 @@ def test_a_new_boot_forgets_the_previous_result(rt1):
     assert "result" not in inspect
     assert inspect["readiness"]["resultReady"]["ready"] is False
     rt1.cli(rt1.request("delete"))
+
+
+def test_a_helper_killed_from_outside_is_noticed_by_inspect(rt1):
+    rt1.cli(rt1.request("start", vsockListeners=[{"port": 2048, "target": "127.0.0.1:9"}]))
+    pid = rt1.note_helper()
+    os.kill(pid, signal.SIGKILL)
+    deadline = time.monotonic() + 5
+    while pid_alive(pid) and time.monotonic() < deadline:
+        time.sleep(0.02)
+    r = rt1.cli(rt1.request("inspect"))
+    assert r["event"]["state"] == "running"
+    assert f"hvsock-listener helper {pid} exited" in r["event"]["detail"]
+    assert "vsockListenerPid" not in rt1.runtime_json()
+    assert rt1.cli(rt1.request("stop"))["ok"]

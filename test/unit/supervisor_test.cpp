@@ -144,6 +144,7 @@ struct FakeServices final : RuntimeServices {
         calls.push_back("stop helper " + std::to_string(pid));
         helpers.erase(pid);
     }
+    bool helper_alive(int64_t pid) override { return helpers.count(pid) != 0; }
 };
 
 struct Fixture {
@@ -192,6 +193,7 @@ struct Fixture {
     // A runtime recorded as if a compute system had been started.
     void record_running(const std::string& st = "running", int64_t pid = 0)
     {
+        if (pid > 0) services->helpers.insert(pid);
         Transition t;
         t.identity = Identity{"req-0", "agent-1", "workload", "windows-hyperv", ""};
         t.state = st;
@@ -617,4 +619,18 @@ TEST_CASE("inspect marks a vanished compute system stopped, or failed on a non-z
     CHECK(r.event->state == "failed");
     CHECK(r.event->detail == "windows-hyperv compute system exited; guest exit code 3");
     CHECK(r.result->exit_code == 3);
+}
+
+TEST_CASE("inspect notices a helper that died and clears its PID", "[supervisor]")
+{
+    Fixture f;
+    f.record_running("running", 4321);
+    CHECK(f.run("inspect").event->detail == "serial=x");
+    f.services->helpers.clear();  // killed from outside
+    Response r = f.run("inspect");
+    CHECK(r.ok);
+    CHECK(r.event->state == "running");
+    CHECK(r.event->detail == "serial=x; hvsock-listener helper 4321 exited, host listeners are down");
+    CHECK(f.dir().load()->vsock_listener_pid == 0);
+    CHECK(f.dir().load()->compute_system_id == "agent-1");
 }
