@@ -128,9 +128,11 @@ typedef struct hvsup_context_options {
     const char* hcs_api;            /**< optional: "computecore" or "vmcompute" forces that API */
     const char* boot_mode;          /**< optional: "kernel-direct" (default) or "uefi-vmbfs" */
     const char* listener_helper;    /**< optional: hvsock-listener path (default: beside the executable) */
+    uint32_t stop_grace_ms;         /**< 0 = 15000: how long stop/halt wait for the guest before terminating */
+    uint32_t unregister_wait_ms;    /**< 0 = 120000: how long a terminated system gets to disappear */
 } hvsup_context_options;
 
-#define HVSUP_CONTEXT_OPTIONS_INIT { HVSUP_CONTEXT_OPTIONS_VERSION, 0, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL }
+#define HVSUP_CONTEXT_OPTIONS_INIT { HVSUP_CONTEXT_OPTIONS_VERSION, 0, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, 0, 0 }
 
 /**
  * Fills `options` with defaults for `version`.

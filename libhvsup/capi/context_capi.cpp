@@ -60,6 +60,10 @@ hvsup_status hvsup_context_create(hvsup_context** out, const hvsup_context_optio
             opts.hcs_api = optional_text(options->hcs_api);
             opts.boot_mode = optional_text(options->boot_mode);
             opts.listener_helper = optional_text(options->listener_helper);
+            if (options->stop_grace_ms != 0) opts.graceful_stop = std::chrono::milliseconds(options->stop_grace_ms);
+            if (options->unregister_wait_ms != 0) {
+                opts.unregister_wait = std::chrono::milliseconds(options->unregister_wait_ms);
+            }
             if (options->log_callback != nullptr) {
                 auto callback = options->log_callback;
                 void* user = options->log_user;

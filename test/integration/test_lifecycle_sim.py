@@ -202,7 +202,17 @@ def test_guest_ignoring_shutdown_is_terminated(rt1):
     started = time.monotonic()
     r = rt1.cli(rt1.request("stop"))
     assert r["ok"] and r["event"]["state"] == "stopped"
-    assert time.monotonic() - started >= 14  # the 15 s grace period, then terminate
+    assert time.monotonic() - started >= 14  # the default 15 s grace period, then terminate
+
+
+def test_stop_grace_is_configurable(rt1):
+    rt1.host.script({"guest": {"ignoreShutdown": True}})
+    rt1.cli(rt1.request("start"))
+    started = time.monotonic()
+    r = rt1.cli(rt1.request("halt"), "--stop-grace-ms", "200")
+    assert r["ok"] and r["event"]["state"] == "halted"
+    assert time.monotonic() - started < 10
+    assert rt1.host.live_systems() == []
     assert rt1.host.live_systems() == []
 
 

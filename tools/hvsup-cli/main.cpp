@@ -6,6 +6,7 @@
 #include <boost/json.hpp>
 
 #include <cstdio>
+#include <cstdlib>
 #include <cstring>
 #include <fstream>
 #include <iostream>
@@ -39,6 +40,7 @@ const char* usage_text =
     "  --hcs-api API        force computecore or vmcompute (default: computecore when present)\n"
     "  --boot-mode MODE     kernel-direct (default) or uefi-vmbfs\n"
     "  --listener-helper P  hvsock-listener executable for detached starts (default: beside hvsup-cli)\n"
+    "  --stop-grace-ms N    how long stop/halt wait for the guest before terminating (default 15000)\n"
     "  --verbose            print informational diagnostics on stderr\n"
     "  --version            print the version and exit\n"
     "  --help               print this help and exit\n"
@@ -53,6 +55,7 @@ struct Args {
     std::optional<std::string> request_path;
     std::optional<std::string> request_json;
     std::string state_dir, hcs_library, hcn_library, hcs_api, boot_mode, listener_helper, kernel, guest_init;
+    uint32_t stop_grace_ms = 0;
     bool json = false;
     bool verbose = false;
 };
@@ -121,6 +124,14 @@ int main(int argc, char** argv)
         }
         if (a == "--verbose") { args.verbose = true; continue; }
         if (a == "--json") { args.json = true; continue; }
+        if (a == "--stop-grace-ms") {
+            if (i + 1 >= argc) return usage_error(a + " needs a value");
+            char* end = nullptr;
+            unsigned long v = std::strtoul(argv[++i], &end, 10);
+            if (end == nullptr || *end != '\0' || v == 0 || v > 3600000) return usage_error("--stop-grace-ms takes 1..3600000");
+            args.stop_grace_ms = static_cast<uint32_t>(v);
+            continue;
+        }
         std::optional<std::string>* slot = nullptr;
         std::string* text = nullptr;
         if (a == "--request") slot = &args.request_path;
@@ -160,6 +171,7 @@ int main(int argc, char** argv)
     options.hcs_api = args.hcs_api.empty() ? nullptr : args.hcs_api.c_str();
     options.boot_mode = args.boot_mode.empty() ? nullptr : args.boot_mode.c_str();
     options.listener_helper = args.listener_helper.empty() ? nullptr : args.listener_helper.c_str();
+    options.stop_grace_ms = args.stop_grace_ms;
     options.log_callback = log_to_stderr;
     options.log_user = &args.verbose;
     hvsup_context* context = nullptr;
