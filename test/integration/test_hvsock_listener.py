@@ -135,11 +135,17 @@ def test_runtime_mode_serves_detached_services_until_the_runtime_stops(emulation
     # The guest maps the hvsock service of the HOST port to its own port 8080.
     guest = GuestService(emulation, VM, host_port)
     log_path = rdir / "hvsock-listener.log"
+    ready = tmp_path / "ready"
     with open(log_path, "a") as log:
         proc = start_listener(emulation, "--state-dir", str(state_dir), "--name", "agent-1", "--poll-ms", "50",
-                              log=log)
+                              "--ready-file", str(ready), log=log)
     try:
-        wait_listening(host_port)
+        deadline = time.monotonic() + 20
+        while not ready.exists() and time.monotonic() < deadline:
+            time.sleep(0.02)
+        assert ready.read_text() == "ready\n"
+        # Ready means bound: the vsock listener's port file is already published.
+        assert port_file(emulation, VM, "host", 2048).exists()
         assert ping(host_port, b"published") == b"published"
         conn = connect_to_host(emulation, VM, 2048)
         conn.sendall(b"mediated")

@@ -56,6 +56,8 @@ const char* usage_text =
     "  --emulation-dir DIR      use the loopback emulation rooted at DIR (default:\n"
     "                           $HVSUP_HVSOCK_EMULATION_DIR, else AF_HYPERV sockets)\n"
     "  --poll-ms N              how often runtime.json is checked (default 500)\n"
+    "  --ready-file PATH        once every listener is bound, write \"ready\" here (atomically);\n"
+    "                           a supervisor waits for it before starting the VM\n"
     "  --version                print the version and exit\n"
     "  --help                   print this help and exit\n";
 
@@ -75,7 +77,7 @@ hvsup::Logger stderr_logger()
 }
 
 struct Args {
-    std::string state_dir, name, vm, serial_pipe, serial_log, emulation_dir;
+    std::string state_dir, name, vm, serial_pipe, serial_log, emulation_dir, ready_file;
     std::vector<std::string> forwards, vsocks;
     long poll_ms = 500;
 };
@@ -236,6 +238,8 @@ int main(int argc, char** argv)
             if (!value(args.serial_log)) return usage_error("--serial-log needs a value");
         } else if (a == "--emulation-dir") {
             if (!value(args.emulation_dir)) return usage_error("--emulation-dir needs a value");
+        } else if (a == "--ready-file") {
+            if (!value(args.ready_file)) return usage_error("--ready-file needs a value");
         } else if (a == "--poll-ms") {
             if (!value(v)) return usage_error("--poll-ms needs a value");
             try {
@@ -272,6 +276,15 @@ int main(int argc, char** argv)
     }
     if (!sets.empty()) {
         log_line("hvsock-listener serving");
+    }
+    if (!sets.empty() && !args.ready_file.empty()) {
+        try {
+            hvsup::files::write_atomic(hvsup::files::from_utf8(args.ready_file),
+                                       "ready\n");
+        } catch (const std::exception& e) {
+            log_line(e.what());
+            return 1;
+        }
     }
     std::string reason = stop.wait();
     for (auto& s : sets) s->close();
