@@ -71,6 +71,23 @@ private:
     std::unique_ptr<hvsock::ListenerSet> set_;
 };
 
+constexpr std::chrono::seconds helper_ready_timeout{10};
+
+// The helper's last diagnostic, quoted in launch errors (as the reference quotes it).
+std::string last_log_line(const std::string& log_path)
+{
+    std::string text;
+    try {
+        text = files::read_if_exists(files::from_utf8(log_path), 1u << 20).value_or("");
+    } catch (const Error&) {
+        return "(hvsock-listener.log unreadable)";
+    }
+    while (!text.empty() && (text.back() == '\n' || text.back() == '\r')) text.pop_back();
+    const size_t nl = text.rfind('\n');
+    std::string line = nl == std::string::npos ? text : text.substr(nl + 1);
+    return line.empty() ? "(hvsock-listener.log is empty)" : line;
+}
+
 }  // namespace
 
 HvsockRuntimeServices::HvsockRuntimeServices(std::string helper_path, Logger logger)
@@ -104,11 +121,33 @@ std::unique_ptr<ListenerSet> HvsockRuntimeServices::start_listeners(const std::s
 int64_t HvsockRuntimeServices::launch_helper(const std::string& state_dir, const std::string& runtime_id,
                                              const std::string& log_path)
 {
+    // The helper says when every listener is bound, so the guest is never started before the
+    // host side of its services exists.
+    const auto ready = files::from_utf8(log_path).parent_path() / "hvsock-listener.ready";
+    std::error_code ignored;
+    std::filesystem::remove(ready, ignored);
     process::SpawnOptions options;
     options.executable = helper_path_;
-    options.args = {"--state-dir", state_dir, "--name", runtime_id};
+    options.args = {"--state-dir", state_dir, "--name", runtime_id, "--ready-file", files::to_utf8(ready)};
     options.log_file = log_path;
-    return process::spawn(options);
+    const int64_t pid = process::spawn(options);
+    const auto deadline = std::chrono::steady_clock::now() + helper_ready_timeout;
+    for (;;) {
+        if (std::filesystem::exists(ready, ignored)) {
+            std::filesystem::remove(ready, ignored);
+            return pid;
+        }
+        if (!process::is_alive(pid)) {
+            throw Error(ErrorCode::host, fmt::format("hvsock-listener exited before its listeners were ready: {}",
+                                                     last_log_line(log_path)));
+        }
+        if (std::chrono::steady_clock::now() > deadline) {
+            process::terminate(pid, std::chrono::seconds(5));
+            throw Error(ErrorCode::host, fmt::format("hvsock-listener did not bind its listeners within {} s: {}",
+                                                     helper_ready_timeout.count(), last_log_line(log_path)));
+        }
+        std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    }
 }
 
 void HvsockRuntimeServices::stop_helper(int64_t pid) { process::terminate(pid, std::chrono::seconds(10)); }

@@ -278,3 +278,4 @@ def test_a_helper_killed_from_outside_is_noticed_by_inspect(rt1):
     assert f"hvsock-listener helper {pid} exited" in r["event"]["detail"]
     assert "vsockListenerPid" not in rt1.runtime_json()
     assert rt1.cli(rt1.request("stop"))["ok"]
+
