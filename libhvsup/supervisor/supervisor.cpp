@@ -3,6 +3,7 @@
 #include "core/error.hpp"
 #include "protocol/codec.hpp"
 #include "protocol/validate.hpp"
+#include "supervisor/hcs_presence.hpp"
 
 #include <fmt/format.h>
 
@@ -25,7 +26,10 @@ std::unique_ptr<ComputeHost> make_compute_host(const SupervisorOptions& options)
         return std::make_unique<UnavailableComputeHost>(
             fmt::format("HCS provider library {} cannot be used: this build has no HCS binding yet", options.hcs_library));
     }
-    return std::make_unique<UnavailableComputeHost>("windows-hyperv supervisor is only supported on windows");
+    const HcsPresence presence = probe_hcs_presence();
+    if (!presence.available) return std::make_unique<UnavailableComputeHost>(presence.error);
+    return std::make_unique<UnavailableComputeHost>(
+        fmt::format("Windows Host Compute Service ({}) is present but this build has no HCS binding yet", presence.api));
 }
 
 Supervisor::Supervisor(SupervisorOptions options, std::unique_ptr<ComputeHost> host)
