@@ -53,7 +53,10 @@ void write_all(HANDLE h, std::string_view data, const std::string& what)
     while (!data.empty()) {
         const DWORD chunk = static_cast<DWORD>(std::min<size_t>(data.size(), 1u << 30));
         DWORD written = 0;
-        if (!::WriteFile(h, data.data(), chunk, &written, nullptr)) throw win32::error(::GetLastError(), "write " + what);
+        if (!::WriteFile(h, data.data(), chunk, &written, nullptr)) {
+            const DWORD last = ::GetLastError();  // before building the message
+            throw win32::error(last, "write " + what);
+        }
         data.remove_prefix(written);
     }
 }
@@ -114,7 +117,10 @@ void write_atomic(const std::filesystem::path& file, std::string_view data)
     if (!h) throw win32::error(err, "create temporary file for " + target);
     try {
         write_all(h.get(), data, target);
-        if (!::FlushFileBuffers(h.get())) throw win32::error(::GetLastError(), "flush " + target);
+        if (!::FlushFileBuffers(h.get())) {
+            const DWORD last = ::GetLastError();  // before building the message
+            throw win32::error(last, "flush " + target);
+        }
         h.reset();
         err = retry_while_shared(replace_retry_budget, [&]() -> DWORD {
             return ::MoveFileExW(tmp.c_str(), file.c_str(), MOVEFILE_REPLACE_EXISTING | MOVEFILE_WRITE_THROUGH)
@@ -145,7 +151,10 @@ std::optional<std::string> read_if_exists(const std::filesystem::path& file, siz
     char buf[65536];
     for (;;) {
         DWORD n = 0;
-        if (!::ReadFile(h.get(), buf, sizeof buf, &n, nullptr)) throw win32::error(::GetLastError(), "read " + name);
+        if (!::ReadFile(h.get(), buf, sizeof buf, &n, nullptr)) {
+            const DWORD last = ::GetLastError();  // before building the message
+            throw win32::error(last, "read " + name);
+        }
         if (n == 0) break;
         if (out.size() + n > max_bytes) {
             throw Error(ErrorCode::too_large, fmt::format("read {}: file exceeds {} bytes", name, max_bytes));
@@ -164,7 +173,8 @@ FileLock::FileLock(const std::filesystem::path& lock_file) : handle_(-1)
     if (!h) throw win32::error(err, "open lock " + to_utf8(lock_file));
     OVERLAPPED at{};  // the lock covers the whole range from offset 0
     if (!::LockFileEx(h.get(), LOCKFILE_EXCLUSIVE_LOCK, 0, MAXDWORD, MAXDWORD, &at)) {
-        throw win32::error(::GetLastError(), "lock " + to_utf8(lock_file));
+        const DWORD last = ::GetLastError();  // before building the message
+        throw win32::error(last, "lock " + to_utf8(lock_file));
     }
     handle_ = reinterpret_cast<intptr_t>(h.release());
 }

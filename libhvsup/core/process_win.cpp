@@ -47,14 +47,20 @@ Handle open_output(const SpawnOptions& options)
     if (options.log_file.empty()) {
         SECURITY_ATTRIBUTES plain{sizeof(SECURITY_ATTRIBUTES), nullptr, TRUE};
         Handle h(::CreateFileW(L"NUL", GENERIC_WRITE, share, &plain, OPEN_EXISTING, 0, nullptr));
-        if (!h) throw win32::error(::GetLastError(), "open NUL for " + options.executable);
+        if (!h) {
+            const DWORD last = ::GetLastError();  // before building the message
+            throw win32::error(last, "open NUL for " + options.executable);
+        }
         return h;
     }
     // FILE_APPEND_DATA alone makes every write go to the end, like O_APPEND.
     const std::filesystem::path log = files::from_utf8(options.log_file);
     Handle h(::CreateFileW(log.c_str(), FILE_APPEND_DATA | SYNCHRONIZE, share, inheritable, OPEN_ALWAYS,
                            FILE_ATTRIBUTE_NORMAL, nullptr));
-    if (!h) throw win32::error(::GetLastError(), "open log " + options.log_file);
+    if (!h) {
+        const DWORD last = ::GetLastError();  // before building the message
+        throw win32::error(last, "open log " + options.log_file);
+    }
     return h;
 }
 
@@ -62,7 +68,10 @@ Handle open_input()
 {
     SECURITY_ATTRIBUTES plain{sizeof(SECURITY_ATTRIBUTES), nullptr, TRUE};
     Handle h(::CreateFileW(L"NUL", GENERIC_READ, FILE_SHARE_READ | FILE_SHARE_WRITE, &plain, OPEN_EXISTING, 0, nullptr));
-    if (!h) throw win32::error(::GetLastError(), "open NUL");
+    if (!h) {
+        const DWORD last = ::GetLastError();  // before building the message
+        throw win32::error(last, "open NUL");
+    }
     return h;
 }
 
@@ -78,11 +87,13 @@ public:
         list_ = reinterpret_cast<LPPROC_THREAD_ATTRIBUTE_LIST>(storage_.data());
         if (!::InitializeProcThreadAttributeList(list_, 1, 0, &size)) {
             list_ = nullptr;
-            throw win32::error(::GetLastError(), "initialize process attributes");
+            const DWORD last = ::GetLastError();  // before building the message
+            throw win32::error(last, "initialize process attributes");
         }
         if (!::UpdateProcThreadAttribute(list_, 0, PROC_THREAD_ATTRIBUTE_HANDLE_LIST, handles_.data(),
                                          handles_.size() * sizeof(HANDLE), nullptr, nullptr)) {
-            throw win32::error(::GetLastError(), "set inherited handles");
+            const DWORD last = ::GetLastError();  // before building the message
+            throw win32::error(last, "set inherited handles");
         }
     }
     ~HandleList()
@@ -132,7 +143,8 @@ int64_t spawn(const SpawnOptions& options)
     mutable_line.push_back(L'\0');
     if (!::CreateProcessW(application.c_str(), mutable_line.data(), nullptr, nullptr, TRUE, flags, nullptr, nullptr,
                           &startup.StartupInfo, &info)) {
-        throw win32::error(::GetLastError(), "start " + options.executable);
+        const DWORD last = ::GetLastError();  // before building the message
+        throw win32::error(last, "start " + options.executable);
     }
     ::CloseHandle(info.hThread);
     ::CloseHandle(info.hProcess);
@@ -174,7 +186,10 @@ void terminate(int64_t pid, std::chrono::milliseconds timeout)
     const DWORD wait_ms = static_cast<DWORD>(std::min<int64_t>(std::max<int64_t>(timeout.count(), 0), INFINITE - 1));
     const DWORD waited = ::WaitForSingleObject(h.get(), wait_ms);
     if (waited == WAIT_OBJECT_0) return;
-    if (waited == WAIT_FAILED) throw win32::error(::GetLastError(), fmt::format("wait for process {}", pid));
+    if (waited == WAIT_FAILED) {
+        const DWORD last = ::GetLastError();  // before building the message
+        throw win32::error(last, fmt::format("wait for process {}", pid));
+    }
     throw Error(ErrorCode::io, fmt::format("terminate process {}: still running after {} ms", pid, timeout.count()));
 }
 
@@ -183,7 +198,10 @@ std::string current_executable()
     std::vector<wchar_t> buffer(MAX_PATH);
     for (;;) {
         const DWORD n = ::GetModuleFileNameW(nullptr, buffer.data(), static_cast<DWORD>(buffer.size()));
-        if (n == 0) throw win32::error(::GetLastError(), "find the running executable");
+        if (n == 0) {
+            const DWORD last = ::GetLastError();  // before building the message
+            throw win32::error(last, "find the running executable");
+        }
         if (n < buffer.size()) return win32::to_utf8(std::wstring_view(buffer.data(), n));
         if (buffer.size() >= 32768) throw Error(ErrorCode::io, "find the running executable: path too long");
         buffer.resize(buffer.size() * 2);

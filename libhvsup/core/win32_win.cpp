@@ -72,17 +72,22 @@ struct PrivateDescriptor {
 std::wstring current_user_sid()
 {
     HANDLE raw = nullptr;
-    if (!::OpenProcessToken(::GetCurrentProcess(), TOKEN_QUERY, &raw)) throw error(::GetLastError(), "open process token");
+    if (!::OpenProcessToken(::GetCurrentProcess(), TOKEN_QUERY, &raw)) {
+        const DWORD last = ::GetLastError();  // before building the message
+        throw error(last, "open process token");
+    }
     Handle token(raw);
     DWORD size = 0;
     ::GetTokenInformation(token.get(), TokenUser, nullptr, 0, &size);
     std::vector<unsigned char> buffer(size == 0 ? sizeof(TOKEN_USER) + SECURITY_MAX_SID_SIZE : size);
     if (!::GetTokenInformation(token.get(), TokenUser, buffer.data(), static_cast<DWORD>(buffer.size()), &size)) {
-        throw error(::GetLastError(), "query the current user");
+        const DWORD last = ::GetLastError();  // before building the message
+        throw error(last, "query the current user");
     }
     wchar_t* text = nullptr;
     if (!::ConvertSidToStringSidW(reinterpret_cast<TOKEN_USER*>(buffer.data())->User.Sid, &text)) {
-        throw error(::GetLastError(), "format the current user's SID");
+        const DWORD last = ::GetLastError();  // before building the message
+        throw error(last, "format the current user's SID");
     }
     std::wstring sid(text);
     ::LocalFree(text);
@@ -99,7 +104,8 @@ PrivateDescriptor& private_descriptor()
         const std::wstring sddl = L"D:P(A;OICI;FA;;;" + current_user_sid() + L")(A;OICI;FA;;;SY)(A;OICI;FA;;;BA)";
         PSECURITY_DESCRIPTOR sd = nullptr;
         if (!::ConvertStringSecurityDescriptorToSecurityDescriptorW(sddl.c_str(), SDDL_REVISION_1, &sd, nullptr)) {
-            throw error(::GetLastError(), "build the private security descriptor");
+            const DWORD last = ::GetLastError();  // before building the message
+            throw error(last, "build the private security descriptor");
         }
         d.descriptor.reset(sd);
         d.plain = SECURITY_ATTRIBUTES{sizeof(SECURITY_ATTRIBUTES), sd, FALSE};

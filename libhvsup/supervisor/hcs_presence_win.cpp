@@ -17,6 +17,7 @@ HcsPresence probe_hcs_presence()
         // computecore.dll (Windows 10 1809+) first, vmcompute.dll for older hosts.
         for (const wchar_t* dll : {L"computecore.dll", L"vmcompute.dll"}) {
             HMODULE module = ::LoadLibraryExW(dll, nullptr, LOAD_LIBRARY_SEARCH_SYSTEM32);
+            const DWORD err = module == nullptr ? ::GetLastError() : 0;  // before anything else runs
             const std::string name = win32::to_utf8(dll);
             if (module != nullptr) {
                 ::FreeLibrary(module);
@@ -24,7 +25,6 @@ HcsPresence probe_hcs_presence()
                 presence.api = name;
                 return presence;
             }
-            const DWORD err = ::GetLastError();
             reasons += fmt::format("{}{}: {}", reasons.empty() ? "" : "; ", name, win32::error_text(err));
         }
         presence.error = "Windows Host Compute Service is not available: " + reasons;

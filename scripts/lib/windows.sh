@@ -1,8 +1,10 @@
 # Shared by scripts/build-windows and scripts/test.d/windows.sh: the Windows cross build with
 # mingw-w64. Sourced after scripts/lib/common.sh, not run.
 
-# Debian bookworm packages the Windows build and its Wine test stage need.
-HVSUP_WINDOWS_PACKAGES=(g++-mingw-w64-x86-64-posix gcc-mingw-w64-x86-64-posix wine wine64 zip)
+# Debian bookworm packages the Windows build (scripts/build-windows) and its Wine test stage
+# (scripts/test.d/windows.sh) need.
+HVSUP_WINDOWS_BUILD_PACKAGES=(g++-mingw-w64-x86-64-posix gcc-mingw-w64-x86-64-posix zip)
+HVSUP_WINDOWS_PACKAGES=("${HVSUP_WINDOWS_BUILD_PACKAGES[@]}" wine wine64)
 
 HVSUP_WINDOWS_CROSS_FILE="$HVSUP_ROOT/meson/x86_64-w64-mingw32.ini"
 
@@ -48,7 +50,7 @@ hvsup_windows_build() {
       { tail -n 30 "$build/setup.log" >&2; return 1; }
   fi
   # ninja reports compiler errors on stdout: keep them out of the way unless the build fails.
-  if ! ninja -C "$build" ${HVSUP_NINJA_JOBS:+-j "$HVSUP_NINJA_JOBS"} >"$build/ninja.log" 2>&1; then
+  if ! ninja -C "$build" -j "${HVSUP_NINJA_JOBS:-2}" >"$build/ninja.log" 2>&1; then
     tail -n 80 "$build/ninja.log" >&2
     return 1
   fi

@@ -35,6 +35,7 @@ TEST_CASE("probe_hcs_presence agrees with the loader and explains an absence", "
         CHECK_THAT(p.error, Catch::StartsWith("Windows Host Compute Service is not available: computecore.dll: "));
         CHECK_THAT(p.error, Catch::Contains("; vmcompute.dll: "));
         CHECK_THAT(p.error, Catch::Contains("(Windows error "));
+        CHECK_THAT(p.error, !Catch::Contains("(Windows error 0)"));
     }
 }
 
