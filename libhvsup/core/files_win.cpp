@@ -143,7 +143,12 @@ std::optional<std::string> read_if_exists(const std::filesystem::path& file, siz
         // Readers share everything, so they never stand in the way of a replacement.
         h.reset(::CreateFileW(file.c_str(), GENERIC_READ, FILE_SHARE_READ | FILE_SHARE_WRITE | FILE_SHARE_DELETE,
                               nullptr, OPEN_EXISTING, FILE_ATTRIBUTE_NORMAL, nullptr));
-        return h ? 0 : ::GetLastError();
+        if (h) return DWORD{0};
+        const DWORD last = ::GetLastError();
+        // A directory is "access denied" too, and no retry changes that.
+        const DWORD attributes = last == ERROR_ACCESS_DENIED ? ::GetFileAttributesW(file.c_str()) : INVALID_FILE_ATTRIBUTES;
+        if (attributes != INVALID_FILE_ATTRIBUTES && (attributes & FILE_ATTRIBUTE_DIRECTORY) != 0) return DWORD{ERROR_DIRECTORY};
+        return last;
     });
     if (err == ERROR_FILE_NOT_FOUND || err == ERROR_PATH_NOT_FOUND) return std::nullopt;
     if (err != 0) throw win32::error(err, "open " + name);

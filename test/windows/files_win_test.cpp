@@ -152,11 +152,18 @@ TEST_CASE("readers never see a torn or missing file while it is replaced", "[fil
     CHECK(count_temporaries(tmp.path()) == 0);
 }
 
-TEST_CASE("read_if_exists: missing file or directory is nullopt, oversize is too_large", "[files]")
+TEST_CASE("read_if_exists: missing file or directory is nullopt, a directory is an error, oversize is too_large", "[files]")
 {
     TempDir tmp;
     CHECK_FALSE(files::read_if_exists(tmp.path() / "missing.json", 10).has_value());
     CHECK_FALSE(files::read_if_exists(tmp.path() / "no-dir" / "missing.json", 10).has_value());
+    try {
+        (void)files::read_if_exists(tmp.path(), 10);
+        FAIL("read a directory");
+    } catch (const Error& e) {
+        CHECK(e.code() == ErrorCode::io);
+        CHECK(e.system_error() == ERROR_DIRECTORY);
+    }
     files::write_atomic(tmp.path() / "big", std::string(11, 'x'));
     try {
         (void)files::read_if_exists(tmp.path() / "big", 10);
