@@ -8,6 +8,7 @@
 #include "supervisor/hcs_compute_host.hpp"
 #include "supervisor/hvsock_runtime_services.hpp"
 #include "protocol/validate.hpp"
+#include "supervisor/hcs_presence.hpp"
 
 #include <fmt/format.h>
 
@@ -27,7 +28,11 @@ Response failure(std::string message)
 Backends make_backends(const SupervisorOptions& options)
 {
     Backends b;
+    // Without an explicit provider, look for the system DLLs first: their absence is the common
+    // case off Windows hosts with Hyper-V and deserves the reasons for each DLL.
+    const HcsPresence presence = options.hcs_library.empty() ? probe_hcs_presence() : HcsPresence{true, {}, {}};
     try {
+        if (!presence.available) throw Error(ErrorCode::unsupported, presence.error);
         hcs::LoadOptions load;
         load.library_path = options.hcs_library;
         if (options.hcs_api == "computecore") load.force_api = hcs::ApiKind::computecore;

@@ -1,0 +1,195 @@
+// Windows system calls behind core/files.hpp.
+//
+// Windows differs from POSIX in one way that matters here: a file another process holds open
+// without FILE_SHARE_DELETE (an editor, a virus scanner, a reader of our own on another
+// thread) cannot be replaced, and a file that is being replaced cannot be opened for a
+// moment. Both are short-lived, so replacing and reading retry for a bounded time on
+// sharing violations before reporting the error.
+#include "core/files.hpp"
+
+#include "core/error.hpp"
+#include "core/win32.hpp"
+
+#include <atomic>
+#include <chrono>
+#include <thread>
+
+#include <fmt/format.h>
+
+namespace hvsup::files {
+namespace {
+
+using win32::Handle;
+
+// Replacing waits longer than reading: a reader is expected to finish its read, a writer
+// that gives up loses an update.
+constexpr auto replace_retry_budget = std::chrono::milliseconds(5000);
+constexpr auto read_retry_budget = std::chrono::milliseconds(2000);
+
+bool is_sharing_error(DWORD err)
+{
+    // ERROR_ACCESS_DENIED is what a rename over a file that is open (or pending deletion)
+    // reports; ERROR_SHARING_VIOLATION / ERROR_LOCK_VIOLATION what opening one reports.
+    return err == ERROR_SHARING_VIOLATION || err == ERROR_LOCK_VIOLATION || err == ERROR_ACCESS_DENIED;
+}
+
+// Calls `attempt` (returns 0 on success or a Win32 error) until it succeeds, fails with an
+// error that is not a sharing error, or `budget` is spent. Returns the last error.
+template <typename Attempt>
+DWORD retry_while_shared(std::chrono::milliseconds budget, Attempt attempt)
+{
+    const auto deadline = std::chrono::steady_clock::now() + budget;
+    auto pause = std::chrono::milliseconds(1);
+    for (;;) {
+        DWORD err = attempt();
+        if (err == 0 || !is_sharing_error(err) || std::chrono::steady_clock::now() >= deadline) return err;
+        std::this_thread::sleep_for(pause);
+        pause = std::min(pause * 2, std::chrono::milliseconds(50));
+    }
+}
+
+void write_all(HANDLE h, std::string_view data, const std::string& what)
+{
+    while (!data.empty()) {
+        const DWORD chunk = static_cast<DWORD>(std::min<size_t>(data.size(), 1u << 30));
+        DWORD written = 0;
+        if (!::WriteFile(h, data.data(), chunk, &written, nullptr)) {
+            const DWORD last = ::GetLastError();  // before building the message
+            throw win32::error(last, "write " + what);
+        }
+        data.remove_prefix(written);
+    }
+}
+
+// Opens `file` without following a final reparse point (the counterpart of O_NOFOLLOW).
+Handle open_no_follow(const std::filesystem::path& file, DWORD access, DWORD share, DWORD disposition,
+                      SECURITY_ATTRIBUTES* security, DWORD& err)
+{
+    Handle h(::CreateFileW(file.c_str(), access, share, security, disposition,
+                           FILE_ATTRIBUTE_NORMAL | FILE_FLAG_OPEN_REPARSE_POINT, nullptr));
+    err = h ? 0 : ::GetLastError();
+    if (h) {
+        BY_HANDLE_FILE_INFORMATION info{};
+        if (::GetFileInformationByHandle(h.get(), &info) && (info.dwFileAttributes & FILE_ATTRIBUTE_REPARSE_POINT) != 0) {
+            h.reset();
+            err = ERROR_CANT_ACCESS_FILE;
+        }
+    }
+    return h;
+}
+
+}  // namespace
+
+void ensure_private_dir(const std::filesystem::path& dir)
+{
+    if (dir.empty()) return;
+    const DWORD attributes = ::GetFileAttributesW(dir.c_str());
+    if (attributes != INVALID_FILE_ATTRIBUTES) {
+        if ((attributes & FILE_ATTRIBUTE_DIRECTORY) == 0) {
+            throw Error(ErrorCode::io, fmt::format("create directory {}: not a directory", to_utf8(dir)));
+        }
+        return;
+    }
+    // A root ("C:\", "\\server\share\") has itself as parent and always exists.
+    if (dir.has_parent_path() && dir.parent_path() != dir && dir.has_relative_path()) ensure_private_dir(dir.parent_path());
+    if (!::CreateDirectoryW(dir.c_str(), win32::PrivateSecurity::attributes())) {
+        const DWORD err = ::GetLastError();
+        if (err != ERROR_ALREADY_EXISTS) throw win32::error(err, "create directory " + to_utf8(dir));
+    }
+}
+
+void touch_private_file(const std::filesystem::path& file)
+{
+    DWORD err = 0;
+    const DWORD share = FILE_SHARE_READ | FILE_SHARE_WRITE | FILE_SHARE_DELETE;
+    Handle h = open_no_follow(file, FILE_APPEND_DATA, share, OPEN_ALWAYS, win32::PrivateSecurity::attributes(), err);
+    if (!h) throw win32::error(err, "create " + to_utf8(file));
+}
+
+void write_atomic(const std::filesystem::path& file, std::string_view data)
+{
+    static std::atomic<unsigned> counter{0};
+    const std::string target = to_utf8(file);
+    std::filesystem::path tmp = file;
+    tmp += fmt::format(".{}.{}.tmp", ::GetCurrentProcessId(), counter.fetch_add(1));
+    DWORD err = 0;
+    Handle h = open_no_follow(tmp, GENERIC_WRITE, 0, CREATE_NEW, win32::PrivateSecurity::attributes(), err);
+    if (!h) throw win32::error(err, "create temporary file for " + target);
+    try {
+        write_all(h.get(), data, target);
+        if (!::FlushFileBuffers(h.get())) {
+            const DWORD last = ::GetLastError();  // before building the message
+            throw win32::error(last, "flush " + target);
+        }
+        h.reset();
+        err = retry_while_shared(replace_retry_budget, [&]() -> DWORD {
+            return ::MoveFileExW(tmp.c_str(), file.c_str(), MOVEFILE_REPLACE_EXISTING | MOVEFILE_WRITE_THROUGH)
+                       ? 0
+                       : ::GetLastError();
+        });
+        if (err != 0) throw win32::error(err, "replace " + target);
+    } catch (...) {
+        h.reset();
+        ::DeleteFileW(tmp.c_str());
+        throw;
+    }
+}
+
+std::optional<std::string> read_if_exists(const std::filesystem::path& file, size_t max_bytes)
+{
+    const std::string name = to_utf8(file);
+    Handle h;
+    const DWORD err = retry_while_shared(read_retry_budget, [&]() -> DWORD {
+        // Readers share everything, so they never stand in the way of a replacement.
+        h.reset(::CreateFileW(file.c_str(), GENERIC_READ, FILE_SHARE_READ | FILE_SHARE_WRITE | FILE_SHARE_DELETE,
+                              nullptr, OPEN_EXISTING, FILE_ATTRIBUTE_NORMAL, nullptr));
+        if (h) return DWORD{0};
+        const DWORD last = ::GetLastError();
+        // A directory is "access denied" too, and no retry changes that.
+        const DWORD attributes = last == ERROR_ACCESS_DENIED ? ::GetFileAttributesW(file.c_str()) : INVALID_FILE_ATTRIBUTES;
+        if (attributes != INVALID_FILE_ATTRIBUTES && (attributes & FILE_ATTRIBUTE_DIRECTORY) != 0) return DWORD{ERROR_DIRECTORY};
+        return last;
+    });
+    if (err == ERROR_FILE_NOT_FOUND || err == ERROR_PATH_NOT_FOUND) return std::nullopt;
+    if (err != 0) throw win32::error(err, "open " + name);
+    std::string out;
+    char buf[65536];
+    for (;;) {
+        DWORD n = 0;
+        if (!::ReadFile(h.get(), buf, sizeof buf, &n, nullptr)) {
+            const DWORD last = ::GetLastError();  // before building the message
+            throw win32::error(last, "read " + name);
+        }
+        if (n == 0) break;
+        if (out.size() + n > max_bytes) {
+            throw Error(ErrorCode::too_large, fmt::format("read {}: file exceeds {} bytes", name, max_bytes));
+        }
+        out.append(buf, n);
+    }
+    return out;
+}
+
+FileLock::FileLock(const std::filesystem::path& lock_file) : handle_(-1)
+{
+    DWORD err = 0;
+    const DWORD share = FILE_SHARE_READ | FILE_SHARE_WRITE | FILE_SHARE_DELETE;
+    Handle h = open_no_follow(lock_file, GENERIC_READ | GENERIC_WRITE, share, OPEN_ALWAYS,
+                              win32::PrivateSecurity::attributes(), err);
+    if (!h) throw win32::error(err, "open lock " + to_utf8(lock_file));
+    OVERLAPPED at{};  // the lock covers the whole range from offset 0
+    if (!::LockFileEx(h.get(), LOCKFILE_EXCLUSIVE_LOCK, 0, MAXDWORD, MAXDWORD, &at)) {
+        const DWORD last = ::GetLastError();  // before building the message
+        throw win32::error(last, "lock " + to_utf8(lock_file));
+    }
+    handle_ = reinterpret_cast<intptr_t>(h.release());
+}
+
+FileLock::~FileLock()
+{
+    // Closing the handle releases the lock.
+    if (handle_ != -1) ::CloseHandle(reinterpret_cast<HANDLE>(handle_));
+}
+
+FileLock::FileLock(FileLock&& other) noexcept : handle_(other.handle_) { other.handle_ = -1; }
+
+}  // namespace hvsup::files

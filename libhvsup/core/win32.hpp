@@ -1,0 +1,69 @@
+// Windows-only helpers shared by the *_win.cpp files: UTF-8 <-> UTF-16 through
+// std::filesystem::path, Win32 error codes as hvsup::Error, and an owning HANDLE.
+// Include only from *_win.cpp files.
+#pragma once
+
+#include "core/error.hpp"
+
+#include <windows.h>
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+
+namespace hvsup::win32 {
+
+std::wstring to_wide(std::string_view utf8);
+std::string to_utf8(std::wstring_view wide);
+
+// The system's text for a Win32 error code, as UTF-8 without the trailing period and newline
+// ("the process cannot access the file because it is being used by another process").
+std::string error_text(DWORD err);
+
+// An Error for a failed Win32 call: "<what>: <error_text(err)>" with the code kept in
+// system_error(). File/path not found map to ErrorCode::not_found, out of memory to
+// no_memory, everything else to io.
+Error error(DWORD err, const std::string& what);
+
+// A move-only owner of a kernel HANDLE (NULL and INVALID_HANDLE_VALUE both mean none).
+class Handle {
+public:
+    Handle() noexcept = default;
+    explicit Handle(HANDLE h) noexcept : h_(h) {}
+    ~Handle() { reset(); }
+    Handle(Handle&& other) noexcept : h_(other.release()) {}
+    Handle& operator=(Handle&& other) noexcept
+    {
+        if (this != &other) reset(other.release());
+        return *this;
+    }
+    Handle(const Handle&) = delete;
+    Handle& operator=(const Handle&) = delete;
+
+    HANDLE get() const noexcept { return h_; }
+    explicit operator bool() const noexcept { return h_ != nullptr && h_ != INVALID_HANDLE_VALUE; }
+    HANDLE release() noexcept
+    {
+        HANDLE h = h_;
+        h_ = nullptr;
+        return h;
+    }
+    void reset(HANDLE h = nullptr) noexcept
+    {
+        if (*this) ::CloseHandle(h_);
+        h_ = h;
+    }
+
+private:
+    HANDLE h_ = nullptr;
+};
+
+// A security descriptor granting full control to the current user, SYSTEM and
+// Administrators only, inherited by children: the Windows counterpart of 0700/0600.
+// Built once; attributes() is valid for the life of the process.
+class PrivateSecurity {
+public:
+    static SECURITY_ATTRIBUTES* attributes(bool inheritable_handle = false);
+};
+
+}  // namespace hvsup::win32

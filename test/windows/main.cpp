@@ -1,0 +1,3 @@
+// Runner of the Windows-only Catch2 tests (test/windows/meson.build).
+#define CATCH_CONFIG_MAIN
+#include <catch2/catch.hpp>
