@@ -3,6 +3,7 @@
 #include "core/error.hpp"
 #include "hcn/cidr.hpp"
 #include "hcn/errors.hpp"
+#include "hcn/guid.hpp"
 
 namespace hvsup::hcn {
 
@@ -207,6 +208,12 @@ void Networking::release_endpoint(std::string_view endpoint_id)
 {
     const std::string id = trim(endpoint_id);
     if (id.empty()) return;
+    if (!parse_guid(id)) {
+        // HCN ids are GUIDs: a lookup by any other id finds nothing (the peer's
+        // GetEndpointByID answers not-found), and not-found is success here.
+        logger_.log(LogLevel::warning, "HNS endpoint id {} is not a GUID; nothing to delete", json::quote(id));
+        return;
+    }
     try {
         auto handle = client().open_endpoint(id);
     } catch (const Error& e) {

@@ -30,7 +30,18 @@ struct NetworkAttachment {
     bool has_endpoint() const { return !endpoint_id.empty(); }
 };
 
-class Networking {
+// What the supervisor needs from guest networking, as one interface, so supervisor tests can
+// substitute a fake. Networking is the HCN implementation.
+class GuestNetworking {
+public:
+    virtual ~GuestNetworking() = default;
+    virtual NetworkAttachment prepare_network(const protocol::NetworkConfig& config, std::string_view runtime_id) = 0;
+    virtual void release_endpoint(std::string_view endpoint_id) = 0;
+    virtual void probe() = 0;
+};
+
+// Thread-safe: calls may run concurrently (the binding loads once under a lock; HCN serialises).
+class Networking final : public GuestNetworking {
 public:
     // provider_path: an explicit computenetwork.dll-compatible library (the simulator in tests);
     // empty means computenetwork.dll from System32 (on POSIX every HCN use then fails with
@@ -51,15 +62,15 @@ public:
     // `find stale HNS endpoint "<name>": …`, `delete stale HNS endpoint "<name>": …`,
     // `create HNS endpoint "<name>": …`, `query HNS endpoint "<name>": …` (the new endpoint is
     // deleted before this one is thrown). On any failure no endpoint is left behind.
-    NetworkAttachment prepare_network(const protocol::NetworkConfig& config, std::string_view runtime_id);
+    NetworkAttachment prepare_network(const protocol::NetworkConfig& config, std::string_view runtime_id) override;
 
     // Deletes an endpoint by id (§8.4): an empty id is a no-op; not found (on lookup or on
-    // delete) is success. Errors: `find HNS endpoint "<id>": …`, `delete HNS endpoint "<id>": …`.
+    // delete) is success, and so is an id that is not a GUID (no HCN object can have it). Errors: `find HNS endpoint "<id>": …`, `delete HNS endpoint "<id>": …`.
     // Never deletes a network.
-    void release_endpoint(std::string_view endpoint_id);
+    void release_endpoint(std::string_view endpoint_id) override;
 
     // Doctor's HCN check: loads the API and lists networks. Error `probe HCN/HNS access: …`.
-    void probe();
+    void probe() override;
 
     // --- primitives (the hvsup_hcn_* C ABI) ---
 

@@ -329,8 +329,8 @@ TEST_CASE("networking: release_endpoint deletes, tolerates not-found and never d
     net.release_endpoint(a.endpoint_id);  // already gone: success
     net.release_endpoint("11111111-2222-3333-4444-555555555555");
 
-    const auto e = error_of([&] { net.release_endpoint("endpoint-1"); });
-    CHECK_THAT(e.what(), Catch::StartsWith("find HNS endpoint \"endpoint-1\": "));
+    net.release_endpoint("endpoint-1");  // not a GUID: no HCN object has it
+    CHECK(host.networks().size() == 1);
 }
 
 TEST_CASE("networking: release_endpoint reports lookup and delete failures", "[hcn]")
