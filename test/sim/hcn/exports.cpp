@@ -112,9 +112,9 @@ api::HRESULT guarded(api::PWSTR* error_record, Body&& body) noexcept
 
 }  // namespace
 
-HVSUP_SIM_HCN_EXPORT void CoTaskMemFree(void* p) { std::free(p); }
+HVSUP_SIM_HCN_EXPORT void HVSUP_HCN_CALL CoTaskMemFree(void* p) { std::free(p); }
 
-HVSUP_SIM_HCN_EXPORT api::HRESULT HcnEnumerateNetworks(api::PCWSTR query, api::PWSTR* networks, api::PWSTR* error_record)
+HVSUP_SIM_HCN_EXPORT api::HRESULT HVSUP_HCN_CALL HcnEnumerateNetworks(api::PCWSTR query, api::PWSTR* networks, api::PWSTR* error_record)
 {
     return guarded(error_record, [&] {
         if (networks == nullptr) throw sim::Failure{hr::e_pointer, "Networks is NULL"};
@@ -125,7 +125,7 @@ HVSUP_SIM_HCN_EXPORT api::HRESULT HcnEnumerateNetworks(api::PCWSTR query, api::P
     });
 }
 
-HVSUP_SIM_HCN_EXPORT api::HRESULT HcnCreateNetwork(const api::GUID* id, api::PCWSTR settings, api::HCN_NETWORK* network,
+HVSUP_SIM_HCN_EXPORT api::HRESULT HVSUP_HCN_CALL HcnCreateNetwork(const api::GUID* id, api::PCWSTR settings, api::HCN_NETWORK* network,
                                                    api::PWSTR* error_record)
 {
     return guarded(error_record, [&] {
@@ -138,7 +138,7 @@ HVSUP_SIM_HCN_EXPORT api::HRESULT HcnCreateNetwork(const api::GUID* id, api::PCW
     });
 }
 
-HVSUP_SIM_HCN_EXPORT api::HRESULT HcnOpenNetwork(const api::GUID* id, api::HCN_NETWORK* network, api::PWSTR* error_record)
+HVSUP_SIM_HCN_EXPORT api::HRESULT HVSUP_HCN_CALL HcnOpenNetwork(const api::GUID* id, api::HCN_NETWORK* network, api::PWSTR* error_record)
 {
     return guarded(error_record, [&] {
         if (network == nullptr) throw sim::Failure{hr::e_pointer, "Network is NULL"};
@@ -151,7 +151,7 @@ HVSUP_SIM_HCN_EXPORT api::HRESULT HcnOpenNetwork(const api::GUID* id, api::HCN_N
     });
 }
 
-HVSUP_SIM_HCN_EXPORT api::HRESULT HcnQueryNetworkProperties(api::HCN_NETWORK network, api::PCWSTR query,
+HVSUP_SIM_HCN_EXPORT api::HRESULT HVSUP_HCN_CALL HcnQueryNetworkProperties(api::HCN_NETWORK network, api::PCWSTR query,
                                                             api::PWSTR* properties, api::PWSTR* error_record)
 {
     return guarded(error_record, [&] {
@@ -168,7 +168,7 @@ HVSUP_SIM_HCN_EXPORT api::HRESULT HcnQueryNetworkProperties(api::HCN_NETWORK net
     });
 }
 
-HVSUP_SIM_HCN_EXPORT api::HRESULT HcnDeleteNetwork(const api::GUID* id, api::PWSTR* error_record)
+HVSUP_SIM_HCN_EXPORT api::HRESULT HVSUP_HCN_CALL HcnDeleteNetwork(const api::GUID* id, api::PWSTR* error_record)
 {
     return guarded(error_record, [&] {
         sim::Store store("HcnDeleteNetwork");
@@ -177,12 +177,12 @@ HVSUP_SIM_HCN_EXPORT api::HRESULT HcnDeleteNetwork(const api::GUID* id, api::PWS
     });
 }
 
-HVSUP_SIM_HCN_EXPORT api::HRESULT HcnCloseNetwork(api::HCN_NETWORK network)
+HVSUP_SIM_HCN_EXPORT api::HRESULT HVSUP_HCN_CALL HcnCloseNetwork(api::HCN_NETWORK network)
 {
     return close_handle(network, false) ? 0 : hr::e_handle;
 }
 
-HVSUP_SIM_HCN_EXPORT api::HRESULT HcnEnumerateEndpoints(api::PCWSTR query, api::PWSTR* endpoints,
+HVSUP_SIM_HCN_EXPORT api::HRESULT HVSUP_HCN_CALL HcnEnumerateEndpoints(api::PCWSTR query, api::PWSTR* endpoints,
                                                         api::PWSTR* error_record)
 {
     return guarded(error_record, [&] {
@@ -194,7 +194,7 @@ HVSUP_SIM_HCN_EXPORT api::HRESULT HcnEnumerateEndpoints(api::PCWSTR query, api::
     });
 }
 
-HVSUP_SIM_HCN_EXPORT api::HRESULT HcnCreateEndpoint(api::HCN_NETWORK network, const api::GUID* id, api::PCWSTR settings,
+HVSUP_SIM_HCN_EXPORT api::HRESULT HVSUP_HCN_CALL HcnCreateEndpoint(api::HCN_NETWORK network, const api::GUID* id, api::PCWSTR settings,
                                                     api::HCN_ENDPOINT* endpoint, api::PWSTR* error_record)
 {
     return guarded(error_record, [&] {
@@ -209,7 +209,7 @@ HVSUP_SIM_HCN_EXPORT api::HRESULT HcnCreateEndpoint(api::HCN_NETWORK network, co
     });
 }
 
-HVSUP_SIM_HCN_EXPORT api::HRESULT HcnOpenEndpoint(const api::GUID* id, api::HCN_ENDPOINT* endpoint,
+HVSUP_SIM_HCN_EXPORT api::HRESULT HVSUP_HCN_CALL HcnOpenEndpoint(const api::GUID* id, api::HCN_ENDPOINT* endpoint,
                                                   api::PWSTR* error_record)
 {
     return guarded(error_record, [&] {
@@ -223,7 +223,7 @@ HVSUP_SIM_HCN_EXPORT api::HRESULT HcnOpenEndpoint(const api::GUID* id, api::HCN_
     });
 }
 
-HVSUP_SIM_HCN_EXPORT api::HRESULT HcnQueryEndpointProperties(api::HCN_ENDPOINT endpoint, api::PCWSTR query,
+HVSUP_SIM_HCN_EXPORT api::HRESULT HVSUP_HCN_CALL HcnQueryEndpointProperties(api::HCN_ENDPOINT endpoint, api::PCWSTR query,
                                                              api::PWSTR* properties, api::PWSTR* error_record)
 {
     return guarded(error_record, [&] {
@@ -240,7 +240,7 @@ HVSUP_SIM_HCN_EXPORT api::HRESULT HcnQueryEndpointProperties(api::HCN_ENDPOINT e
     });
 }
 
-HVSUP_SIM_HCN_EXPORT api::HRESULT HcnDeleteEndpoint(const api::GUID* id, api::PWSTR* error_record)
+HVSUP_SIM_HCN_EXPORT api::HRESULT HVSUP_HCN_CALL HcnDeleteEndpoint(const api::GUID* id, api::PWSTR* error_record)
 {
     return guarded(error_record, [&] {
         sim::Store store("HcnDeleteEndpoint");
@@ -249,7 +249,7 @@ HVSUP_SIM_HCN_EXPORT api::HRESULT HcnDeleteEndpoint(const api::GUID* id, api::PW
     });
 }
 
-HVSUP_SIM_HCN_EXPORT api::HRESULT HcnCloseEndpoint(api::HCN_ENDPOINT endpoint)
+HVSUP_SIM_HCN_EXPORT api::HRESULT HVSUP_HCN_CALL HcnCloseEndpoint(api::HCN_ENDPOINT endpoint)
 {
     return close_handle(endpoint, true) ? 0 : hr::e_handle;
 }

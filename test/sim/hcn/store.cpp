@@ -5,6 +5,7 @@
 #include <fmt/format.h>
 
 #include <cstdlib>
+#include <fstream>
 #include <random>
 
 namespace hvsup::sim::hcn {
@@ -77,13 +78,7 @@ std::filesystem::path Store::root() { return sim_root(); }
 Store::Store(const char* function)
     : process_lock_(process_mutex()), file_lock_(lock_root(sim_root())), root_(sim_root())
 {
-    {
-        std::FILE* log = std::fopen(files::to_utf8(root_ / "calls.log").c_str(), "a");
-        if (log != nullptr) {
-            std::fprintf(log, "%s\n", function);
-            std::fclose(log);
-        }
-    }
+    std::ofstream(root_ / "calls.log", std::ios::app) << function << '\n';
     apply_fault(root_, function);
 }
 
