@@ -120,7 +120,8 @@ HVSUP_SIM_HCN_EXPORT api::HRESULT HVSUP_HCN_CALL HcnEnumerateNetworks(api::PCWST
         if (networks == nullptr) throw sim::Failure{hr::e_pointer, "Networks is NULL"};
         *networks = nullptr;
         sim::Store store("HcnEnumerateNetworks");
-        put(networks, sim::enumerate_networks(store, text_of(query)));
+        const auto ids = sim::enumerate_networks(store, text_of(query));
+        put(networks, store.injected_result().value_or(ids));
         return 0;
     });
 }
@@ -189,7 +190,8 @@ HVSUP_SIM_HCN_EXPORT api::HRESULT HVSUP_HCN_CALL HcnEnumerateEndpoints(api::PCWS
         if (endpoints == nullptr) throw sim::Failure{hr::e_pointer, "Endpoints is NULL"};
         *endpoints = nullptr;
         sim::Store store("HcnEnumerateEndpoints");
-        put(endpoints, sim::enumerate_endpoints(store, text_of(query)));
+        const auto ids = sim::enumerate_endpoints(store, text_of(query));
+        put(endpoints, store.injected_result().value_or(ids));
         return 0;
     });
 }

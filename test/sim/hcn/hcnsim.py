@@ -82,6 +82,17 @@ def inject_fault(sim_dir, function, hresult, count=1, message="injected failure"
     _write(path, faults)
 
 
+def inject_result(sim_dir, function, result, count=1) -> None:
+    """Makes the next `count` calls of an enumerate entry point succeed with `result` ("[]")."""
+    path = _root(sim_dir) / "faults.json"
+    faults = json.loads(path.read_text()) if path.exists() else {}
+    fault = {"result": result}
+    if count is not None:
+        fault["count"] = count
+    faults[function] = fault
+    _write(path, faults)
+
+
 def calls(sim_dir):
     """Entry points called so far, in order ([] when none)."""
     path = _root(sim_dir) / "calls.log"

@@ -93,6 +93,20 @@ inline void inject_fault(const std::filesystem::path& sim_dir, const std::string
     files::write_atomic(file, json::pretty(all));
 }
 
+// Makes the next `count` calls of an enumerate entry point succeed with `result` (e.g. "[]").
+inline void inject_result(const std::filesystem::path& sim_dir, const std::string& function, const std::string& result,
+                          int count = 1)
+{
+    const auto file = state_root(sim_dir) / "faults.json";
+    json::object all;
+    if (auto text = files::read_if_exists(file, 1 << 20)) all = json::parse(*text, "faults.json").as_object();
+    json::object fault{{"result", result}};
+    if (count > 0) fault["count"] = count;
+    all[function] = fault;
+    files::ensure_private_dir(state_root(sim_dir));
+    files::write_atomic(file, json::pretty(all));
+}
+
 // The entry points called so far, in order.
 inline std::vector<std::string> calls(const std::filesystem::path& sim_dir)
 {

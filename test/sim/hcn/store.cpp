@@ -43,24 +43,28 @@ int32_t parse_hresult(const json::value& v)
 }
 
 // faults.json: {"<Function>": {"hresult": "0x803b0001", "message": "...", "count": 1}}. A
-// fault without "count" fires on every call; with one it fires that many times.
-void apply_fault(const std::filesystem::path& root, const char* function)
+// fault without "count" fires on every call; with one it fires that many times. A fault with
+// "result" (enumerate only) succeeds with that text instead, e.g. "[]" to model a network
+// another process creates right after our lookup.
+std::optional<std::string> apply_fault(const std::filesystem::path& root, const char* function)
 {
     const auto text = files::read_if_exists(root / "faults.json", 1 << 20);
-    if (!text) return;
+    if (!text) return std::nullopt;
     auto doc = json::parse(*text, "faults.json");
     auto* all = doc.if_object();
-    if (all == nullptr) return;
+    if (all == nullptr) return std::nullopt;
     auto* entry = all->if_contains(function);
-    if (entry == nullptr || !entry->is_object()) return;
+    if (entry == nullptr || !entry->is_object()) return std::nullopt;
     auto& fault = entry->as_object();
     int32_t hr = e_fail;
     if (const auto* h = fault.if_contains("hresult")) hr = parse_hresult(*h);
     std::string message = "injected failure";
     if (const auto* m = fault.if_contains("message"); m != nullptr && m->is_string()) message = m->as_string().c_str();
+    std::optional<std::string> result;
+    if (const auto* r = fault.if_contains("result"); r != nullptr && r->is_string()) result = std::string(r->as_string());
     if (auto* count = fault.if_contains("count")) {
         const int64_t left = count->is_int64() ? count->as_int64() : 0;
-        if (left <= 0) return;
+        if (left <= 0) return std::nullopt;
         if (left == 1) {
             all->erase(function);
         } else {
@@ -68,6 +72,7 @@ void apply_fault(const std::filesystem::path& root, const char* function)
         }
         files::write_atomic(root / "faults.json", json::pretty(doc));
     }
+    if (result) return result;
     throw Failure{hr, message};
 }
 
@@ -79,7 +84,7 @@ Store::Store(const char* function)
     : process_lock_(process_mutex()), file_lock_(lock_root(sim_root())), root_(sim_root())
 {
     std::ofstream(root_ / "calls.log", std::ios::app) << function << '\n';
-    apply_fault(root_, function);
+    injected_result_ = apply_fault(root_, function);
 }
 
 std::map<std::string, json::object> Store::read_all(const char* kind) const

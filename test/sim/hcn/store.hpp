@@ -40,11 +40,15 @@ public:
 
     static std::filesystem::path root();  // $HVSUP_SIM_DIR/hcn
 
+    // The answer an injected fault substitutes for this call (faults.json "result"), if any.
+    const std::optional<std::string>& injected_result() const { return injected_result_; }
+
 private:
     std::map<std::string, json::object> read_all(const char* kind) const;
     std::unique_lock<std::mutex> process_lock_;
     files::FileLock file_lock_;
     std::filesystem::path root_;
+    std::optional<std::string> injected_result_;
 };
 
 // Lowercase GUID text; ids are compared in this form.

@@ -8,6 +8,9 @@
 
 #include <catch2/catch.hpp>
 
+#include <algorithm>
+#include <thread>
+
 using namespace hvsup;
 using namespace hvsup::hcn;
 using namespace hvsup::sim::hcn::testing;
@@ -367,4 +370,46 @@ TEST_CASE("networking: probe reports HCN availability", "[hcn]")
     inject_fault(host.dir(), "HcnEnumerateNetworks", 0x80070005u, 1, "Access is denied.");
     e = error_of([&] { ok.probe(); });
     CHECK_THAT(e.what(), Catch::StartsWith("probe HCN/HNS access: HcnEnumerateNetworks: E_ACCESSDENIED (0x80070005)"));
+}
+
+TEST_CASE("networking: a NAT network created by another process after our lookup is used", "[hcn]")
+{
+    SimHost host;
+    const auto id = seed_network(host.dir(), "microagent-nat", "NAT", "192.168.127.0/24", "192.168.127.1");
+    // Our name lookup and subnet listing see nothing (the other process had not created it yet);
+    // the create then fails with HCN_E_NETWORK_ALREADY_EXISTS.
+    inject_result(host.dir(), "HcnEnumerateNetworks", "[]", 2);
+    Networking net(provider_path());
+    const auto a = net.prepare_network(mode("user"), "r1");
+    CHECK(a.network_id == id);
+    CHECK(a.runtime.subnet == "192.168.127.0/24");
+    CHECK(host.networks().size() == 1);
+    const auto calls = host.calls();
+    CHECK(std::count(calls.begin(), calls.end(), "HcnCreateNetwork") == 1);
+}
+
+TEST_CASE("networking: concurrent prepares share one NAT network and get distinct addresses", "[hcn]")
+{
+    SimHost host;
+    Networking net(provider_path());
+    std::vector<std::string> ips(6);
+    std::vector<std::string> errors(6);
+    {
+        std::vector<std::thread> threads;
+        for (size_t i = 0; i < ips.size(); ++i) {
+            threads.emplace_back([&, i] {
+                try {
+                    ips[i] = net.prepare_network(mode("user"), "r" + std::to_string(i)).runtime.ip;
+                } catch (const std::exception& e) {
+                    errors[i] = e.what();
+                }
+            });
+        }
+        for (auto& t : threads) t.join();
+    }
+    for (const auto& e : errors) CHECK(e.empty());
+    std::sort(ips.begin(), ips.end());
+    CHECK(std::adjacent_find(ips.begin(), ips.end()) == ips.end());
+    CHECK(host.networks().size() == 1);
+    CHECK(host.endpoints().size() == 6);
 }
