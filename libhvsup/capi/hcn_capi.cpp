@@ -67,7 +67,10 @@ hvsup_status hvsup_hcn_open(hvsup_hcn** out, const hvsup_hcn_options* options, h
     });
 }
 
-void hvsup_hcn_free(hvsup_hcn* hcn) { delete hcn; }
+void hvsup_hcn_free(hvsup_hcn* hcn)
+{
+    delete hcn;
+}
 
 hvsup_status hvsup_hcn_probe(hvsup_hcn* hcn, hvsup_error** error)
 {
@@ -81,7 +84,8 @@ hvsup_status hvsup_hcn_probe(hvsup_hcn* hcn, hvsup_error** error)
 hvsup_status hvsup_hcn_nat_network_ensure(hvsup_hcn* hcn, char** out, hvsup_error** error)
 {
     return hvsup::capi::guarded(error, [&]() -> hvsup_status {
-        if (const char* why = missing(hcn, out)) return invalid(error, std::string("hvsup_hcn_nat_network_ensure: ") + why);
+        if (const char* why = missing(hcn, out))
+            return invalid(error, std::string("hvsup_hcn_nat_network_ensure: ") + why);
         return hand_out(hcn->networking->ensure_nat_network(), out);
     });
 }
@@ -109,7 +113,8 @@ hvsup_status hvsup_hcn_endpoint_create(hvsup_hcn* hcn, const char* network_id, c
                                        char** out, hvsup_error** error)
 {
     return hvsup::capi::guarded(error, [&]() -> hvsup_status {
-        if (const char* why = missing(hcn, out)) return invalid(error, std::string("hvsup_hcn_endpoint_create: ") + why);
+        if (const char* why = missing(hcn, out))
+            return invalid(error, std::string("hvsup_hcn_endpoint_create: ") + why);
         if (network_id == nullptr) return invalid(error, "hvsup_hcn_endpoint_create: network_id is NULL");
         if (name == nullptr || *name == 0) return invalid(error, "hvsup_hcn_endpoint_create: name is NULL or empty");
         if ((flags & ~uint32_t(HVSUP_HCN_ENDPOINT_REPLACE_STALE)) != 0) {

@@ -15,9 +15,9 @@ namespace {
 std::string describe(DWORD code)
 {
     wchar_t* buffer = nullptr;
-    const DWORD n = FormatMessageW(FORMAT_MESSAGE_ALLOCATE_BUFFER | FORMAT_MESSAGE_FROM_SYSTEM |
-                                       FORMAT_MESSAGE_IGNORE_INSERTS,
-                                   nullptr, code, 0, reinterpret_cast<wchar_t*>(&buffer), 0, nullptr);
+    const DWORD n =
+        FormatMessageW(FORMAT_MESSAGE_ALLOCATE_BUFFER | FORMAT_MESSAGE_FROM_SYSTEM | FORMAT_MESSAGE_IGNORE_INSERTS,
+                       nullptr, code, 0, reinterpret_cast<wchar_t*>(&buffer), 0, nullptr);
     std::string text;
     if (n != 0 && buffer != nullptr) {
         try {
@@ -55,8 +55,8 @@ SharedLibrary SharedLibrary::open_path(std::string_view path)
     const auto absolute = std::filesystem::absolute(std::filesystem::path(utf16::to_utf16(text)), ec);
     const std::wstring wide = ec ? std::filesystem::path(utf16::to_utf16(text)).wstring() : absolute.wstring();
     SharedLibrary lib;
-    lib.handle_ = LoadLibraryExW(wide.c_str(), nullptr,
-                                 LOAD_LIBRARY_SEARCH_DLL_LOAD_DIR | LOAD_LIBRARY_SEARCH_DEFAULT_DIRS);
+    lib.handle_ =
+        LoadLibraryExW(wide.c_str(), nullptr, LOAD_LIBRARY_SEARCH_DLL_LOAD_DIR | LOAD_LIBRARY_SEARCH_DEFAULT_DIRS);
     if (lib.handle_ == nullptr) throw load_error("load library " + json::quote(text), GetLastError());
     lib.name_ = text;
     return lib;

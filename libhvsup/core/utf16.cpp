@@ -8,7 +8,10 @@ namespace hvsup::utf16 {
 
 namespace {
 
-[[noreturn]] void bad(const char* what) { throw Error(ErrorCode::invalid_argument, what); }
+[[noreturn]] void bad(const char* what)
+{
+    throw Error(ErrorCode::invalid_argument, what);
+}
 
 }  // namespace
 

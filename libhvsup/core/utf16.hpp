@@ -13,7 +13,10 @@ std::u16string from_utf8(std::string_view utf8);
 std::string to_utf8(std::u16string_view utf16);
 
 // Alias of from_utf8, for call sites that read better "to UTF-16".
-inline std::u16string to_utf16(std::string_view utf8) { return from_utf8(utf8); }
+inline std::u16string to_utf16(std::string_view utf8)
+{
+    return from_utf8(utf8);
+}
 
 // A NUL-terminated UTF-16 string (nullptr counts as empty) as UTF-8.
 std::string to_utf8(const char16_t* nul_terminated);

@@ -53,7 +53,10 @@ std::optional<Ipv4Prefix> parse_prefix(std::string_view text)
     return Ipv4Prefix{*address, static_cast<uint8_t>(*length)};
 }
 
-std::string Ipv4Prefix::to_string() const { return format_ipv4(network()) + "/" + std::to_string(length); }
+std::string Ipv4Prefix::to_string() const
+{
+    return format_ipv4(network()) + "/" + std::to_string(length);
+}
 
 bool overlaps(const Ipv4Prefix& a, const Ipv4Prefix& b) noexcept
 {

@@ -59,7 +59,10 @@ std::vector<std::string> parse_ids(const char* function, const std::string& text
     return ids;
 }
 
-std::u16string query_text(const Query& q) { return utf16::from_utf8(json::compact(to_json(q))); }
+std::u16string query_text(const Query& q)
+{
+    return utf16::from_utf8(json::compact(to_json(q)));
+}
 
 json::value parse_properties(const char* function, const HostString& props)
 {

@@ -17,6 +17,9 @@ std::optional<api::GUID> parse_guid(std::string_view text);
 std::string format_guid(const api::GUID& guid);
 
 // The all-zero GUID: passed to HcnCreate* so that HCN chooses the id (what hcsshim does).
-inline api::GUID zero_guid() { return api::GUID{0, 0, 0, {0, 0, 0, 0, 0, 0, 0, 0}}; }
+inline api::GUID zero_guid()
+{
+    return api::GUID{0, 0, 0, {0, 0, 0, 0, 0, 0, 0, 0}};
+}
 
 }  // namespace hvsup::hcn

@@ -17,7 +17,10 @@ std::string trim(std::string_view s)
     return std::string(s.substr(first, last - first + 1));
 }
 
-std::string quoted(std::string_view s) { return json::quote(s); }
+std::string quoted(std::string_view s)
+{
+    return json::quote(s);
+}
 
 // Legacy (HNS v1) network documents list subnets as Subnets[].AddressPrefix.
 void add_legacy_subnets(const json::value& properties, std::vector<std::string>& out)
@@ -64,7 +67,10 @@ std::optional<json::value> Networking::find_network_properties(std::string_view 
     return std::nullopt;
 }
 
-std::optional<json::value> Networking::find_network(std::string_view name) { return find_network_properties(name); }
+std::optional<json::value> Networking::find_network(std::string_view name)
+{
+    return find_network_properties(name);
+}
 
 std::vector<std::string> Networking::existing_subnets()
 {
@@ -179,7 +185,8 @@ NetworkAttachment Networking::prepare_network(const protocol::NetworkConfig& con
         network = network_from_json(ensure_nat_network());
     } else if (mode == "bridged") {
         const std::string interface_name = trim(config.interface_name);
-        if (interface_name.empty()) throw Error(ErrorCode::invalid_argument, "bridged network requires network.interface");
+        if (interface_name.empty())
+            throw Error(ErrorCode::invalid_argument, "bridged network requires network.interface");
         const std::string context = "resolve bridged HNS network " + quoted(interface_name);
         std::optional<json::value> found;
         try {
@@ -187,7 +194,8 @@ NetworkAttachment Networking::prepare_network(const protocol::NetworkConfig& con
         } catch (const Error& e) {
             throw with_context(e, context);
         }
-        if (!found) throw Error(ErrorCode::not_found, context + ": HNS network " + quoted(interface_name) + " not found");
+        if (!found)
+            throw Error(ErrorCode::not_found, context + ": HNS network " + quoted(interface_name) + " not found");
         network = network_from_json(*found);
     } else {
         throw Error(ErrorCode::invalid_argument, "unsupported windows-hyperv network mode " + quoted(mode));

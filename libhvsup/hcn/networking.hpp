@@ -22,10 +22,10 @@ namespace hvsup::hcn {
 // What prepare_network produced. For `isolated` both ids are empty, `runtime` is the input and
 // `nic` is empty (no NetworkAdapters entry, no network items on the kernel command line).
 struct NetworkAttachment {
-    std::string network_id;          // runtime.json networkID
-    std::string endpoint_id;         // runtime.json networkEndpointID; NetworkAdapters["0"].EndpointId
-    protocol::NetworkConfig runtime; // runtime.json config.network
-    std::optional<GuestNic> nic;     // the guest NIC: static address or DHCP
+    std::string network_id;           // runtime.json networkID
+    std::string endpoint_id;          // runtime.json networkEndpointID; NetworkAdapters["0"].EndpointId
+    protocol::NetworkConfig runtime;  // runtime.json config.network
+    std::optional<GuestNic> nic;      // the guest NIC: static address or DHCP
 
     bool has_endpoint() const { return !endpoint_id.empty(); }
 };
@@ -65,8 +65,8 @@ public:
     NetworkAttachment prepare_network(const protocol::NetworkConfig& config, std::string_view runtime_id) override;
 
     // Deletes an endpoint by id (§8.4): an empty id is a no-op; not found (on lookup or on
-    // delete) is success, and so is an id that is not a GUID (no HCN object can have it). Errors: `find HNS endpoint "<id>": …`, `delete HNS endpoint "<id>": …`.
-    // Never deletes a network.
+    // delete) is success, and so is an id that is not a GUID (no HCN object can have it). Errors: `find HNS endpoint
+    // "<id>": …`, `delete HNS endpoint "<id>": …`. Never deletes a network.
     void release_endpoint(std::string_view endpoint_id) override;
 
     // Doctor's HCN check: loads the API and lists networks. Error `probe HCN/HNS access: …`.

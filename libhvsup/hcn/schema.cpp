@@ -6,7 +6,10 @@ namespace hvsup::hcn {
 
 namespace {
 
-json::object version_json(const SchemaVersion& v) { return json::object{{"Major", v.major}, {"Minor", v.minor}}; }
+json::object version_json(const SchemaVersion& v)
+{
+    return json::object{{"Major", v.major}, {"Minor", v.minor}};
+}
 
 json::array strings_json(const std::vector<std::string>& items)
 {
@@ -40,7 +43,10 @@ json::object dns_json(const Dns& d)
     return o;
 }
 
-std::string join_path(std::string_view path, std::string_view key) { return std::string(path) + "." + std::string(key); }
+std::string join_path(std::string_view path, std::string_view key)
+{
+    return std::string(path) + "." + std::string(key);
+}
 
 std::vector<std::string> read_strings(const json::object& obj, std::string_view key, std::string_view path)
 {
@@ -50,8 +56,8 @@ std::vector<std::string> read_strings(const json::object& obj, std::string_view 
     for (size_t i = 0; i < arr->size(); ++i) {
         const auto& v = (*arr)[i];
         if (!v.is_string()) {
-            throw Error(ErrorCode::invalid_argument,
-                        "decode HCN properties: " + join_path(path, key) + "[" + std::to_string(i) + "] must be a string");
+            throw Error(ErrorCode::invalid_argument, "decode HCN properties: " + join_path(path, key) + "[" +
+                                                         std::to_string(i) + "] must be a string");
         }
         out.emplace_back(v.as_string());
     }
@@ -132,7 +138,8 @@ json::object to_json(const Network& n)
     if (!n.mac_pool.empty()) {
         json::array ranges;
         for (const auto& r : n.mac_pool) {
-            ranges.emplace_back(json::object{{"StartMacAddress", r.start_mac_address}, {"EndMacAddress", r.end_mac_address}});
+            ranges.emplace_back(
+                json::object{{"StartMacAddress", r.start_mac_address}, {"EndMacAddress", r.end_mac_address}});
         }
         o["MacPool"] = json::object{{"Ranges", std::move(ranges)}};
     }
@@ -197,10 +204,11 @@ Network network_from_json(const json::value& properties)
     n.name = json::read_string(obj, "Name", path + ".Name");
     n.type = json::read_string(obj, "Type", path + ".Type");
     if (const auto* pool = json::read_object(obj, "MacPool", path + ".MacPool")) {
-        n.mac_pool = read_items<MacRange>(*pool, "Ranges", path + ".MacPool", [](const json::object& o, const std::string& p) {
-            return MacRange{json::read_string(o, "StartMacAddress", p + ".StartMacAddress"),
-                            json::read_string(o, "EndMacAddress", p + ".EndMacAddress")};
-        });
+        n.mac_pool =
+            read_items<MacRange>(*pool, "Ranges", path + ".MacPool", [](const json::object& o, const std::string& p) {
+                return MacRange{json::read_string(o, "StartMacAddress", p + ".StartMacAddress"),
+                                json::read_string(o, "EndMacAddress", p + ".EndMacAddress")};
+            });
     }
     n.dns = read_dns(obj, path);
     n.ipams = read_items<Ipam>(obj, "Ipams", path, [](const json::object& o, const std::string& p) {
@@ -227,12 +235,13 @@ Endpoint endpoint_from_json(const json::value& properties)
     e.id = json::read_string(obj, "ID", path + ".ID");
     e.name = json::read_string(obj, "Name", path + ".Name");
     e.host_compute_network = json::read_string(obj, "HostComputeNetwork", path + ".HostComputeNetwork");
-    e.ip_configurations = read_items<IpConfig>(obj, "IpConfigurations", path, [](const json::object& o, const std::string& p) {
-        IpConfig ip;
-        ip.ip_address = json::read_string(o, "IpAddress", p + ".IpAddress");
-        ip.prefix_length = read_optional_int(o, "PrefixLength", p);
-        return ip;
-    });
+    e.ip_configurations =
+        read_items<IpConfig>(obj, "IpConfigurations", path, [](const json::object& o, const std::string& p) {
+            IpConfig ip;
+            ip.ip_address = json::read_string(o, "IpAddress", p + ".IpAddress");
+            ip.prefix_length = read_optional_int(o, "PrefixLength", p);
+            return ip;
+        });
     e.dns = read_dns(obj, path);
     e.routes = read_items<Route>(obj, "Routes", path, read_route);
     e.mac_address = json::read_string(obj, "MacAddress", path + ".MacAddress");
@@ -258,9 +267,15 @@ Endpoint endpoint_settings(const std::string& name, const std::string& network_i
     return e;
 }
 
-std::string endpoint_name(std::string_view runtime_id) { return "microagent-" + std::string(runtime_id); }
+std::string endpoint_name(std::string_view runtime_id)
+{
+    return "microagent-" + std::string(runtime_id);
+}
 
-Query query_all() { return Query{}; }
+Query query_all()
+{
+    return Query{};
+}
 
 Query query_by(std::string_view key, std::string_view value)
 {

@@ -35,8 +35,8 @@ struct Subnet {
 };
 
 struct Ipam {
-    std::string type;              // "Static" | "Dhcp"
-    std::vector<Subnet> subnets;   // Subnets
+    std::string type;             // "Static" | "Dhcp"
+    std::vector<Subnet> subnets;  // Subnets
 };
 
 struct Dns {
@@ -48,15 +48,15 @@ struct Dns {
 };
 
 struct IpConfig {
-    std::string ip_address;               // IpAddress
-    std::optional<int64_t> prefix_length; // PrefixLength
+    std::string ip_address;                // IpAddress
+    std::optional<int64_t> prefix_length;  // PrefixLength
 };
 
 // HostComputeNetwork
 struct Network {
     std::string id;  // ID (set by HCN; never sent on create)
     std::string name;
-    std::string type;  // "NAT", "ICS", "Transparent", "L2Bridge", "Private", ...
+    std::string type;                // "NAT", "ICS", "Transparent", "L2Bridge", "Private", ...
     std::vector<MacRange> mac_pool;  // MacPool.Ranges
     Dns dns;
     std::vector<Ipam> ipams;
@@ -82,8 +82,8 @@ struct Endpoint {
 // HostComputeQuery: Filter is a JSON object serialised as a string.
 struct Query {
     SchemaVersion schema_version;
-    int64_t flags = 0;           // 0 None, 1 Detailed
-    json::object filter;         // {"Name": ...} / {"ID": ...}; omitted when empty
+    int64_t flags = 0;    // 0 None, 1 Detailed
+    json::object filter;  // {"Name": ...} / {"ID": ...}; omitted when empty
 };
 
 json::object to_json(const Network& network);

@@ -19,8 +19,9 @@ TEST_CASE("guid: parse and format round-trip in Windows GUID layout", "[hcn]")
     CHECK(g->Data4[0] == 0x07);
     CHECK(g->Data4[7] == 0x00);
     CHECK(format_guid(*g) == "0f0e0d0c-0b0a-0908-0706-050403020100");
-    for (const char* bad : {"", "endpoint-1", "0f0e0d0c-0b0a-0908-0706-05040302010", "0f0e0d0c0b0a-0908-0706-050403020100x",
-                            "0f0e0d0c-0b0a-0908-0706-05040302010g", "{0f0e0d0c-0b0a-0908-0706-050403020100"}) {
+    for (const char* bad :
+         {"", "endpoint-1", "0f0e0d0c-0b0a-0908-0706-05040302010", "0f0e0d0c0b0a-0908-0706-050403020100x",
+          "0f0e0d0c-0b0a-0908-0706-05040302010g", "{0f0e0d0c-0b0a-0908-0706-050403020100"}) {
         CAPTURE(bad);
         CHECK_FALSE(parse_guid(bad));
     }
@@ -35,9 +36,9 @@ TEST_CASE("utf16: strict round trips", "[hcn]")
     CHECK(utf16::to_utf8(wide) == text);
     CHECK(utf16::to_utf8(static_cast<const char16_t*>(nullptr)).empty());
     CHECK(utf16::to_utf8(u"abc") == "abc");
-    CHECK_THROWS_AS(utf16::from_utf8("\xc0\xaf"), Error);        // overlong
-    CHECK_THROWS_AS(utf16::from_utf8("\xed\xa0\x80"), Error);    // surrogate
-    CHECK_THROWS_AS(utf16::from_utf8("\xe2\x82"), Error);        // truncated
+    CHECK_THROWS_AS(utf16::from_utf8("\xc0\xaf"), Error);          // overlong
+    CHECK_THROWS_AS(utf16::from_utf8("\xed\xa0\x80"), Error);      // surrogate
+    CHECK_THROWS_AS(utf16::from_utf8("\xe2\x82"), Error);          // truncated
     CHECK_THROWS_AS(utf16::from_utf8("\xf4\x90\x80\x80"), Error);  // > U+10FFFF
     CHECK_THROWS_AS(utf16::to_utf8(std::u16string(1, char16_t(0xD800))), Error);
     CHECK_THROWS_AS(utf16::to_utf8(std::u16string(1, char16_t(0xDC00))), Error);

@@ -33,7 +33,8 @@ TEST_CASE("runtime network: nat defaults", "[hcn]")
     f.host_port = 18080;
     f.guest_port = 8080;
     input.port_forwards = {f};
-    const auto r = nat_runtime_network(input, nat("192.168.127.0/24", "192.168.127.1"), endpoint_with("192.168.127.2", 24));
+    const auto r =
+        nat_runtime_network(input, nat("192.168.127.0/24", "192.168.127.1"), endpoint_with("192.168.127.2", 24));
     CHECK(r.mode == "nat");
     CHECK(r.subnet == "192.168.127.0/24");
     CHECK(r.gateway == "192.168.127.1");
@@ -59,7 +60,8 @@ TEST_CASE("runtime network: caller DNS and routes win", "[hcn]")
 TEST_CASE("runtime network: the gateway comes from the default route only", "[hcn]")
 {
     auto n = nat("192.168.127.0/24", "192.168.127.1");
-    n.ipams[0].subnets[0].routes.insert(n.ipams[0].subnets[0].routes.begin(), Route{"192.168.127.254", "10.0.0.0/8", {}});
+    n.ipams[0].subnets[0].routes.insert(n.ipams[0].subnets[0].routes.begin(),
+                                        Route{"192.168.127.254", "10.0.0.0/8", {}});
     const auto r = nat_runtime_network(protocol::NetworkConfig{}, n, endpoint_with("192.168.127.2", 24));
     CHECK(r.gateway == "192.168.127.1");
 

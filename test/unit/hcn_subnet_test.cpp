@@ -75,7 +75,8 @@ TEST_CASE("subnet picker: all overlap -> the reference error listing what HNS ha
         FAIL("expected an error");
     } catch (const Error& e) {
         CHECK(e.code() == ErrorCode::conflict);
-        CHECK(std::string(e.what()) ==
-              "no free /24 for the managed NAT network; existing HNS subnets: 192.168.0.0/16, 10.0.0.0/8, 172.16.0.0/12");
+        CHECK(
+            std::string(e.what()) ==
+            "no free /24 for the managed NAT network; existing HNS subnets: 192.168.0.0/16, 10.0.0.0/8, 172.16.0.0/12");
     }
 }

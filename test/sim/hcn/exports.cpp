@@ -76,7 +76,10 @@ void put(api::PWSTR* out, const std::string& text)
     if (out != nullptr) *out = host_string(text);
 }
 
-std::string text_of(api::PCWSTR s) { return hvsup::utf16::to_utf8(s); }
+std::string text_of(api::PCWSTR s)
+{
+    return hvsup::utf16::to_utf8(s);
+}
 
 std::string id_of(const api::GUID* g)
 {
@@ -102,9 +105,9 @@ api::HRESULT guarded(api::PWSTR* error_record, Body&& body) noexcept
         failure = sim::Failure{hr::e_fail, "unknown simulator failure"};
     }
     try {
-        put(error_record, json::compact(json::object{{"Success", false},
-                                                     {"Error", failure.message},
-                                                     {"ErrorCode", static_cast<uint32_t>(failure.hr)}}));
+        put(error_record,
+            json::compact(json::object{
+                {"Success", false}, {"Error", failure.message}, {"ErrorCode", static_cast<uint32_t>(failure.hr)}}));
     } catch (...) {
     }
     return failure.hr;
@@ -112,9 +115,13 @@ api::HRESULT guarded(api::PWSTR* error_record, Body&& body) noexcept
 
 }  // namespace
 
-HVSUP_SIM_HCN_EXPORT void HVSUP_HCN_CALL CoTaskMemFree(void* p) { std::free(p); }
+HVSUP_SIM_HCN_EXPORT void HVSUP_HCN_CALL CoTaskMemFree(void* p)
+{
+    std::free(p);
+}
 
-HVSUP_SIM_HCN_EXPORT api::HRESULT HVSUP_HCN_CALL HcnEnumerateNetworks(api::PCWSTR query, api::PWSTR* networks, api::PWSTR* error_record)
+HVSUP_SIM_HCN_EXPORT api::HRESULT HVSUP_HCN_CALL HcnEnumerateNetworks(api::PCWSTR query, api::PWSTR* networks,
+                                                                      api::PWSTR* error_record)
 {
     return guarded(error_record, [&] {
         if (networks == nullptr) throw sim::Failure{hr::e_pointer, "Networks is NULL"};
@@ -126,8 +133,8 @@ HVSUP_SIM_HCN_EXPORT api::HRESULT HVSUP_HCN_CALL HcnEnumerateNetworks(api::PCWST
     });
 }
 
-HVSUP_SIM_HCN_EXPORT api::HRESULT HVSUP_HCN_CALL HcnCreateNetwork(const api::GUID* id, api::PCWSTR settings, api::HCN_NETWORK* network,
-                                                   api::PWSTR* error_record)
+HVSUP_SIM_HCN_EXPORT api::HRESULT HVSUP_HCN_CALL HcnCreateNetwork(const api::GUID* id, api::PCWSTR settings,
+                                                                  api::HCN_NETWORK* network, api::PWSTR* error_record)
 {
     return guarded(error_record, [&] {
         if (network == nullptr || settings == nullptr) throw sim::Failure{hr::e_pointer, "NULL argument"};
@@ -139,21 +146,24 @@ HVSUP_SIM_HCN_EXPORT api::HRESULT HVSUP_HCN_CALL HcnCreateNetwork(const api::GUI
     });
 }
 
-HVSUP_SIM_HCN_EXPORT api::HRESULT HVSUP_HCN_CALL HcnOpenNetwork(const api::GUID* id, api::HCN_NETWORK* network, api::PWSTR* error_record)
+HVSUP_SIM_HCN_EXPORT api::HRESULT HVSUP_HCN_CALL HcnOpenNetwork(const api::GUID* id, api::HCN_NETWORK* network,
+                                                                api::PWSTR* error_record)
 {
     return guarded(error_record, [&] {
         if (network == nullptr) throw sim::Failure{hr::e_pointer, "Network is NULL"};
         *network = nullptr;
         sim::Store store("HcnOpenNetwork");
         const auto key = id_of(id);
-        if (key.empty() || !store.network(key)) throw sim::Failure{hr::network_not_found, "network " + key + " not found"};
+        if (key.empty() || !store.network(key))
+            throw sim::Failure{hr::network_not_found, "network " + key + " not found"};
         *network = new_handle(false, key);
         return 0;
     });
 }
 
 HVSUP_SIM_HCN_EXPORT api::HRESULT HVSUP_HCN_CALL HcnQueryNetworkProperties(api::HCN_NETWORK network, api::PCWSTR query,
-                                                            api::PWSTR* properties, api::PWSTR* error_record)
+                                                                           api::PWSTR* properties,
+                                                                           api::PWSTR* error_record)
 {
     return guarded(error_record, [&] {
         if (properties == nullptr) throw sim::Failure{hr::e_pointer, "Properties is NULL"};
@@ -184,7 +194,7 @@ HVSUP_SIM_HCN_EXPORT api::HRESULT HVSUP_HCN_CALL HcnCloseNetwork(api::HCN_NETWOR
 }
 
 HVSUP_SIM_HCN_EXPORT api::HRESULT HVSUP_HCN_CALL HcnEnumerateEndpoints(api::PCWSTR query, api::PWSTR* endpoints,
-                                                        api::PWSTR* error_record)
+                                                                       api::PWSTR* error_record)
 {
     return guarded(error_record, [&] {
         if (endpoints == nullptr) throw sim::Failure{hr::e_pointer, "Endpoints is NULL"};
@@ -196,8 +206,9 @@ HVSUP_SIM_HCN_EXPORT api::HRESULT HVSUP_HCN_CALL HcnEnumerateEndpoints(api::PCWS
     });
 }
 
-HVSUP_SIM_HCN_EXPORT api::HRESULT HVSUP_HCN_CALL HcnCreateEndpoint(api::HCN_NETWORK network, const api::GUID* id, api::PCWSTR settings,
-                                                    api::HCN_ENDPOINT* endpoint, api::PWSTR* error_record)
+HVSUP_SIM_HCN_EXPORT api::HRESULT HVSUP_HCN_CALL HcnCreateEndpoint(api::HCN_NETWORK network, const api::GUID* id,
+                                                                   api::PCWSTR settings, api::HCN_ENDPOINT* endpoint,
+                                                                   api::PWSTR* error_record)
 {
     return guarded(error_record, [&] {
         if (endpoint == nullptr || settings == nullptr) throw sim::Failure{hr::e_pointer, "NULL argument"};
@@ -212,21 +223,23 @@ HVSUP_SIM_HCN_EXPORT api::HRESULT HVSUP_HCN_CALL HcnCreateEndpoint(api::HCN_NETW
 }
 
 HVSUP_SIM_HCN_EXPORT api::HRESULT HVSUP_HCN_CALL HcnOpenEndpoint(const api::GUID* id, api::HCN_ENDPOINT* endpoint,
-                                                  api::PWSTR* error_record)
+                                                                 api::PWSTR* error_record)
 {
     return guarded(error_record, [&] {
         if (endpoint == nullptr) throw sim::Failure{hr::e_pointer, "Endpoint is NULL"};
         *endpoint = nullptr;
         sim::Store store("HcnOpenEndpoint");
         const auto key = id_of(id);
-        if (key.empty() || !store.endpoint(key)) throw sim::Failure{hr::endpoint_not_found, "endpoint " + key + " not found"};
+        if (key.empty() || !store.endpoint(key))
+            throw sim::Failure{hr::endpoint_not_found, "endpoint " + key + " not found"};
         *endpoint = new_handle(true, key);
         return 0;
     });
 }
 
-HVSUP_SIM_HCN_EXPORT api::HRESULT HVSUP_HCN_CALL HcnQueryEndpointProperties(api::HCN_ENDPOINT endpoint, api::PCWSTR query,
-                                                             api::PWSTR* properties, api::PWSTR* error_record)
+HVSUP_SIM_HCN_EXPORT api::HRESULT HVSUP_HCN_CALL HcnQueryEndpointProperties(api::HCN_ENDPOINT endpoint,
+                                                                            api::PCWSTR query, api::PWSTR* properties,
+                                                                            api::PWSTR* error_record)
 {
     return guarded(error_record, [&] {
         if (properties == nullptr) throw sim::Failure{hr::e_pointer, "Properties is NULL"};

@@ -89,7 +89,10 @@ std::string next_mac(const json::object& network, size_t index)
 
 }  // namespace
 
-void validate_query(const std::string& query) { query_filter(query); }
+void validate_query(const std::string& query)
+{
+    query_filter(query);
+}
 
 std::string enumerate_networks(const Store& store, const std::string& query)
 {
@@ -192,7 +195,8 @@ json::object create_endpoint(Store& store, const std::string& network_id, const 
         for (const auto& ip : require_array(*ips, path + ".IpConfigurations")) {
             const auto& io = require_object(ip, path + ".IpConfigurations[]");
             only_keys(io, {"IpAddress", "PrefixLength"}, path + ".IpConfigurations[]");
-            if (const auto* pl = io.if_contains("PrefixLength")) require_number(*pl, path + ".IpConfigurations[].PrefixLength");
+            if (const auto* pl = io.if_contains("PrefixLength"))
+                require_number(*pl, path + ".IpConfigurations[].PrefixLength");
             if (requested_ip.empty()) requested_ip = string_field(io, "IpAddress", path + ".IpConfigurations[]");
         }
     }
@@ -200,7 +204,8 @@ json::object create_endpoint(Store& store, const std::string& network_id, const 
         uint32_t address = 0;
         if (!requested_ip.empty()) {
             const auto a = parse_ipv4(requested_ip);
-            if (!a || !subnet->contains(*a)) fail(hr::invalid_ip, fmt::format("address {} is not in the subnet", requested_ip));
+            if (!a || !subnet->contains(*a))
+                fail(hr::invalid_ip, fmt::format("address {} is not in the subnet", requested_ip));
             if (used.count(*a) || *a <= subnet->network() + 1 || *a >= subnet->last()) {
                 fail(hr::addr_invalid_or_reserved, fmt::format("address {} is in use or reserved", requested_ip));
             }
@@ -234,10 +239,12 @@ json::object create_endpoint(Store& store, const std::string& network_id, const 
     const auto mac = string_field(s, "MacAddress", path);
     std::set<std::string> macs;
     for (const auto& [id, ep] : endpoints) {
-        if (const auto* m = ep.if_contains("MacAddress"); m != nullptr && m->is_string()) macs.insert(std::string(m->as_string()));
+        if (const auto* m = ep.if_contains("MacAddress"); m != nullptr && m->is_string())
+            macs.insert(std::string(m->as_string()));
     }
     std::string chosen = mac;
-    for (size_t i = on_network; chosen.empty() || (mac.empty() && macs.count(chosen)); ++i) chosen = next_mac(*network, i);
+    for (size_t i = on_network; chosen.empty() || (mac.empty() && macs.count(chosen)); ++i)
+        chosen = next_mac(*network, i);
     props["MacAddress"] = chosen;
     props["SchemaVersion"] = json::object{{"Major", 2}, {"Minor", 0}};
     store.put_endpoint(props);

@@ -16,7 +16,10 @@
 
 namespace hvsup::sim::hcn::testing {
 
-inline std::filesystem::path state_root(const std::filesystem::path& sim_dir) { return sim_dir / "hcn"; }
+inline std::filesystem::path state_root(const std::filesystem::path& sim_dir)
+{
+    return sim_dir / "hcn";
+}
 
 inline std::string new_id()
 {
@@ -30,8 +33,7 @@ inline std::string new_id()
 // external switch); ipam_type "Dhcp" = addresses the guest must get by DHCP (ICS Default Switch).
 inline std::string seed_network(const std::filesystem::path& sim_dir, const std::string& name, const std::string& type,
                                 const std::string& prefix = {}, const std::string& gateway = {},
-                                const std::string& ipam_type = "Static",
-                                const std::vector<std::string>& dns = {})
+                                const std::string& ipam_type = "Static", const std::vector<std::string>& dns = {})
 {
     const std::string id = new_id();
     json::object n{{"ID", id}, {"Name", name}, {"Type", type}};

@@ -61,7 +61,8 @@ std::optional<std::string> apply_fault(const std::filesystem::path& root, const 
     std::string message = "injected failure";
     if (const auto* m = fault.if_contains("message"); m != nullptr && m->is_string()) message = m->as_string().c_str();
     std::optional<std::string> result;
-    if (const auto* r = fault.if_contains("result"); r != nullptr && r->is_string()) result = std::string(r->as_string());
+    if (const auto* r = fault.if_contains("result"); r != nullptr && r->is_string())
+        result = std::string(r->as_string());
     if (auto* count = fault.if_contains("count")) {
         const int64_t left = count->is_int64() ? count->as_int64() : 0;
         if (left <= 0) return std::nullopt;
@@ -78,7 +79,10 @@ std::optional<std::string> apply_fault(const std::filesystem::path& root, const 
 
 }  // namespace
 
-std::filesystem::path Store::root() { return sim_root(); }
+std::filesystem::path Store::root()
+{
+    return sim_root();
+}
 
 Store::Store(const char* function)
     : process_lock_(process_mutex()), file_lock_(lock_root(sim_root())), root_(sim_root())
@@ -102,8 +106,14 @@ std::map<std::string, json::object> Store::read_all(const char* kind) const
     return out;
 }
 
-std::map<std::string, json::object> Store::networks() const { return read_all("networks"); }
-std::map<std::string, json::object> Store::endpoints() const { return read_all("endpoints"); }
+std::map<std::string, json::object> Store::networks() const
+{
+    return read_all("networks");
+}
+std::map<std::string, json::object> Store::endpoints() const
+{
+    return read_all("endpoints");
+}
 
 std::optional<json::object> Store::network(const std::string& id) const
 {

@@ -10,7 +10,10 @@ namespace hr = hvsup::hcn::hresult;
 using hvsup::hcn::parse_ipv4;
 using hvsup::hcn::parse_prefix;
 
-[[noreturn]] void fail(int32_t code, std::string message) { throw Failure{code, std::move(message)}; }
+[[noreturn]] void fail(int32_t code, std::string message)
+{
+    throw Failure{code, std::move(message)};
+}
 
 json::value parse_document(const std::string& text, const char* what)
 {
@@ -107,8 +110,8 @@ void check_policies(const json::value& v, const std::string& path)
     }
 }
 
-static const KeySet network_types = {"NAT", "ICS", "Transparent", "L2Bridge", "L2Tunnel", "Private",
-                              "Overlay", "Internal", "Mirrored", "ConstrainedICS"};
+static const KeySet network_types = {"NAT",     "ICS",     "Transparent", "L2Bridge", "L2Tunnel",
+                                     "Private", "Overlay", "Internal",    "Mirrored", "ConstrainedICS"};
 
 std::vector<SubnetInfo> check_network_settings(const json::object& s)
 {
@@ -160,7 +163,8 @@ std::vector<SubnetInfo> check_network_settings(const json::object& s)
                     check_routes(*routes, sp + ".Routes");
                     for (const auto& r : routes->as_array()) {
                         const auto& ro = r.as_object();
-                        info.routes.emplace_back(string_field(ro, "NextHop", sp), string_field(ro, "DestinationPrefix", sp));
+                        info.routes.emplace_back(string_field(ro, "NextHop", sp),
+                                                 string_field(ro, "DestinationPrefix", sp));
                     }
                 }
                 if (const auto* p = so.if_contains("Policies")) require_array(*p, sp + ".Policies");
@@ -171,7 +175,8 @@ std::vector<SubnetInfo> check_network_settings(const json::object& s)
                 for (const auto& [hop, dest] : info.routes) {
                     const auto hop_ip = parse_ipv4(hop);
                     if (!hop_ip || !info.prefix.contains(*hop_ip)) {
-                        fail(hr::invalid_network, fmt::format("route next hop \"{}\" is not in subnet {}", hop, info.text));
+                        fail(hr::invalid_network,
+                             fmt::format("route next hop \"{}\" is not in subnet {}", hop, info.text));
                     }
                     if (dest == "0.0.0.0/0") has_default = true;
                 }

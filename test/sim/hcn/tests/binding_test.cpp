@@ -15,7 +15,10 @@ using namespace hvsup::sim::hcn::testing;
 
 namespace {
 
-Client sim_client() { return Client(Api::load(provider_path())); }
+Client sim_client()
+{
+    return Client(Api::load(provider_path()));
+}
 
 template <typename F>
 Error error_of(F&& f)
@@ -109,7 +112,8 @@ TEST_CASE("HCN simulator: settings documents are validated strictly", "[hcn]")
 
     // An unknown field goes through the raw entry point.
     const auto api = Api::load(provider_path());
-    const std::u16string settings = u"{\"Name\":\"x\",\"Type\":\"NAT\",\"Bogus\":1,\"SchemaVersion\":{\"Major\":2,\"Minor\":0}}";
+    const std::u16string settings =
+        u"{\"Name\":\"x\",\"Type\":\"NAT\",\"Bogus\":1,\"SchemaVersion\":{\"Major\":2,\"Minor\":0}}";
     const auto zero = zero_guid();
     void* handle = nullptr;
     char16_t* record = nullptr;
@@ -165,9 +169,8 @@ TEST_CASE("HCN binding: an endpoint must name the network of its handle", "[hcn]
     SimHost host;
     const auto c = sim_client();
     auto network = c.create_network(nat_network_settings("10.71.214.0/24", "10.71.214.1"));
-    const auto e = error_of([&] {
-        c.create_endpoint(network, endpoint_settings("microagent-x", "11111111-2222-3333-4444-555555555555"));
-    });
+    const auto e = error_of(
+        [&] { c.create_endpoint(network, endpoint_settings("microagent-x", "11111111-2222-3333-4444-555555555555")); });
     CHECK(e.hresult() == hresult::invalid_endpoint);
     CHECK(host.endpoints().empty());
 }

@@ -133,7 +133,8 @@ TEST_CASE("networking: candidates are taken in the reference order", "[hcn]")
 {
     SimHost host;
     seed_network(host.dir(), "a", "ICS", "192.168.0.0/16", "192.168.0.1", "Dhcp");
-    seed_network(host.dir(), "b", "Private", "10.64.0.0/12", "10.64.0.1");  // covers 10.71.x and 10.99.x? only 10.64-10.79
+    seed_network(host.dir(), "b", "Private", "10.64.0.0/12",
+                 "10.64.0.1");  // covers 10.71.x and 10.99.x? only 10.64-10.79
     Networking net(provider_path());
     const auto a = net.prepare_network(mode("nat"), "r1");
     CHECK(a.runtime.subnet == "10.99.127.0/24");
@@ -215,7 +216,8 @@ TEST_CASE("networking: bridged resolution errors other than not-found are report
     inject_fault(host.dir(), "HcnEnumerateNetworks", 0x80070005u, 1, "denied");
     Networking net(provider_path());
     const auto e = error_of([&] { net.prepare_network(mode("bridged", "External"), "r1"); });
-    CHECK_THAT(e.what(), Catch::StartsWith("resolve bridged HNS network \"External\": HcnEnumerateNetworks: E_ACCESSDENIED"));
+    CHECK_THAT(e.what(),
+               Catch::StartsWith("resolve bridged HNS network \"External\": HcnEnumerateNetworks: E_ACCESSDENIED"));
     CHECK(e.hresult() == hresult::e_accessdenied);
 }
 
@@ -276,7 +278,10 @@ TEST_CASE("networking: a failed endpoint create leaves nothing behind", "[hcn]")
     inject_fault(host.dir(), "HcnCreateEndpoint", 0x803b002fu, 1, "address in use");
     Networking net(provider_path());
     const auto e = error_of([&] { net.prepare_network(mode("user"), "r1"); });
-    CHECK_THAT(e.what(), Catch::StartsWith("create HNS endpoint \"microagent-r1\": HcnCreateEndpoint: HCN_E_ADDR_INVALID_OR_RESERVED (0x803b002f)"));
+    CHECK_THAT(
+        e.what(),
+        Catch::StartsWith(
+            "create HNS endpoint \"microagent-r1\": HcnCreateEndpoint: HCN_E_ADDR_INVALID_OR_RESERVED (0x803b002f)"));
     CHECK(e.hresult() == hresult::addr_invalid_or_reserved);
     CHECK(host.endpoints().empty());
     CHECK(host.networks().size() == 1);  // the NAT network stays; it is shared
@@ -298,7 +303,8 @@ TEST_CASE("networking: NAT network errors carry the reference context", "[hcn]")
     Networking net(provider_path());
     inject_fault(host.dir(), "HcnEnumerateNetworks", 0x803b0020u);
     auto e = error_of([&] { net.prepare_network(mode("user"), "r1"); });
-    CHECK_THAT(e.what(), Catch::StartsWith("find HNS NAT network \"microagent-nat\": HcnEnumerateNetworks: HCN_E_MANAGER_STOPPED"));
+    CHECK_THAT(e.what(), Catch::StartsWith(
+                             "find HNS NAT network \"microagent-nat\": HcnEnumerateNetworks: HCN_E_MANAGER_STOPPED"));
 
     SimHost other;
     inject_fault(other.dir(), "HcnCreateNetwork", 0x803b000au, 1, "bad prefix");
@@ -344,11 +350,13 @@ TEST_CASE("networking: release_endpoint reports lookup and delete failures", "[h
 
     inject_fault(host.dir(), "HcnOpenEndpoint", 0x803b0020u, 1, "stopping");
     auto e = error_of([&] { net.release_endpoint(a.endpoint_id); });
-    CHECK_THAT(e.what(), Catch::StartsWith("find HNS endpoint \"" + a.endpoint_id + "\": HcnOpenEndpoint: HCN_E_MANAGER_STOPPED"));
+    CHECK_THAT(e.what(), Catch::StartsWith("find HNS endpoint \"" + a.endpoint_id +
+                                           "\": HcnOpenEndpoint: HCN_E_MANAGER_STOPPED"));
 
     inject_fault(host.dir(), "HcnDeleteEndpoint", 0x803b002cu, 1, "in use");
     e = error_of([&] { net.release_endpoint(a.endpoint_id); });
-    CHECK_THAT(e.what(), Catch::StartsWith("delete HNS endpoint \"" + a.endpoint_id + "\": HcnDeleteEndpoint: HCN_E_ENTITY_HAS_REFERENCES"));
+    CHECK_THAT(e.what(), Catch::StartsWith("delete HNS endpoint \"" + a.endpoint_id +
+                                           "\": HcnDeleteEndpoint: HCN_E_ENTITY_HAS_REFERENCES"));
     CHECK(host.endpoints().size() == 1);
 
     // A delete that finds the endpoint already gone (deleted by someone else) is success.

@@ -9,7 +9,10 @@
 
 namespace hvsup::sim::hcn::testing {
 
-inline const char* provider_path() { return HVSUP_SIM_HCN_PATH; }
+inline const char* provider_path()
+{
+    return HVSUP_SIM_HCN_PATH;
+}
 
 class SimHost {
 public:
