@@ -70,6 +70,8 @@ public:
     virtual NetworkAttachment prepare(const protocol::Config& config, const std::string& runtime_id) = 0;
     // Empty id: no-op; an endpoint that no longer exists: success.
     virtual void release(const std::string& endpoint_id) = 0;
+    // Doctor's check: "" when HCN answers, else why not ("probe HCN/HNS access: …").
+    virtual std::string probe() = 0;
 };
 
 // Host listeners of one running compute system (microagent-protocol.md §7.6).
@@ -115,6 +117,7 @@ public:
     explicit UnavailableNetworkHost(std::string reason) : reason_(std::move(reason)) {}
     NetworkAttachment prepare(const protocol::Config& config, const std::string& runtime_id) override;
     void release(const std::string& endpoint_id) override;
+    std::string probe() override { return reason_; }
 
 private:
     std::string reason_;

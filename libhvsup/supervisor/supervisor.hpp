@@ -47,6 +47,7 @@ public:
     protocol::Response handle(protocol::Request request);
 
     ComputeHost& host() { return *backends_.compute; }
+    NetworkHost& network() { return *backends_.network; }
     const SupervisorOptions& options() const { return options_; }
 
 private:

@@ -100,6 +100,7 @@ struct FakeNetwork final : NetworkHost {
     {
         if (!endpoint_id.empty()) calls.push_back("release " + endpoint_id);
     }
+    std::string probe() override { return {}; }
 };
 
 struct FakeServices final : RuntimeServices {
