@@ -8,6 +8,7 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <vector>
 
 namespace hvsup::hcs {
 
@@ -205,6 +206,53 @@ std::shared_ptr<HcsClient> HcsClient::load(const LoadOptions& options)
 }
 
 ApiKind HcsClient::api() const noexcept { return backend_->kind(); }
+
+ProviderReport inspect_provider(const LoadOptions& options) noexcept
+{
+    ProviderReport report;
+    try {
+        std::vector<std::shared_ptr<DynamicLibrary>> libs;
+        if (!options.library_path.empty()) {
+            report.library = options.library_path;
+            libs.push_back(std::make_shared<DynamicLibrary>(DynamicLibrary::open_path(options.library_path)));
+        } else {
+            for (const ApiKind kind : {ApiKind::computecore, ApiKind::vmcompute}) {
+                auto lib = std::make_shared<DynamicLibrary>(DynamicLibrary::open_system(dll_name(kind)));
+                if (lib->loaded()) libs.push_back(std::move(lib));
+            }
+            if (libs.empty()) {
+                report.error = no_system_hcs_message();
+                return report;
+            }
+        }
+        report.loaded = true;
+        std::string missing;
+        for (const auto& lib : libs) {
+            report.library = lib->path();
+            const bool v2 = detail::make_v2_backend(lib, missing) != nullptr;
+            if (!v2 && (report.missing_v2.empty() || libs.size() == 1)) report.missing_v2 = missing;
+            const bool v1 = detail::make_v1_backend(lib, missing) != nullptr;
+            if (!v1 && (report.missing_v1.empty() || libs.size() == 1)) report.missing_v1 = missing;
+            if (v2) report.missing_v2.clear();
+            if (v1) report.missing_v1.clear();
+        }
+        const bool has_v2 = report.missing_v2.empty();
+        const bool has_v1 = report.missing_v1.empty();
+        if (options.force_api) {
+            if ((*options.force_api == ApiKind::computecore && has_v2) || (*options.force_api == ApiKind::vmcompute && has_v1)) {
+                report.api = options.force_api;
+            }
+        } else if (has_v2) {
+            report.api = ApiKind::computecore;
+        } else if (has_v1) {
+            report.api = ApiKind::vmcompute;
+        }
+        if (!report.api) report.error = "the HCS provider does not export a usable API";
+    } catch (const std::exception& e) {
+        report.error = e.what();
+    }
+    return report;
+}
 
 void HcsClient::probe_access() { backend_->probe(access_probe_id); }
 

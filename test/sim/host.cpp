@@ -120,6 +120,21 @@ void Host::log_call(Api api, const std::string& call, const std::string& id)
     }
 }
 
+void Host::mark_started(const std::string& id)
+{
+    try {
+        auto reg_owner = registry();
+        Registry& reg = *reg_owner;
+        auto lock = reg.lock();
+        auto record = reg.load(id);
+        if (record && record->state == "Running" && !record->start_completed) {
+            record->start_completed = true;
+            reg.save(*record);
+        }
+    } catch (...) {
+    }
+}
+
 void Host::after(std::chrono::milliseconds delay, std::function<void()> fn)
 {
     {
@@ -317,11 +332,20 @@ void Host::deliver(Handle* h, const Note& original)
     std::unique_lock lock(mutex_);
     auto it = handles_.find(h);
     if (it == handles_.end()) return;
-    Handle& handle = *it->second;
     Note note = original;
-    if (note.kind == NoteKind::start_completed && note.status >= 0 && handle.exited) {
-        // Killed while starting: the start completes with the reason it did not finish.
-        note.status = static_cast<int32_t>(0xC0370100u);
+    Handle& handle = *it->second;
+    if (note.kind == NoteKind::start_completed && note.status >= 0) {
+        if (handle.exited) {
+            // Killed while starting: the start completes with the reason it did not finish.
+            note.status = static_cast<int32_t>(0xC0370100u);
+        } else {
+            const std::string id = handle.id;
+            lock.unlock();
+            mark_started(id);
+            lock.lock();
+            it = handles_.find(h);
+            if (it == handles_.end()) return;
+        }
     }
     if (handle.api == Api::v1) {
         if (handle.registrations.empty()) {
@@ -380,6 +404,14 @@ void Host::complete_start_later(Handle* h, std::shared_ptr<Operation> op, Outcom
             if (it != handles_.end() && it->second->exited) {
                 outcome = fail(hcs_terminated_during_start, "the compute system was terminated while starting");
             }
+        }
+        if (outcome.hr >= 0) {
+            std::string id;
+            {
+                std::lock_guard lock(mutex_);
+                if (auto it = handles_.find(h); it != handles_.end()) id = it->second->id;
+            }
+            if (!id.empty()) mark_started(id);
         }
         complete_later(op, outcome, std::chrono::milliseconds(0));
     });
@@ -482,6 +514,7 @@ Outcome Host::start(Handle* h)
         } else {
             record->guest_pid = spawn_guest(reg.dir(), h->id, reg.guest_log(h->id));
             record->state = "Running";
+            record->start_completed = !s.pending;  // a synchronous start is complete on return
             reg.save(*record);
         }
     }

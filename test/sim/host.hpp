@@ -110,6 +110,10 @@ public:
 
     void log_call(Api api, const std::string& call, const std::string& id);
 
+    // Records that the start of `id` was reported complete: the emulated guest waits for this
+    // before it "boots", as a VM's guest runs only after power-on.
+    void mark_started(const std::string& id);
+
 private:
     Host();
     void run_worker();

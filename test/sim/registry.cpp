@@ -70,6 +70,7 @@ std::optional<SystemRecord> Registry::load(const std::string& id) const
     r.state = json::read_string(*o, "State", "State");
     r.guest_pid = json::read_int(*o, "GuestPid", "GuestPid", 0, INT32_MAX);
     r.stop_request = json::read_string(*o, "StopRequest", "StopRequest");
+    r.start_completed = json::read_bool(*o, "StartCompleted", "StartCompleted");
     if (const json::value* d = json::find(*o, "Document")) r.document = *d;
     return r;
 }
@@ -83,6 +84,7 @@ void Registry::save(const SystemRecord& r) const
     o["State"] = r.state;
     o["GuestPid"] = r.guest_pid;
     o["StopRequest"] = r.stop_request;
+    o["StartCompleted"] = r.start_completed;
     o["Document"] = r.document;
     files::write_atomic(system_file(r.id), json::pretty(o) + "\n");
 }

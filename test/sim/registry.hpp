@@ -28,6 +28,7 @@ struct SystemRecord {
     std::string state;          // "Created" | "Running"
     int64_t guest_pid = 0;
     std::string stop_request;   // "" | "shutdown" | "terminate"
+    bool start_completed = false;  // the start was reported complete; the guest boots after it
     json::value document;
 };
 

@@ -165,6 +165,19 @@ std::string cmdline_value(const std::string& cmdline, const std::string& key)
     return {};
 }
 
+// The "guest" member of the script for `id` (or the default script); {} when none.
+json::object guest_script_peek(const fs::path& sim_dir, const std::string& id)
+{
+    for (const fs::path& f : {sim_dir / "scripts" / (id + ".json"), sim_dir / "scripts" / "default.json"}) {
+        if (auto text = hvsup::files::read_if_exists(f, 16u << 20)) {
+            json::value v = json::parse(*text, f.string());
+            if (const json::object* g = json::read_object(json::as_object(v, "script"), "guest", "guest")) return *g;
+            return {};
+        }
+    }
+    return {};
+}
+
 int64_t member_int(const json::object& o, const char* key, int64_t fallback)
 {
     if (json::find(o, key) == nullptr) return fallback;
@@ -220,13 +233,19 @@ int main(int argc, char** argv)
             }
         }
 
-        json::object guest;
-        for (const fs::path& f : {sim_dir / "scripts" / (id + ".json"), sim_dir / "scripts" / "default.json"}) {
-            if (auto text = hvsup::files::read_if_exists(f, 16u << 20)) {
-                json::value v = json::parse(*text, f.string());
-                if (const json::object* g = json::read_object(json::as_object(v, "script"), "guest", "guest")) guest = *g;
-                break;
+        const json::object guest = guest_script_peek(sim_dir, id);
+        // Boot only once the host reported the start complete (a VM runs after power-on);
+        // give up waiting after 10 s, or stop when the system is gone.
+        for (int i = 0; i < 1000; ++i) {
+            auto text = hvsup::files::read_if_exists(sim_dir / "systems" / (id + ".json"), 16u << 20);
+            if (!text) return 0;
+            const json::value now = json::parse(*text, "record");
+            if (json::read_bool(now.get_object(), "StartCompleted", "StartCompleted")) break;
+            if (shutdown_requested && !json::read_bool(guest_script_peek(sim_dir, id), "ignoreShutdown", "ignoreShutdown")) {
+                hvsup::files::write_atomic(sim_dir / "exits" / (id + ".json"), "{\"ExitType\":\"GracefulExit\"}\n");
+                return 0;
             }
+            std::this_thread::sleep_for(10ms);
         }
         std::cerr << "guest " << id << " (" << runtime_id << ") booting: " << cmdline << "\n";
 

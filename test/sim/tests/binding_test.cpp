@@ -522,3 +522,63 @@ TEST_CASE("a create that times out is terminated, not leaked", "[hcs][sim]")
         }
     }
 }
+
+TEST_CASE("inspect_provider reports the exports for doctor without throwing", "[hcs][sim]")
+{
+    SimHost host;
+    auto v2 = hcs::inspect_provider({computecore_library(), std::nullopt});
+    CHECK(v2.loaded);
+    REQUIRE(v2.api.has_value());
+    CHECK(*v2.api == hcs::ApiKind::computecore);
+    CHECK(v2.missing_v2.empty());
+    CHECK(v2.missing_v1 == "HcsShutdownComputeSystem");  // v1 spelling; the v2 DLL has HcsShutDown…
+    auto v1 = hcs::inspect_provider({vmcompute_library(), std::nullopt});
+    REQUIRE(v1.api.has_value());
+    CHECK(*v1.api == hcs::ApiKind::vmcompute);
+    CHECK(v1.missing_v2 == "HcsCreateOperation");
+    auto forced = hcs::inspect_provider({vmcompute_library(), hcs::ApiKind::computecore});
+    CHECK_FALSE(forced.api.has_value());
+    CHECK_FALSE(forced.error.empty());
+    auto none = hcs::inspect_provider({});
+    CHECK_FALSE(none.loaded);
+    CHECK(none.error == "windows-hyperv supervisor is only supported on windows");
+    auto absent = hcs::inspect_provider({(host.dir() / "nope.so").string(), std::nullopt});
+    CHECK_FALSE(absent.loaded);
+    CHECK_THAT(absent.error, Catch::Contains("nope.so"));
+}
+
+TEST_CASE("after the exit, shutdown and terminate on the same handle are tolerated", "[hcs][sim]")
+{
+    for (const auto& v : variants()) {
+        DYNAMIC_SECTION(v.name << (v.pending ? " pending" : " sync")) {
+            SimHost host;
+            auto client = load(v, host);
+            host.script(json::object{{"completion", v.pending ? "pending" : "sync"},
+                                     {"guest", json::object{{"exitAfterMs", 0}}}},
+                        "agent-e");
+            auto system = client->create("agent-e", hcs::document_json(host.inputs("agent-e")));
+            client->grant_vm_access(system.properties().runtime_id, host.rootfs().string());
+            system.start();
+            REQUIRE(system.wait_for_exit(10s).has_value());
+            system.shutdown();
+            system.terminate("kill");
+            CHECK(system.properties().state == "Stopped");
+        }
+    }
+}
+
+TEST_CASE("scripted open and grant failures, ServiceDisconnect on create", "[hcs][sim]")
+{
+    SimHost host;
+    auto client = hcs::HcsClient::load({vmcompute_library(), std::nullopt});
+    host.script(json::object{{"fail", json::object{{"open", "0x8037011B"}}}}, "agent-o");
+    const std::string open_err = error_text([&] { client->open("agent-o", "stop open"); });
+    CHECK_THAT(open_err, Catch::StartsWith("windows-hyperv HCS stop open: The requested access to the compute system was denied"));
+    host.script(json::object{{"fail", json::object{{"grant", "0x80070005"}}}}, "vm-1");
+    CHECK(error_text([&] { client->grant_vm_access("vm-1", host.rootfs().string()); }) ==
+          "windows-hyperv HCS grant vm access: Access is denied (5)");
+    host.script(json::object{{"serviceDisconnect", "create"}}, "agent-sd");
+    CHECK_THAT(error_text([&] { client->create("agent-sd", hcs::document_json(host.inputs("agent-sd"))); }),
+               Catch::Contains("The connection to the compute service was lost"));
+    CHECK(host.live_systems().empty());
+}
