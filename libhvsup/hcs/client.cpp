@@ -110,6 +110,7 @@ ComputeSystem& ComputeSystem::operator=(ComputeSystem&& other) noexcept
         backend_ = std::move(other.backend_);
         connection_ = std::move(other.connection_);
         id_ = std::move(other.id_);
+        exit_checked_ = other.exit_checked_;
     }
     return *this;
 }
@@ -145,6 +146,25 @@ std::optional<ExitStatus> ComputeSystem::wait_for_exit(Timeout timeout)
     {
         std::lock_guard lock(c.events().mutex);
         if (c.events().exited) return c.events().exit;
+    }
+    if (!exit_checked_) {
+        // An exit between the open and the callback registration sends no event: ask once.
+        exit_checked_ = true;
+        try {
+            const auto p = schema::decode_properties(c.properties_document("wait"));
+            if (p.stopped || p.state == "Stopped") {
+                c.events().record_exit(0, std::string());
+                std::lock_guard lock(c.events().mutex);
+                c.events().exit.exit_type = p.exit_type;
+                return c.events().exit;
+            }
+        } catch (const Error& e) {
+            if (is_missing_compute_system(e)) {
+                c.events().record_exit(0, std::string());
+                return c.events().exit;
+            }
+            // Anything else: the event wait below decides.
+        }
     }
     return detail::wait_for_exit_event(c.events(), timeout, "wait");
 }

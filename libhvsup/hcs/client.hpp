@@ -82,6 +82,7 @@ private:
     std::shared_ptr<detail::Backend> backend_;
     std::unique_ptr<detail::SystemConnection> connection_;
     std::string id_;
+    bool exit_checked_ = false;
 };
 
 // What doctor reports about the HCS provider, without failing: which library loaded, which
