@@ -91,7 +91,10 @@ uint32_t to_wait_ms(Timeout timeout) noexcept
     return static_cast<uint32_t>(std::min<int64_t>(ms, 0xFFFFFFFEll));
 }
 
-std::string describe_timeout(Timeout timeout) { return fmt::format("{}ms", timeout.count()); }
+std::string describe_timeout(Timeout timeout)
+{
+    return fmt::format("{}ms", timeout.count());
+}
 
 }  // namespace detail
 
@@ -115,7 +118,10 @@ ComputeSystem& ComputeSystem::operator=(ComputeSystem&& other) noexcept
     return *this;
 }
 
-ComputeSystem::~ComputeSystem() { close(); }
+ComputeSystem::~ComputeSystem()
+{
+    close();
+}
 
 void ComputeSystem::close() noexcept
 {
@@ -132,8 +138,14 @@ detail::SystemConnection& require(const std::unique_ptr<detail::SystemConnection
 }
 }  // namespace
 
-void ComputeSystem::start(Timeout timeout) { require(connection_, "start").start(timeout); }
-void ComputeSystem::shutdown(Timeout timeout) { require(connection_, "shutdown").shutdown(timeout); }
+void ComputeSystem::start(Timeout timeout)
+{
+    require(connection_, "start").start(timeout);
+}
+void ComputeSystem::shutdown(Timeout timeout)
+{
+    require(connection_, "shutdown").shutdown(timeout);
+}
 
 void ComputeSystem::terminate(std::string_view operation, Timeout timeout)
 {
@@ -209,9 +221,8 @@ std::shared_ptr<HcsClient> HcsClient::load(const LoadOptions& options)
         if (auto v1 = try_make(ApiKind::vmcompute, lib, missing_v1)) {
             return std::make_shared<HcsClient>(std::move(v1), options.library_path);
         }
-        throw Error(ErrorCode::unsupported,
-                    fmt::format("HCS provider {} exports neither API ({} and {} are missing)", options.library_path,
-                                missing, missing_v1));
+        throw Error(ErrorCode::unsupported, fmt::format("HCS provider {} exports neither API ({} and {} are missing)",
+                                                        options.library_path, missing, missing_v1));
     }
     std::string missing;
     for (const ApiKind kind : {ApiKind::computecore, ApiKind::vmcompute}) {
@@ -225,7 +236,10 @@ std::shared_ptr<HcsClient> HcsClient::load(const LoadOptions& options)
     throw Error(ErrorCode::unsupported, no_system_hcs_message());
 }
 
-ApiKind HcsClient::api() const noexcept { return backend_->kind(); }
+ApiKind HcsClient::api() const noexcept
+{
+    return backend_->kind();
+}
 
 ProviderReport inspect_provider(const LoadOptions& options) noexcept
 {
@@ -259,7 +273,8 @@ ProviderReport inspect_provider(const LoadOptions& options) noexcept
         const bool has_v2 = report.missing_v2.empty();
         const bool has_v1 = report.missing_v1.empty();
         if (options.force_api) {
-            if ((*options.force_api == ApiKind::computecore && has_v2) || (*options.force_api == ApiKind::vmcompute && has_v1)) {
+            if ((*options.force_api == ApiKind::computecore && has_v2) ||
+                (*options.force_api == ApiKind::vmcompute && has_v1)) {
                 report.api = options.force_api;
             }
         } else if (has_v2) {
@@ -274,11 +289,15 @@ ProviderReport inspect_provider(const LoadOptions& options) noexcept
     return report;
 }
 
-void HcsClient::probe_access() { backend_->probe(access_probe_id); }
+void HcsClient::probe_access()
+{
+    backend_->probe(access_probe_id);
+}
 
 schema::Version HcsClient::highest_schema_version()
 {
-    const auto versions = schema::decode_supported_schema_versions(backend_->service_properties(schema::basic_service_query()));
+    const auto versions =
+        schema::decode_supported_schema_versions(backend_->service_properties(schema::basic_service_query()));
     if (versions.empty()) {
         throw make_error("get service properties", "the host reported no supported schema versions", 0);
     }
@@ -302,6 +321,9 @@ void HcsClient::grant_vm_access(const std::string& vm_id, const std::string& pat
     backend_->grant_vm_access(vm_id, path);
 }
 
-bool HcsClient::is_missing_compute_system(const Error& error) { return hcs::is_missing_compute_system(error); }
+bool HcsClient::is_missing_compute_system(const Error& error)
+{
+    return hcs::is_missing_compute_system(error);
+}
 
 }  // namespace hvsup::hcs

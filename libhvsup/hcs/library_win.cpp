@@ -62,11 +62,15 @@ void* DynamicLibrary::symbol(const char* name) const noexcept
     return reinterpret_cast<void*>(GetProcAddress(static_cast<HMODULE>(handle_), name));
 }
 
-void free_host_string(void* s) noexcept { CoTaskMemFree(s); }
+void free_host_string(void* s) noexcept
+{
+    CoTaskMemFree(s);
+}
 
 const char* no_system_hcs_message() noexcept
 {
-    return "windows-hyperv HCS is not available: neither computecore.dll nor vmcompute.dll could be loaded from System32";
+    return "windows-hyperv HCS is not available: neither computecore.dll nor vmcompute.dll could be loaded from "
+           "System32";
 }
 
 }  // namespace hvsup::hcs

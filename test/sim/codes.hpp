@@ -22,6 +22,9 @@ inline constexpr int32_t hcs_already_stopped = static_cast<int32_t>(0x80370110u)
 inline constexpr int32_t hcs_service_disconnect = static_cast<int32_t>(0x8037011Eu);
 
 // A failed outcome with its result document.
-inline Outcome fail(int32_t hr, const std::string& message) { return Outcome{hr, result_document(hr, message)}; }
+inline Outcome fail(int32_t hr, const std::string& message)
+{
+    return Outcome{hr, result_document(hr, message)};
+}
 
 }  // namespace hvsup::sim

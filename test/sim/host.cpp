@@ -13,7 +13,6 @@
 namespace hvsup::sim {
 namespace {
 
-
 std::string exit_status_json(const std::string& exit_type)
 {
     return json::compact(json::object{{"Status", 0}, {"ExitType", exit_type}});
@@ -35,7 +34,10 @@ api::PWSTR host_string(const std::string& utf8)
     return out;
 }
 
-std::string from_wide(api::PCWSTR s) { return utf::from_host(s); }
+std::string from_wide(api::PCWSTR s)
+{
+    return utf::from_host(s);
+}
 
 Host& Host::instance()
 {
@@ -64,7 +66,10 @@ std::shared_ptr<Registry> Host::registry()
     return registry_;
 }
 
-Script Host::script(const std::string& id) { return registry()->script(id); }
+Script Host::script(const std::string& id)
+{
+    return registry()->script(id);
+}
 
 void Host::log_call(Api api, const std::string& call, const std::string& id)
 {
@@ -189,7 +194,8 @@ void Host::announce_exit(const std::string& id, const std::string& exit_type)
             }
         }
     }
-    for (Handle* h : targets) notify_later(h, Note{NoteKind::exited, 0, exit_status_json(exit_type)}, std::chrono::milliseconds(0));
+    for (Handle* h : targets)
+        notify_later(h, Note{NoteKind::exited, 0, exit_status_json(exit_type)}, std::chrono::milliseconds(0));
 }
 
 Handle* Host::new_handle(const std::string& id, Api api)
@@ -308,17 +314,26 @@ void Host::deliver(Handle* h, const Note& original)
         }
         api::Notification type = api::Notification::invalid;
         switch (note.kind) {
-        case NoteKind::create_completed: type = api::Notification::system_create_completed; break;
-        case NoteKind::start_completed: type = api::Notification::system_start_completed; break;
-        case NoteKind::exited: type = api::Notification::system_exited; break;
-        case NoteKind::service_disconnect: type = api::Notification::service_disconnect; break;
+            case NoteKind::create_completed:
+                type = api::Notification::system_create_completed;
+                break;
+            case NoteKind::start_completed:
+                type = api::Notification::system_start_completed;
+                break;
+            case NoteKind::exited:
+                type = api::Notification::system_exited;
+                break;
+            case NoteKind::service_disconnect:
+                type = api::Notification::service_disconnect;
+                break;
         }
         auto regs = handle.registrations;
         delivering_ = h;
         lock.unlock();
         const std::u16string data = utf::to_utf16(note.data);
         for (const auto& [key, reg] : regs) {
-            reg.first(static_cast<api::DWORD>(type), reg.second, note.status, note.data.empty() ? nullptr : data.c_str());
+            reg.first(static_cast<api::DWORD>(type), reg.second, note.status,
+                      note.data.empty() ? nullptr : data.c_str());
         }
         lock.lock();
         delivering_ = nullptr;
@@ -349,7 +364,7 @@ void Host::deliver(Handle* h, const Note& original)
 }
 
 void Host::complete_start_later(Handle* h, std::shared_ptr<Operation> op, Outcome outcome,
-                               std::chrono::milliseconds delay)
+                                std::chrono::milliseconds delay)
 {
     after(delay, [this, h, op, outcome]() mutable {
         if (outcome.hr >= 0) {

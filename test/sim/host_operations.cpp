@@ -54,7 +54,8 @@ Outcome Host::create(const std::string& id, const std::string& configuration)
     if (!is_valid_id(id)) return fail(e_invalidarg, fmt::format("compute system id {} is not valid", json::quote(id)));
     const Script s = script(id);
     if (s.fail_create) return fail(*s.fail_create, "create failed (scripted)");
-    if (s.service_disconnect == "create") return fail(hcs_service_disconnect, "lost communication with compute service (scripted)");
+    if (s.service_disconnect == "create")
+        return fail(hcs_service_disconnect, "lost communication with compute service (scripted)");
     HostLimits limits;
     limits.processors = s.host_processors;
     if (!s.schema_versions.empty()) {
@@ -76,7 +77,8 @@ Outcome Host::create(const std::string& id, const std::string& configuration)
     SystemRecord r;
     r.id = id;
     r.runtime_id = is_guid(id) ? lower(id) : new_guid();
-    r.owner = document.get_object().contains("Owner") ? std::string(document.get_object().at("Owner").get_string()) : "";
+    r.owner =
+        document.get_object().contains("Owner") ? std::string(document.get_object().at("Owner").get_string()) : "";
     r.state = "Created";
     r.document = document;
     reg.clear_exit_files(id);
@@ -103,10 +105,14 @@ Outcome Host::start(Handle* h)
     {
         auto lock = reg.lock();
         auto record = reg.load(h->id);
-        if (!record) return fail(h->exited ? hcs_invalid_state : hcs_not_found, fmt::format("compute system {} does not exist", h->id));
-        if (record->state != "Created") return fail(hcs_invalid_state, fmt::format("compute system {} is {}", h->id, record->state));
+        if (!record)
+            return fail(h->exited ? hcs_invalid_state : hcs_not_found,
+                        fmt::format("compute system {} does not exist", h->id));
+        if (record->state != "Created")
+            return fail(hcs_invalid_state, fmt::format("compute system {} is {}", h->id, record->state));
         if (s.fail_start) return fail(*s.fail_start, "start failed (scripted)");
-        if (s.service_disconnect == "start") return fail(hcs_service_disconnect, "lost communication with compute service (scripted)");
+        if (s.service_disconnect == "start")
+            return fail(hcs_service_disconnect, "lost communication with compute service (scripted)");
         for (const auto& disk : attached_disks(record->document)) {
             if (!reg.granted({record->runtime_id, record->id}, disk)) {
                 return fail(e_accessdenied, fmt::format("the VM was not granted access to {}", disk));
@@ -143,7 +149,8 @@ Outcome Host::shutdown(Handle* h)
         if (h->exited) return fail(hcs_already_stopped, fmt::format("compute system {} is not running", h->id));
         return fail(hcs_not_found, fmt::format("compute system {} does not exist", h->id));
     }
-    if (record->state != "Running") return fail(hcs_invalid_state, fmt::format("compute system {} is {}", h->id, record->state));
+    if (record->state != "Running")
+        return fail(hcs_invalid_state, fmt::format("compute system {} is {}", h->id, record->state));
     if (s.fail_shutdown) return fail(*s.fail_shutdown, "shutdown failed (scripted)");
     record->stop_request = "shutdown";
     reg.save(*record);
@@ -235,7 +242,8 @@ Outcome Host::service_properties(const std::string& query)
     if (ec || !q.is_object()) return fail(hcs_invalid_json, "the property query is not a JSON object");
     const Script s = script("");
     json::array versions;
-    for (const auto& [major, minor] : s.schema_versions) versions.push_back(json::object{{"Major", major}, {"Minor", minor}});
+    for (const auto& [major, minor] : s.schema_versions)
+        versions.push_back(json::object{{"Major", major}, {"Minor", minor}});
     json::object basic{{"SupportedSchemaVersions", versions}};
     return Outcome{0, json::compact(json::object{{"Properties", json::array{basic}}})};
 }

@@ -22,7 +22,8 @@ namespace {
 
 std::filesystem::path guest_executable()
 {
-    if (const char* explicit_path = std::getenv("HVSUP_SIM_GUEST"); explicit_path != nullptr && *explicit_path != '\0') {
+    if (const char* explicit_path = std::getenv("HVSUP_SIM_GUEST");
+        explicit_path != nullptr && *explicit_path != '\0') {
         return explicit_path;
     }
     Dl_info info{};
@@ -76,7 +77,7 @@ bool guest_alive(int64_t pid)
     int status = 0;
     const pid_t r = waitpid(static_cast<pid_t>(pid), &status, WNOHANG);
     if (r == static_cast<pid_t>(pid)) return false;  // our child, now reaped
-    if (r == 0) return true;                          // our child, still running
+    if (r == 0) return true;                         // our child, still running
     // Not our child: look at /proc, treating a zombie or another program as gone.
     std::ifstream stat("/proc/" + std::to_string(pid) + "/stat");
     std::string line;

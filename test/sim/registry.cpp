@@ -54,9 +54,15 @@ Registry::Registry(std::filesystem::path dir) : dir_(std::move(dir))
     for (const char* sub : {"systems", "exited", "exits", "scripts", "guests"}) files::ensure_private_dir(dir_ / sub);
 }
 
-files::FileLock Registry::lock() const { return files::FileLock(dir_ / "lock"); }
+files::FileLock Registry::lock() const
+{
+    return files::FileLock(dir_ / "lock");
+}
 
-std::filesystem::path Registry::system_file(const std::string& id) const { return dir_ / "systems" / (id + ".json"); }
+std::filesystem::path Registry::system_file(const std::string& id) const
+{
+    return dir_ / "systems" / (id + ".json");
+}
 
 std::optional<SystemRecord> Registry::load(const std::string& id) const
 {
@@ -217,6 +223,9 @@ void Registry::log_call(const std::string& api, const std::string& call, const s
     out << line;
 }
 
-std::filesystem::path Registry::guest_log(const std::string& id) const { return dir_ / "guests" / (id + ".log"); }
+std::filesystem::path Registry::guest_log(const std::string& id) const
+{
+    return dir_ / "guests" / (id + ".log");
+}
 
 }  // namespace hvsup::sim

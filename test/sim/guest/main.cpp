@@ -39,7 +39,10 @@ namespace {
 
 std::atomic<bool> shutdown_requested{false};
 
-extern "C" void on_term(int) { shutdown_requested = true; }
+extern "C" void on_term(int)
+{
+    shutdown_requested = true;
+}
 
 std::string service_id(uint32_t port)
 {
@@ -192,8 +195,10 @@ int main(int argc, char** argv)
     std::string id;
     for (int i = 1; i + 1 < argc; i += 2) {
         const std::string flag = argv[i];
-        if (flag == "--sim-dir") sim_dir = argv[i + 1];
-        else if (flag == "--id") id = argv[i + 1];
+        if (flag == "--sim-dir")
+            sim_dir = argv[i + 1];
+        else if (flag == "--id")
+            id = argv[i + 1];
     }
     if (sim_dir.empty() || id.empty()) {
         std::cerr << "usage: hvsup-sim-guest --sim-dir DIR --id ID\n";
@@ -229,7 +234,8 @@ int main(int argc, char** argv)
         std::string pipe;
         if (const json::object* devices = vm ? json::read_object(*vm, "Devices", "Devices") : nullptr) {
             if (const json::object* ports = json::read_object(*devices, "ComPorts", "ComPorts")) {
-                if (const json::object* com1 = json::read_object(*ports, "0", "0")) pipe = json::read_string(*com1, "NamedPipe", "NamedPipe");
+                if (const json::object* com1 = json::read_object(*ports, "0", "0"))
+                    pipe = json::read_string(*com1, "NamedPipe", "NamedPipe");
             }
         }
 
@@ -241,7 +247,8 @@ int main(int argc, char** argv)
             if (!text) return 0;
             const json::value now = json::parse(*text, "record");
             if (json::read_bool(now.get_object(), "StartCompleted", "StartCompleted")) break;
-            if (shutdown_requested && !json::read_bool(guest_script_peek(sim_dir, id), "ignoreShutdown", "ignoreShutdown")) {
+            if (shutdown_requested &&
+                !json::read_bool(guest_script_peek(sim_dir, id), "ignoreShutdown", "ignoreShutdown")) {
                 hvsup::files::write_atomic(sim_dir / "exits" / (id + ".json"), "{\"ExitType\":\"GracefulExit\"}\n");
                 return 0;
             }
@@ -275,7 +282,9 @@ int main(int argc, char** argv)
                     Listener l = listen_guest(emulation, runtime_id, port);
                     if (l.fd < 0) continue;
                     port_files.push_back(l.port_file);
-                    std::thread(serve, l, json::read_bool(fo, "echo", "echo"), json::read_string(fo, "target", "target")).detach();
+                    std::thread(serve, l, json::read_bool(fo, "echo", "echo"),
+                                json::read_string(fo, "target", "target"))
+                        .detach();
                 }
             }
             const std::string shell = cmdline_value(cmdline, "microagent_shell_port");

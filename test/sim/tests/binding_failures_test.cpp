@@ -19,7 +19,8 @@ using namespace std::chrono_literals;
 TEST_CASE("the simulator rejects documents HCS would reject", "[hcs][sim]")
 {
     for (const auto& v : variants()) {
-        DYNAMIC_SECTION(v.name << (v.pending ? " pending" : " sync")) {
+        DYNAMIC_SECTION(v.name << (v.pending ? " pending" : " sync"))
+        {
             SimHost host;
             auto client = load(v, host);
             auto good = json::parse(hcs::document_json(host.inputs("agent-d")), "doc");
@@ -33,7 +34,10 @@ TEST_CASE("the simulator rejects documents HCS would reject", "[hcs][sim]")
             CHECK_THAT(err, Catch::Contains("unknown field VirtualMachine.Bogus"));
 
             auto mistyped = good;
-            mistyped.as_object()["VirtualMachine"].as_object()["ComputeTopology"].as_object()["Memory"].as_object()["SizeInMB"] = "512";
+            mistyped.as_object()["VirtualMachine"]
+                .as_object()["ComputeTopology"]
+                .as_object()["Memory"]
+                .as_object()["SizeInMB"] = "512";
             CHECK_THAT(error_text([&] { client->create("agent-d", json::compact(mistyped)); }),
                        Catch::Contains("The JSON document is invalid"));
 
@@ -58,13 +62,15 @@ TEST_CASE("the simulator rejects documents HCS would reject", "[hcs][sim]")
 TEST_CASE("scripted failures surface as HCS errors with the operation name", "[hcs][sim]")
 {
     for (const auto& v : variants()) {
-        DYNAMIC_SECTION(v.name << (v.pending ? " pending" : " sync")) {
+        DYNAMIC_SECTION(v.name << (v.pending ? " pending" : " sync"))
+        {
             SimHost host;
             auto client = load(v, host);
             host.script(json::object{{"completion", v.pending ? "pending" : "sync"},
                                      {"fail", json::object{{"create", "0x8037011B"}}}},
                         "agent-f1");
-            const std::string err = error_text([&] { client->create("agent-f1", hcs::document_json(host.inputs("agent-f1"))); });
+            const std::string err =
+                error_text([&] { client->create("agent-f1", hcs::document_json(host.inputs("agent-f1"))); });
             CHECK_THAT(err, Catch::StartsWith("windows-hyperv HCS create"));
             CHECK_THAT(err, Catch::Contains("The requested access to the compute system was denied"));
 
@@ -90,7 +96,8 @@ TEST_CASE("scripted failures surface as HCS errors with the operation name", "[h
 TEST_CASE("ServiceDisconnect while waiting is a clear error", "[hcs][sim]")
 {
     for (const auto& v : variants()) {
-        DYNAMIC_SECTION(v.name << (v.pending ? " pending" : " sync")) {
+        DYNAMIC_SECTION(v.name << (v.pending ? " pending" : " sync"))
+        {
             SimHost host;
             auto client = load(v, host);
             host.script(json::object{{"completion", v.pending ? "pending" : "sync"},
@@ -104,7 +111,8 @@ TEST_CASE("ServiceDisconnect while waiting is a clear error", "[hcs][sim]")
                 system.wait_for_exit(10s);
                 FAIL("ServiceDisconnect must end the wait with an error");
             } catch (const Error& e) {
-                CHECK_THAT(e.what(), Catch::StartsWith("windows-hyperv HCS wait: unexpected HCS notification ServiceDisconnect"));
+                CHECK_THAT(e.what(),
+                           Catch::StartsWith("windows-hyperv HCS wait: unexpected HCS notification ServiceDisconnect"));
                 CHECK(e.operation() == "wait");
             }
             system.terminate("kill");
@@ -115,7 +123,8 @@ TEST_CASE("ServiceDisconnect while waiting is a clear error", "[hcs][sim]")
 TEST_CASE("ServiceDisconnect during start fails the start", "[hcs][sim]")
 {
     for (const auto& v : variants()) {
-        DYNAMIC_SECTION(v.name << (v.pending ? " pending" : " sync")) {
+        DYNAMIC_SECTION(v.name << (v.pending ? " pending" : " sync"))
+        {
             SimHost host;
             auto client = load(v, host);
             host.script(json::object{{"completion", v.pending ? "pending" : "sync"}, {"serviceDisconnect", "start"}},
@@ -135,11 +144,13 @@ TEST_CASE("ServiceDisconnect during start fails the start", "[hcs][sim]")
 TEST_CASE("an unexpected exit during start and a crashing guest are reported", "[hcs][sim]")
 {
     for (const auto& v : variants()) {
-        DYNAMIC_SECTION(v.name << (v.pending ? " pending" : " sync")) {
+        DYNAMIC_SECTION(v.name << (v.pending ? " pending" : " sync"))
+        {
             SimHost host;
             auto client = load(v, host);
-            host.script(json::object{{"completion", v.pending ? "pending" : "sync"}, {"unexpectedExitDuringStart", true}},
-                        "agent-u");
+            host.script(
+                json::object{{"completion", v.pending ? "pending" : "sync"}, {"unexpectedExitDuringStart", true}},
+                "agent-u");
             auto system = client->create("agent-u", hcs::document_json(host.inputs("agent-u")));
             client->grant_vm_access(system.properties().runtime_id, host.rootfs().string());
             const std::string err = error_text([&] { system.start(); });
@@ -188,7 +199,8 @@ TEST_CASE("a guest that ignores shutdown keeps running until terminated", "[hcs]
 TEST_CASE("kill during a pending start fails the start and leaves nothing behind", "[hcs][sim]")
 {
     for (const auto& lib : {computecore_library(), vmcompute_library()}) {
-        DYNAMIC_SECTION(lib) {
+        DYNAMIC_SECTION(lib)
+        {
             SimHost host;
             host.script(json::object{{"completion", "pending"}, {"delayMs", 400}});
             auto client = hcs::HcsClient::load({lib, std::nullopt});
@@ -219,7 +231,8 @@ TEST_CASE("kill during a pending start fails the start and leaves nothing behind
 TEST_CASE("a create that times out is terminated, not leaked", "[hcs][sim]")
 {
     for (const auto& lib : {computecore_library(), vmcompute_library()}) {
-        DYNAMIC_SECTION(lib) {
+        DYNAMIC_SECTION(lib)
+        {
             SimHost host;
             host.script(json::object{{"completion", "pending"}, {"delayMs", 600}});
             auto client = hcs::HcsClient::load({lib, std::nullopt});
@@ -241,7 +254,8 @@ TEST_CASE("scripted open and grant failures, ServiceDisconnect on create", "[hcs
     auto client = hcs::HcsClient::load({vmcompute_library(), std::nullopt});
     host.script(json::object{{"fail", json::object{{"open", "0x8037011B"}}}}, "agent-o");
     const std::string open_err = error_text([&] { client->open("agent-o", "stop open"); });
-    CHECK_THAT(open_err, Catch::StartsWith("windows-hyperv HCS stop open: The requested access to the compute system was denied"));
+    CHECK_THAT(open_err, Catch::StartsWith(
+                             "windows-hyperv HCS stop open: The requested access to the compute system was denied"));
     host.script(json::object{{"fail", json::object{{"grant", "0x80070005"}}}}, "vm-1");
     CHECK(error_text([&] { client->grant_vm_access("vm-1", host.rootfs().string()); }) ==
           "windows-hyperv HCS grant vm access: Access is denied (5)");

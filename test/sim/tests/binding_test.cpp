@@ -53,7 +53,8 @@ TEST_CASE("the loader picks the API the provider exports and fails closed withou
 TEST_CASE("a compute system goes through create, grant, start, shutdown and exit", "[hcs][sim]")
 {
     for (const auto& v : variants()) {
-        DYNAMIC_SECTION(v.name << (v.pending ? " pending" : " sync")) {
+        DYNAMIC_SECTION(v.name << (v.pending ? " pending" : " sync"))
+        {
             SimHost host;
             auto client = load(v, host);
             REQUIRE(client->dll() == std::string(v.name));
@@ -91,8 +92,9 @@ TEST_CASE("a compute system goes through create, grant, start, shutdown and exit
             } catch (const Error& e) {
                 CHECK(hcs::HcsClient::is_missing_compute_system(e));
                 CHECK(e.code() == ErrorCode::not_found);
-                CHECK_THAT(e.what(), Catch::StartsWith("windows-hyperv HCS wait: A virtual machine or container with the "
-                                                       "specified identifier does not exist"));
+                CHECK_THAT(e.what(),
+                           Catch::StartsWith("windows-hyperv HCS wait: A virtual machine or container with the "
+                                             "specified identifier does not exist"));
             }
             CHECK(host.live_systems().empty());
         }
@@ -102,7 +104,8 @@ TEST_CASE("a compute system goes through create, grant, start, shutdown and exit
 TEST_CASE("terminate kills the guest and reports a forced exit", "[hcs][sim]")
 {
     for (const auto& v : variants()) {
-        DYNAMIC_SECTION(v.name << (v.pending ? " pending" : " sync")) {
+        DYNAMIC_SECTION(v.name << (v.pending ? " pending" : " sync"))
+        {
             SimHost host;
             auto client = load(v, host);
             auto system = client->create("agent-k", hcs::document_json(host.inputs("agent-k")));
@@ -122,7 +125,8 @@ TEST_CASE("terminate kills the guest and reports a forced exit", "[hcs][sim]")
 TEST_CASE("terminate of a created, never started system deletes it", "[hcs][sim]")
 {
     for (const auto& v : variants()) {
-        DYNAMIC_SECTION(v.name << (v.pending ? " pending" : " sync")) {
+        DYNAMIC_SECTION(v.name << (v.pending ? " pending" : " sync"))
+        {
             SimHost host;
             auto client = load(v, host);
             auto system = client->create("agent-c", hcs::document_json(host.inputs("agent-c")));
@@ -136,7 +140,8 @@ TEST_CASE("terminate of a created, never started system deletes it", "[hcs][sim]
 TEST_CASE("state errors: already exists, invalid state, not found", "[hcs][sim]")
 {
     for (const auto& v : variants()) {
-        DYNAMIC_SECTION(v.name << (v.pending ? " pending" : " sync")) {
+        DYNAMIC_SECTION(v.name << (v.pending ? " pending" : " sync"))
+        {
             SimHost host;
             auto client = load(v, host);
             const std::string doc = hcs::document_json(host.inputs("agent-s"));
@@ -170,7 +175,8 @@ TEST_CASE("state errors: already exists, invalid state, not found", "[hcs][sim]"
 TEST_CASE("start requires GrantVmAccess for every attached VHD", "[hcs][sim]")
 {
     for (const auto& v : variants()) {
-        DYNAMIC_SECTION(v.name << (v.pending ? " pending" : " sync")) {
+        DYNAMIC_SECTION(v.name << (v.pending ? " pending" : " sync"))
+        {
             SimHost host;
             auto client = load(v, host);
             auto in = host.inputs("agent-g");
@@ -187,8 +193,9 @@ TEST_CASE("start requires GrantVmAccess for every attached VHD", "[hcs][sim]")
             system.start();
             system.terminate("kill");
             CHECK(system.wait_for_exit(10s).has_value());
-            CHECK_THAT(error_text([&] { client->grant_vm_access(runtime_id, (host.dir() / "absent.vhd").string()); }),
-                       Catch::StartsWith("windows-hyperv HCS grant vm access: The system cannot find the file specified"));
+            CHECK_THAT(
+                error_text([&] { client->grant_vm_access(runtime_id, (host.dir() / "absent.vhd").string()); }),
+                Catch::StartsWith("windows-hyperv HCS grant vm access: The system cannot find the file specified"));
         }
     }
 }
@@ -250,7 +257,8 @@ TEST_CASE("a GUID compute-system id is its own RuntimeId and may be granted befo
 TEST_CASE("stop_compute_system: graceful, escalated, already gone", "[hcs][sim][teardown]")
 {
     for (const auto& v : variants()) {
-        DYNAMIC_SECTION(v.name << (v.pending ? " pending" : " sync")) {
+        DYNAMIC_SECTION(v.name << (v.pending ? " pending" : " sync"))
+        {
             SimHost host;
             auto client = load(v, host);
             host.script(json::object{{"completion", v.pending ? "pending" : "sync"},
@@ -298,7 +306,8 @@ TEST_CASE("inspect_provider reports the exports for doctor without throwing", "[
 TEST_CASE("after the exit, shutdown and terminate on the same handle are tolerated", "[hcs][sim]")
 {
     for (const auto& v : variants()) {
-        DYNAMIC_SECTION(v.name << (v.pending ? " pending" : " sync")) {
+        DYNAMIC_SECTION(v.name << (v.pending ? " pending" : " sync"))
+        {
             SimHost host;
             auto client = load(v, host);
             host.script(json::object{{"completion", v.pending ? "pending" : "sync"},

@@ -60,22 +60,26 @@ private:
 TEST_CASE("the guest writes boot text to COM1, delivers the result and powers off", "[hcs][sim][guest]")
 {
     for (const auto& lib : {computecore_library(), vmcompute_library()}) {
-        DYNAMIC_SECTION(lib) {
+        DYNAMIC_SECTION(lib)
+        {
             SimHost host;
             auto client = hcs::HcsClient::load({lib, std::nullopt});
             const json::object result{{"exit_code", 0}, {"stdout", "ok\n"}, {"started_at", "2026-05-02T00:00:03.1Z"}};
-            host.script(json::object{{"guest", json::object{{"serial", "hello from the guest\n"}, {"result", result}}}});
+            host.script(
+                json::object{{"guest", json::object{{"serial", "hello from the guest\n"}, {"result", result}}}});
             auto in = host.inputs("agent-1");
             in.config.state_dir = (host.dir() / "state").string();
             in.config.shell_port = 41584;
-            in.config.vsock_listeners.push_back(protocol::VsockListener{1024, in.config.state_dir + "/agent-1/result.json"});
+            in.config.vsock_listeners.push_back(
+                protocol::VsockListener{1024, in.config.state_dir + "/agent-1/result.json"});
             const std::string doc = hcs::document_json(in);
             REQUIRE_THAT(doc, Catch::Contains("ComPorts"));
 
             OneShotServer serial(host.emulation_dir() / "pipes" / "microagent-agent-1-serial.port");
             auto system = client->create("agent-1", doc);
             const auto runtime_id = system.properties().runtime_id;
-            OneShotServer result_port(host.emulation_dir() / runtime_id / "host" / (hcs::vsock_service_id(1024) + ".port"));
+            OneShotServer result_port(host.emulation_dir() / runtime_id / "host" /
+                                      (hcs::vsock_service_id(1024) + ".port"));
             client->grant_vm_access(runtime_id, host.rootfs().string());
             system.start();
 
@@ -98,7 +102,8 @@ TEST_CASE("the guest serves published ports on the emulation transport", "[hcs][
 {
     SimHost host;
     auto client = hcs::HcsClient::load({computecore_library(), std::nullopt});
-    host.script(json::object{{"guest", json::object{{"forwards", json::array{json::object{{"hostPort", 18080}, {"echo", true}}}}}}});
+    host.script(json::object{
+        {"guest", json::object{{"forwards", json::array{json::object{{"hostPort", 18080}, {"echo", true}}}}}}});
     auto in = host.inputs("agent-p");
     in.config.network = protocol::NetworkConfig{};
     in.config.network->port_forwards.push_back(protocol::PortForward{"tcp", "127.0.0.1", 18080, 8080});
