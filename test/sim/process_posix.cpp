@@ -49,6 +49,9 @@ int64_t spawn_guest(const std::filesystem::path& sim_dir, const std::string& id,
     posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0);
     posix_spawn_file_actions_addopen(&actions, 1, log.c_str(), O_WRONLY | O_CREAT | O_APPEND, 0600);
     posix_spawn_file_actions_adddup2(&actions, 1, 2);
+    // Nothing else of the caller's (listening sockets, pipes to a test runner) may live on in
+    // the "VM": a leaked listener would turn "connection refused" into a hang.
+    posix_spawn_file_actions_addclosefrom_np(&actions, 3);
     posix_spawnattr_t attr;
     posix_spawnattr_init(&attr);
     // The caller's thread may block or ignore SIGTERM (Go runtimes, sigwait loops); the guest

@@ -218,3 +218,27 @@ TEST_CASE("a scripted forward proxies to a TCP target, and the shell port echoes
     REQUIRE(system.wait_for_exit(10s).has_value());
     CHECK(host.live_systems().empty());
 }
+
+TEST_CASE("the guest process inherits no descriptor of the process that started it", "[hcs][sim][guest]")
+{
+    SimHost host;
+    int held = ::socket(AF_INET, SOCK_STREAM, 0);  // deliberately without SOCK_CLOEXEC
+    REQUIRE(held >= 0);
+    const std::string held_link = std::filesystem::read_symlink("/proc/self/fd/" + std::to_string(held)).string();
+    auto client = hcs::HcsClient::load({computecore_library(), std::nullopt});
+    auto system = client->create("agent-fd", hcs::document_json(host.inputs("agent-fd")));
+    client->grant_vm_access(system.properties().runtime_id, host.rootfs().string());
+    system.start();
+    auto record = json::parse(*files::read_if_exists(host.sim_dir() / "systems" / "agent-fd.json", 1 << 20), "record");
+    const auto pid = record.at("GuestPid").as_int64();
+    std::vector<std::string> links;
+    std::error_code ec;
+    for (const auto& fd : std::filesystem::directory_iterator("/proc/" + std::to_string(pid) + "/fd", ec)) {
+        links.push_back(std::filesystem::read_symlink(fd.path(), ec).string());
+    }
+    CHECK_FALSE(links.empty());
+    CHECK(std::find(links.begin(), links.end(), held_link) == links.end());
+    ::close(held);
+    system.terminate("kill");
+    REQUIRE(system.wait_for_exit(10s).has_value());
+}
