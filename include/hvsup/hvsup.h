@@ -125,9 +125,14 @@ typedef struct hvsup_context_options {
     const char* hcn_library;        /**< optional: explicit HCN provider library (else System32) */
     hvsup_log_callback log_callback;/**< optional */
     void* log_user;                 /**< passed to log_callback */
+    const char* hcs_api;            /**< optional: "computecore" or "vmcompute" forces that API */
+    const char* boot_mode;          /**< optional: "kernel-direct" (default) or "uefi-vmbfs" */
+    const char* listener_helper;    /**< optional: hvsock-listener path (default: beside the executable) */
+    uint32_t stop_grace_ms;         /**< 0 = 15000: how long stop/halt wait for the guest before terminating */
+    uint32_t unregister_wait_ms;    /**< 0 = 120000: how long a terminated system gets to disappear */
 } hvsup_context_options;
 
-#define HVSUP_CONTEXT_OPTIONS_INIT { HVSUP_CONTEXT_OPTIONS_VERSION, 0, NULL, NULL, NULL, NULL, NULL }
+#define HVSUP_CONTEXT_OPTIONS_INIT { HVSUP_CONTEXT_OPTIONS_VERSION, 0, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, 0, 0 }
 
 /**
  * Fills `options` with defaults for `version`.
@@ -170,6 +175,21 @@ HVSUP_API void hvsup_context_free(hvsup_context* context);
  */
 HVSUP_API hvsup_status hvsup_supervise(hvsup_context* context, const char* request_json, char** out,
                                        hvsup_error** error);
+
+/**
+ * A dry run: what a start/run request would create, touching nothing (no HCS or HCN call, no
+ * file written): the compute-system document, kernel command line, COM1 pipe, VM access list,
+ * network and listeners, as JSON.
+ *
+ * @param context       [in]  required
+ * @param request_json  [in]  required; a full-config request (command "run"/"start"; "" = run)
+ * @param out           [out] required; the plan JSON, freed with hvsup_string_free
+ * @param error         [out] optional
+ * @return HVSUP_OK; HVSUP_E_INVALID_ARGUMENT for a request that fails validation (the error
+ *         message is the validation message). Thread-safe.
+ */
+HVSUP_API hvsup_status hvsup_plan(hvsup_context* context, const char* request_json, char** out,
+                                  hvsup_error** error);
 
 /* ---------------------------------------------------------------------------------------- */
 /* Host diagnostics                                                                         */

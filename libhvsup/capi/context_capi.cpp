@@ -1,8 +1,10 @@
 // hvsup_context, hvsup_supervise and hvsup_doctor.
 #include "capi/firewall.hpp"
 
+#include "core/json.hpp"
 #include "protocol/codec.hpp"
 #include "supervisor/doctor.hpp"
+#include "supervisor/plan.hpp"
 #include "supervisor/supervisor.hpp"
 
 #include <memory>
@@ -55,6 +57,13 @@ hvsup_status hvsup_context_create(hvsup_context** out, const hvsup_context_optio
             opts.default_state_dir = optional_text(options->default_state_dir);
             opts.hcs_library = optional_text(options->hcs_library);
             opts.hcn_library = optional_text(options->hcn_library);
+            opts.hcs_api = optional_text(options->hcs_api);
+            opts.boot_mode = optional_text(options->boot_mode);
+            opts.listener_helper = optional_text(options->listener_helper);
+            if (options->stop_grace_ms != 0) opts.graceful_stop = std::chrono::milliseconds(options->stop_grace_ms);
+            if (options->unregister_wait_ms != 0) {
+                opts.unregister_wait = std::chrono::milliseconds(options->unregister_wait_ms);
+            }
             if (options->log_callback != nullptr) {
                 auto callback = options->log_callback;
                 void* user = options->log_user;
@@ -64,9 +73,9 @@ hvsup_status hvsup_context_create(hvsup_context** out, const hvsup_context_optio
                 });
             }
         }
-        auto host = hvsup::supervisor::make_compute_host(opts);
+        auto backends = hvsup::supervisor::make_backends(opts);
         auto context = std::make_unique<hvsup_context>();
-        context->supervisor = std::make_unique<hvsup::supervisor::Supervisor>(std::move(opts), std::move(host));
+        context->supervisor = std::make_unique<hvsup::supervisor::Supervisor>(std::move(opts), std::move(backends));
         *out = context.release();
         return HVSUP_OK;
     });
@@ -83,6 +92,17 @@ hvsup_status hvsup_supervise(hvsup_context* context, const char* request_json, c
         if (request_json == nullptr) return invalid(error, "hvsup_supervise: request_json is NULL");
         const auto response = context->supervisor->handle(std::string_view(request_json));
         return hand_out(hvsup::protocol::to_response_text(response), out);
+    });
+}
+
+hvsup_status hvsup_plan(hvsup_context* context, const char* request_json, char** out, hvsup_error** error)
+{
+    return hvsup::capi::guarded(error, [&]() -> hvsup_status {
+        if (out == nullptr) return invalid(error, "hvsup_plan: out is NULL");
+        *out = nullptr;
+        if (context == nullptr) return invalid(error, "hvsup_plan: context is NULL");
+        if (request_json == nullptr) return invalid(error, "hvsup_plan: request_json is NULL");
+        return hand_out(hvsup::json::pretty(hvsup::supervisor::plan(request_json)) + "\n", out);
     });
 }
 

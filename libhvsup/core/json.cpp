@@ -172,6 +172,18 @@ std::string pretty(const value& v)
 
 std::string compact(const value& v) { return boost::json::serialize(v); }
 
+std::string escape_control(std::string_view text)
+{
+    std::string out;
+    out.reserve(text.size());
+    for (char c : text) {
+        auto u = static_cast<unsigned char>(c);
+        if (u < 0x20 || u == 0x7f) out += fmt::format("\\u{:04x}", u);
+        else out += c;
+    }
+    return out;
+}
+
 std::string quote(std::string_view text) { return boost::json::serialize(boost::json::string_view(text.data(), text.size())); }
 
 }  // namespace hvsup::json

@@ -44,4 +44,8 @@ std::string compact(const value& v);
 // messages (unknown command "x", duplicate disk name "y").
 std::string quote(std::string_view text);
 
+// `text` with control characters (NUL included) written as \u00XX, so an error message that
+// echoes untrusted input stays one readable line.
+std::string escape_control(std::string_view text);
+
 }  // namespace hvsup::json

@@ -19,11 +19,14 @@ constexpr size_t max_history_bytes = 64u << 20;
 
 Event parse_one(const json::value& v, const std::filesystem::path& file, std::string_view where)
 {
+    Event e;
     try {
-        return decode_event(json::as_object(v, where), where);
-    } catch (const Error& e) {
-        malformed(file, e.what());
+        e = decode_event(json::as_object(v, where), where);
+    } catch (const Error& err) {
+        malformed(file, err.what());
     }
+    if (e.state.empty()) malformed(file, fmt::format("{} has no state", where));
+    return e;
 }
 
 }  // namespace

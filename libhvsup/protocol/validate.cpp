@@ -98,7 +98,7 @@ void validate_identity(const std::optional<Identity>& identity)
     if (blank(identity->request_id)) fail("identity.requestID is required");
     if (blank(identity->runtime_id)) fail("identity.runtimeID is required");
     if (!files::is_safe_basename(identity->runtime_id)) {
-        fail(fmt::format("identity.runtimeID must be a safe basename: {}", identity->runtime_id));
+        fail(fmt::format("identity.runtimeID must be a safe basename: {}", json::escape_control(identity->runtime_id)));
     }
     if (identity->role != "workload" && identity->role != "enforcer") {
         fail("identity.role must be \"workload\" or \"enforcer\"");
@@ -153,6 +153,73 @@ void validate_config(const std::optional<Config>& config)
     validate_vsock_listeners(config->vsock_listeners);
     if (config->network) validate_network(*config->network);
     if (config->mediation) validate_mediation(*config->mediation);
+}
+
+bool is_tcp_target(std::string_view target)
+{
+    std::string_view host;
+    std::string_view port;
+    if (!target.empty() && target.front() == '[') {
+        size_t close = target.find(']');
+        if (close == std::string_view::npos || close + 1 >= target.size() || target[close + 1] != ':') return false;
+        host = target.substr(1, close - 1);
+        port = target.substr(close + 2);
+    } else {
+        size_t colon = target.rfind(':');
+        if (colon == std::string_view::npos) return false;
+        host = target.substr(0, colon);
+        port = target.substr(colon + 1);
+        if (host.find(':') != std::string_view::npos) return false;  // "too many colons", as Go says
+    }
+    if (host.empty() || host.find_first_of("/\\") != std::string_view::npos) return false;
+    if (port.empty() || port.size() > 5) return false;
+    unsigned value = 0;
+    for (char c : port) {
+        if (c < '0' || c > '9') return false;
+        value = value * 10 + static_cast<unsigned>(c - '0');
+    }
+    return value <= 65535;
+}
+
+namespace {
+
+std::string normalise_separators(std::string_view path)
+{
+    std::string out;
+    out.reserve(path.size());
+    for (char c : path) {
+        const char n = c == '\\' ? '/' : c;
+        if (n == '/' && !out.empty() && out.back() == '/') continue;
+        out.push_back(n);
+    }
+    return out;
+}
+
+}  // namespace
+
+bool is_result_target(const Config& config, std::string_view runtime_id, std::string_view target)
+{
+    target = trim(target);
+    if (target.empty() || config.state_dir.empty()) return false;
+    const std::string want = normalise_separators(config.state_dir + "/" + std::string(runtime_id) + "/result.json");
+    return normalise_separators(target) == want;
+}
+
+bool has_result_listener(const Config& config, std::string_view runtime_id)
+{
+    for (const VsockListener& l : config.vsock_listeners) {
+        if (is_result_target(config, runtime_id, l.target)) return true;
+    }
+    return false;
+}
+
+void validate_listener_targets(const Config& config, std::string_view runtime_id)
+{
+    for (const VsockListener& l : config.vsock_listeners) {
+        if (is_result_target(config, runtime_id, l.target) || is_tcp_target(l.target)) continue;
+        throw Error(ErrorCode::invalid_argument,
+                    fmt::format("windows-hyperv vsock listener {} target must be host:port or the workspace result path", l.port));
+    }
 }
 
 void validate_request(Request& request)

@@ -6,6 +6,7 @@
 #include <boost/json.hpp>
 
 #include <cstdio>
+#include <cstdlib>
 #include <cstring>
 #include <fstream>
 #include <iostream>
@@ -25,6 +26,9 @@ const char* usage_text =
     "       hvsup-cli [OPTIONS] --request-json JSON\n"
     "       hvsup-cli [OPTIONS] host             report host capability (the \"host\" command)\n"
     "       hvsup-cli [OPTIONS] doctor [--json] [--kernel PATH] [--guest-init PATH]\n"
+    "       hvsup-cli [OPTIONS] plan (--request PATH | --request-json JSON | stdin)\n"
+    "                                            print the compute-system document, kernel command\n"
+    "                                            line, network and listeners a run would use; touches nothing\n"
     "\n"
     "Runs one windows-hyperv supervisor request and prints the response as JSON.\n"
     "Exit status is 0 when the response says \"ok\": true, 1 otherwise, 2 for usage errors.\n"
@@ -33,6 +37,10 @@ const char* usage_text =
     "  --state-dir DIR      state directory for requests that name no config.stateDir\n"
     "  --hcs-library PATH   load the HCS API from PATH instead of System32\n"
     "  --hcn-library PATH   load the HCN API from PATH instead of System32\n"
+    "  --hcs-api API        force computecore or vmcompute (default: computecore when present)\n"
+    "  --boot-mode MODE     kernel-direct (default) or uefi-vmbfs\n"
+    "  --listener-helper P  hvsock-listener executable for detached starts (default: beside hvsup-cli)\n"
+    "  --stop-grace-ms N    how long stop/halt wait for the guest before terminating (default 15000)\n"
     "  --verbose            print informational diagnostics on stderr\n"
     "  --version            print the version and exit\n"
     "  --help               print this help and exit\n"
@@ -46,7 +54,8 @@ struct Args {
     std::string mode = "request";  // request | host | doctor
     std::optional<std::string> request_path;
     std::optional<std::string> request_json;
-    std::string state_dir, hcs_library, hcn_library, kernel, guest_init;
+    std::string state_dir, hcs_library, hcn_library, hcs_api, boot_mode, listener_helper, kernel, guest_init;
+    uint32_t stop_grace_ms = 0;
     bool json = false;
     bool verbose = false;
 };
@@ -115,6 +124,14 @@ int main(int argc, char** argv)
         }
         if (a == "--verbose") { args.verbose = true; continue; }
         if (a == "--json") { args.json = true; continue; }
+        if (a == "--stop-grace-ms") {
+            if (i + 1 >= argc) return usage_error(a + " needs a value");
+            char* end = nullptr;
+            unsigned long v = std::strtoul(argv[++i], &end, 10);
+            if (end == nullptr || *end != '\0' || v == 0 || v > 3600000) return usage_error("--stop-grace-ms takes 1..3600000");
+            args.stop_grace_ms = static_cast<uint32_t>(v);
+            continue;
+        }
         std::optional<std::string>* slot = nullptr;
         std::string* text = nullptr;
         if (a == "--request") slot = &args.request_path;
@@ -122,6 +139,9 @@ int main(int argc, char** argv)
         else if (a == "--state-dir") text = &args.state_dir;
         else if (a == "--hcs-library") text = &args.hcs_library;
         else if (a == "--hcn-library") text = &args.hcn_library;
+        else if (a == "--hcs-api") text = &args.hcs_api;
+        else if (a == "--boot-mode") text = &args.boot_mode;
+        else if (a == "--listener-helper") text = &args.listener_helper;
         else if (a == "--kernel") text = &args.kernel;
         else if (a == "--guest-init") text = &args.guest_init;
         if (slot != nullptr || text != nullptr) {
@@ -136,11 +156,11 @@ int main(int argc, char** argv)
     }
     if (positional.size() > 1) return usage_error("too many arguments");
     if (!positional.empty()) {
-        if (positional[0] != "host" && positional[0] != "doctor") return usage_error("unknown subcommand " + positional[0]);
+        if (positional[0] != "host" && positional[0] != "doctor" && positional[0] != "plan") return usage_error("unknown subcommand " + positional[0]);
         args.mode = positional[0];
     }
     if (args.request_path && args.request_json) return usage_error("--request and --request-json exclude each other");
-    if (args.mode != "request" && (args.request_path || args.request_json)) {
+    if (args.mode != "request" && args.mode != "plan" && (args.request_path || args.request_json)) {
         return usage_error(args.mode + " takes no request");
     }
 
@@ -148,6 +168,10 @@ int main(int argc, char** argv)
     options.default_state_dir = args.state_dir.empty() ? nullptr : args.state_dir.c_str();
     options.hcs_library = args.hcs_library.empty() ? nullptr : args.hcs_library.c_str();
     options.hcn_library = args.hcn_library.empty() ? nullptr : args.hcn_library.c_str();
+    options.hcs_api = args.hcs_api.empty() ? nullptr : args.hcs_api.c_str();
+    options.boot_mode = args.boot_mode.empty() ? nullptr : args.boot_mode.c_str();
+    options.listener_helper = args.listener_helper.empty() ? nullptr : args.listener_helper.c_str();
+    options.stop_grace_ms = args.stop_grace_ms;
     options.log_callback = log_to_stderr;
     options.log_user = &args.verbose;
     hvsup_context* context = nullptr;
@@ -199,6 +223,20 @@ int main(int argc, char** argv)
     if (request.size() > max_request_bytes) {
         hvsup_context_free(context);
         return local_failure("request exceeds 16777216 bytes");
+    }
+
+    if (args.mode == "plan") {
+        char* plan = nullptr;
+        hvsup_status s = hvsup_plan(context, request.c_str(), &plan, &error);
+        hvsup_context_free(context);
+        if (s != HVSUP_OK) {
+            std::string message = hvsup_error_message(error);
+            hvsup_error_free(error);
+            return local_failure(message);
+        }
+        std::fputs(plan, stdout);
+        hvsup_string_free(plan);
+        return 0;
     }
 
     char* response = nullptr;

@@ -1,0 +1,35 @@
+#include "core/time.hpp"
+
+#include <catch2/catch.hpp>
+
+using namespace hvsup;
+using namespace std::chrono;
+
+TEST_CASE("RFC 3339 formatting in seconds and trimmed nanoseconds", "[time]")
+{
+    auto t = parse_rfc3339("2026-05-02T00:00:01.100000000Z");
+    REQUIRE(t);
+    CHECK(format_rfc3339(*t) == "2026-05-02T00:00:01Z");
+    CHECK(format_rfc3339_nano(*t) == "2026-05-02T00:00:01.1Z");
+    auto whole = parse_rfc3339("2026-05-02T00:00:01Z");
+    REQUIRE(whole);
+    CHECK(format_rfc3339_nano(*whole) == "2026-05-02T00:00:01Z");
+    auto nanos = parse_rfc3339("2026-05-02T00:00:03.123456789Z");
+    REQUIRE(nanos);
+    CHECK(format_rfc3339_nano(*nanos) == "2026-05-02T00:00:03.123456789Z");
+}
+
+TEST_CASE("RFC 3339 parsing applies offsets and rejects garbage", "[time]")
+{
+    auto a = parse_rfc3339("2026-05-02T02:30:00+02:30");
+    auto b = parse_rfc3339("2026-05-02T00:00:00Z");
+    REQUIRE(a);
+    REQUIRE(b);
+    CHECK(*a == *b);
+    CHECK(format_rfc3339(*parse_rfc3339("1999-12-31T23:00:00-01:00")) == "2000-01-01T00:00:00Z");
+    for (const char* bad : {"", "2026-05-02", "2026-13-01T00:00:00Z", "2026-02-30T00:00:00Z", "2026-05-02T00:00:00",
+                            "2026-05-02T00:00:00.Z", "2026-05-02T24:00:00Z", "2026-05-02T00:00:00Zjunk"}) {
+        INFO(bad);
+        CHECK_FALSE(parse_rfc3339(bad));
+    }
+}
