@@ -78,9 +78,10 @@ public:
 class ListenerSet {
 public:
     virtual ~ListenerSet() = default;
-    // Blocks until the result listener has written result.json (returns at once when the set has
-    // no result target). Throws Error when the result could not be received or `timeout` passed.
-    virtual void wait_for_result(std::chrono::milliseconds timeout) = 0;
+    // Blocks until the result listener has written result.json (true at once when the set has
+    // no result target); false when `timeout` passed first. Throws Error when the result could
+    // not be received.
+    virtual bool wait_for_result(std::chrono::milliseconds timeout) = 0;
     virtual void close() = 0;
 };
 
