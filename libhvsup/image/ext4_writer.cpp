@@ -243,15 +243,15 @@ FsSummary Ext4Writer::finish()
             continue;
         }
         ++summary.symlinks;
-        if (in.target.size() < 60) continue;
-        if (in.target.size() >= block_size) {
-            throw Error(ErrorCode::invalid_argument, fmt::format("symlink target longer than 4095 bytes: \"{}...\"", in.target.substr(0, 64)));
+        if (in.target().size() < 60) continue;
+        if (in.target().size() >= block_size) {
+            throw Error(ErrorCode::invalid_argument, fmt::format("symlink target longer than 4095 bytes: \"{}...\"", in.target().substr(0, 64)));
         }
         in.extents.clear();
         auto [at, n] = alloc_.take(1);
         in.extents.push_back({0, n, at});
         std::vector<uint8_t> block(block_size, 0);
-        std::memcpy(block.data(), in.target.data(), in.target.size());
+        std::memcpy(block.data(), in.target().data(), in.target().size());
         out_.write_at(block.data(), block_size, at * block_size);
     }
 
@@ -298,8 +298,8 @@ FsSummary Ext4Writer::finish()
         const InodeRef r = by_ino[ino];
         if (r == no_inode) continue;
         Inode& in = tree_.inode(r);
-        if (!in.xattrs.empty()) {
-            auto enc = encode_xattrs(in.xattrs, fmt::format("inode {}", ino));
+        if (!in.xattrs().empty()) {
+            auto enc = encode_xattrs(in.xattrs(), fmt::format("inode {}", ino));
             if (!enc.block.empty()) {
                 const uint64_t at = alloc_.take_contiguous(1);
                 if (csum) seal_xattr_block(enc.block.data(), at, fs_seed);
@@ -411,9 +411,9 @@ FsSummary Ext4Writer::finish()
                     if (type == s_ifdir) ++used_dirs[g];
                     uint64_t data_blocks = 0;
                     for (const auto& e : in.extents) data_blocks += e.count;
-                    rec.size = type == s_iflnk ? in.target.size() : in.size;
+                    rec.size = type == s_iflnk ? in.target().size() : in.size;
                     rec.blocks = data_blocks;
-                    const bool fast_symlink = type == s_iflnk && in.target.size() < 60;
+                    const bool fast_symlink = type == s_iflnk && in.target().size() < 60;
                     if (type == s_ifreg || type == s_ifdir || (type == s_iflnk && !fast_symlink)) {
                         rec.extents = true;
                         auto t = trees.find(r);
@@ -424,7 +424,7 @@ FsSummary Ext4Writer::finish()
                             rec.iblock = build_extent_tree(in.extents, alloc_, out_, csum, 0).iblock;
                         }
                     } else if (fast_symlink) {
-                        std::memcpy(rec.iblock.data(), in.target.data(), in.target.size());
+                        std::memcpy(rec.iblock.data(), in.target().data(), in.target().size());
                     } else if (type == s_ifchr || type == s_ifblk) {
                         if (in.dev_major < 256 && in.dev_minor < 256) {
                             put32(rec.iblock.data(), 0, (in.dev_major << 8) | in.dev_minor);
@@ -433,8 +433,8 @@ FsSummary Ext4Writer::finish()
                                   (in.dev_minor & 0xFF) | (in.dev_major << 8) | ((in.dev_minor & ~0xFFu) << 12));
                         }
                     }
-                    if (!in.xattrs.empty()) {
-                        xa = encode_xattrs(in.xattrs, fmt::format("inode {}", ino));
+                    if (!in.xattrs().empty()) {
+                        xa = encode_xattrs(in.xattrs(), fmt::format("inode {}", ino));
                         rec.xattrs = &xa;
                         auto xb = xattr_blocks.find(r);
                         if (xb != xattr_blocks.end()) {

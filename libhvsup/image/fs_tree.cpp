@@ -20,6 +20,43 @@ Error bad_path(std::string_view path, std::string_view why)
 
 }  // namespace
 
+Inode::Inode(const Inode& o)
+    : mode(o.mode), uid(o.uid), gid(o.gid), atime(o.atime), mtime(o.mtime), ctime(o.ctime), size(o.size),
+      dev_major(o.dev_major), dev_minor(o.dev_minor), extents(o.extents),
+      extra_(o.extra_ ? std::make_unique<InodeExtra>(*o.extra_) : nullptr)
+{
+}
+
+Inode& Inode::operator=(const Inode& o)
+{
+    if (this != &o) *this = Inode(o);
+    return *this;
+}
+
+const std::string& Inode::target() const
+{
+    static const std::string none;
+    return extra_ ? extra_->target : none;
+}
+
+void Inode::set_target(std::string target)
+{
+    if (!extra_) extra_ = std::make_unique<InodeExtra>();
+    extra_->target = std::move(target);
+}
+
+const std::vector<Xattr>& Inode::xattrs() const
+{
+    static const std::vector<Xattr> none;
+    return extra_ ? extra_->xattrs : none;
+}
+
+std::vector<Xattr>& Inode::mutable_xattrs()
+{
+    if (!extra_) extra_ = std::make_unique<InodeExtra>();
+    return extra_->xattrs;
+}
+
 FsTree::FsTree(Inode implicit_dir) : implicit_(std::move(implicit_dir))
 {
     implicit_.mode = ext4::s_ifdir | (implicit_.mode & 07777);

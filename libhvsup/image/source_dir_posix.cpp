@@ -133,7 +133,7 @@ Inode attrs_of(const struct stat& st, const std::string& path)
     a.atime = to_time(st.st_atim);
     a.mtime = to_time(st.st_mtim);
     a.ctime = to_time(st.st_ctim);
-    a.xattrs = read_xattrs(path);
+    if (auto x = read_xattrs(path); !x.empty()) a.mutable_xattrs() = std::move(x);
     return a;
 }
 
@@ -198,7 +198,7 @@ void add_directory(Ext4Writer& writer, const std::filesystem::path& dir)
                 ssize_t len = ::readlink(abs.c_str(), target.data(), target.size());
                 if (len < 0) throw system_error(errno, "read link " + abs);
                 target.resize(static_cast<size_t>(len));
-                a.target = std::move(target);
+                a.set_target(std::move(target));
                 tree.add(rel, std::move(a));
                 break;
             }

@@ -25,7 +25,7 @@ Inode symlink(std::string target)
 {
     Inode i;
     i.mode = ext4::s_iflnk | 0777;
-    i.target = std::move(target);
+    i.set_target(std::move(target));
     return i;
 }
 
