@@ -115,7 +115,7 @@ std::vector<std::string> FsTree::split(std::string_view path) const
     return parts;
 }
 
-uint32_t FsTree::walk_parent(const std::vector<std::string>& parts, bool create, std::string_view path)
+uint32_t FsTree::walk_parent(const std::vector<std::string>& parts, bool create, std::string_view path, uint16_t layer)
 {
     uint32_t cur = 0;
     for (size_t i = 0; i + 1 < parts.size(); ++i) {
@@ -123,7 +123,8 @@ uint32_t FsTree::walk_parent(const std::vector<std::string>& parts, bool create,
         auto it = dir.entries.find(parts[i]);
         if (it == dir.entries.end()) {
             if (!create) return UINT32_MAX;
-            uint32_t id = new_node(new_inode(implicit_), nodes_[cur].layer);
+            // Created by this layer: an opaque marker later in the same layer must keep it.
+            uint32_t id = new_node(new_inode(implicit_), layer);
             nodes_[id].dir = std::make_unique<Dir>();
             nodes_[cur].dir->entries.emplace(intern(parts[i]), id);
             cur = id;
@@ -145,7 +146,7 @@ InodeRef FsTree::add(std::string_view path, Inode attrs, uint16_t layer)
         inodes_[nodes_[0].inode] = std::move(attrs);
         return nodes_[0].inode;
     }
-    uint32_t parent = walk_parent(parts, true, path);
+    uint32_t parent = walk_parent(parts, true, path, layer);
     Dir& dir = *nodes_[parent].dir;
     auto it = dir.entries.find(parts.back());
     if (it != dir.entries.end()) {
@@ -178,7 +179,7 @@ void FsTree::add_hard_link(std::string_view path, std::string_view target, uint1
     const InodeRef inode = nodes_[t].inode;
     auto parts = split(path);
     if (parts.empty()) throw bad_path(path, "a hard link cannot replace the root");
-    uint32_t parent = walk_parent(parts, true, path);
+    uint32_t parent = walk_parent(parts, true, path, layer);
     Dir& dir = *nodes_[parent].dir;
     auto it = dir.entries.find(parts.back());
     if (it != dir.entries.end()) {

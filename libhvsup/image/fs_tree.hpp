@@ -118,7 +118,7 @@ public:
     size_t node_count() const { return nodes_.size(); }
 
 private:
-    uint32_t walk_parent(const std::vector<std::string>& parts, bool create, std::string_view path);
+    uint32_t walk_parent(const std::vector<std::string>& parts, bool create, std::string_view path, uint16_t layer = 0);
     uint32_t find_node(std::string_view path) const;
     uint32_t new_node(InodeRef inode, uint16_t layer);
     InodeRef new_inode(Inode attrs);

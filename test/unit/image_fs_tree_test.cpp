@@ -96,3 +96,13 @@ TEST_CASE("backslashes are separators only on request", "[image][tree]")
     t.add("c\\d", file());
     CHECK(t.find("c/d") != no_inode);
 }
+
+TEST_CASE("an opaque marker keeps what its own layer created, even below implicit directories", "[image][tree]")
+{
+    FsTree t(dir());
+    t.add("d/lower", file(), 1);
+    t.add("d/sub/file", file(), 2);  // d/sub is created implicitly by layer 2
+    t.make_opaque("d", 2);
+    CHECK(t.find("d/lower") == no_inode);
+    CHECK(t.find("d/sub/file") != no_inode);
+}
