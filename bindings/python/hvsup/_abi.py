@@ -1,0 +1,81 @@
+"""The C ABI as ctypes sees it: the ONE place that declares structs and function signatures.
+
+Adding a primitive from a new header (include/hvsup/<noun>.h) means:
+  1. declare any options struct here (fields in header order, `version` first),
+  2. add one line per export to SIGNATURES (returned strings are `c_void_p`, never `c_char_p`,
+     so the pointer survives to be freed with hvsup_string_free),
+  3. list it in OPTIONAL if older libraries may lack it,
+then call it through hvsup._native.call()/call_for_string() from a thin Python method.
+"""
+from ctypes import CFUNCTYPE, POINTER, Structure, c_char_p, c_int, c_int32, c_uint32, c_void_p
+
+ABI_VERSION = 1  # HVSUP_ABI_VERSION
+
+status_t = c_int  # hvsup_status (a C enum)
+handle_t = c_void_p  # any opaque object pointer (hvsup_context*, hvsup_error*, ...)
+out_handle_t = POINTER(c_void_p)  # T** out-parameters, including char** for library strings
+
+# typedef void (*hvsup_log_callback)(hvsup_log_level level, const char* message, void* user);
+LOG_CALLBACK = CFUNCTYPE(None, c_int, c_char_p, c_void_p)
+
+CONTEXT_OPTIONS_VERSION = 1
+
+
+class ContextOptions(Structure):
+    """hvsup_context_options (HVSUP_CONTEXT_OPTIONS_VERSION 1)."""
+
+    _fields_ = [
+        ("version", c_uint32),
+        ("flags", c_uint32),
+        ("default_state_dir", c_char_p),
+        ("hcs_library", c_char_p),
+        ("hcn_library", c_char_p),
+        ("log_callback", LOG_CALLBACK),
+        ("log_user", c_void_p),
+    ]
+
+
+DOCTOR_OPTIONS_VERSION = 1
+DOCTOR_FORMAT_JSON = 0
+DOCTOR_FORMAT_TEXT = 1
+
+
+class DoctorOptions(Structure):
+    """hvsup_doctor_options (HVSUP_DOCTOR_OPTIONS_VERSION 1)."""
+
+    _fields_ = [
+        ("version", c_uint32),
+        ("format", c_uint32),
+        ("kernel_path", c_char_p),
+        ("guest_init_path", c_char_p),
+    ]
+
+
+# name -> (restype, argtypes). Every `hvsup_error**` is the last argument and is filled in by
+# hvsup._native.call(); do not pass it yourself.
+SIGNATURES = {
+    # versions
+    "hvsup_abi_version": (c_uint32, []),
+    "hvsup_version_string": (c_char_p, []),  # static storage: never freed
+    # errors and strings
+    "hvsup_error_code": (status_t, [handle_t]),
+    "hvsup_error_message": (c_char_p, [handle_t]),  # owned by the error object
+    "hvsup_error_operation": (c_char_p, [handle_t]),
+    "hvsup_error_hresult": (c_int32, [handle_t]),
+    "hvsup_error_system_code": (c_int32, [handle_t]),
+    "hvsup_error_free": (None, [handle_t]),
+    "hvsup_string_free": (None, [c_void_p]),
+    # context
+    "hvsup_context_options_init": (status_t, [POINTER(ContextOptions), c_uint32]),
+    "hvsup_context_create": (status_t, [out_handle_t, POINTER(ContextOptions), out_handle_t]),
+    "hvsup_context_free": (None, [handle_t]),
+    # supervisor protocol
+    "hvsup_supervise": (status_t, [handle_t, c_char_p, out_handle_t, out_handle_t]),
+    # diagnostics
+    "hvsup_doctor_options_init": (status_t, [POINTER(DoctorOptions), c_uint32]),
+    "hvsup_doctor": (status_t, [handle_t, POINTER(DoctorOptions), out_handle_t, POINTER(c_int32), out_handle_t]),
+}
+
+# Exports that a library may lack (added after ABI 1 shipped). Calling a missing one raises
+# HvsupError with Status.UNSUPPORTED instead of failing at load time.
+OPTIONAL = frozenset()
