@@ -1,0 +1,89 @@
+package hvsup_test
+
+import (
+	"errors"
+	"os"
+	"path/filepath"
+	"runtime"
+	"testing"
+
+	"hvsup/bindings/go/hvsup"
+	"hvsup/bindings/go/internal/leakcheck"
+)
+
+const leakRounds = 300
+
+// Bytes of C heap growth tolerated over leakRounds rounds: below one block per round (every
+// malloc'd block costs at least 32 bytes), so leaking anything per call fails.
+const leakSlack = 4 << 10
+
+// exercise runs every binding path once: supervise (ok and ok=false), doctor in both formats,
+// the log callback, and failures whose error objects cross the ABI.
+func exercise(t *testing.T, state string, closed *hvsup.Context) {
+	c, err := hvsup.NewContext(hvsup.Options{StateDir: state, HCSLibrary: goneProvider, Log: func(hvsup.LogLevel, string) {}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	req := fullRequest("prepare", "", "agent")
+	if resp, err := c.Supervise(bg, req); err != nil || !resp.OK {
+		t.Fatalf("prepare: %v %+v", err, resp)
+	}
+	if resp, err := c.Supervise(bg, hvsup.Request{Command: "inspect", Identity: req.Identity}); err != nil || !resp.OK {
+		t.Fatalf("inspect: %v %+v", err, resp)
+	}
+	if out, err := c.SuperviseJSON(bg, []byte("{")); err != nil || len(out) == 0 {
+		t.Fatalf("malformed: %v", err)
+	}
+	if _, err := c.Doctor(bg, hvsup.DoctorOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := c.Doctor(bg, hvsup.DoctorOptions{Text: true}); err != nil {
+		t.Fatal(err)
+	}
+	if resp, err := c.Supervise(bg, hvsup.Request{Command: "delete", Identity: req.Identity}); err != nil || !resp.OK {
+		t.Fatalf("delete: %v %+v", err, resp)
+	}
+	c.Close()
+	if _, err := closed.Supervise(bg, hvsup.Request{Command: "host"}); !errors.Is(err, hvsup.ErrInvalidArgument) {
+		t.Fatalf("closed: %v", err)
+	}
+}
+
+func TestNoCMemoryLeaked(t *testing.T) {
+	runtime.LockOSThread() // every C call from one thread: no new threads' bookkeeping in the count
+	defer runtime.UnlockOSThread()
+	state := filepath.Join(t.TempDir(), "state")
+	if err := os.MkdirAll(state, 0o700); err != nil {
+		t.Fatal(err)
+	}
+	closed, _ := hvsup.NewContext(hvsup.Options{})
+	closed.Close()
+	for i := 0; i < 20; i++ { // warm up caches and arenas
+		exercise(t, state, closed)
+	}
+	grown, valid := leakcheck.Growth(3, func() {
+		for i := 0; i < leakRounds; i++ {
+			exercise(t, state, closed)
+		}
+	})
+	if !valid {
+		t.Fatalf("the process kept creating threads; C heap growth %d bytes is not conclusive", grown)
+	}
+	if grown > leakSlack {
+		t.Fatalf("C heap grew by %d bytes over %d rounds", grown, leakRounds)
+	}
+}
+
+// The negative control: a binding that drops the strings and error objects it is handed
+// makes the same measurement fail.
+func TestLeakCheckDetectsDroppedResults(t *testing.T) {
+	leakcheck.Drop(20)
+	grown, _ := leakcheck.Growth(1, func() {
+		if !leakcheck.Drop(leakRounds) {
+			t.Fatal("Drop could not create a context")
+		}
+	})
+	if grown <= leakSlack {
+		t.Fatalf("dropping %d strings and errors grew the C heap by only %d bytes", leakRounds, grown)
+	}
+}
