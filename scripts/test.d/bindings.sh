@@ -26,7 +26,7 @@ if [ -f "$HVSUP_ROOT/bindings/go/go.mod" ]; then
     env GOFLAGS=-mod=mod GOPROXY=off GOTOOLCHAIN=local GOCACHE="$go_cache/cache" GOPATH="$go_cache/path" \
       CGO_ENABLED=1 CGO_LDFLAGS="-L$lib_dir -Wl,-rpath,$lib_dir" \
       HVSUP_LIBRARY="$lib_dir/libhvsup.so" HVSUP_BUILD_DIR="$HVSUP_BUILD_DIR" \
-      go test -count=1 ./...
+      sh -c 'go vet ./... && go test -count=1 ./...'
   ) || status=1
 fi
 
