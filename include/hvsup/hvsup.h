@@ -125,9 +125,12 @@ typedef struct hvsup_context_options {
     const char* hcn_library;        /**< optional: explicit HCN provider library (else System32) */
     hvsup_log_callback log_callback;/**< optional */
     void* log_user;                 /**< passed to log_callback */
+    const char* hcs_api;            /**< optional: "computecore" or "vmcompute" forces that API */
+    const char* boot_mode;          /**< optional: "kernel-direct" (default) or "uefi-vmbfs" */
+    const char* listener_helper;    /**< optional: hvsock-listener path (default: beside the executable) */
 } hvsup_context_options;
 
-#define HVSUP_CONTEXT_OPTIONS_INIT { HVSUP_CONTEXT_OPTIONS_VERSION, 0, NULL, NULL, NULL, NULL, NULL }
+#define HVSUP_CONTEXT_OPTIONS_INIT { HVSUP_CONTEXT_OPTIONS_VERSION, 0, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL }
 
 /**
  * Fills `options` with defaults for `version`.

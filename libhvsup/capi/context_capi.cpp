@@ -55,6 +55,9 @@ hvsup_status hvsup_context_create(hvsup_context** out, const hvsup_context_optio
             opts.default_state_dir = optional_text(options->default_state_dir);
             opts.hcs_library = optional_text(options->hcs_library);
             opts.hcn_library = optional_text(options->hcn_library);
+            opts.hcs_api = optional_text(options->hcs_api);
+            opts.boot_mode = optional_text(options->boot_mode);
+            opts.listener_helper = optional_text(options->listener_helper);
             if (options->log_callback != nullptr) {
                 auto callback = options->log_callback;
                 void* user = options->log_user;
@@ -64,9 +67,9 @@ hvsup_status hvsup_context_create(hvsup_context** out, const hvsup_context_optio
                 });
             }
         }
-        auto host = hvsup::supervisor::make_compute_host(opts);
+        auto backends = hvsup::supervisor::make_backends(opts);
         auto context = std::make_unique<hvsup_context>();
-        context->supervisor = std::make_unique<hvsup::supervisor::Supervisor>(std::move(opts), std::move(host));
+        context->supervisor = std::make_unique<hvsup::supervisor::Supervisor>(std::move(opts), std::move(backends));
         *out = context.release();
         return HVSUP_OK;
     });

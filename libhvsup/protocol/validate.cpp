@@ -155,6 +155,41 @@ void validate_config(const std::optional<Config>& config)
     if (config->mediation) validate_mediation(*config->mediation);
 }
 
+bool is_tcp_target(std::string_view target)
+{
+    std::string_view host;
+    std::string_view port;
+    if (!target.empty() && target.front() == '[') {
+        size_t close = target.find(']');
+        if (close == std::string_view::npos || close + 1 >= target.size() || target[close + 1] != ':') return false;
+        host = target.substr(1, close - 1);
+        port = target.substr(close + 2);
+    } else {
+        size_t colon = target.rfind(':');
+        if (colon == std::string_view::npos) return false;
+        host = target.substr(0, colon);
+        port = target.substr(colon + 1);
+        if (host.find(':') != std::string_view::npos) return false;  // "too many colons", as Go says
+    }
+    if (host.empty() || host.find_first_of("/\\") != std::string_view::npos) return false;
+    if (port.empty() || port.size() > 5) return false;
+    unsigned value = 0;
+    for (char c : port) {
+        if (c < '0' || c > '9') return false;
+        value = value * 10 + static_cast<unsigned>(c - '0');
+    }
+    return value <= 65535;
+}
+
+void validate_listener_targets(const Config& config, const std::string& result_path)
+{
+    for (const VsockListener& l : config.vsock_listeners) {
+        if (l.target == result_path || is_tcp_target(l.target)) continue;
+        throw Error(ErrorCode::invalid_argument,
+                    fmt::format("windows-hyperv vsock listener {} target must be host:port or the workspace result path", l.port));
+    }
+}
+
 void validate_request(Request& request)
 {
     if (blank(request.command)) fail("command is required");

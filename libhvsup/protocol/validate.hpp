@@ -32,6 +32,15 @@ void validate_config(const std::optional<Config>& config);
 void validate_network(const NetworkConfig& network);
 void validate_mediation(const Mediation& mediation);
 
+// Listener targets (checked before anything is created): each vsock listener target must be
+// host:port or exactly `result_path`, else
+// `windows-hyperv vsock listener <port> target must be host:port or the workspace result path`.
+void validate_listener_targets(const Config& config, const std::string& result_path);
+
+// True for "host:port" with a non-empty host free of '/' and '\' and a port that parses as a
+// 16-bit number ("[::1]:80" included).
+bool is_tcp_target(std::string_view target);
+
 // Trimmed, lower-cased network mode with the empty mode meaning "user".
 std::string effective_network_mode(const std::optional<NetworkConfig>& network);
 

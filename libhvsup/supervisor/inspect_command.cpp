@@ -3,7 +3,7 @@
 #include "core/error.hpp"
 #include "core/files.hpp"
 #include "protocol/result_file.hpp"
-#include "protocol/runtime_dir.hpp"
+#include "supervisor/runtime_lifecycle.hpp"
 
 #include <fmt/format.h>
 
@@ -11,11 +11,55 @@ namespace hvsup::supervisor {
 
 using namespace hvsup::protocol;
 
+namespace {
+
+// E3: a recorded `running` system that HCS no longer knows has exited on its own.
+bool vanished(ComputeHost& compute, const RuntimeState& recorded)
+{
+    if (recorded.event.state != state::running || recorded.compute_system_id.empty()) return false;
+    try {
+        return !compute.exists(recorded.compute_system_id);
+    } catch (const Error&) {
+        return false;  // HCS unavailable here: report what is recorded
+    }
+}
+
+}  // namespace
+
 Response Supervisor::inspect_command(const Request& request)
 {
-    RuntimeDir dir(request.config->state_dir, request.identity->runtime_id);
-    const std::optional<RuntimeState> recorded = dir.load();
-    if (!recorded) return failure(fmt::format("workspace {} not found", request.identity->runtime_id));
+    const std::string& name = request.identity->runtime_id;
+    RuntimeDir dir(request.config->state_dir, name);
+    std::optional<RuntimeState> recorded = dir.load();
+    if (!recorded) return failure(fmt::format("workspace {} not found", name));
+
+    std::optional<RuntimeResult> result;
+    std::string result_error;
+    try {
+        result = read_result_file(dir.result_file());
+    } catch (const Error& e) {
+        result_error = e.what();
+    }
+
+    if (vanished(*backends_.compute, *recorded)) {
+        TransitionWriter writer(dir, recorded->event.identity);
+        RuntimeIds ids;
+        ids.listener_pid = 0;
+        std::string cleanup;
+        try {
+            if (recorded->vsock_listener_pid > 0) backends_.services->stop_helper(recorded->vsock_listener_pid);
+            backends_.network->release(recorded->network_endpoint_id);
+        } catch (const Error& e) {
+            cleanup = fmt::format("; cleanup failed: {}", e.what());
+        }
+        if (result && result->exit_code != 0) {
+            std::string detail = fmt::format("windows-hyperv compute system exited; guest exit code {}{}", result->exit_code, cleanup);
+            writer.record(state::failed, detail, ids, std::nullopt, detail);
+        } else {
+            writer.record(state::stopped, "windows-hyperv compute system exited" + cleanup, ids);
+        }
+        recorded = dir.load();
+    }
 
     Response r;
     r.backend = backend_name;
@@ -23,16 +67,14 @@ Response Supervisor::inspect_command(const Request& request)
     r.ok = recorded->event.state != state::failed;
     r.error = recorded->error;
     r.readiness = recorded->readiness;
-    try {
-        if (auto result = read_result_file(dir.result_file())) {
-            result->identity = recorded->event.identity;
-            result->backend = backend_name;
-            result->result_path = files::to_utf8(dir.result_file());
-            r.result = *result;
-            r.readiness->result_ready = ReadinessSignal{true, now(), "result.json present", {}};
-        }
-    } catch (const Error& e) {
-        r.readiness->result_ready = ReadinessSignal{false, std::nullopt, {}, e.what()};
+    if (result) {
+        result->identity = recorded->event.identity;
+        result->backend = backend_name;
+        result->result_path = files::to_utf8(dir.result_file());
+        r.result = *result;
+        r.readiness->result_ready = ReadinessSignal{true, now(), "result.json present", {}};
+    } else if (!result_error.empty()) {
+        r.readiness->result_ready = ReadinessSignal{false, std::nullopt, {}, result_error};
     }
     return r;
 }

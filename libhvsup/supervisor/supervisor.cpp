@@ -1,7 +1,12 @@
 #include "supervisor/supervisor.hpp"
 
 #include "core/error.hpp"
+#include "core/files.hpp"
+#include "core/json.hpp"
+#include "hcs/client.hpp"
 #include "protocol/codec.hpp"
+#include "supervisor/hcs_compute_host.hpp"
+#include "supervisor/hvsock_runtime_services.hpp"
 #include "protocol/validate.hpp"
 
 #include <fmt/format.h>
@@ -19,18 +24,56 @@ Response failure(std::string message)
     return r;
 }
 
-std::unique_ptr<ComputeHost> make_compute_host(const SupervisorOptions& options)
+Backends make_backends(const SupervisorOptions& options)
 {
-    if (!options.hcs_library.empty()) {
-        return std::make_unique<UnavailableComputeHost>(
-            fmt::format("HCS provider library {} cannot be used: this build has no HCS binding yet", options.hcs_library));
+    Backends b;
+    try {
+        hcs::LoadOptions load;
+        load.library_path = options.hcs_library;
+        if (options.hcs_api == "computecore") load.force_api = hcs::ApiKind::computecore;
+        else if (options.hcs_api == "vmcompute") load.force_api = hcs::ApiKind::vmcompute;
+        else if (!options.hcs_api.empty()) {
+            throw Error(ErrorCode::invalid_argument,
+                        fmt::format("unknown HCS API {}: use computecore or vmcompute", json::quote(options.hcs_api)));
+        }
+        const hcs::BootMode boot = options.boot_mode.empty() ? hcs::BootMode::kernel_direct
+                                                             : hcs::parse_boot_mode(options.boot_mode);
+        b.compute = std::make_unique<HcsComputeHost>(hcs::HcsClient::load(load), boot);
+    } catch (const Error& e) {
+        b.compute = std::make_unique<UnavailableComputeHost>(e.what());
     }
-    return std::make_unique<UnavailableComputeHost>("windows-hyperv supervisor is only supported on windows");
+    b.network = std::make_unique<UnavailableNetworkHost>("HCN networking is not available on this host");
+    b.services = std::make_unique<HvsockRuntimeServices>(
+        options.listener_helper.empty() ? default_helper_path() : options.listener_helper, options.logger);
+    return b;
 }
 
-Supervisor::Supervisor(SupervisorOptions options, std::unique_ptr<ComputeHost> host)
-    : options_(std::move(options)), host_(std::move(host))
+Supervisor::Supervisor(SupervisorOptions options, Backends backends)
+    : options_(std::move(options)), backends_(std::move(backends))
 {
+    if (!backends_.network) backends_.network = std::make_unique<UnavailableNetworkHost>("HCN networking is not available");
+    if (!backends_.services) {
+        backends_.services = std::make_unique<UnavailableRuntimeServices>("Hyper-V sockets are not available");
+    }
+}
+
+Supervisor::Supervisor(SupervisorOptions options, std::unique_ptr<ComputeHost> compute)
+    : Supervisor(std::move(options), Backends{std::move(compute), nullptr, nullptr})
+{
+}
+
+std::string result_path(const Config& config, const std::string& runtime_id)
+{
+    return files::to_utf8(RuntimeDir(config.state_dir, runtime_id).result_file());
+}
+
+bool is_missing_compute_system(const std::string& text)
+{
+    std::string t;
+    for (char ch : text) t += static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
+    const bool does_not_exist = t.find("does not exist") != std::string::npos;
+    return does_not_exist && (t.find("compute system") != std::string::npos ||
+                              t.find("virtual machine or container") != std::string::npos);
 }
 
 Response Supervisor::handle(std::string_view request_json)
@@ -82,7 +125,7 @@ Response Supervisor::dispatch(Request& request)
 
 Response Supervisor::host_command()
 {
-    const HostProbe probe = host_->probe();
+    const HostProbe probe = backends_.compute->probe();
     Response r;
     r.backend = backend_name;
     HostSupport h;
@@ -102,7 +145,7 @@ Response Supervisor::host_command()
 
 Response Supervisor::check_command(const Request&)
 {
-    host_->check_access();
+    backends_.compute->check_access();
     Response r;
     r.ok = true;
     r.backend = backend_name;

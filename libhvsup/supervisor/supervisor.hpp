@@ -1,11 +1,14 @@
 // The command dispatcher: one request in, one response out (microagent-protocol.md §1–§6).
-// Built only on protocol/ and the ComputeHost interface; never throws for a bad request.
+// Built only on protocol/ and the host interfaces of compute_host.hpp; never throws for a bad
+// request.
 #pragma once
 
 #include "core/log.hpp"
+#include "protocol/runtime_dir.hpp"
 #include "protocol/types.hpp"
 #include "supervisor/compute_host.hpp"
 
+#include <chrono>
 #include <memory>
 #include <string>
 #include <string_view>
@@ -16,18 +19,34 @@ struct SupervisorOptions {
     std::string default_state_dir;  // used when a request names no config.stateDir
     std::string hcs_library;        // explicit HCS provider (else System32 on Windows)
     std::string hcn_library;        // explicit HCN provider
+    std::string hcs_api;            // "computecore" | "vmcompute" forces one API; "" = prefer computecore
+    std::string boot_mode;          // "kernel-direct" (default) | "uefi-vmbfs"
+    std::string listener_helper;    // hvsock-listener executable; "" = beside the running executable
     Logger logger;
+    // Teardown bounds (E3): the guest gets `graceful_stop` to leave after a shutdown request,
+    // then it is terminated and gets `unregister_wait` to disappear.
+    std::chrono::milliseconds graceful_stop{std::chrono::seconds(15)};
+    std::chrono::milliseconds unregister_wait{std::chrono::seconds(120)};
+};
+
+struct Backends {
+    std::unique_ptr<ComputeHost> compute;
+    std::unique_ptr<NetworkHost> network;
+    std::unique_ptr<RuntimeServices> services;
 };
 
 class Supervisor {
 public:
-    Supervisor(SupervisorOptions options, std::unique_ptr<ComputeHost> host);
+    Supervisor(SupervisorOptions options, Backends backends);
+    // Convenience for callers that only replace the compute host (network and runtime services
+    // then fail closed).
+    Supervisor(SupervisorOptions options, std::unique_ptr<ComputeHost> compute);
 
     // Decodes, validates and runs a request; every failure becomes an ok:false response.
     protocol::Response handle(std::string_view request_json);
     protocol::Response handle(protocol::Request request);
 
-    ComputeHost& host() { return *host_; }
+    ComputeHost& host() { return *backends_.compute; }
     const SupervisorOptions& options() const { return options_; }
 
 private:
@@ -40,15 +59,24 @@ private:
     protocol::Response control_command(const protocol::Request& request);
     protocol::Response console_command(const protocol::Request& request);
 
+    // Shuts a compute system down (graceful) or terminates it, within the teardown bounds.
+    void stop_compute_system(const std::string& id, bool graceful);
+
     SupervisorOptions options_;
-    std::unique_ptr<ComputeHost> host_;
+    Backends backends_;
 };
 
-// The ComputeHost for these options: HCS from System32 on Windows or from an explicit provider
-// library; elsewhere, without a provider, a host that fails closed.
-std::unique_ptr<ComputeHost> make_compute_host(const SupervisorOptions& options);
+// The backends for these options: HCS/HCN from System32 on Windows or from explicit provider
+// libraries; elsewhere, without providers, backends that fail closed.
+Backends make_backends(const SupervisorOptions& options);
 
 // {"ok": false, "backend": "windows-hyperv", "error": message}
 protocol::Response failure(std::string message);
+
+// The runtime's result target: <stateDir>/<runtimeID>/result.json as the request spells it.
+std::string result_path(const protocol::Config& config, const std::string& runtime_id);
+
+// True when an HCS error says the compute system does not exist (§4.6).
+bool is_missing_compute_system(const std::string& error_text);
 
 }  // namespace hvsup::supervisor

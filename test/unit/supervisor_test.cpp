@@ -5,10 +5,13 @@
 #include "core/json.hpp"
 #include "protocol/codec.hpp"
 #include "protocol/runtime_dir.hpp"
+#include "protocol/validate.hpp"
 #include "supervisor/supervisor.hpp"
 #include "test_util.hpp"
 
 #include <catch2/catch.hpp>
+
+#include <set>
 
 using namespace hvsup;
 using namespace hvsup::protocol;
@@ -18,8 +21,14 @@ namespace {
 
 struct FakeHost final : ComputeHost {
     std::vector<std::string> calls;
-    std::string fail_with;  // message thrown by shutdown/terminate when non-empty
+    std::string fail_with;        // message thrown by shutdown/terminate when non-empty
+    std::string fail_create, fail_start;
     bool available = true;
+    bool ignores_shutdown = false;  // the guest never leaves on a shutdown request
+    bool survives_terminate = false;
+    std::set<std::string> live;
+    std::set<std::string> started;  // guests that exit on their own once their workload is done
+    std::vector<CreateRequest> created;
 
     HostProbe probe() override { return available ? HostProbe{true, true, "fake.dll", {}} : HostProbe{false, false, {}, "no hcs"}; }
     void check_access() override
@@ -31,8 +40,38 @@ struct FakeHost final : ComputeHost {
     {
         if (!available) throw Error(ErrorCode::unsupported, "no hcs");
     }
-    void shutdown(const std::string& id) override { act("shutdown " + id); }
-    void terminate(const std::string& id) override { act("terminate " + id); }
+    CreatedSystem create(const CreateRequest& r) override
+    {
+        calls.push_back("create " + r.id);
+        if (!fail_create.empty()) throw Error(ErrorCode::host, fail_create);
+        created.push_back(r);
+        live.insert(r.id);
+        return CreatedSystem{r.id, "11111111-1111-1111-1111-111111111111"};
+    }
+    void start(const std::string& id) override
+    {
+        calls.push_back("start " + id);
+        if (!fail_start.empty()) throw Error(ErrorCode::host, fail_start);
+        started.insert(id);
+    }
+    void shutdown(const std::string& id) override
+    {
+        act("shutdown " + id);
+        if (!ignores_shutdown) live.erase(id);
+    }
+    void terminate(const std::string& id) override
+    {
+        act("terminate " + id);
+        if (!survives_terminate) live.erase(id);
+    }
+    bool wait_for_exit(const std::string& id, std::chrono::milliseconds) override
+    {
+        calls.push_back("wait " + id);
+        if (started.count(id) != 0) live.erase(id);
+        return live.count(id) == 0;
+    }
+    bool exists(const std::string& id) override { return live.count(id) != 0; }
+    std::string state(const std::string& id) override { return live.count(id) ? "Running" : ""; }
     void act(std::string call)
     {
         calls.push_back(std::move(call));
@@ -40,9 +79,78 @@ struct FakeHost final : ComputeHost {
     }
 };
 
+struct FakeNetwork final : NetworkHost {
+    std::vector<std::string> calls;
+    std::string fail_prepare;
+    NetworkAttachment prepare(const Config& config, const std::string& runtime_id) override
+    {
+        calls.push_back("prepare " + runtime_id);
+        if (!fail_prepare.empty()) throw Error(ErrorCode::host, fail_prepare);
+        if (effective_network_mode(config.network) == "isolated") return NetworkAttachment{{}, {}, *config.network};
+        NetworkAttachment a{"network-1", "endpoint-1", config.network.value_or(NetworkConfig{})};
+        a.runtime.mode = "nat";
+        a.runtime.ip = "192.168.127.2";
+        a.runtime.subnet = "192.168.127.0/24";
+        a.runtime.gateway = "192.168.127.1";
+        a.runtime.dns = {"192.168.127.1"};
+        a.runtime.routes = {"0.0.0.0/0"};
+        return a;
+    }
+    void release(const std::string& endpoint_id) override
+    {
+        if (!endpoint_id.empty()) calls.push_back("release " + endpoint_id);
+    }
+};
+
+struct FakeServices final : RuntimeServices {
+    struct Listeners final : ListenerSet {
+        FakeServices& owner;
+        std::string result_path;
+        explicit Listeners(FakeServices& o, std::string path) : owner(o), result_path(std::move(path)) {}
+        void wait_for_result(std::chrono::milliseconds) override
+        {
+            owner.calls.push_back("wait result");
+            if (!owner.fail_result.empty()) throw Error(ErrorCode::io, owner.fail_result);
+            if (!owner.payload.empty()) files::write_atomic(files::from_utf8(result_path), owner.payload);
+        }
+        void close() override { owner.calls.push_back("close listeners"); }
+    };
+    std::vector<std::string> calls;
+    std::string payload = R"({"exitCode":0,"stdout":"ok\n"})";
+    std::string fail_result;
+    std::set<int64_t> helpers;
+
+    std::unique_ptr<SerialCapture> start_serial_capture(const std::string& pipe, const std::string&) override
+    {
+        struct Serial final : SerialCapture {
+            void close() override {}
+        };
+        calls.push_back("serial " + pipe);
+        return std::make_unique<Serial>();
+    }
+    std::unique_ptr<ListenerSet> start_listeners(const std::string& vm, const Config&, const std::string& result) override
+    {
+        calls.push_back("listeners " + vm);
+        return std::make_unique<Listeners>(*this, result);
+    }
+    int64_t launch_helper(const std::string&, const std::string& runtime_id, const std::string&) override
+    {
+        calls.push_back("helper " + runtime_id);
+        helpers.insert(4321);
+        return 4321;
+    }
+    void stop_helper(int64_t pid) override
+    {
+        calls.push_back("stop helper " + std::to_string(pid));
+        helpers.erase(pid);
+    }
+};
+
 struct Fixture {
     test::TempDir tmp;
     FakeHost* host = nullptr;
+    FakeNetwork* network = nullptr;
+    FakeServices* services = nullptr;
     std::unique_ptr<Supervisor> sup;
 
     explicit Fixture(bool available = true)
@@ -50,8 +158,17 @@ struct Fixture {
         auto h = std::make_unique<FakeHost>();
         h->available = available;
         host = h.get();
-        sup = std::make_unique<Supervisor>(SupervisorOptions{}, std::move(h));
+        auto n = std::make_unique<FakeNetwork>();
+        network = n.get();
+        auto sv = std::make_unique<FakeServices>();
+        services = sv.get();
+        SupervisorOptions options;
+        options.graceful_stop = std::chrono::milliseconds(10);
+        options.unregister_wait = std::chrono::milliseconds(10);
+        sup = std::make_unique<Supervisor>(options, Backends{std::move(h), std::move(n), std::move(sv)});
     }
+
+    std::string result_target() { return dir().result_file().string(); }
 
     std::string request(const std::string& command, const std::string& runtime_id = "agent-1", const std::string& extra = "")
     {
@@ -63,10 +180,17 @@ struct Fixture {
     {
         return sup->handle(request(command, runtime_id, extra));
     }
+    std::string result_listener() { return fmt::format(R"(,"vsockListeners":[{{"port":1024,"target":{}}}])", json::quote(result_target())); }
     RuntimeDir dir(const std::string& id = "agent-1") { return RuntimeDir(tmp.path().string(), id); }
+    std::vector<std::string> states()
+    {
+        std::vector<std::string> out;
+        for (const auto& e : dir().events()) out.push_back(e.state);
+        return out;
+    }
 
     // A runtime recorded as if a compute system had been started.
-    void record_running(const std::string& st = "running")
+    void record_running(const std::string& st = "running", int64_t pid = 0)
     {
         Transition t;
         t.identity = Identity{"req-0", "agent-1", "workload", "windows-hyperv", ""};
@@ -75,9 +199,11 @@ struct Fixture {
         t.config = Config{};
         t.compute_system_id = "agent-1";
         t.compute_system_runtime_id = "11111111-1111-1111-1111-111111111111";
-        t.listener_pid = 0;
+        t.network_endpoint_id = "endpoint-1";
+        t.listener_pid = pid;
         t.at = now();
         dir().record(t);
+        host->live.insert("agent-1");
     }
 };
 
@@ -151,6 +277,7 @@ TEST_CASE("terminal controls on a prepared workspace only record the final state
         CHECK(r.event->state == st);
         CHECK(r.event->detail == detail);
         CHECK(f.host->calls.empty());
+        CHECK(f.network->calls.empty());
         CHECK(f.dir().load()->event.state == st);
         CHECK(f.dir().events().size() == 2);
     }
@@ -172,11 +299,15 @@ TEST_CASE("delete of a prepared workspace removes the runtime dir and answers st
 TEST_CASE("controls on a recorded compute system call the host", "[supervisor]")
 {
     Fixture f;
-    f.record_running();
+    f.record_running("running", 4321);
     Response r = f.run("stop");
     REQUIRE(r.ok);
-    CHECK(f.host->calls == std::vector<std::string>{"shutdown agent-1"});
-    CHECK(f.dir().load()->compute_system_id == "agent-1");
+    CHECK(f.host->calls == std::vector<std::string>{"shutdown agent-1", "wait agent-1"});
+    CHECK(f.services->calls == std::vector<std::string>{"stop helper 4321"});
+    CHECK(f.network->calls == std::vector<std::string>{"release endpoint-1"});
+    auto s = f.dir().load();
+    CHECK(s->compute_system_id == "agent-1");
+    CHECK(s->vsock_listener_pid == 0);
 
     f.record_running();
     f.host->calls.clear();
@@ -185,8 +316,12 @@ TEST_CASE("controls on a recorded compute system call the host", "[supervisor]")
     f.run("halt");
     f.record_running();
     f.run("quarantine");
+    CHECK(f.dir().load()->event.state == "quarantined");
+    CHECK(f.dir().load()->compute_system_id == "agent-1");
     f.run("delete");
-    CHECK(f.host->calls == std::vector<std::string>{"terminate agent-1", "shutdown agent-1", "terminate agent-1"});
+    CHECK(f.host->calls == std::vector<std::string>{"terminate agent-1", "wait agent-1", "shutdown agent-1", "wait agent-1",
+                                                    "terminate agent-1", "wait agent-1"});
+    CHECK(f.network->calls.size() == 5);
     CHECK_FALSE(std::filesystem::exists(f.dir().path()));
 }
 
@@ -302,4 +437,184 @@ TEST_CASE("the default state dir fills a missing config.stateDir", "[supervisor]
     r = sup.handle(R"({"command":"inspect","identity":{"requestID":"r2","runtimeID":"w","role":"workload","backend":"windows-hyperv"}})");
     CHECK(r.ok);
     CHECK(r.event->state == "prepared");
+}
+
+TEST_CASE("run with a result listener waits for the result and the exit, then cleans up", "[supervisor][run]")
+{
+    Fixture f;
+    Response r = f.run("run", "agent-1", f.result_listener() + R"(,"network":{"mode":"nat"})");
+    INFO(r.error);
+    REQUIRE(r.ok);
+    CHECK(r.event->state == "stopped");
+    CHECK(r.event->detail == "windows-hyperv result received");
+    REQUIRE(r.result);
+    CHECK(r.result->stdout_text == "ok\n");
+    CHECK(r.result->backend == "windows-hyperv");
+    CHECK(f.states() == std::vector<std::string>{"starting", "running", "stopped"});
+    CHECK(f.host->calls == std::vector<std::string>{"create agent-1", "start agent-1", "wait agent-1"});
+    CHECK(f.services->calls == std::vector<std::string>{"serial \\\\.\\pipe\\microagent-agent-1-serial",
+                                                        "listeners 11111111-1111-1111-1111-111111111111", "wait result",
+                                                        "close listeners"});
+    CHECK(f.network->calls == std::vector<std::string>{"prepare agent-1", "release endpoint-1"});
+    REQUIRE(f.host->created.size() == 1);
+    CHECK(f.host->created[0].serial_pipe == "\\\\.\\pipe\\microagent-agent-1-serial");
+    CHECK(f.host->created[0].endpoint_id == "endpoint-1");
+    auto s = f.dir().load();
+    CHECK(s->compute_system_runtime_id == "11111111-1111-1111-1111-111111111111");
+    CHECK(s->network_endpoint_id == "endpoint-1");
+    CHECK(s->config.network->ip == "192.168.127.2");
+}
+
+TEST_CASE("run without listeners returns running", "[supervisor][run]")
+{
+    Fixture f;
+    Response r = f.run("run", "agent-1", R"(,"serialInput":true,"network":{"mode":"isolated"})");
+    REQUIRE(r.ok);
+    CHECK(r.event->state == "running");
+    CHECK(r.event->detail == "serial=" + f.dir().serial_log().string());
+    CHECK(f.states() == std::vector<std::string>{"starting", "running"});
+    auto s = f.dir().load();
+    CHECK(s->compute_system_id == "agent-1");
+    CHECK(s->readiness.guest_ready.ready);
+    CHECK(s->readiness.shell_ready.ready);
+    CHECK(f.host->created.at(0).serial_pipe.empty());
+    CHECK(f.host->created.at(0).endpoint_id.empty());
+}
+
+TEST_CASE("detached start launches the helper only for detached services", "[supervisor][start]")
+{
+    Fixture f;
+    Response r = f.run("start", "agent-1", R"(,"network":{"portForwards":[{"hostPort":18080,"guestPort":8080}]})");
+    REQUIRE(r.ok);
+    CHECK(r.event->state == "running");
+    CHECK(f.states() == std::vector<std::string>{"starting", "starting", "running"});
+    CHECK(f.dir().events()[1].detail == "starting windows-hyperv runtime listener helper");
+    auto s = f.dir().load();
+    CHECK(s->vsock_listener_pid == 4321);
+    CHECK(s->network_id == "network-1");
+    CHECK(s->config.network->mode == "nat");
+    CHECK(s->config.network->gateway == "192.168.127.1");
+    CHECK(std::find(f.host->calls.begin(), f.host->calls.end(), "wait agent-1") == f.host->calls.end());
+
+    Fixture g;
+    r = g.run("start", "agent-1", g.result_listener());
+    REQUIRE(r.ok);
+    CHECK(g.services->calls.empty());  // result-only: no helper, no in-process listeners
+    CHECK(g.dir().load()->vsock_listener_pid == 0);
+    CHECK(g.host->created.at(0).serial_pipe == "\\\\.\\pipe\\microagent-agent-1-serial");
+}
+
+TEST_CASE("bridged without an interface fails closed", "[supervisor][start]")
+{
+    Fixture f;
+    Response r = f.run("start", "agent-1", R"(,"network":{"mode":"bridged"})");
+    CHECK_FALSE(r.ok);
+    CHECK(r.error == "network validation failed: bridged network requires network.interface");
+    CHECK(r.event->state == "failed");
+    CHECK(f.host->calls.empty());
+    CHECK(f.network->calls.empty());
+}
+
+TEST_CASE("an unsupported vsock target fails before anything is created", "[supervisor][run]")
+{
+    Fixture f;
+    Response r = f.run("run", "agent-1", R"(,"vsockListeners":[{"port":2048,"target":"/etc/passwd"}])");
+    CHECK_FALSE(r.ok);
+    CHECK(r.error == "listener setup failed: windows-hyperv vsock listener 2048 target must be host:port or the workspace result path");
+    CHECK(f.host->calls.empty());
+    CHECK(f.dir().load()->event.state == "failed");
+}
+
+TEST_CASE("failures at each step clean up what exists and record failed with the IDs", "[supervisor][run]")
+{
+    SECTION("network setup")
+    {
+        Fixture f;
+        f.network->fail_prepare = "create HNS endpoint \"microagent-agent-1\": boom";
+        Response r = f.run("run");
+        CHECK(r.error == "network setup failed: create HNS endpoint \"microagent-agent-1\": boom");
+        CHECK(f.host->calls.empty());
+    }
+    SECTION("create")
+    {
+        Fixture f;
+        f.host->fail_create = "windows-hyperv HCS create: bad document";
+        Response r = f.run("run");
+        CHECK(r.error == "create failed: windows-hyperv HCS create: bad document");
+        CHECK(f.network->calls == std::vector<std::string>{"prepare agent-1", "release endpoint-1"});
+        CHECK(f.dir().load()->network_endpoint_id == "endpoint-1");
+    }
+    SECTION("start")
+    {
+        Fixture f;
+        f.host->fail_start = "windows-hyperv HCS start wait: denied";
+        Response r = f.run("run", "agent-1", f.result_listener());
+        CHECK(r.error == "start failed: windows-hyperv HCS start wait: denied");
+        CHECK(f.host->calls == std::vector<std::string>{"create agent-1", "start agent-1", "terminate agent-1", "wait agent-1"});
+        CHECK(f.services->calls.back() == "close listeners");
+        auto s = f.dir().load();
+        CHECK(s->event.state == "failed");
+        CHECK(s->compute_system_id == "agent-1");
+        CHECK(f.host->live.empty());
+    }
+    SECTION("result wait")
+    {
+        Fixture f;
+        f.services->fail_result = "accept: connection reset";
+        Response r = f.run("run", "agent-1", f.result_listener());
+        CHECK(r.error == "result listener failed: accept: connection reset");
+        CHECK(f.host->calls.back() == "wait agent-1");
+        CHECK(std::count(f.host->calls.begin(), f.host->calls.end(), "terminate agent-1") == 1);
+        CHECK(f.network->calls.back() == "release endpoint-1");
+    }
+    SECTION("cleanup that fails is appended to the detail")
+    {
+        Fixture f;
+        f.host->fail_start = "denied";
+        f.host->survives_terminate = true;
+        Response r = f.run("run");
+        CHECK(r.error == "start failed: denied; cleanup failed: compute system agent-1 survived teardown (State: Running)");
+    }
+}
+
+TEST_CASE("graceful stop escalates to terminate when the guest ignores shutdown", "[supervisor]")
+{
+    Fixture f;
+    f.record_running();
+    f.host->ignores_shutdown = true;
+    Response r = f.run("halt");
+    REQUIRE(r.ok);
+    CHECK(f.host->calls == std::vector<std::string>{"shutdown agent-1", "wait agent-1", "terminate agent-1", "wait agent-1"});
+
+    f.record_running();
+    f.host->survives_terminate = true;
+    r = f.run("stop");
+    CHECK_FALSE(r.ok);
+    CHECK(r.error == "stop failed: compute system agent-1 survived teardown (State: Running)");
+}
+
+TEST_CASE("inspect marks a vanished compute system stopped, or failed on a non-zero guest exit", "[supervisor]")
+{
+    Fixture f;
+    f.record_running("running", 4321);
+    Response r = f.run("inspect");
+    CHECK(r.event->state == "running");  // still alive
+    f.host->live.clear();
+    r = f.run("inspect");
+    CHECK(r.ok);
+    CHECK(r.event->state == "stopped");
+    CHECK(r.event->detail.find("compute system exited") != std::string::npos);
+    CHECK(f.services->calls == std::vector<std::string>{"stop helper 4321"});
+    CHECK(f.network->calls == std::vector<std::string>{"release endpoint-1"});
+    CHECK(f.dir().load()->vsock_listener_pid == 0);
+
+    Fixture g;
+    g.record_running();
+    files::write_atomic(g.dir().result_file(), R"({"exit_code":3})");
+    g.host->live.clear();
+    r = g.run("inspect");
+    CHECK_FALSE(r.ok);
+    CHECK(r.event->state == "failed");
+    CHECK(r.event->detail == "windows-hyperv compute system exited; guest exit code 3");
+    CHECK(r.result->exit_code == 3);
 }

@@ -33,6 +33,9 @@ const char* usage_text =
     "  --state-dir DIR      state directory for requests that name no config.stateDir\n"
     "  --hcs-library PATH   load the HCS API from PATH instead of System32\n"
     "  --hcn-library PATH   load the HCN API from PATH instead of System32\n"
+    "  --hcs-api API        force computecore or vmcompute (default: computecore when present)\n"
+    "  --boot-mode MODE     kernel-direct (default) or uefi-vmbfs\n"
+    "  --listener-helper P  hvsock-listener executable for detached starts (default: beside hvsup-cli)\n"
     "  --verbose            print informational diagnostics on stderr\n"
     "  --version            print the version and exit\n"
     "  --help               print this help and exit\n"
@@ -46,7 +49,7 @@ struct Args {
     std::string mode = "request";  // request | host | doctor
     std::optional<std::string> request_path;
     std::optional<std::string> request_json;
-    std::string state_dir, hcs_library, hcn_library, kernel, guest_init;
+    std::string state_dir, hcs_library, hcn_library, hcs_api, boot_mode, listener_helper, kernel, guest_init;
     bool json = false;
     bool verbose = false;
 };
@@ -122,6 +125,9 @@ int main(int argc, char** argv)
         else if (a == "--state-dir") text = &args.state_dir;
         else if (a == "--hcs-library") text = &args.hcs_library;
         else if (a == "--hcn-library") text = &args.hcn_library;
+        else if (a == "--hcs-api") text = &args.hcs_api;
+        else if (a == "--boot-mode") text = &args.boot_mode;
+        else if (a == "--listener-helper") text = &args.listener_helper;
         else if (a == "--kernel") text = &args.kernel;
         else if (a == "--guest-init") text = &args.guest_init;
         if (slot != nullptr || text != nullptr) {
@@ -148,6 +154,9 @@ int main(int argc, char** argv)
     options.default_state_dir = args.state_dir.empty() ? nullptr : args.state_dir.c_str();
     options.hcs_library = args.hcs_library.empty() ? nullptr : args.hcs_library.c_str();
     options.hcn_library = args.hcn_library.empty() ? nullptr : args.hcn_library.c_str();
+    options.hcs_api = args.hcs_api.empty() ? nullptr : args.hcs_api.c_str();
+    options.boot_mode = args.boot_mode.empty() ? nullptr : args.boot_mode.c_str();
+    options.listener_helper = args.listener_helper.empty() ? nullptr : args.listener_helper.c_str();
     options.log_callback = log_to_stderr;
     options.log_user = &args.verbose;
     hvsup_context* context = nullptr;

@@ -1,0 +1,9 @@
+#!/usr/bin/env bash
+# Builds and runs bench/forward. Extra arguments go to forward-bench (--mib N, --latency-rounds N,
+# --concurrent N). Needs socat (in HVSUP_PACKAGES).
+set -euo pipefail
+. "$(dirname "$0")/../../scripts/lib/common.sh"
+hvsup_ensure_packages socat
+hvsup_build
+exec "$HVSUP_BUILD_DIR/bench/forward/forward-bench" --listener "$HVSUP_BUILD_DIR/tools/hvsock-listener" \
+  --socat "$(command -v socat)" "$@"

@@ -1,0 +1,70 @@
+// Internal: one implementation per HCS API (backend_v1.cpp for vmcompute.dll,
+// backend_v2.cpp for computecore.dll) behind the interface HcsClient uses.
+#pragma once
+
+#include "hcs/client.hpp"
+#include "hcs/library.hpp"
+
+#include <chrono>
+#include <condition_variable>
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <string>
+
+namespace hvsup::hcs::detail {
+
+// What the callbacks of one open compute-system handle have seen. The callback thread writes,
+// waiters read; close the handle (which drains callbacks) before destroying it.
+struct EventState {
+    std::mutex mutex;
+    std::condition_variable changed;
+    bool exited = false;
+    ExitStatus exit;
+    bool disconnected = false;
+    int32_t disconnect_status = 0;
+    std::map<uint32_t, std::pair<int32_t, std::string>> completions;  // v1 notification -> status, data
+
+    void record_exit(int32_t status, const std::string& data) noexcept;
+    void record_disconnect(int32_t status) noexcept;
+    void record_completion(uint32_t type, int32_t status, std::string data) noexcept;
+};
+
+// Waits (bounded) for SystemExited; throws for ServiceDisconnect. nullopt on timeout.
+std::optional<ExitStatus> wait_for_exit_event(EventState& state, Timeout timeout, std::string_view operation);
+
+class SystemConnection {
+public:
+    virtual ~SystemConnection() = default;
+    virtual void start(Timeout timeout) = 0;
+    virtual void shutdown(Timeout timeout) = 0;
+    virtual void terminate(Timeout timeout, std::string_view operation) = 0;
+    virtual std::string properties_document(std::string_view operation) = 0;
+    virtual EventState& events() = 0;
+};
+
+class Backend {
+public:
+    virtual ~Backend() = default;
+    virtual ApiKind kind() const = 0;
+    virtual std::unique_ptr<SystemConnection> create(const std::string& id, const std::string& document,
+                                                     Timeout timeout) = 0;
+    // Throws the HCS error of the open (not-found included) labelled `operation`.
+    virtual std::unique_ptr<SystemConnection> open(const std::string& id, std::string_view operation) = 0;
+    // HcsOpenComputeSystem of the probe id: true when the id was not found, false when opened.
+    virtual void probe(const std::string& id) = 0;
+    virtual std::string service_properties(const std::string& query) = 0;
+    virtual void grant_vm_access(const std::string& vm_id, const std::string& path) = 0;
+};
+
+// nullptr when `lib` lacks an export of that API; `missing` then names the first one absent.
+std::unique_ptr<Backend> make_v1_backend(std::shared_ptr<DynamicLibrary> lib, std::string& missing);
+std::unique_ptr<Backend> make_v2_backend(std::shared_ptr<DynamicLibrary> lib, std::string& missing);
+
+// Milliseconds for HcsWaitForOperationResult (INFINITE for the infinite timeout).
+uint32_t to_wait_ms(Timeout timeout) noexcept;
+std::string describe_timeout(Timeout timeout);
+
+}  // namespace hvsup::hcs::detail

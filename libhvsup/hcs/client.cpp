@@ -1,0 +1,239 @@
+#include "hcs/client.hpp"
+
+#include "core/utf.hpp"
+#include "hcs/backend.hpp"
+#include "hcs/handles.hpp"
+#include "hcs/hresult.hpp"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+
+namespace hvsup::hcs {
+
+std::string HostString::text() const
+{
+    try {
+        return utf::from_host(ptr_);
+    } catch (const Error&) {
+        return "<result document is not valid UTF-16>";
+    }
+}
+
+const char* dll_name(ApiKind api) noexcept
+{
+    return api == ApiKind::computecore ? "computecore.dll" : "vmcompute.dll";
+}
+
+namespace detail {
+
+void EventState::record_exit(int32_t status, const std::string& data) noexcept
+{
+    ExitStatus exit_status;
+    exit_status.status = status;
+    try {
+        const auto parsed = schema::decode_exit_status(data);
+        if (parsed.status != 0) exit_status.status = parsed.status;
+        exit_status.exit_type = parsed.exit_type;
+    } catch (...) {
+        // An unreadable exit document still means the system exited.
+    }
+    {
+        std::lock_guard lock(mutex);
+        if (!exited) {
+            exited = true;
+            exit = exit_status;
+        }
+    }
+    changed.notify_all();
+}
+
+void EventState::record_disconnect(int32_t status) noexcept
+{
+    {
+        std::lock_guard lock(mutex);
+        disconnected = true;
+        disconnect_status = status;
+    }
+    changed.notify_all();
+}
+
+void EventState::record_completion(uint32_t type, int32_t status, std::string data) noexcept
+{
+    {
+        std::lock_guard lock(mutex);
+        completions[type] = {status, std::move(data)};
+    }
+    changed.notify_all();
+}
+
+std::optional<ExitStatus> wait_for_exit_event(EventState& state, Timeout timeout, std::string_view operation)
+{
+    std::unique_lock lock(state.mutex);
+    auto ready = [&] { return state.exited || state.disconnected; };
+    if (timeout == infinite) {
+        state.changed.wait(lock, ready);
+    } else if (!state.changed.wait_for(lock, timeout, ready)) {
+        return std::nullopt;
+    }
+    if (state.exited) return state.exit;
+    throw make_error(operation,
+                     fmt::format("unexpected HCS notification ServiceDisconnect: 0x{:08X}",
+                                 static_cast<uint32_t>(state.disconnect_status)),
+                     state.disconnect_status != 0 ? state.disconnect_status : hr::service_disconnect);
+}
+
+uint32_t to_wait_ms(Timeout timeout) noexcept
+{
+    if (timeout == infinite) return 0xFFFFFFFFu;
+    const auto ms = std::max<int64_t>(0, timeout.count());
+    return static_cast<uint32_t>(std::min<int64_t>(ms, 0xFFFFFFFEll));
+}
+
+std::string describe_timeout(Timeout timeout) { return fmt::format("{}ms", timeout.count()); }
+
+}  // namespace detail
+
+ComputeSystem::ComputeSystem(std::shared_ptr<detail::Backend> backend,
+                             std::unique_ptr<detail::SystemConnection> connection, std::string id)
+    : backend_(std::move(backend)), connection_(std::move(connection)), id_(std::move(id))
+{
+}
+
+ComputeSystem::ComputeSystem(ComputeSystem&&) noexcept = default;
+
+ComputeSystem& ComputeSystem::operator=(ComputeSystem&& other) noexcept
+{
+    if (this != &other) {
+        close();
+        backend_ = std::move(other.backend_);
+        connection_ = std::move(other.connection_);
+        id_ = std::move(other.id_);
+    }
+    return *this;
+}
+
+ComputeSystem::~ComputeSystem() { close(); }
+
+void ComputeSystem::close() noexcept
+{
+    // The connection goes first: its library must stay loaded until the handle is closed.
+    connection_.reset();
+    backend_.reset();
+}
+
+namespace {
+detail::SystemConnection& require(const std::unique_ptr<detail::SystemConnection>& c, std::string_view operation)
+{
+    if (!c) throw make_error(operation, "compute system handle is closed", hr::e_handle);
+    return *c;
+}
+}  // namespace
+
+void ComputeSystem::start(Timeout timeout) { require(connection_, "start").start(timeout); }
+void ComputeSystem::shutdown(Timeout timeout) { require(connection_, "shutdown").shutdown(timeout); }
+
+void ComputeSystem::terminate(std::string_view operation, Timeout timeout)
+{
+    require(connection_, operation).terminate(timeout, operation);
+}
+
+std::optional<ExitStatus> ComputeSystem::wait_for_exit(Timeout timeout)
+{
+    auto& c = require(connection_, "wait");
+    {
+        std::lock_guard lock(c.events().mutex);
+        if (c.events().exited) return c.events().exit;
+    }
+    return detail::wait_for_exit_event(c.events(), timeout, "wait");
+}
+
+std::string ComputeSystem::properties_document(std::string_view operation)
+{
+    return require(connection_, operation).properties_document(operation);
+}
+
+schema::Properties ComputeSystem::properties(std::string_view operation)
+{
+    return schema::decode_properties(properties_document(operation));
+}
+
+HcsClient::HcsClient(std::shared_ptr<detail::Backend> backend, std::string library_path)
+    : backend_(std::move(backend)), library_path_(std::move(library_path))
+{
+}
+
+std::shared_ptr<HcsClient> HcsClient::load(const LoadOptions& options)
+{
+    auto try_make = [&](ApiKind kind, const std::shared_ptr<DynamicLibrary>& lib, std::string& missing) {
+        return kind == ApiKind::computecore ? detail::make_v2_backend(lib, missing)
+                                            : detail::make_v1_backend(lib, missing);
+    };
+    if (!options.library_path.empty()) {
+        auto lib = std::make_shared<DynamicLibrary>(DynamicLibrary::open_path(options.library_path));
+        std::string missing;
+        if (options.force_api) {
+            auto backend = try_make(*options.force_api, lib, missing);
+            if (!backend) {
+                throw Error(ErrorCode::unsupported,
+                            fmt::format("HCS provider {} does not export the {} API: {} is missing",
+                                        options.library_path, dll_name(*options.force_api), missing));
+            }
+            return std::make_shared<HcsClient>(std::move(backend), options.library_path);
+        }
+        std::string missing_v1;
+        if (auto v2 = try_make(ApiKind::computecore, lib, missing)) {
+            return std::make_shared<HcsClient>(std::move(v2), options.library_path);
+        }
+        if (auto v1 = try_make(ApiKind::vmcompute, lib, missing_v1)) {
+            return std::make_shared<HcsClient>(std::move(v1), options.library_path);
+        }
+        throw Error(ErrorCode::unsupported,
+                    fmt::format("HCS provider {} exports neither API ({} and {} are missing)", options.library_path,
+                                missing, missing_v1));
+    }
+    std::string missing;
+    for (const ApiKind kind : {ApiKind::computecore, ApiKind::vmcompute}) {
+        if (options.force_api && *options.force_api != kind) continue;
+        auto lib = std::make_shared<DynamicLibrary>(DynamicLibrary::open_system(dll_name(kind)));
+        if (!lib->loaded()) continue;
+        if (auto backend = try_make(kind, lib, missing)) {
+            return std::make_shared<HcsClient>(std::move(backend), dll_name(kind));
+        }
+    }
+    throw Error(ErrorCode::unsupported, no_system_hcs_message());
+}
+
+ApiKind HcsClient::api() const noexcept { return backend_->kind(); }
+
+void HcsClient::probe_access() { backend_->probe(access_probe_id); }
+
+schema::Version HcsClient::highest_schema_version()
+{
+    const auto versions = schema::decode_supported_schema_versions(backend_->service_properties(schema::basic_service_query()));
+    if (versions.empty()) {
+        throw make_error("get service properties", "the host reported no supported schema versions", 0);
+    }
+    return *std::max_element(versions.begin(), versions.end());
+}
+
+ComputeSystem HcsClient::create(const std::string& id, const std::string& document, Timeout timeout)
+{
+    auto connection = backend_->create(id, document, timeout);
+    return ComputeSystem(backend_, std::move(connection), id);
+}
+
+ComputeSystem HcsClient::open(const std::string& id, std::string_view operation)
+{
+    auto connection = backend_->open(id, operation);
+    return ComputeSystem(backend_, std::move(connection), id);
+}
+
+void HcsClient::grant_vm_access(const std::string& vm_id, const std::string& path)
+{
+    backend_->grant_vm_access(vm_id, path);
+}
+
+bool HcsClient::is_missing_compute_system(const Error& error) { return hcs::is_missing_compute_system(error); }
+
+}  // namespace hvsup::hcs

@@ -1,0 +1,80 @@
+// The compute-system document for one microagent runtime (microagent-protocol.md §7.3):
+// pure code, no files touched, no host queried. The supervisor gathers the inputs (resolved
+// network, HCN endpoint, the host's schema versions) and hands the result to HcsClient::create.
+#pragma once
+
+#include "hcs/schema/compute_system.hpp"
+#include "protocol/types.hpp"
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace hvsup::hcs {
+
+// LinuxKernelDirect (the reference) or UEFI booting an EFI-stub kernel from a VmbFs share of
+// the kernel's directory, for hosts without kernel-direct boot (Server 2019, ARM64).
+enum class BootMode { kernel_direct, uefi_vmbfs };
+
+const char* to_string(BootMode mode);  // "kernel-direct" | "uefi-vmbfs"
+// Parses "kernel-direct" / "uefi-vmbfs"; throws ErrorCode::invalid_argument otherwise.
+BootMode parse_boot_mode(std::string_view text);
+
+// Guest network values known at run time (after HCN gave the endpoint its address).
+struct RuntimeNetwork {
+    std::string ip;                  // "192.168.127.2" or "192.168.127.2/24"
+    int prefix_length = 0;           // used when `ip` has no "/n"; 0 = unknown (24 assumed)
+    std::string gateway;
+    std::vector<std::string> dns;
+    std::vector<std::string> hosts;  // "name:ip" entries for microagent_net_hosts
+};
+
+struct DocumentInputs {
+    // The normalised request config. When `network` is unset, the network values come from
+    // config.network (ip, subnet prefix, gateway, dns): the resolved runtime network the
+    // supervisor persisted.
+    protocol::Config config;
+    std::string runtime_id;                 // identity.runtimeID = the compute-system id
+    std::string endpoint_id;                // HCN endpoint GUID; empty = no NetworkAdapters
+    BootMode boot = BootMode::kernel_direct;
+    std::optional<RuntimeNetwork> network;
+    // The host's highest supported schema version (HcsClient::highest_schema_version); the
+    // document's SchemaVersion is 2.1 capped at it. Unset = 2.1.
+    std::optional<schema::Version> host_schema_version;
+    std::string owner = "microagent";
+    // Overrides the detection of a result run (a vsock listener whose target is
+    // <stateDir>/<runtimeID>/result.json); unset = detect.
+    std::optional<bool> result_run;
+};
+
+inline constexpr schema::Version reference_schema_version{2, 1};
+inline constexpr const char* sddl_system_admins = "D:P(A;;FA;;;SY)(A;;FA;;;BA)";
+inline constexpr const char* sddl_everyone = "D:P(A;;FA;;;WD)";
+
+// `<port as 8 lowercase hex digits>-facb-11e6-bd58-64006a7986d3` (microagent-protocol.md §7.5).
+std::string vsock_service_id(uint32_t port);
+
+// `\\.\pipe\microagent-<runtimeID>-serial`
+std::string serial_pipe_name(std::string_view runtime_id);
+
+// True when `target` names <stateDir>/<runtimeID>/result.json (either separator).
+bool is_result_target(const protocol::Config& config, std::string_view runtime_id, std::string_view target);
+bool has_result_listener(const protocol::Config& config, std::string_view runtime_id);
+
+// The kernel command line alone, in the reference order (for `plan` and the document).
+std::string kernel_command_line(const DocumentInputs& inputs);
+
+// Every path the VM opens that HcsGrantVmAccess must cover: the rootfs VHD, then the data
+// disks in request order.
+std::vector<std::string> vm_access_paths(const protocol::Config& config);
+
+// The typed document. Throws ErrorCode::invalid_argument for a missing name, kernel or rootfs
+// (`compute system name is required`, `kernel path is required`, `rootfs path is required`).
+schema::ComputeSystem build_document(const DocumentInputs& inputs);
+
+// build_document serialised as HCS receives it (compact JSON).
+std::string document_json(const DocumentInputs& inputs);
+
+}  // namespace hvsup::hcs

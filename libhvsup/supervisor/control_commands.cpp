@@ -1,0 +1,92 @@
+// prepare and the terminal controls: stop, halt, kill, quarantine, delete (§4.3, §4.6).
+#include "supervisor/supervisor.hpp"
+
+#include "core/error.hpp"
+#include "protocol/lifecycle.hpp"
+#include "supervisor/runtime_lifecycle.hpp"
+
+#include <fmt/format.h>
+
+namespace hvsup::supervisor {
+
+using namespace hvsup::protocol;
+
+namespace {
+
+struct ControlSpec {
+    const char* final_state;
+    const char* detail;
+    enum class Action { none, shutdown, terminate } action;
+};
+
+ControlSpec control_spec(const std::string& command)
+{
+    using A = ControlSpec::Action;
+    if (command == "stop") return {state::stopped, "windows-hyperv compute system stopped", A::shutdown};
+    if (command == "halt") return {state::halted, "windows-hyperv compute system halted", A::shutdown};
+    if (command == "kill") return {state::stopped, "windows-hyperv compute system killed", A::terminate};
+    if (command == "delete") return {state::stopped, "windows-hyperv compute system deleted", A::terminate};
+    return {state::quarantined, "windows-hyperv compute system quarantined", A::none};
+}
+
+}  // namespace
+
+Response Supervisor::prepare_command(const Request& request)
+{
+    RuntimeDir dir(request.config->state_dir, request.identity->runtime_id);
+    ensure_can_start(request.identity->runtime_id, dir.load());
+    TransitionWriter writer(dir, *request.identity);
+    RuntimeIds ids;
+    ids.listener_pid = 0;
+    return event_response(writer.record(state::prepared, "prepared windows-hyperv workspace", ids, *request.config, {},
+                                        /*reset_ids=*/true));
+}
+
+Response Supervisor::control_command(const Request& request)
+{
+    const std::string& command = request.command;
+    const std::string& name = request.identity->runtime_id;
+    RuntimeDir dir(request.config->state_dir, name);
+    const std::optional<RuntimeState> recorded = dir.load();
+    if (!recorded) return failure(fmt::format("workspace {} not found", name));
+
+    const ControlSpec spec = control_spec(command);
+    TransitionWriter writer(dir, *request.identity);
+    RuntimeIds ids;
+    ids.listener_pid = 0;  // every terminal write clears the helper PID
+
+    // Order (§8.4): helper, compute system, endpoint, state, directory.
+    if (recorded->vsock_listener_pid > 0) {
+        try {
+            backends_.services->stop_helper(recorded->vsock_listener_pid);
+        } catch (const Error& e) {
+            ids.listener_pid.reset();  // still alive: keep recording it
+            return writer.fail(fmt::format("{} failed: stop listener helper {}: {}", command, recorded->vsock_listener_pid,
+                                           e.what()),
+                               ids);
+        }
+    }
+    if (!recorded->compute_system_id.empty() && spec.action != ControlSpec::Action::none) {
+        try {
+            stop_compute_system(recorded->compute_system_id, spec.action == ControlSpec::Action::shutdown);
+        } catch (const Error& e) {
+            const bool tolerated = is_missing_compute_system(e.what()) &&
+                                   (command == "delete" || is_terminal_state(recorded->event.state));
+            if (!tolerated) return writer.fail(fmt::format("{} failed: {}", command, e.what()), ids);
+            options_.logger.log(LogLevel::info, "{} {}: compute system already gone: {}", command, name, e.what());
+        }
+    }
+    try {
+        backends_.network->release(recorded->network_endpoint_id);
+    } catch (const Error& e) {
+        return writer.fail(fmt::format("network cleanup failed: {}", e.what()), ids);
+    }
+
+    if (command == "delete") {
+        dir.remove();
+        return event_response(Event{*request.identity, spec.final_state, spec.detail, now()});
+    }
+    return event_response(writer.record(spec.final_state, spec.detail, ids));
+}
+
+}  // namespace hvsup::supervisor

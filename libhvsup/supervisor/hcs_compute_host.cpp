@@ -1,0 +1,105 @@
+#include "supervisor/hcs_compute_host.hpp"
+
+#include "core/error.hpp"
+
+namespace hvsup::supervisor {
+
+HcsComputeHost::HcsComputeHost(std::shared_ptr<hcs::HcsClient> client, hcs::BootMode boot)
+    : client_(std::move(client)), boot_(boot)
+{
+}
+
+HostProbe HcsComputeHost::probe()
+{
+    HostProbe p;
+    p.api = client_->dll();
+    p.framework_available = true;
+    try {
+        // A host that answers the service query runs the hypervisor stack HCS needs.
+        client_->highest_schema_version();
+        p.virtualization_supported = true;
+    } catch (const Error& e) {
+        p.error = e.what();
+    }
+    return p;
+}
+
+void HcsComputeHost::check_access() { client_->probe_access(); }
+
+hcs::DocumentInputs HcsComputeHost::inputs(const CreateRequest& request)
+{
+    hcs::DocumentInputs in;
+    in.config = request.config;
+    in.runtime_id = request.id;
+    in.endpoint_id = request.endpoint_id;
+    in.boot = boot_;
+    in.result_run = !request.serial_pipe.empty();
+    try {
+        in.host_schema_version = client_->highest_schema_version();
+    } catch (const Error&) {
+        // An older host without the query: the reference version is used.
+    }
+    return in;
+}
+
+std::string HcsComputeHost::document(const CreateRequest& request) { return hcs::document_json(inputs(request)); }
+
+CreatedSystem HcsComputeHost::create(const CreateRequest& request)
+{
+    const std::string doc = hcs::document_json(inputs(request));
+    // Every file the VM opens is granted to it before it exists (HcsGrantVmAccess takes the
+    // compute-system id), so a failed grant creates nothing.
+    for (const std::string& path : hcs::vm_access_paths(request.config)) client_->grant_vm_access(request.id, path);
+    hcs::ComputeSystem system = client_->create(request.id, doc);
+    CreatedSystem created{request.id, {}};
+    try {
+        created.runtime_id = system.properties("get properties after create").runtime_id;
+    } catch (...) {
+        try {
+            system.terminate("delete");
+        } catch (...) {
+        }
+        throw;
+    }
+    return created;
+}
+
+void HcsComputeHost::start(const std::string& id) { client_->open(id, "start open").start(); }
+
+void HcsComputeHost::shutdown(const std::string& id) { client_->open(id, "shutdown open").shutdown(); }
+
+void HcsComputeHost::terminate(const std::string& id) { client_->open(id, "kill open").terminate("kill"); }
+
+bool HcsComputeHost::wait_for_exit(const std::string& id, std::chrono::milliseconds timeout)
+{
+    std::optional<hcs::ComputeSystem> system;
+    try {
+        system.emplace(client_->open(id, "wait open"));
+    } catch (const Error& e) {
+        if (hcs::HcsClient::is_missing_compute_system(e)) return true;
+        throw;
+    }
+    return system->wait_for_exit(timeout).has_value();
+}
+
+bool HcsComputeHost::exists(const std::string& id)
+{
+    try {
+        client_->open(id, "open");
+        return true;
+    } catch (const Error& e) {
+        if (hcs::HcsClient::is_missing_compute_system(e)) return false;
+        throw;
+    }
+}
+
+std::string HcsComputeHost::state(const std::string& id)
+{
+    try {
+        return client_->open(id, "open").properties().state;
+    } catch (const Error&) {
+        return {};
+    }
+}
+
+}  // namespace hvsup::supervisor

@@ -1,0 +1,31 @@
+// RuntimeServices over the Hyper-V socket layer (libhvsup/hvsock) and helper processes
+// (core/process): the product's listeners, serial capture and detached listener helper.
+#pragma once
+
+#include "core/log.hpp"
+#include "supervisor/compute_host.hpp"
+
+#include <string>
+
+namespace hvsup::supervisor {
+
+class HvsockRuntimeServices final : public RuntimeServices {
+public:
+    // `helper_path`: the hvsock-listener executable launched for detached starts.
+    HvsockRuntimeServices(std::string helper_path, Logger logger);
+
+    std::unique_ptr<SerialCapture> start_serial_capture(const std::string& pipe_name, const std::string& log_path) override;
+    std::unique_ptr<ListenerSet> start_listeners(const std::string& vm_runtime_id, const protocol::Config& config,
+                                                 const std::string& result_path) override;
+    int64_t launch_helper(const std::string& state_dir, const std::string& runtime_id, const std::string& log_path) override;
+    void stop_helper(int64_t pid) override;
+
+private:
+    std::string helper_path_;
+    Logger logger_;
+};
+
+// hvsock-listener beside the running executable (hvsock-listener.exe on Windows).
+std::string default_helper_path();
+
+}  // namespace hvsup::supervisor

@@ -1,0 +1,229 @@
+// start (detached) and run (foreground): microagent-protocol.md §4.4, step by step, with the
+// failure-cleanup rule: whatever was created is torn down and `failed` is recorded with the IDs.
+#include "supervisor/supervisor.hpp"
+
+#include "core/error.hpp"
+#include "core/files.hpp"
+#include "protocol/lifecycle.hpp"
+#include "protocol/result_file.hpp"
+#include "protocol/validate.hpp"
+#include "supervisor/runtime_lifecycle.hpp"
+
+#include <fmt/format.h>
+
+namespace hvsup::supervisor {
+
+using namespace hvsup::protocol;
+using std::chrono::milliseconds;
+
+namespace {
+
+bool has_result_listener(const Config& config, const std::string& result_target)
+{
+    for (const auto& l : config.vsock_listeners) {
+        if (l.target == result_target) return true;
+    }
+    return false;
+}
+
+// Services a detached start hands to the hvsock-listener helper: vsock listeners other than the
+// result, and published ports. A result-only set starts no helper (so `start` never collects
+// result.json).
+bool has_detached_services(const Config& config, const std::string& result_target)
+{
+    for (const auto& l : config.vsock_listeners) {
+        if (l.target != result_target) return true;
+    }
+    return config.network && !config.network->port_forwards.empty();
+}
+
+bool has_any_listener(const Config& config)
+{
+    return !config.vsock_listeners.empty() || (config.network && !config.network->port_forwards.empty());
+}
+
+std::string trimmed(const std::string& s)
+{
+    size_t b = s.find_first_not_of(" \t\r\n");
+    size_t e = s.find_last_not_of(" \t\r\n");
+    return b == std::string::npos ? std::string() : s.substr(b, e - b + 1);
+}
+
+}  // namespace
+
+Response Supervisor::start_command(const Request& request)
+{
+    const Identity& identity = *request.identity;
+    const std::string& name = identity.runtime_id;
+    Config config = *request.config;
+    RuntimeDir dir(config.state_dir, name);
+    ensure_can_start(name, dir.load());
+    // Fail closed before anything is written: no half-started runtime on a host without HCS.
+    backends_.compute->require_available();
+
+    const bool foreground = request.command == "run";
+    const std::string result_target = result_path(config, name);
+    const milliseconds bound = config.timeout_seconds > 0 ? milliseconds(config.timeout_seconds * 1000) : milliseconds::max();
+    TransitionWriter writer(dir, identity);
+    RuntimeIds ids;
+
+    // Backend-level validation (recorded as failed, nothing created).
+    if (effective_network_mode(config.network) == "bridged" && trimmed(config.network->interface_name).empty()) {
+        return writer.fail("network validation failed: bridged network requires network.interface", ids, config);
+    }
+    try {
+        validate_listener_targets(config, result_target);
+    } catch (const Error& e) {
+        return writer.fail(fmt::format("listener setup failed: {}", e.what()), ids, config);
+    }
+
+    writer.record(state::starting, "creating windows-hyperv compute system", ids, config, {}, /*reset_ids=*/true);
+
+    NetworkAttachment network;
+    try {
+        network = backends_.network->prepare(config, name);
+    } catch (const Error& e) {
+        return writer.fail(fmt::format("network setup failed: {}", e.what()), ids, config);
+    }
+    if (!network.endpoint_id.empty() || config.network) config.network = network.runtime;
+    ids.network_id = network.network_id;
+    ids.network_endpoint_id = network.endpoint_id;
+
+    std::unique_ptr<SerialCapture> serial;
+    std::unique_ptr<ListenerSet> listeners;
+    // Tears down whatever exists and records the failure (the cleanup rule of §4.4).
+    auto fail_with_cleanup = [&](const std::string& detail) {
+        std::string full = detail;
+        std::vector<std::string> problems;
+        if (listeners) listeners->close();
+        if (serial) serial->close();
+        if (ids.listener_pid && *ids.listener_pid > 0) {
+            try {
+                backends_.services->stop_helper(*ids.listener_pid);
+            } catch (const Error& e) {
+                problems.push_back(e.what());
+            }
+        }
+        if (!ids.compute_system_id.empty()) {
+            try {
+                stop_compute_system(ids.compute_system_id, /*graceful=*/false);
+            } catch (const Error& e) {
+                if (!is_missing_compute_system(e.what())) problems.push_back(e.what());
+            }
+        }
+        try {
+            backends_.network->release(ids.network_endpoint_id);
+        } catch (const Error& e) {
+            problems.push_back(e.what());
+        }
+        for (const auto& p : problems) full += fmt::format("; cleanup failed: {}", p);
+        options_.logger.log(LogLevel::warning, "{} {}: {}", request.command, name, full);
+        ids.listener_pid = 0;
+        return writer.fail(full, ids, config);
+    };
+
+    const bool result_run = has_result_listener(config, result_target);
+    const std::string serial_pipe = result_run ? fmt::format("\\\\.\\pipe\\microagent-{}-serial", name) : std::string();
+    if (foreground && result_run) {
+        try {
+            serial = backends_.services->start_serial_capture(serial_pipe, files::to_utf8(dir.serial_log()));
+        } catch (const Error& e) {
+            return fail_with_cleanup(fmt::format("listener setup failed: {}", e.what()));
+        }
+    }
+
+    try {
+        CreatedSystem created = backends_.compute->create(CreateRequest{name, config, network.endpoint_id, serial_pipe});
+        ids.compute_system_id = created.id;
+        ids.compute_system_runtime_id = created.runtime_id;
+    } catch (const Error& e) {
+        return fail_with_cleanup(fmt::format("create failed: {}", e.what()));
+    }
+
+    if (foreground) {
+        try {
+            listeners = backends_.services->start_listeners(ids.compute_system_runtime_id, config, result_target);
+        } catch (const Error& e) {
+            return fail_with_cleanup(fmt::format("listener setup failed: {}", e.what()));
+        }
+    } else if (has_detached_services(config, result_target)) {
+        writer.record(state::starting, "starting windows-hyperv runtime listener helper", ids, config);
+        try {
+            ids.listener_pid = backends_.services->launch_helper(config.state_dir, name, files::to_utf8(dir.listener_log()));
+        } catch (const Error& e) {
+            return fail_with_cleanup(fmt::format("listener helper failed: {}", e.what()));
+        }
+    }
+    if (!ids.listener_pid) ids.listener_pid = 0;
+
+    try {
+        backends_.compute->start(ids.compute_system_id);
+    } catch (const Error& e) {
+        return fail_with_cleanup(fmt::format("start failed: {}", e.what()));
+    }
+    const Event running =
+        writer.record(state::running, fmt::format("serial={}", files::to_utf8(dir.serial_log())), ids, config);
+
+    if (!foreground || !has_any_listener(config)) return event_response(running);
+
+    try {
+        listeners->wait_for_result(bound);
+    } catch (const Error& e) {
+        return fail_with_cleanup(fmt::format("result listener failed: {}", e.what()));
+    }
+    try {
+        if (!backends_.compute->wait_for_exit(ids.compute_system_id, bound)) {
+            throw Error(ErrorCode::host, fmt::format("compute system {} did not exit within {} s", name, config.timeout_seconds));
+        }
+    } catch (const Error& e) {
+        return fail_with_cleanup(fmt::format("wait failed: {}", e.what()));
+    }
+    listeners->close();
+    if (serial) serial->close();
+    try {
+        backends_.network->release(ids.network_endpoint_id);
+    } catch (const Error& e) {
+        return writer.fail(fmt::format("network cleanup failed: {}", e.what()), ids, config);
+    }
+
+    std::optional<RuntimeResult> result;
+    try {
+        result = read_result_file(dir.result_file());
+    } catch (const Error& e) {
+        options_.logger.log(LogLevel::warning, "run {}: result.json is unreadable: {}", name, e.what());
+    }
+    const Event stopped = writer.record(
+        state::stopped, result ? "windows-hyperv result received" : "windows-hyperv compute system exited", ids, config);
+    Response r = event_response(stopped);
+    if (result) {
+        result->identity = identity;
+        result->backend = backend_name;
+        result->result_path = files::to_utf8(dir.result_file());
+        r.result = *result;
+    }
+    return r;
+}
+
+void Supervisor::stop_compute_system(const std::string& id, bool graceful)
+{
+    ComputeHost& compute = *backends_.compute;
+    if (graceful) {
+        compute.shutdown(id);
+        if (compute.wait_for_exit(id, options_.graceful_stop)) return;
+        options_.logger.log(LogLevel::warning, "compute system {} ignored shutdown for {} ms; terminating", id,
+                            options_.graceful_stop.count());
+    }
+    try {
+        compute.terminate(id);
+    } catch (const Error& e) {
+        if (graceful && is_missing_compute_system(e.what())) return;  // it left between the two calls
+        throw;
+    }
+    if (!compute.wait_for_exit(id, options_.unregister_wait)) {
+        std::string state = compute.state(id);
+        throw Error(ErrorCode::host, fmt::format("compute system {} survived teardown (State: {})", id,
+                                                 state.empty() ? "unknown" : state));
+    }
+}
+
+}  // namespace hvsup::supervisor

@@ -1,0 +1,244 @@
+"""Full supervisor lifecycles through hvsup-cli on the simulated Hyper-V host (test/sim):
+every command of microagent-protocol.md §4 against real processes, real files and the hvsock
+emulation transport. After each test the simulated host must hold no compute system and no
+listener helper that the state files do not account for."""
+import json
+import os
+import pathlib
+import signal
+import socket
+import subprocess
+import sys
+import threading
+import time
+
+import pytest
+
+from conftest import BUILD, ROOT, tool
+
+sys.path.insert(0, str(ROOT / "test" / "sim"))
+import simhost  # noqa: E402
+
+
+def pid_alive(pid):
+    try:
+        stat = pathlib.Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
+        return False
+    return stat[stat.rindex(")") + 2] not in "ZX"
+
+
+class Runtime:
+    def __init__(self, tmp_path, api="computecore"):
+        self.host = simhost.SimHost(tmp_path, BUILD)
+        self.api = api
+        self.dir = tmp_path
+        self.state = tmp_path / "state"
+        self.kernel = tmp_path / "Image"
+        self.kernel.write_bytes(b"kernel")
+        self.rootfs = tmp_path / "rootfs.vhd"
+        simhost.write_fixed_vhd(self.rootfs)
+        self.helpers = set()
+
+    def result_path(self, name="agent-1"):
+        return str(self.state / name / "result.json")
+
+    def request(self, command, name="agent-1", **config):
+        cfg = {"kernelPath": str(self.kernel), "rootfsPath": str(self.rootfs), "stateDir": str(self.state),
+               "network": {"mode": "isolated"}}
+        cfg.update(config)
+        return {"command": command, "identity": {"requestID": f"req-{command}", "runtimeID": name, "role": "workload",
+                                                 "backend": "windows-hyperv"}, "config": cfg}
+
+    def cli(self, request, *extra):
+        argv = [str(tool("hvsup-cli")), "--hcs-library", str(self.host.library(self.api)), *extra,
+                "--request-json", json.dumps(request)]
+        proc = subprocess.run(argv, capture_output=True, text=True, timeout=120, env=self.host.env())
+        response = json.loads(proc.stdout)
+        assert (proc.returncode == 0) == response["ok"], proc.stderr
+        return response
+
+    def runtime_json(self, name="agent-1"):
+        return json.loads((self.state / name / "runtime.json").read_text())
+
+    def states(self, name="agent-1"):
+        return [e["state"] for e in json.loads((self.state / name / "events.json").read_text())]
+
+    def note_helper(self, name="agent-1"):
+        pid = self.runtime_json(name).get("vsockListenerPid", 0)
+        if pid:
+            self.helpers.add(pid)
+        return pid
+
+
+@pytest.fixture(params=["computecore", "vmcompute"])
+def rt(tmp_path, request):
+    r = Runtime(tmp_path, request.param)
+    yield r
+    leaked = r.host.live_systems()
+    alive = [p for p in r.helpers if pid_alive(p)]
+    r.host.kill_all()
+    for p in alive:
+        os.kill(p, signal.SIGKILL)
+    assert leaked == [], f"compute systems leaked: {leaked}"
+    assert alive == [], f"listener helpers leaked: {alive}"
+
+
+@pytest.fixture
+def rt1(tmp_path):
+    """One API is enough where the HCS API makes no difference to the behaviour under test."""
+    r = Runtime(tmp_path)
+    yield r
+    leaked = r.host.live_systems()
+    r.host.kill_all()
+    for p in r.helpers:
+        if pid_alive(p):
+            os.kill(p, signal.SIGKILL)
+    assert leaked == []
+
+
+def test_run_collects_the_result_and_serial_output(rt):
+    rt.host.script({"guest": {"result": {"exit_code": 0, "stdout": "ok\n", "started_at": "2026-05-02T00:00:03.1Z",
+                                         "exited_at": "2026-05-02T00:00:07.2Z"}, "serial": "guest says hi\n"}})
+    r = rt.cli(rt.request("run", vsockListeners=[{"port": 1024, "target": rt.result_path()}]))
+    assert r["event"]["state"] == "stopped"
+    assert r["event"]["detail"] == "windows-hyperv result received"
+    assert r["result"]["stdout"] == "ok\n"
+    assert r["result"]["completedAt"] == "2026-05-02T00:00:07.2Z"
+    assert r["result"]["resultPath"] == rt.result_path()
+    assert rt.states() == ["starting", "running", "stopped"]
+    serial = (rt.state / "agent-1" / "serial.log").read_text()
+    assert "guest says hi" in serial and "Kernel command line: root=/dev/sda rw" in serial
+    state = rt.runtime_json()
+    assert state["computeSystemID"] == "agent-1" and state["computeSystemRuntimeID"]
+    assert not list((rt.state / "agent-1").glob("*.tmp"))
+    inspect = rt.cli(rt.request("inspect"))
+    assert inspect["result"]["stdout"] == "ok\n" and inspect["readiness"]["resultReady"]["ready"] is True
+
+
+def test_run_with_a_failing_guest_reports_its_exit_code(rt1):
+    rt1.host.script({"guest": {"result": {"exit_code": 3, "stderr": "boom\n"}}})
+    r = rt1.cli(rt1.request("run", vsockListeners=[{"port": 1024, "target": rt1.result_path()}]))
+    assert r["ok"] is True and r["result"]["exitCode"] == 3 and r["result"]["stderr"] == "boom\n"
+
+
+def test_run_without_listeners_returns_running_and_delete_cleans_up(rt):
+    r = rt.cli(rt.request("run", serialInput=True))
+    assert r["event"]["state"] == "running"
+    assert rt.host.live_systems() == ["agent-1"]
+    assert rt.runtime_json()["readiness"]["shellReady"]["ready"] is True
+    r = rt.cli(rt.request("delete"))
+    assert r["event"]["detail"] == "windows-hyperv compute system deleted"
+    assert not (rt.state / "agent-1").exists()
+
+
+@pytest.mark.parametrize("command,state,detail", [
+    ("stop", "stopped", "windows-hyperv compute system stopped"),
+    ("halt", "halted", "windows-hyperv compute system halted"),
+    ("kill", "stopped", "windows-hyperv compute system killed"),
+])
+def test_detached_start_then_terminal_control(rt, command, state, detail):
+    r = rt.cli(rt.request("start", vsockListeners=[{"port": 2048, "target": "127.0.0.1:9"}]))
+    assert r["event"]["state"] == "running", r
+    pid = rt.note_helper()
+    assert pid > 0 and pid_alive(pid)
+    assert rt.states() == ["starting", "starting", "running"]
+    r = rt.cli(rt.request(command))
+    assert (r["event"]["state"], r["event"]["detail"]) == (state, detail)
+    assert rt.host.live_systems() == []
+    assert not pid_alive(pid)
+    assert "vsockListenerPid" not in rt.runtime_json()
+    assert rt.runtime_json()["computeSystemID"] == "agent-1"
+    # restart from the terminal state works and is cleaned up again
+    assert rt.cli(rt.request("start"))["event"]["state"] == "running"
+    rt.cli(rt.request("kill"))
+
+
+def test_start_rules_refuse_a_running_workspace(rt1):
+    rt1.cli(rt1.request("start"))
+    r = rt1.cli(rt1.request("run"))
+    assert r["error"] == "workspace agent-1 is already running"
+    assert rt1.host.live_systems() == ["agent-1"]
+    rt1.cli(rt1.request("quarantine"))
+    r = rt1.cli(rt1.request("start"))
+    assert r["error"] == "workspace agent-1 is quarantined; halt, stop, or kill it before start"
+    assert rt1.host.live_systems() == ["agent-1"]  # quarantine leaves the VM running (E2)
+    assert rt1.cli(rt1.request("stop"))["event"]["state"] == "stopped"
+
+
+def test_result_only_start_launches_no_helper(rt1):
+    r = rt1.cli(rt1.request("start", vsockListeners=[{"port": 1024, "target": rt1.result_path()}]))
+    assert r["ok"]
+    assert "vsockListenerPid" not in rt1.runtime_json()
+    assert rt1.states() == ["starting", "running"]
+    rt1.cli(rt1.request("delete"))
+
+
+@pytest.mark.parametrize("fault,prefix", [("create", "create failed: windows-hyperv HCS create"),
+                                          ("start", "start failed: windows-hyperv HCS start")])
+def test_injected_failures_clean_up_and_record_failed(rt, fault, prefix):
+    rt.host.script({"fail": {fault: "0x80070005"}})
+    r = rt.cli(rt.request("run", vsockListeners=[{"port": 1024, "target": rt.result_path()}]))
+    assert r["ok"] is False
+    assert r["error"].startswith(prefix), r["error"]
+    assert r["event"]["state"] == "failed"
+    assert rt.runtime_json()["error"] == r["error"]
+    assert rt.host.live_systems() == []
+    assert rt.cli(rt.request("inspect"))["ok"] is False
+    rt.host.script({})
+    assert rt.cli(rt.request("delete"))["ok"] is True
+
+
+def test_missing_vhd_fails_create_without_leaks(rt1):
+    rt1.rootfs.unlink()
+    r = rt1.cli(rt1.request("run"))
+    assert r["ok"] is False and r["error"].startswith("create failed: ")
+    assert rt1.host.live_systems() == []
+
+
+def test_guest_ignoring_shutdown_is_terminated(rt1):
+    rt1.host.script({"guest": {"ignoreShutdown": True}})
+    rt1.cli(rt1.request("start"))
+    started = time.monotonic()
+    r = rt1.cli(rt1.request("stop"))
+    assert r["ok"] and r["event"]["state"] == "stopped"
+    assert time.monotonic() - started >= 14  # the 15 s grace period, then terminate
+    assert rt1.host.live_systems() == []
+
+
+def test_inspect_notices_a_guest_that_exited_on_its_own(rt1):
+    rt1.host.script({"guest": {"crashAfterMs": 50}})
+    rt1.cli(rt1.request("start", vsockListeners=[{"port": 2048, "target": "127.0.0.1:9"}]))
+    pid = rt1.note_helper()
+    deadline = time.monotonic() + 10
+    while rt1.host.live_systems() and time.monotonic() < deadline:
+        time.sleep(0.05)
+    r = rt1.cli(rt1.request("inspect"))
+    assert r["event"]["state"] == "stopped"
+    assert "compute system exited" in r["event"]["detail"]
+    assert not pid_alive(pid)
+    assert rt1.cli(rt1.request("delete"))["ok"]
+
+
+def test_two_runtimes_at_once(rt1):
+    rt1.host.script({"guest": {"result": {"exit_code": 0, "stdout": "one\n"}}}, "one")
+    rt1.host.script({"guest": {"result": {"exit_code": 0, "stdout": "two\n"}}}, "two")
+    out = {}
+
+    def run(name):
+        out[name] = rt1.cli(rt1.request("run", name, vsockListeners=[{"port": 1024, "target": rt1.result_path(name)}]))
+
+    threads = [threading.Thread(target=run, args=(n,)) for n in ("one", "two")]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert out["one"]["result"]["stdout"] == "one\n"
+    assert out["two"]["result"]["stdout"] == "two\n"
+
+
+def test_unsupported_target_fails_before_anything_is_created(rt1):
+    r = rt1.cli(rt1.request("run", vsockListeners=[{"port": 2048, "target": "/etc/shadow"}]))
+    assert r["error"] == ("listener setup failed: windows-hyperv vsock listener 2048 target must be host:port "
+                          "or the workspace result path")
+    assert rt1.host.calls("HcsCreateComputeSystem") == []
