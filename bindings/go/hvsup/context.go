@@ -24,6 +24,9 @@ type Options struct {
 	HCSLibrary string  // explicit HCS provider library (e.g. a simulator)
 	HCNLibrary string  // explicit HCN provider library
 	Log        LogFunc // optional; kept alive until Close
+	// HCSAPI forces "computecore" or "vmcompute"; BootMode is "kernel-direct" (default) or
+	// "uefi-vmbfs"; ListenerHelper is the hvsock-listener path (default: beside the executable).
+	HCSAPI, BootMode, ListenerHelper string
 }
 
 // Context is a supervisor context. It may be used from several goroutines; Close waits for
@@ -45,6 +48,11 @@ func NewContext(opts Options) (*Context, error) {
 	defer freeC(hcs)
 	defer freeC(hcn)
 	copts.default_state_dir, copts.hcs_library, copts.hcn_library = stateDir, hcs, hcn
+	api, boot, helper := cString(opts.HCSAPI), cString(opts.BootMode), cString(opts.ListenerHelper)
+	defer freeC(api)
+	defer freeC(boot)
+	defer freeC(helper)
+	copts.hcs_api, copts.boot_mode, copts.listener_helper = api, boot, helper
 	c := &Context{}
 	if opts.Log != nil {
 		c.log = cgo.NewHandle(opts.Log)

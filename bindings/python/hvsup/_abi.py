@@ -32,6 +32,9 @@ class ContextOptions(Structure):
         ("hcn_library", c_char_p),
         ("log_callback", LOG_CALLBACK),
         ("log_user", c_void_p),
+        ("hcs_api", c_char_p),
+        ("boot_mode", c_char_p),
+        ("listener_helper", c_char_p),
     ]
 
 
@@ -49,6 +52,41 @@ class DoctorOptions(Structure):
         ("kernel_path", c_char_p),
         ("guest_init_path", c_char_p),
     ]
+
+
+# hvsup/hcs.h
+HCS_OPTIONS_VERSION = 1
+HCS_API = {"auto": 0, "computecore": 1, "vmcompute": 2}
+HCS_TIMEOUT_DEFAULT = 0
+HCS_TIMEOUT_INFINITE = 0xFFFFFFFF
+
+
+class HcsOptions(Structure):
+    """hvsup_hcs_options (HVSUP_HCS_OPTIONS_VERSION 1)."""
+
+    _fields_ = [("version", c_uint32), ("flags", c_uint32), ("library_path", c_char_p), ("api", c_uint32)]
+
+
+HCS_DOCUMENT_OPTIONS_VERSION = 1
+HCS_BOOT = {"kernel-direct": 0, "uefi-vmbfs": 1}
+
+
+class HcsDocumentOptions(Structure):
+    """hvsup_hcs_document_options (HVSUP_HCS_DOCUMENT_OPTIONS_VERSION 1)."""
+
+    _fields_ = [("version", c_uint32), ("flags", c_uint32), ("endpoint_id", c_char_p), ("boot", c_uint32),
+                ("schema_major", c_uint32), ("schema_minor", c_uint32)]
+
+
+# hvsup/hvsock.h
+HVSOCK_LISTENERS_OPTIONS_VERSION = 1
+
+
+class HvsockListenersOptions(Structure):
+    """hvsup_hvsock_listeners_options (HVSUP_HVSOCK_LISTENERS_OPTIONS_VERSION 1)."""
+
+    _fields_ = [("version", c_uint32), ("flags", c_uint32), ("emulation_dir", c_char_p),
+                ("log_callback", LOG_CALLBACK), ("log_user", c_void_p)]
 
 
 # name -> (restype, argtypes). Every `hvsup_error**` is the last argument and is filled in by
@@ -74,6 +112,33 @@ SIGNATURES = {
     # diagnostics
     "hvsup_doctor_options_init": (status_t, [POINTER(DoctorOptions), c_uint32]),
     "hvsup_doctor": (status_t, [handle_t, POINTER(DoctorOptions), out_handle_t, POINTER(c_int32), out_handle_t]),
+    # hvsup/hcs.h
+    "hvsup_hcs_options_init": (status_t, [POINTER(HcsOptions), c_uint32]),
+    "hvsup_hcs_open": (status_t, [out_handle_t, POINTER(HcsOptions), out_handle_t]),
+    "hvsup_hcs_dll": (c_char_p, [handle_t]),  # static storage
+    "hvsup_hcs_free": (None, [handle_t]),
+    "hvsup_hcs_probe_access": (status_t, [handle_t, out_handle_t]),
+    "hvsup_hcs_schema_version": (status_t, [handle_t, POINTER(c_uint32), POINTER(c_uint32), out_handle_t]),
+    "hvsup_hcs_grant_vm_access": (status_t, [handle_t, c_char_p, c_char_p, out_handle_t]),
+    "hvsup_hcs_document_options_init": (status_t, [POINTER(HcsDocumentOptions), c_uint32]),
+    "hvsup_hcs_document_build": (status_t, [c_char_p, POINTER(HcsDocumentOptions), out_handle_t, out_handle_t]),
+    "hvsup_hcs_system_create": (status_t, [handle_t, c_char_p, c_char_p, c_uint32, out_handle_t, out_handle_t]),
+    "hvsup_hcs_system_open": (status_t, [handle_t, c_char_p, out_handle_t, out_handle_t]),
+    "hvsup_hcs_system_start": (status_t, [handle_t, c_uint32, out_handle_t]),
+    "hvsup_hcs_system_shutdown": (status_t, [handle_t, c_uint32, out_handle_t]),
+    "hvsup_hcs_system_terminate": (status_t, [handle_t, c_uint32, out_handle_t]),
+    "hvsup_hcs_system_wait": (status_t, [handle_t, c_uint32, POINTER(c_int32), out_handle_t, out_handle_t]),
+    "hvsup_hcs_system_properties": (status_t, [handle_t, out_handle_t, out_handle_t]),
+    "hvsup_hcs_system_close": (None, [handle_t]),
+    # hvsup/hvsock.h
+    "hvsup_hvsock_service_id": (status_t, [c_uint32, out_handle_t, out_handle_t]),
+    "hvsup_hvsock_service_port": (status_t, [c_char_p, POINTER(c_uint32), out_handle_t]),
+    "hvsup_hvsock_listeners_options_init": (status_t, [POINTER(HvsockListenersOptions), c_uint32]),
+    "hvsup_hvsock_listeners_start": (status_t, [c_char_p, c_char_p, POINTER(HvsockListenersOptions), out_handle_t,
+                                                out_handle_t]),
+    "hvsup_hvsock_listeners_wait_result": (status_t, [handle_t, c_uint32, POINTER(c_uint32), out_handle_t]),
+    "hvsup_hvsock_listeners_stop": (status_t, [handle_t, out_handle_t]),
+    "hvsup_hvsock_listeners_free": (None, [handle_t]),
 }
 
 # Exports that a library may lack (added after ABI 1 shipped). Calling a missing one raises

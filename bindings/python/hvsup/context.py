@@ -27,6 +27,9 @@ class Context:
 
     state_dir:   used when a request has no config.stateDir
     hcs_library, hcn_library: explicit HCS/HCN provider libraries (e.g. a simulator)
+    hcs_api:     "computecore" or "vmcompute" forces that HCS API
+    boot_mode:   "kernel-direct" (default) or "uefi-vmbfs"
+    listener_helper: path of hvsock-listener (default: beside the executable)
     log:         callable(level: LogLevel, message: str); called from whichever thread runs a
                  call on this context. It must not call back into the context. Exceptions it
                  raises are collected in `log_errors` (they cannot cross the C ABI).
@@ -34,7 +37,7 @@ class Context:
     """
 
     def __init__(self, state_dir=None, hcs_library=None, hcn_library=None,
-                 log: Optional[LogFunction] = None, lib=None):
+                 log: Optional[LogFunction] = None, lib=None, hcs_api=None, boot_mode=None, listener_helper=None):
         self._lib = lib or library()
         self._handle = ctypes.c_void_p()
         self._active = 0
@@ -49,6 +52,9 @@ class Context:
         options.default_state_dir = encode_optional(state_dir)
         options.hcs_library = encode_optional(hcs_library)
         options.hcn_library = encode_optional(hcn_library)
+        options.hcs_api = encode_optional(hcs_api)
+        options.boot_mode = encode_optional(boot_mode)
+        options.listener_helper = encode_optional(listener_helper)
         if self._log_trampoline is not None:
             options.log_callback = self._log_trampoline
         self._lib.call("hvsup_context_create", ctypes.byref(self._handle), ctypes.byref(options))

@@ -37,6 +37,23 @@ if mode == "clean":
             pass
         else:
             raise AssertionError("closed context accepted a call")
+        # the primitives: strings, error objects and listener sets
+        assert hvsup.hvsock.service_port(hvsup.hvsock.service_id(1024)) == 1024
+        try:
+            hvsup.hvsock.service_port("nope")
+        except hvsup.InvalidArgumentError:
+            pass
+        assert hvsup.hcs.build_document(dict(prepare, command="run"))["Owner"] == "microagent"
+        try:
+            hvsup.hcs.Hcs()
+        except hvsup.UnsupportedError:
+            pass
+        result = state / "result.json"
+        spec = {"vsockListeners": [{"port": 1024, "target": str(result)}], "resultPath": str(result)}
+        with hvsup.hvsock.Listeners("6f1f4a33-0000-4000-8000-000000000001", spec, emulation_dir=state / "hv",
+                                    log=lambda level, message: logged.append(message)) as listeners:
+            assert listeners.wait_result(0) == hvsup.hvsock.ResultState.PENDING
+            listeners.stop()
         bad = _abi.ContextOptions(version=99)
         try:
             lib.call("hvsup_context_create", ctypes.byref(ctypes.c_void_p()), ctypes.byref(bad))

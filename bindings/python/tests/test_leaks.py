@@ -47,7 +47,7 @@ def library_leaks(report):
 
 
 def test_no_library_memory_is_leaked(lib):
-    assert run_under_valgrind(lib, 25, "clean") == 0
+    assert run_under_valgrind(lib, 10, "clean") == 0
 
 
 def test_leak_check_detects_dropped_strings_and_errors(lib):
