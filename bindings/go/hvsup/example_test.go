@@ -8,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"strings"
 
 	"hvsup/bindings/go/hvsup"
 )
@@ -62,4 +63,15 @@ func ExampleContext_Doctor() {
 	// Output:
 	// false hvsup: windows-hyperv supervisor is only supported on windows
 	// false hcs false
+}
+
+func ExampleHvsockServiceID() {
+	id, _ := hvsup.HvsockServiceID(1024)
+	port, _ := hvsup.HvsockServicePort(strings.ToUpper(id))
+	fmt.Println(id, port)
+	_, err := hvsup.OpenHCS(hvsup.HCSOptions{})
+	fmt.Println(errors.Is(err, hvsup.ErrUnsupported))
+	// Output:
+	// 00000400-facb-11e6-bd58-64006a7986d3 1024
+	// true
 }

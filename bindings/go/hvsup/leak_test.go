@@ -11,7 +11,7 @@ import (
 	"hvsup/bindings/go/internal/leakcheck"
 )
 
-const leakRounds = 300
+const leakRounds = 200
 
 // Bytes of C heap growth tolerated over leakRounds rounds: below one block per round (every
 // malloc'd block costs at least 32 bytes), so leaking anything per call fails.
@@ -44,6 +44,31 @@ func exercise(t *testing.T, state string, closed *hvsup.Context) {
 		t.Fatalf("delete: %v %+v", err, resp)
 	}
 	c.Close()
+	// the primitives: strings, error objects, listener sets with a log callback
+	if id, err := hvsup.HvsockServiceID(1024); err != nil || id == "" {
+		t.Fatal(err)
+	}
+	if _, err := hvsup.HvsockServicePort("nope"); !errors.Is(err, hvsup.ErrInvalidArgument) {
+		t.Fatal(err)
+	}
+	full := fullRequest("run", state, "agent")
+	if _, err := hvsup.BuildHCSDocument(full, hvsup.HCSDocumentOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := hvsup.OpenHCS(hvsup.HCSOptions{}); !errors.Is(err, hvsup.ErrUnsupported) {
+		t.Fatal(err)
+	}
+	result := filepath.Join(state, "result.json")
+	l, err := hvsup.StartHvsockListeners("6f1f4a33-0000-4000-8000-000000000001", hvsup.HvsockListenerSpec{
+		VsockListeners: []hvsup.VsockListener{{Port: 1024, Target: result}}, ResultPath: result},
+		hvsup.HvsockListenersOptions{EmulationDir: filepath.Join(state, "hv"), Log: func(hvsup.LogLevel, string) {}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if st, err := l.WaitResult(0); err != nil || st != hvsup.HvsockResultPending {
+		t.Fatal(st, err)
+	}
+	l.Close()
 	if _, err := closed.Supervise(bg, hvsup.Request{Command: "host"}); !errors.Is(err, hvsup.ErrInvalidArgument) {
 		t.Fatalf("closed: %v", err)
 	}
