@@ -174,6 +174,21 @@ HVSUP_API void hvsup_context_free(hvsup_context* context);
 HVSUP_API hvsup_status hvsup_supervise(hvsup_context* context, const char* request_json, char** out,
                                        hvsup_error** error);
 
+/**
+ * A dry run: what a start/run request would create, touching nothing (no HCS or HCN call, no
+ * file written): the compute-system document, kernel command line, COM1 pipe, VM access list,
+ * network and listeners, as JSON.
+ *
+ * @param context       [in]  required
+ * @param request_json  [in]  required; a full-config request (command "run"/"start"; "" = run)
+ * @param out           [out] required; the plan JSON, freed with hvsup_string_free
+ * @param error         [out] optional
+ * @return HVSUP_OK; HVSUP_E_INVALID_ARGUMENT for a request that fails validation (the error
+ *         message is the validation message). Thread-safe.
+ */
+HVSUP_API hvsup_status hvsup_plan(hvsup_context* context, const char* request_json, char** out,
+                                  hvsup_error** error);
+
 /* ---------------------------------------------------------------------------------------- */
 /* Host diagnostics                                                                         */
 

@@ -1,8 +1,10 @@
 // hvsup_context, hvsup_supervise and hvsup_doctor.
 #include "capi/firewall.hpp"
 
+#include "core/json.hpp"
 #include "protocol/codec.hpp"
 #include "supervisor/doctor.hpp"
+#include "supervisor/plan.hpp"
 #include "supervisor/supervisor.hpp"
 
 #include <memory>
@@ -86,6 +88,17 @@ hvsup_status hvsup_supervise(hvsup_context* context, const char* request_json, c
         if (request_json == nullptr) return invalid(error, "hvsup_supervise: request_json is NULL");
         const auto response = context->supervisor->handle(std::string_view(request_json));
         return hand_out(hvsup::protocol::to_response_text(response), out);
+    });
+}
+
+hvsup_status hvsup_plan(hvsup_context* context, const char* request_json, char** out, hvsup_error** error)
+{
+    return hvsup::capi::guarded(error, [&]() -> hvsup_status {
+        if (out == nullptr) return invalid(error, "hvsup_plan: out is NULL");
+        *out = nullptr;
+        if (context == nullptr) return invalid(error, "hvsup_plan: context is NULL");
+        if (request_json == nullptr) return invalid(error, "hvsup_plan: request_json is NULL");
+        return hand_out(hvsup::json::pretty(hvsup::supervisor::plan(request_json)) + "\n", out);
     });
 }
 

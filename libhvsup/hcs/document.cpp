@@ -73,7 +73,7 @@ std::optional<RuntimeNetwork> runtime_network(const DocumentInputs& in)
 
 bool result_run(const DocumentInputs& in)
 {
-    return in.result_run.value_or(has_result_listener(in.config, in.runtime_id));
+    return in.result_run.value_or(protocol::has_result_listener(in.config, in.runtime_id));
 }
 
 std::pair<std::string, std::string> split_windows_path(std::string_view path)
@@ -102,19 +102,6 @@ std::string vsock_service_id(uint32_t port) { return fmt::format("{:08x}-facb-11
 std::string serial_pipe_name(std::string_view runtime_id)
 {
     return fmt::format("\\\\.\\pipe\\microagent-{}-serial", runtime_id);
-}
-
-bool is_result_target(const protocol::Config& config, std::string_view runtime_id, std::string_view target)
-{
-    if (trim(target).empty() || config.state_dir.empty()) return false;
-    const std::string want = normalise_separators(config.state_dir + "/" + std::string(runtime_id) + "/result.json");
-    return normalise_separators(trim(target)) == want;
-}
-
-bool has_result_listener(const protocol::Config& config, std::string_view runtime_id)
-{
-    return std::any_of(config.vsock_listeners.begin(), config.vsock_listeners.end(),
-                       [&](const protocol::VsockListener& l) { return is_result_target(config, runtime_id, l.target); });
 }
 
 std::string kernel_command_line(const DocumentInputs& in)

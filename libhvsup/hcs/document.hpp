@@ -59,9 +59,6 @@ std::string vsock_service_id(uint32_t port);
 // `\\.\pipe\microagent-<runtimeID>-serial`
 std::string serial_pipe_name(std::string_view runtime_id);
 
-// True when `target` names <stateDir>/<runtimeID>/result.json (either separator).
-bool is_result_target(const protocol::Config& config, std::string_view runtime_id, std::string_view target);
-bool has_result_listener(const protocol::Config& config, std::string_view runtime_id);
 
 // The kernel command line alone, in the reference order (for `plan` and the document).
 std::string kernel_command_line(const DocumentInputs& inputs);

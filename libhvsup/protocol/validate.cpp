@@ -181,10 +181,42 @@ bool is_tcp_target(std::string_view target)
     return value <= 65535;
 }
 
-void validate_listener_targets(const Config& config, const std::string& result_path)
+namespace {
+
+std::string normalise_separators(std::string_view path)
+{
+    std::string out;
+    out.reserve(path.size());
+    for (char c : path) {
+        const char n = c == '\\' ? '/' : c;
+        if (n == '/' && !out.empty() && out.back() == '/') continue;
+        out.push_back(n);
+    }
+    return out;
+}
+
+}  // namespace
+
+bool is_result_target(const Config& config, std::string_view runtime_id, std::string_view target)
+{
+    target = trim(target);
+    if (target.empty() || config.state_dir.empty()) return false;
+    const std::string want = normalise_separators(config.state_dir + "/" + std::string(runtime_id) + "/result.json");
+    return normalise_separators(target) == want;
+}
+
+bool has_result_listener(const Config& config, std::string_view runtime_id)
 {
     for (const VsockListener& l : config.vsock_listeners) {
-        if (l.target == result_path || is_tcp_target(l.target)) continue;
+        if (is_result_target(config, runtime_id, l.target)) return true;
+    }
+    return false;
+}
+
+void validate_listener_targets(const Config& config, std::string_view runtime_id)
+{
+    for (const VsockListener& l : config.vsock_listeners) {
+        if (is_result_target(config, runtime_id, l.target) || is_tcp_target(l.target)) continue;
         throw Error(ErrorCode::invalid_argument,
                     fmt::format("windows-hyperv vsock listener {} target must be host:port or the workspace result path", l.port));
     }

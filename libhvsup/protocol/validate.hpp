@@ -32,10 +32,15 @@ void validate_config(const std::optional<Config>& config);
 void validate_network(const NetworkConfig& network);
 void validate_mediation(const Mediation& mediation);
 
+// True when `target` names <stateDir>/<runtimeID>/result.json, with either separator (the
+// request may spell Windows paths on any host).
+bool is_result_target(const Config& config, std::string_view runtime_id, std::string_view target);
+bool has_result_listener(const Config& config, std::string_view runtime_id);
+
 // Listener targets (checked before anything is created): each vsock listener target must be
-// host:port or exactly `result_path`, else
+// host:port or the workspace result path, else
 // `windows-hyperv vsock listener <port> target must be host:port or the workspace result path`.
-void validate_listener_targets(const Config& config, const std::string& result_path);
+void validate_listener_targets(const Config& config, std::string_view runtime_id);
 
 // True for "host:port" with a non-empty host free of '/' and '\' and a port that parses as a
 // 16-bit number ("[::1]:80" included).

@@ -11,6 +11,8 @@
 
 #include <fmt/format.h>
 
+#include <filesystem>
+
 namespace hvsup::supervisor {
 
 using namespace hvsup::protocol;
@@ -18,21 +20,13 @@ using std::chrono::milliseconds;
 
 namespace {
 
-bool has_result_listener(const Config& config, const std::string& result_target)
-{
-    for (const auto& l : config.vsock_listeners) {
-        if (l.target == result_target) return true;
-    }
-    return false;
-}
-
 // Services a detached start hands to the hvsock-listener helper: vsock listeners other than the
 // result, and published ports. A result-only set starts no helper (so `start` never collects
 // result.json).
-bool has_detached_services(const Config& config, const std::string& result_target)
+bool has_detached_services(const Config& config, const std::string& runtime_id)
 {
     for (const auto& l : config.vsock_listeners) {
-        if (l.target != result_target) return true;
+        if (!is_result_target(config, runtime_id, l.target)) return true;
     }
     return config.network && !config.network->port_forwards.empty();
 }
@@ -72,12 +66,15 @@ Response Supervisor::start_command(const Request& request)
         return writer.fail("network validation failed: bridged network requires network.interface", ids, config);
     }
     try {
-        validate_listener_targets(config, result_target);
+        validate_listener_targets(config, name);
     } catch (const Error& e) {
         return writer.fail(fmt::format("listener setup failed: {}", e.what()), ids, config);
     }
 
     writer.record(state::starting, "creating windows-hyperv compute system", ids, config, {}, /*reset_ids=*/true);
+    // A result left by an earlier boot would read as this boot's result.
+    std::error_code ignored;
+    std::filesystem::remove(dir.result_file(), ignored);
 
     NetworkAttachment network;
     try {
@@ -122,7 +119,7 @@ Response Supervisor::start_command(const Request& request)
         return writer.fail(full, ids, config);
     };
 
-    const bool result_run = has_result_listener(config, result_target);
+    const bool result_run = has_result_listener(config, name);
     const std::string serial_pipe = result_run ? fmt::format("\\\\.\\pipe\\microagent-{}-serial", name) : std::string();
     if (foreground && result_run) {
         try {
@@ -146,7 +143,7 @@ Response Supervisor::start_command(const Request& request)
         } catch (const Error& e) {
             return fail_with_cleanup(fmt::format("listener setup failed: {}", e.what()));
         }
-    } else if (has_detached_services(config, result_target)) {
+    } else if (has_detached_services(config, name)) {
         writer.record(state::starting, "starting windows-hyperv runtime listener helper", ids, config);
         try {
             ids.listener_pid = backends_.services->launch_helper(config.state_dir, name, files::to_utf8(dir.listener_log()));

@@ -38,3 +38,6 @@ hvsup_build() {
   fi
   ninja -C "$HVSUP_BUILD_DIR" >/dev/null
 }
+
+# The image builder's rootfs test and benchmark build a Debian minbase tree (scripts/test.d/image_rootfs.sh).
+HVSUP_PACKAGES+=(debootstrap)

@@ -215,3 +215,37 @@ def test_doctor_text_and_json(tmp_path):
     assert names["guest init"]["ok"] is False
     assert "microagent guest init not found at" in names["guest init"]["detail"]
     assert "Windows Host Compute Service is not available" in report["error"]
+
+
+def test_plan_prints_the_document_and_touches_nothing(state_dir):
+    request = full_request("run", state_dir, shellPort=41584, memoryMiB=767,
+                           vsockListeners=[{"port": 1024, "target": str(state_dir / "agent-1" / "result.json")},
+                                           {"port": 2048, "target": "127.0.0.1:9900"}],
+                           network={"mode": "nat", "portForwards": [{"hostPort": 18080, "guestPort": 8080}]})
+    proc = run_cli("plan", "--request-json", json.dumps(request))
+    assert proc.returncode == 0, proc.stdout
+    plan = json.loads(proc.stdout)
+    vm = plan["document"]["VirtualMachine"]
+    assert vm["ComputeTopology"]["Memory"]["SizeInMB"] == 768  # rounded up to 2 MiB
+    assert vm["Chipset"]["LinuxKernelDirect"]["KernelCmdLine"] == plan["kernelCommandLine"]
+    assert "microagent_shell_port=41584" in plan["kernelCommandLine"]
+    assert plan["serialPipe"] == "\\\\.\\pipe\\microagent-agent-1-serial"
+    assert vm["Devices"]["ComPorts"]["0"]["NamedPipe"] == plan["serialPipe"]
+    assert vm["Devices"]["Scsi"]["0"]["Attachments"]["0"]["Path"] == "/workspaces/agent-1/rootfs.vhd"
+    assert "NetworkAdapters" in vm["Devices"]
+    assert plan["network"] == {"mode": "nat", "endpointName": "microagent-agent-1", "note": plan["network"]["note"]}
+    kinds = [(l["kind"], l["serviceId"]) for l in plan["listeners"]]
+    assert kinds == [("result", "00000400-facb-11e6-bd58-64006a7986d3"), ("vsock", "00000800-facb-11e6-bd58-64006a7986d3"),
+                     ("published", "000046a0-facb-11e6-bd58-64006a7986d3")]
+    assert list(state_dir.iterdir()) == []
+
+
+def test_plan_rejects_invalid_requests_with_the_validation_message(state_dir):
+    request = full_request("run", state_dir, vsockListeners=[{"port": 2048, "target": "/etc/shadow"}])
+    proc = run_cli("plan", "--request-json", json.dumps(request))
+    assert proc.returncode == 1
+    assert json.loads(proc.stdout)["error"] == ("windows-hyperv vsock listener 2048 target must be host:port or the "
+                                                "workspace result path")
+    proc = run_cli("plan", "--request-json", json.dumps(state_request("inspect", state_dir)))
+    assert proc.returncode == 1
+    assert "plan needs a start or run request" in json.loads(proc.stdout)["error"]

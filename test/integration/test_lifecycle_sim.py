@@ -242,3 +242,15 @@ def test_unsupported_target_fails_before_anything_is_created(rt1):
     assert r["error"] == ("listener setup failed: windows-hyperv vsock listener 2048 target must be host:port "
                           "or the workspace result path")
     assert rt1.host.calls("HcsCreateComputeSystem") == []
+
+
+def test_a_new_boot_forgets_the_previous_result(rt1):
+    rt1.host.script({"guest": {"result": {"exit_code": 0, "stdout": "first\n"}}})
+    rt1.cli(rt1.request("run", vsockListeners=[{"port": 1024, "target": rt1.result_path()}]))
+    assert rt1.cli(rt1.request("inspect"))["result"]["stdout"] == "first\n"
+    rt1.host.script({"guest": {}})
+    rt1.cli(rt1.request("start"))
+    inspect = rt1.cli(rt1.request("inspect"))
+    assert "result" not in inspect
+    assert inspect["readiness"]["resultReady"]["ready"] is False
+    rt1.cli(rt1.request("delete"))

@@ -2,6 +2,7 @@
 #include "core/error.hpp"
 #include "core/json.hpp"
 #include "hcs/document.hpp"
+#include "protocol/validate.hpp"
 #include "hcs/schema/json.hpp"
 
 #include <catch2/catch.hpp>
@@ -209,8 +210,8 @@ TEST_CASE("service ids, pipe names and result targets", "[hcs][document]")
     CHECK(hcs::serial_pipe_name("agent-1") == "\\\\.\\pipe\\microagent-agent-1-serial");
     protocol::Config c;
     c.state_dir = "C:\\state\\";
-    CHECK(hcs::is_result_target(c, "agent-1", "C:\\state\\agent-1\\result.json"));
-    CHECK(hcs::is_result_target(c, "agent-1", "C:/state/agent-1/result.json"));
-    CHECK_FALSE(hcs::is_result_target(c, "agent-1", "C:\\state\\agent-2\\result.json"));
-    CHECK_FALSE(hcs::is_result_target(c, "agent-1", "127.0.0.1:9000"));
+    CHECK(protocol::is_result_target(c, "agent-1", "C:\\state\\agent-1\\result.json"));
+    CHECK(protocol::is_result_target(c, "agent-1", "C:/state/agent-1/result.json"));
+    CHECK_FALSE(protocol::is_result_target(c, "agent-1", "C:\\state\\agent-2\\result.json"));
+    CHECK_FALSE(protocol::is_result_target(c, "agent-1", "127.0.0.1:9000"));
 }

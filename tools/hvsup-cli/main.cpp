@@ -25,6 +25,9 @@ const char* usage_text =
     "       hvsup-cli [OPTIONS] --request-json JSON\n"
     "       hvsup-cli [OPTIONS] host             report host capability (the \"host\" command)\n"
     "       hvsup-cli [OPTIONS] doctor [--json] [--kernel PATH] [--guest-init PATH]\n"
+    "       hvsup-cli [OPTIONS] plan (--request PATH | --request-json JSON | stdin)\n"
+    "                                            print the compute-system document, kernel command\n"
+    "                                            line, network and listeners a run would use; touches nothing\n"
     "\n"
     "Runs one windows-hyperv supervisor request and prints the response as JSON.\n"
     "Exit status is 0 when the response says \"ok\": true, 1 otherwise, 2 for usage errors.\n"
@@ -142,11 +145,11 @@ int main(int argc, char** argv)
     }
     if (positional.size() > 1) return usage_error("too many arguments");
     if (!positional.empty()) {
-        if (positional[0] != "host" && positional[0] != "doctor") return usage_error("unknown subcommand " + positional[0]);
+        if (positional[0] != "host" && positional[0] != "doctor" && positional[0] != "plan") return usage_error("unknown subcommand " + positional[0]);
         args.mode = positional[0];
     }
     if (args.request_path && args.request_json) return usage_error("--request and --request-json exclude each other");
-    if (args.mode != "request" && (args.request_path || args.request_json)) {
+    if (args.mode != "request" && args.mode != "plan" && (args.request_path || args.request_json)) {
         return usage_error(args.mode + " takes no request");
     }
 
@@ -208,6 +211,20 @@ int main(int argc, char** argv)
     if (request.size() > max_request_bytes) {
         hvsup_context_free(context);
         return local_failure("request exceeds 16777216 bytes");
+    }
+
+    if (args.mode == "plan") {
+        char* plan = nullptr;
+        hvsup_status s = hvsup_plan(context, request.c_str(), &plan, &error);
+        hvsup_context_free(context);
+        if (s != HVSUP_OK) {
+            std::string message = hvsup_error_message(error);
+            hvsup_error_free(error);
+            return local_failure(message);
+        }
+        std::fputs(plan, stdout);
+        hvsup_string_free(plan);
+        return 0;
     }
 
     char* response = nullptr;

@@ -1,0 +1,169 @@
+#!/usr/bin/env python3
+"""Benchmark: vhdbuild vs `mke2fs -t ext4 -d` vs `cp` of the tar (the I/O floor).
+
+Trees (cached under <build>/bench-cache): a Debian bookworm minbase from debootstrap and a
+larger one (minbase + python3, gcc, g++, git); when debootstrap cannot build them, synthetic
+trees of similar shape are used and the output says so. Every tool builds an image of the same
+size from the same tree; each case runs N times (default 5) and the median is reported along
+with ratios and peak RSS (GNU time's %M). Page cache is warm; other jobs may share the CPUs,
+so read the ratios, not the absolute times.
+
+Usage: bench.py [--build-dir DIR] [--runs N] [--trees minbase,large] [--keep]
+"""
+import argparse
+import os
+import pathlib
+import random
+import shutil
+import statistics
+import subprocess
+import sys
+import time
+
+ROOT = pathlib.Path(__file__).resolve().parents[2]
+
+
+def sh(*argv, **kw):
+    return subprocess.run([str(a) for a in argv], check=True, **kw)
+
+
+def tree_bytes(path):
+    total = 0
+    for dirpath, _, files in os.walk(path):
+        for f in files:
+            try:
+                total += os.lstat(os.path.join(dirpath, f)).st_size
+            except OSError:
+                pass
+    return total
+
+
+def debootstrap(target, include=None):
+    if target.exists():
+        return True, "cached"
+    if shutil.which("debootstrap") is None:
+        return False, "debootstrap is not installed"
+    tmp = target.with_suffix(".tmp")
+    shutil.rmtree(tmp, ignore_errors=True)
+    argv = ["debootstrap", "--variant=minbase"]
+    if include:
+        argv.append("--include=" + ",".join(include))
+    argv += ["bookworm", str(tmp), "http://deb.debian.org/debian"]
+    proc = subprocess.run(argv, capture_output=True, text=True)
+    if proc.returncode != 0:
+        shutil.rmtree(tmp, ignore_errors=True)
+        return False, "debootstrap failed: " + (proc.stderr.strip().splitlines() or ["?"])[-1]
+    tmp.rename(target)
+    return True, "built"
+
+
+def synthetic(target, total_mb, seed):
+    """A rootfs-shaped tree: many small files, some large, symlinks and hard links."""
+    if target.exists():
+        return
+    rng = random.Random(seed)
+    tmp = target.with_suffix(".tmp")
+    shutil.rmtree(tmp, ignore_errors=True)
+    budget = total_mb << 20
+    i = 0
+    while budget > 0:
+        d = tmp / f"usr/lib/pkg{i // 200}" / f"sub{i % 7}"
+        d.mkdir(parents=True, exist_ok=True)
+        size = int(rng.lognormvariate(8.5, 2.0)) % (32 << 20)
+        (d / f"f{i}").write_bytes(os.urandom(min(size, 1 << 16)) * (size // (1 << 16) + 1))
+        budget -= size
+        if i % 10 == 0:
+            os.symlink(f"f{i}", d / f"l{i}")
+        if i % 50 == 0:
+            os.link(d / f"f{i}", d / f"h{i}")
+        i += 1
+    tmp.rename(target)
+
+
+def make_tar(tree, tar):
+    if not tar.exists():
+        sh("tar", "--numeric-owner", "--xattrs", "-C", tree, "-cf", str(tar) + ".tmp", ".")
+        os.rename(str(tar) + ".tmp", tar)
+
+
+def timed(argv, out):
+    """Runs argv under GNU time; returns (seconds, peak RSS KiB)."""
+    if out.exists():
+        out.unlink()
+    t0 = time.monotonic()
+    proc = subprocess.run(["/usr/bin/time", "-f", "%M", *[str(a) for a in argv]], capture_output=True, text=True)
+    elapsed = time.monotonic() - t0
+    if proc.returncode != 0:
+        raise SystemExit(f"failed: {' '.join(map(str, argv))}\n{proc.stderr}")
+    rss = int(proc.stderr.strip().splitlines()[-1])
+    return elapsed, rss
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--build-dir", default=os.environ.get("HVSUP_BUILD_DIR", str(ROOT / "build")))
+    ap.add_argument("--runs", type=int, default=5)
+    ap.add_argument("--trees", default="minbase,large")
+    ap.add_argument("--keep", action="store_true", help="keep the last images")
+    args = ap.parse_args()
+    build = pathlib.Path(args.build_dir)
+    vhdbuild = build / "tools" / "vhdbuild"
+    if not vhdbuild.exists():
+        raise SystemExit(f"{vhdbuild} is not built")
+    cache = build / "bench-cache"
+    cache.mkdir(exist_ok=True)
+    work = cache / "out"
+    work.mkdir(exist_ok=True)
+
+    trees = {}
+    for name in args.trees.split(","):
+        path = cache / name
+        if name == "minbase":
+            ok, how = debootstrap(path)
+        else:
+            ok, how = debootstrap(path, ["python3", "gcc", "g++", "git"])
+        if not ok:
+            path = cache / f"{name}-synthetic"
+            synthetic(path, 250 if name == "minbase" else 800, seed=len(name))
+            how = f"SYNTHETIC tree ({how})"
+        trees[name] = (path, how)
+
+    print(f"vhdbuild benchmark: {args.runs} runs per case, medians; page cache warm; "
+          f"{os.cpu_count()} CPUs possibly shared with other jobs")
+    print(f"mke2fs: {subprocess.run(['mke2fs', '-V'], capture_output=True, text=True).stderr.splitlines()[0]}")
+    for name, (tree, how) in trees.items():
+        tar = cache / f"{name}.tar"
+        make_tar(tree, tar)
+        data = tree_bytes(tree)
+        entries = sum(len(d) + len(f) for _, d, f in os.walk(tree))
+        size_mb = int(data * 1.3 / (1 << 20)) + 256
+        print(f"\n== {name}: {how}; {entries} entries, {data / (1 << 20):.0f} MiB of file data, "
+              f"tar {tar.stat().st_size / (1 << 20):.0f} MiB, images {size_mb} MiB")
+        img = work / "img"
+        cases = {
+            "vhdbuild --from-tar": [vhdbuild, "--from-tar", tar, "-o", img, "--size", f"{size_mb}M", "--quiet"],
+            "vhdbuild --from-dir": [vhdbuild, "--from-dir", tree, "-o", img, "--size", f"{size_mb}M", "--quiet"],
+            "mke2fs -t ext4 -d DIR": ["mke2fs", "-q", "-F", "-t", "ext4", "-d", tree, img, f"{size_mb}M"],
+            "mke2fs -d, same features": ["mke2fs", "-q", "-F", "-t", "ext4", "-O",
+                                         "^metadata_csum,^64bit,^resize_inode,^dir_index,^orphan_file,^metadata_csum_seed",
+                                         "-d", tree, img, f"{size_mb}M"],
+            "cp of the tar (floor)": ["cp", tar, img],
+            # vhdbuild and mke2fs flush their output to disk before returning; cp does not.
+            "cp + fsync (durable floor)": ["sh", "-c", f'cp "{tar}" "{img}" && sync "{img}"'],
+        }
+        results = {}
+        for label, argv in cases.items():
+            runs = [timed(argv, img) for _ in range(args.runs)]
+            results[label] = (statistics.median(r[0] for r in runs), max(r[1] for r in runs))
+        floor = results["cp of the tar (floor)"][0]
+        durable = results["cp + fsync (durable floor)"][0]
+        mke2fs = results["mke2fs -t ext4 -d DIR"][0]
+        print(f"{'case':28} {'median s':>9} {'peak RSS':>10} {'/cp':>6} {'/cp+fsync':>10} {'mke2fs -d ÷ this':>17}")
+        for label, (sec, rss) in results.items():
+            print(f"{label:28} {sec:9.2f} {rss / 1024:8.1f}M {sec / floor:6.2f} {sec / durable:10.2f} {mke2fs / sec:17.2f}")
+        if not args.keep and img.exists():
+            img.unlink()
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,78 @@
+// hvsup_image_*: the image builder behind include/hvsup/image.h.
+#include "hvsup/image.h"
+
+#include "capi/firewall.hpp"
+#include "image/image_build.hpp"
+
+namespace {
+
+hvsup_status invalid(hvsup_error** error, const char* message)
+{
+    return hvsup::capi::report(error, HVSUP_E_INVALID_ARGUMENT, message);
+}
+
+hvsup_status hand_out(const std::string& text, char** out)
+{
+    *out = hvsup::capi::duplicate(text);
+    if (*out == nullptr) throw std::bad_alloc();
+    return HVSUP_OK;
+}
+
+}  // namespace
+
+extern "C" {
+
+hvsup_status hvsup_image_build_options_init(hvsup_image_build_options* options, uint32_t version)
+{
+    if (options == nullptr || version != HVSUP_IMAGE_BUILD_OPTIONS_VERSION) return HVSUP_E_INVALID_ARGUMENT;
+    *options = hvsup_image_build_options HVSUP_IMAGE_BUILD_OPTIONS_INIT;
+    return HVSUP_OK;
+}
+
+hvsup_status hvsup_image_build(const char* request_json, const hvsup_image_build_options* options, char** out,
+                               hvsup_error** error)
+{
+    return hvsup::capi::guarded(error, [&]() -> hvsup_status {
+        if (out != nullptr) *out = nullptr;
+        if (request_json == nullptr) return invalid(error, "hvsup_image_build: request_json is NULL");
+        hvsup::image::BuildProgress progress;
+        if (options != nullptr) {
+            if (options->version != HVSUP_IMAGE_BUILD_OPTIONS_VERSION) {
+                return invalid(error, "hvsup_image_build: unsupported options version");
+            }
+            if (options->flags != 0) return invalid(error, "hvsup_image_build: unknown flags");
+            if (options->progress != nullptr) {
+                auto cb = options->progress;
+                void* user = options->progress_user;
+                progress = [cb, user](uint64_t bytes, uint64_t entries) { return cb(bytes, entries, user) == 0; };
+            }
+        }
+        auto request = hvsup::image::decode_build_request(request_json);
+        auto summary = hvsup::image::build_image(request, progress);
+        if (out != nullptr) return hand_out(hvsup::json::pretty(summary) + "\n", out);
+        return HVSUP_OK;
+    });
+}
+
+hvsup_status hvsup_image_inspect(const char* path, char** out, hvsup_error** error)
+{
+    return hvsup::capi::guarded(error, [&]() -> hvsup_status {
+        if (out == nullptr) return invalid(error, "hvsup_image_inspect: out is NULL");
+        *out = nullptr;
+        if (path == nullptr) return invalid(error, "hvsup_image_inspect: path is NULL");
+        return hand_out(hvsup::json::pretty(hvsup::image::inspect_image(path)) + "\n", out);
+    });
+}
+
+hvsup_status hvsup_image_footer_verify(const char* path, char** out, hvsup_error** error)
+{
+    return hvsup::capi::guarded(error, [&]() -> hvsup_status {
+        if (out != nullptr) *out = nullptr;
+        if (path == nullptr) return invalid(error, "hvsup_image_footer_verify: path is NULL");
+        auto footer = hvsup::image::verify_footer(path);
+        if (out != nullptr) return hand_out(hvsup::json::pretty(footer) + "\n", out);
+        return HVSUP_OK;
+    });
+}
+
+}  // extern "C"

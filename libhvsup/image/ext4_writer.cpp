@@ -1,0 +1,581 @@
+#include "image/ext4_writer.hpp"
+
+#include "core/error.hpp"
+#include "image/crc32c.hpp"
+#include "image/ext4_metadata.hpp"
+#include "image/extent_tree.hpp"
+#include "image/xattr_writer.hpp"
+
+#include <algorithm>
+#include <bit>
+#include <cstring>
+#include <map>
+
+#include <fmt/format.h>
+
+namespace hvsup::image {
+
+using namespace ext4;
+
+namespace {
+
+constexpr size_t copy_buffer = 1u << 20;
+constexpr uint32_t max_links = 65000;
+constexpr uint32_t last_group_minimum = 64;  // data blocks a trailing partial group must offer
+
+uint32_t desc_size_of(const FsOptions& o) { return o.bit64 ? 64 : 32; }
+
+BlockAllocator make_allocator(const FsOptions& o, uint64_t& fixed_blocks)
+{
+    const uint32_t ds = desc_size_of(o);
+    if (o.size_bytes) {
+        uint64_t blocks = (*o.size_bytes + block_size - 1) / block_size;
+        const uint32_t gdt = gdt_blocks_for(group_count(blocks), ds);
+        const uint64_t rem = blocks % blocks_per_group;
+        if (rem != 0 && rem < 1 + gdt + last_group_minimum && blocks > blocks_per_group) blocks -= rem;
+        if (blocks < 64) throw Error(ErrorCode::invalid_argument, "the image size must be at least 256 KiB");
+        if (!o.bit64 && blocks > UINT32_MAX) {
+            throw Error(ErrorCode::invalid_argument, "images over 16 TiB need the 64bit feature");
+        }
+        fixed_blocks = blocks;
+        return BlockAllocator(blocks, 1 + gdt);
+    }
+    fixed_blocks = 0;
+    const uint64_t cap = o.cap_bytes / block_size;
+    return BlockAllocator(cap, 1 + gdt_blocks_for(group_count(cap), ds));
+}
+
+struct Plan {
+    Geometry geo;
+    uint32_t journal_blocks = 0;
+};
+
+// Where the journal, bitmaps and inode tables went.
+struct MetadataPlacement {
+    std::vector<Extent> journal;
+    std::vector<uint64_t> journal_tree;
+    std::array<uint8_t, 60> journal_iblock{};
+    std::vector<uint64_t> block_bitmap, inode_bitmap, inode_table;
+};
+
+MetadataPlacement place_metadata(BlockAllocator& alloc, const Plan& plan, OutputFile* out, bool csum, uint32_t fs_seed)
+{
+    MetadataPlacement m;
+    uint32_t logical = 0;
+    while (logical < plan.journal_blocks) {
+        auto [at, n] = alloc.take(plan.journal_blocks - logical);
+        m.journal.push_back({logical, n, at});
+        logical += n;
+    }
+    if (plan.journal_blocks > 0) {
+        if (out != nullptr) {
+            auto tree = build_extent_tree(m.journal, alloc, *out, csum, inode_checksum_seed(fs_seed, journal_ino));
+            m.journal_tree = tree.tree_blocks;
+            m.journal_iblock = tree.iblock;
+        } else {
+            for (uint64_t i = 0; i < extent_tree_blocks(m.journal.size()); ++i) alloc.take_contiguous(1);
+        }
+    }
+    const uint32_t groups = plan.geo.groups;
+    m.block_bitmap.resize(groups);
+    m.inode_bitmap.resize(groups);
+    m.inode_table.resize(groups);
+    for (uint32_t g = 0; g < groups; ++g) m.block_bitmap[g] = alloc.take_contiguous(1);
+    for (uint32_t g = 0; g < groups; ++g) m.inode_bitmap[g] = alloc.take_contiguous(1);
+    for (uint32_t g = 0; g < groups; ++g) m.inode_table[g] = alloc.take_contiguous(plan.geo.itable_blocks);
+    return m;
+}
+
+uint32_t links_of_dir(uint64_t subdirs) { return subdirs + 2 > max_links ? 1 : static_cast<uint32_t>(subdirs + 2); }
+
+}  // namespace
+
+Inode implicit_directory(int64_t timestamp)
+{
+    Inode d;
+    d.mode = s_ifdir | 0755;
+    d.atime = d.mtime = d.ctime = FileTime{timestamp, 0};
+    return d;
+}
+
+Ext4Writer::Ext4Writer(FsOptions options, OutputFile& out)
+    : options_(std::move(options)), out_(out), tree_(implicit_directory(options_.timestamp)),
+      alloc_(make_allocator(options_, fixed_blocks_)), buffer_(copy_buffer)
+{
+    if (options_.label.size() > 16) throw Error(ErrorCode::invalid_argument, "the label is longer than 16 bytes");
+}
+
+void Ext4Writer::add_run(Inode& inode, uint32_t logical, uint64_t physical, uint32_t count)
+{
+    if (!inode.extents.empty()) {
+        Extent& last = inode.extents.back();
+        if (last.logical + last.count == logical && last.physical + last.count == physical &&
+            last.count + count <= max_extent_len) {
+            last.count += count;
+            return;
+        }
+    }
+    inode.extents.push_back({logical, count, physical});
+}
+
+void Ext4Writer::write_data(InodeRef ref, uint64_t offset, uint64_t length, DataSource& source, std::string_view path)
+{
+    if (length == 0) return;
+    Inode& in = tree_.inode(ref);
+    const uint64_t end_block = (offset + length + block_size - 1) / block_size;
+    if (end_block > UINT32_MAX) throw Error(ErrorCode::too_large, fmt::format("\"{}\": file is larger than 16 TiB", path));
+    uint64_t b = offset / block_size;
+    if (!in.extents.empty()) b = std::max<uint64_t>(b, in.extents.back().logical + in.extents.back().count);
+    while (b < end_block) {
+        auto [at, n] = alloc_.take(end_block - b);
+        add_run(in, static_cast<uint32_t>(b), at, n);
+        b += n;
+    }
+    size_t idx = in.extents.size() - 1;
+    while (idx > 0 && in.extents[idx].logical > offset / block_size) --idx;
+    uint64_t pos = offset, remaining = length;
+    while (remaining > 0) {
+        while (uint64_t(in.extents[idx].logical + in.extents[idx].count) * block_size <= pos) ++idx;
+        const Extent& e = in.extents[idx];
+        const uint64_t run_end = uint64_t(e.logical + e.count) * block_size;
+        const uint64_t at = e.physical * block_size + (pos - uint64_t(e.logical) * block_size);
+        const uint64_t run = std::min(remaining, run_end - pos);
+        if (source.copy_to(out_, at, run)) {  // in-kernel copy, no trip through this buffer
+            pos += run;
+            remaining -= run;
+            bytes_ += run;
+            report(false);
+            continue;
+        }
+        const size_t chunk = static_cast<size_t>(std::min<uint64_t>({remaining, run_end - pos, buffer_.size()}));
+        size_t got = 0;
+        while (got < chunk) {
+            size_t n = source.read(buffer_.data() + got, chunk - got);
+            if (n == 0) throw Error(ErrorCode::integrity, fmt::format("\"{}\": the input ends inside the file's data", path));
+            got += n;
+        }
+        out_.write_at(buffer_.data(), chunk, at);
+        pos += chunk;
+        remaining -= chunk;
+        bytes_ += chunk;
+        report(false);
+    }
+}
+
+void Ext4Writer::note_entry()
+{
+    ++entries_;
+    report(false);
+}
+
+void Ext4Writer::report(bool force)
+{
+    if (!progress_) return;
+    if (!force && bytes_ - reported_bytes_ < (16u << 20) && entries_ - reported_entries_ < 512) return;
+    reported_bytes_ = bytes_;
+    reported_entries_ = entries_;
+    if (!progress_(bytes_, entries_)) throw Error(ErrorCode::generic, "image build cancelled");
+}
+
+FsSummary Ext4Writer::finish()
+{
+    report(true);
+    const bool csum = options_.metadata_csum;
+    const uint32_t fs_seed = fs_checksum_seed(options_.uuid);
+    const uint32_t ds = desc_size_of(options_);
+    FsSummary summary;
+
+    // lost+found, as e2fsck expects it.
+    InodeRef lost = tree_.find("lost+found");
+    if (lost == no_inode) {
+        Inode lf = implicit_directory(options_.timestamp);
+        lf.mode = s_ifdir | 0700;
+        lost = tree_.add("lost+found", lf);
+    } else if ((tree_.inode(lost).mode & s_ifmt) != s_ifdir) {
+        throw Error(ErrorCode::invalid_argument, "\"lost+found\" in the input is not a directory");
+    }
+
+    // Inode numbers, breadth first in name order: root 2, lost+found 11, the rest from 12.
+    struct DirJob {
+        uint32_t node, ino, parent_ino;
+    };
+    std::vector<uint32_t> ino_of(tree_.inode_slots(), 0);
+    std::vector<uint32_t> links(tree_.inode_slots(), 0);
+    std::vector<InodeRef> by_ino(first_ino + 1, no_inode);
+    by_ino.reserve(tree_.inode_slots() + first_ino + 1);
+    const InodeRef root = tree_.node(0).inode;
+    ino_of[root] = root_ino;
+    by_ino[root_ino] = root;
+    ino_of[lost] = lost_found_ino;
+    by_ino[lost_found_ino] = lost;
+    std::vector<DirJob> dirs{{0, root_ino, root_ino}};
+    for (size_t i = 0; i < dirs.size(); ++i) {
+        const auto& node = tree_.node(dirs[i].node);
+        uint64_t subdirs = 0;
+        for (const auto& [name, child] : node.dir->entries) {
+            const auto& cn = tree_.node(child);
+            if (ino_of[cn.inode] == 0) {
+                if (by_ino.size() > UINT32_MAX - 1) throw Error(ErrorCode::too_large, "too many inodes");
+                ino_of[cn.inode] = static_cast<uint32_t>(by_ino.size());
+                by_ino.push_back(cn.inode);
+            }
+            if (cn.dir) {
+                ++subdirs;
+                dirs.push_back({child, ino_of[cn.inode], dirs[i].ino});
+            } else if (++links[cn.inode] > max_links) {
+                throw Error(ErrorCode::too_large, fmt::format("\"{}\": more than {} hard links", name, max_links));
+            }
+        }
+        links[node.inode] = links_of_dir(subdirs);
+    }
+    const uint32_t used_inodes = static_cast<uint32_t>(by_ino.size() - 1);
+
+    std::map<InodeRef, ExtentTree> trees;
+    std::map<InodeRef, uint64_t> xattr_blocks;
+    std::vector<uint64_t> extra_blocks;  // tree and attribute blocks
+
+    // Slow symlinks: the target in a data block.
+    for (uint32_t ino = first_ino; ino <= used_inodes; ++ino) {
+        Inode& in = tree_.inode(by_ino[ino]);
+        if ((in.mode & s_ifmt) != s_iflnk) {
+            if ((in.mode & s_ifmt) == s_ifreg) ++summary.files;
+            else if ((in.mode & s_ifmt) != s_ifdir) ++summary.specials;
+            continue;
+        }
+        ++summary.symlinks;
+        if (in.target.size() < 60) continue;
+        if (in.target.size() >= block_size) {
+            throw Error(ErrorCode::invalid_argument, fmt::format("symlink target longer than 4095 bytes: \"{}...\"", in.target.substr(0, 64)));
+        }
+        in.extents.clear();
+        auto [at, n] = alloc_.take(1);
+        in.extents.push_back({0, n, at});
+        std::vector<uint8_t> block(block_size, 0);
+        std::memcpy(block.data(), in.target.data(), in.target.size());
+        out_.write_at(block.data(), block_size, at * block_size);
+    }
+
+    // Directories.
+    {
+        std::vector<DirEntryOut> entries;
+        std::vector<uint8_t> pending;
+        for (const auto& job : dirs) {
+            const auto& node = tree_.node(job.node);
+            Inode& in = tree_.inode(node.inode);
+            entries.clear();
+            entries.reserve(node.dir->entries.size() + 2);  // exact: the largest directory sets the peak
+            entries.push_back({".", job.ino, FileType::directory});
+            entries.push_back({"..", job.parent_ino, FileType::directory});
+            for (const auto& [name, child] : node.dir->entries) {
+                const InodeRef r = tree_.node(child).inode;
+                entries.push_back({name, ino_of[r], file_type_of(tree_.inode(r).mode)});
+            }
+            const uint64_t count = pack_directory(entries, csum, nullptr);
+            in.extents.clear();
+            uint64_t b = 0;
+            while (b < count) {
+                auto [at, n] = alloc_.take(count - b);
+                add_run(in, static_cast<uint32_t>(b), at, n);
+                b += n;
+            }
+            in.size = count * block_size;
+            const uint32_t seed = csum ? inode_checksum_seed(fs_seed, job.ino) : 0;
+            size_t ext = 0;
+            uint64_t k = 0;
+            pack_directory(entries, csum, [&](uint8_t* block) {
+                if (csum) seal_dir_block(block, seed);
+                while (k >= uint64_t(in.extents[ext].logical) + in.extents[ext].count) ++ext;
+                const uint64_t phys = in.extents[ext].physical + (k - in.extents[ext].logical);
+                out_.write_at(block, block_size, phys * block_size);
+                ++k;
+            });
+            ++summary.directories;
+        }
+    }
+
+    // Attribute blocks and extent-tree blocks.
+    for (uint32_t ino = root_ino; ino <= used_inodes; ++ino) {
+        const InodeRef r = by_ino[ino];
+        if (r == no_inode) continue;
+        Inode& in = tree_.inode(r);
+        if (!in.xattrs.empty()) {
+            auto enc = encode_xattrs(in.xattrs, fmt::format("inode {}", ino));
+            if (!enc.block.empty()) {
+                const uint64_t at = alloc_.take_contiguous(1);
+                if (csum) seal_xattr_block(enc.block.data(), at, fs_seed);
+                out_.write_at(enc.block.data(), block_size, at * block_size);
+                xattr_blocks[r] = at;
+                extra_blocks.push_back(at);
+            }
+        }
+        if (in.extents.size() > 4) {
+            auto tree = build_extent_tree(in.extents, alloc_, out_, csum, inode_checksum_seed(fs_seed, ino));
+            extra_blocks.insert(extra_blocks.end(), tree.tree_blocks.begin(), tree.tree_blocks.end());
+            trees.emplace(r, std::move(tree));
+        }
+    }
+
+    // Geometry: fixed, or grown until content + metadata + headroom fit.
+    auto plan_for = [&](uint64_t blocks) {
+        Plan p;
+        p.geo.blocks = blocks;
+        p.geo.groups = group_count(blocks);
+        p.geo.desc_size = ds;
+        p.geo.gdt_blocks = gdt_blocks_for(p.geo.groups, ds);
+        const uint64_t want = std::max<uint64_t>(uint64_t(used_inodes) + used_inodes / 4 + 64, blocks / 4);
+        uint64_t ipg = (want + p.geo.groups - 1) / p.geo.groups;
+        ipg = std::clamp<uint64_t>((ipg + 15) / 16 * 16, 32, 32768);
+        p.geo.inodes_per_group = static_cast<uint32_t>(ipg);
+        p.geo.itable_blocks = static_cast<uint32_t>(ipg * inode_size / block_size);
+        p.journal_blocks = options_.journal ? default_journal_blocks(blocks) : 0;
+        return p;
+    };
+    auto fits_inodes = [&](const Plan& p) { return p.geo.inodes() > used_inodes && p.geo.inodes() <= UINT32_MAX; };
+    Plan plan;
+    if (fixed_blocks_ != 0) {
+        plan = plan_for(fixed_blocks_);
+        if (!fits_inodes(plan)) throw Error(ErrorCode::too_large, "too many files for the image size; give a larger --size");
+        BlockAllocator sim = alloc_;
+        place_metadata(sim, plan, nullptr, csum, fs_seed);
+        if (sim.cursor() > fixed_blocks_) {
+            throw Error(ErrorCode::too_large,
+                        fmt::format("the content does not fit in the image ({} MiB); give a larger --size",
+                                    fixed_blocks_ * block_size >> 20));
+        }
+    } else {
+        const uint64_t headroom = options_.free_bytes / block_size;
+        uint64_t blocks = std::max<uint64_t>(alloc_.cursor() + headroom, 2048);
+        for (int round = 0;; ++round) {
+            plan = plan_for(blocks);
+            uint64_t next = blocks;
+            if (!fits_inodes(plan)) {
+                next = (uint64_t(plan.geo.groups) + 1) * blocks_per_group;
+            } else {
+                BlockAllocator sim = alloc_;
+                place_metadata(sim, plan, nullptr, csum, fs_seed);
+                next = std::max(blocks, sim.cursor() + headroom);
+            }
+            const uint64_t rem = next % blocks_per_group;
+            const uint32_t need_rem = 1 + gdt_blocks_for(group_count(next), ds) + last_group_minimum;
+            if (rem != 0 && rem < need_rem && next > blocks_per_group) next += need_rem - rem;
+            if (next == blocks) break;
+            if (next > alloc_.limit() || round > 64) {
+                throw Error(ErrorCode::too_large, "the content is larger than the largest content-sized image; give --size");
+            }
+            blocks = next;
+        }
+    }
+    if (!options_.bit64 && plan.geo.blocks > UINT32_MAX) {
+        throw Error(ErrorCode::too_large, "images over 16 TiB need the 64bit feature");
+    }
+    const Geometry& geo = plan.geo;
+    MetadataPlacement meta = place_metadata(alloc_, plan, &out_, csum, fs_seed);
+    if (alloc_.cursor() > geo.blocks) throw Error(ErrorCode::generic, "internal error: metadata placed past the end");
+
+    // Journal.
+    Inode journal_inode;
+    if (plan.journal_blocks > 0) {
+        std::vector<uint8_t> jsb(block_size);
+        encode_journal_superblock(jsb.data(), plan.journal_blocks, options_.uuid);
+        out_.write_at(jsb.data(), block_size, meta.journal.front().physical * block_size);
+        journal_inode.mode = s_ifreg | 0600;
+        journal_inode.atime = journal_inode.mtime = journal_inode.ctime = FileTime{options_.timestamp, 0};
+        journal_inode.extents = meta.journal;
+        journal_inode.size = uint64_t(plan.journal_blocks) * block_size;
+    }
+
+    // Inode tables.
+    std::vector<uint32_t> used_dirs(geo.groups, 0);
+    {
+        std::vector<uint8_t> table;
+        for (uint32_t g = 0; g < geo.groups; ++g) {
+            const uint64_t first = uint64_t(g) * geo.inodes_per_group + 1;
+            const uint64_t last = std::min<uint64_t>(used_inodes, uint64_t(g + 1) * geo.inodes_per_group);
+            if (last < first) break;
+            // Written in slices so the buffer stays small whatever inodes_per_group is.
+            constexpr uint64_t slice = 1024;  // inodes (256 KiB)
+            for (uint64_t lo = first; lo <= last; lo += slice) {
+            const uint64_t hi = std::min(last, lo + slice - 1);
+            table.assign((hi - lo + 1) * inode_size, 0);
+            for (uint64_t ino = lo; ino <= hi; ++ino) {
+                uint8_t* raw = table.data() + (ino - lo) * inode_size;
+                InodeRecord rec;
+                rec.ino = static_cast<uint32_t>(ino);
+                const InodeRef r = ino < by_ino.size() ? by_ino[ino] : no_inode;
+                EncodedXattrs xa;
+                if (r != no_inode) {
+                    const Inode& in = tree_.inode(r);
+                    rec.inode = &in;
+                    rec.links = links[r];
+                    const uint32_t type = in.mode & s_ifmt;
+                    if (type == s_ifdir) ++used_dirs[g];
+                    uint64_t data_blocks = 0;
+                    for (const auto& e : in.extents) data_blocks += e.count;
+                    rec.size = type == s_iflnk ? in.target.size() : in.size;
+                    rec.blocks = data_blocks;
+                    const bool fast_symlink = type == s_iflnk && in.target.size() < 60;
+                    if (type == s_ifreg || type == s_ifdir || (type == s_iflnk && !fast_symlink)) {
+                        rec.extents = true;
+                        auto t = trees.find(r);
+                        if (t != trees.end()) {
+                            rec.iblock = t->second.iblock;
+                            rec.blocks += t->second.tree_blocks.size();
+                        } else {
+                            rec.iblock = build_extent_tree(in.extents, alloc_, out_, csum, 0).iblock;
+                        }
+                    } else if (fast_symlink) {
+                        std::memcpy(rec.iblock.data(), in.target.data(), in.target.size());
+                    } else if (type == s_ifchr || type == s_ifblk) {
+                        if (in.dev_major < 256 && in.dev_minor < 256) {
+                            put32(rec.iblock.data(), 0, (in.dev_major << 8) | in.dev_minor);
+                        } else {
+                            put32(rec.iblock.data(), 4,
+                                  (in.dev_minor & 0xFF) | (in.dev_major << 8) | ((in.dev_minor & ~0xFFu) << 12));
+                        }
+                    }
+                    if (!in.xattrs.empty()) {
+                        xa = encode_xattrs(in.xattrs, fmt::format("inode {}", ino));
+                        rec.xattrs = &xa;
+                        auto xb = xattr_blocks.find(r);
+                        if (xb != xattr_blocks.end()) {
+                            rec.xattr_block = xb->second;
+                            rec.blocks += 1;
+                        }
+                    }
+                } else if (ino == journal_ino && plan.journal_blocks > 0) {
+                    rec.inode = &journal_inode;
+                    rec.links = 1;
+                    rec.size = journal_inode.size;
+                    rec.blocks = plan.journal_blocks + meta.journal_tree.size();
+                    rec.extents = true;
+                    rec.iblock = meta.journal_iblock;
+                } else {
+                    continue;  // reserved and unused: all zeros
+                }
+                encode_inode(raw, rec, csum, fs_seed);
+            }
+            out_.write_at(table.data(), table.size(), meta.inode_table[g] * block_size + (lo - first) * inode_size);
+            }
+        }
+    }
+
+    // Block bitmaps from every block in use.
+    std::vector<std::pair<uint64_t, uint64_t>> used;
+    {
+        size_t n = extra_blocks.size() + meta.journal.size() + meta.journal_tree.size() + 4 * size_t(geo.groups);
+        for (uint32_t ino = root_ino; ino <= used_inodes; ++ino) {
+            if (by_ino[ino] != no_inode) n += tree_.inode(by_ino[ino]).extents.size();
+        }
+        used.reserve(n);
+    }
+    for (uint32_t ino = root_ino; ino <= used_inodes; ++ino) {
+        if (by_ino[ino] == no_inode) continue;
+        for (const auto& e : tree_.inode(by_ino[ino]).extents) used.emplace_back(e.physical, e.count);
+    }
+    for (uint64_t b : extra_blocks) used.emplace_back(b, 1);
+    for (const auto& e : meta.journal) used.emplace_back(e.physical, e.count);
+    for (uint64_t b : meta.journal_tree) used.emplace_back(b, 1);
+    for (uint32_t g = 0; g < geo.groups; ++g) {
+        used.emplace_back(meta.block_bitmap[g], 1);
+        used.emplace_back(meta.inode_bitmap[g], 1);
+        used.emplace_back(meta.inode_table[g], geo.itable_blocks);
+        if (group_has_super(g)) used.emplace_back(uint64_t(g) * blocks_per_group, 1 + geo.gdt_blocks);
+    }
+    std::sort(used.begin(), used.end());
+
+    std::vector<GroupDesc> descs(geo.groups);
+    uint64_t free_blocks = 0;
+    {
+        std::vector<uint8_t> bitmap(block_size);
+        size_t u = 0;
+        for (uint32_t g = 0; g < geo.groups; ++g) {
+            std::fill(bitmap.begin(), bitmap.end(), 0);
+            const uint64_t gstart = uint64_t(g) * blocks_per_group, gend = gstart + blocks_per_group;
+            auto set_bits = [&](uint64_t from, uint64_t to) {  // [from, to) relative to the group
+                for (uint64_t bit = from; bit < to; ++bit) {
+                    if ((bit & 7) == 0 && bit + 8 <= to) {
+                        const uint64_t bytes = (to - bit) / 8;
+                        std::memset(bitmap.data() + bit / 8, 0xFF, bytes);
+                        bit += bytes * 8 - 1;
+                        continue;
+                    }
+                    bitmap[bit / 8] |= static_cast<uint8_t>(1u << (bit & 7));
+                }
+            };
+            while (u < used.size() && used[u].first + used[u].second <= gstart) ++u;
+            for (size_t k = u; k < used.size() && used[k].first < gend; ++k) {
+                const uint64_t from = std::max(used[k].first, gstart), to = std::min(used[k].first + used[k].second, gend);
+                if (from < to) set_bits(from - gstart, to - gstart);
+            }
+            if (gend > geo.blocks) set_bits(geo.blocks - gstart, blocks_per_group);
+            uint32_t set = 0;
+            for (size_t i = 0; i < bitmap.size(); i += 8) {
+                uint64_t w;
+                std::memcpy(&w, bitmap.data() + i, 8);
+                set += static_cast<uint32_t>(std::popcount(w));
+            }
+            GroupDesc& d = descs[g];
+            d.free_blocks = blocks_per_group - set;
+            free_blocks += d.free_blocks;
+            d.block_bitmap = meta.block_bitmap[g];
+            d.inode_bitmap = meta.inode_bitmap[g];
+            d.inode_table = meta.inode_table[g];
+            if (csum) d.block_bitmap_csum = crc32c(fs_seed, bitmap.data(), block_size);
+            out_.write_at(bitmap.data(), block_size, meta.block_bitmap[g] * block_size);
+        }
+    }
+
+    // Inode bitmaps: inodes 1..used_inodes are in use; bits past inodes_per_group are padding (set).
+    {
+        std::vector<uint8_t> bitmap(block_size);
+        const uint32_t ipg = geo.inodes_per_group;
+        for (uint32_t g = 0; g < geo.groups; ++g) {
+            std::fill(bitmap.begin(), bitmap.end(), 0);
+            const uint64_t base = uint64_t(g) * ipg;
+            const uint32_t in_use = used_inodes > base ? static_cast<uint32_t>(std::min<uint64_t>(used_inodes - base, ipg)) : 0;
+            for (uint32_t i = 0; i < in_use; ++i) bitmap[i / 8] |= static_cast<uint8_t>(1u << (i & 7));
+            for (uint32_t i = ipg; i < block_size * 8; ++i) bitmap[i / 8] |= static_cast<uint8_t>(1u << (i & 7));
+            GroupDesc& d = descs[g];
+            d.free_inodes = ipg - in_use;
+            d.used_dirs = used_dirs[g];
+            if (csum) {
+                d.inode_bitmap_csum = crc32c(fs_seed, bitmap.data(), ipg / 8);
+                d.flags = bg_inode_zeroed;
+                d.itable_unused = ipg - in_use;
+            }
+            out_.write_at(bitmap.data(), block_size, meta.inode_bitmap[g] * block_size);
+        }
+    }
+
+    // Descriptors and superblocks, primary and sparse_super backups.
+    std::vector<uint8_t> gdt(uint64_t(geo.gdt_blocks) * block_size, 0);
+    for (uint32_t g = 0; g < geo.groups; ++g) encode_group_desc(gdt.data() + uint64_t(g) * ds, descs[g], g, ds, csum, fs_seed);
+    SuperblockFields sf;
+    sf.geo = geo;
+    sf.options = &options_;
+    sf.free_blocks = free_blocks;
+    sf.free_inodes = geo.inodes() - used_inodes;
+    sf.journal_iblock = meta.journal_iblock;
+    sf.journal_bytes = uint64_t(plan.journal_blocks) * block_size;
+    uint8_t sb[1024];
+    for (uint32_t g = 0; g < geo.groups; ++g) {
+        if (!group_has_super(g)) continue;
+        encode_superblock(sb, sf, g);
+        const uint64_t at = uint64_t(g) * blocks_per_group * block_size;
+        out_.write_at(sb, sizeof sb, g == 0 ? 1024 : at);
+        out_.write_at(gdt.data(), gdt.size(), at + block_size);
+    }
+    out_.set_size(geo.blocks * block_size);
+
+    summary.fs_bytes = geo.blocks * block_size;
+    summary.blocks = geo.blocks;
+    summary.free_blocks = free_blocks;
+    summary.inodes = geo.inodes();
+    summary.free_inodes = sf.free_inodes;
+    summary.data_bytes = bytes_;
+    summary.groups = geo.groups;
+    summary.journal_blocks = plan.journal_blocks;
+    return summary;
+}
+
+}  // namespace hvsup::image

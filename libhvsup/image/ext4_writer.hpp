@@ -1,0 +1,56 @@
+// The ext4 writer: file data is written as the sources stream it (bounded buffers), the
+// metadata (directories, inode tables, bitmaps, descriptors, superblocks, journal) once the
+// tree is complete. Memory grows with the number of entries, never with the data size.
+#pragma once
+
+#include "image/fs_options.hpp"
+#include "image/fs_tree.hpp"
+#include "image/layout.hpp"
+#include "image/output_file.hpp"
+
+#include <functional>
+#include <memory>
+#include <vector>
+
+namespace hvsup::image {
+
+class Ext4Writer {
+public:
+    // Called now and then with bytes written and entries seen; return false to cancel.
+    using Progress = std::function<bool(uint64_t bytes, uint64_t entries)>;
+
+    Ext4Writer(FsOptions options, OutputFile& out);
+
+    FsTree& tree() { return tree_; }
+    const FsOptions& options() const { return options_; }
+
+    // Writes `length` bytes at `offset` of the regular file `ref`. Segments of one file come
+    // in increasing offset order; the gaps between them stay holes.
+    void write_data(InodeRef ref, uint64_t offset, uint64_t length, DataSource& source, std::string_view path);
+
+    void set_progress(Progress p) { progress_ = std::move(p); }
+    // Counts one source entry (and reports progress).
+    void note_entry();
+
+    // Lays out and writes every piece of metadata. The file is filesystem-sized afterwards
+    // (disk size = summary.fs_bytes, or options.size_bytes when given).
+    FsSummary finish();
+
+private:
+    void report(bool force);
+    void add_run(Inode& inode, uint32_t logical, uint64_t physical, uint32_t count);
+
+    FsOptions options_;
+    OutputFile& out_;
+    FsTree tree_;
+    uint64_t fixed_blocks_ = 0;  // 0 when the size follows the content; set before alloc_
+    BlockAllocator alloc_;
+    std::vector<uint8_t> buffer_;
+    uint64_t bytes_ = 0, entries_ = 0, reported_bytes_ = 0, reported_entries_ = 0;
+    Progress progress_;
+};
+
+// Inode with the writer's defaults for directories it creates itself.
+Inode implicit_directory(int64_t timestamp);
+
+}  // namespace hvsup::image

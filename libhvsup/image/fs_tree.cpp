@@ -1,0 +1,196 @@
+#include "image/fs_tree.hpp"
+
+#include "core/error.hpp"
+#include "image/ext4_format.hpp"
+
+#include <cstring>
+
+#include <fmt/format.h>
+
+namespace hvsup::image {
+namespace {
+
+bool is_dir(const Inode& i) { return (i.mode & ext4::s_ifmt) == ext4::s_ifdir; }
+bool is_symlink(const Inode& i) { return (i.mode & ext4::s_ifmt) == ext4::s_iflnk; }
+
+Error bad_path(std::string_view path, std::string_view why)
+{
+    return Error(ErrorCode::invalid_argument, fmt::format("unsafe path \"{}\": {}", path, why));
+}
+
+}  // namespace
+
+FsTree::FsTree(Inode implicit_dir) : implicit_(std::move(implicit_dir))
+{
+    implicit_.mode = ext4::s_ifdir | (implicit_.mode & 07777);
+    new_node(new_inode(implicit_), 0);
+    nodes_[0].dir = std::make_unique<Dir>();
+}
+
+InodeRef FsTree::new_inode(Inode attrs)
+{
+    inodes_.push_back(std::move(attrs));
+    return static_cast<InodeRef>(inodes_.size() - 1);
+}
+
+std::string_view FsTree::intern(std::string_view name)
+{
+    constexpr size_t chunk = 64 * 1024;  // names are at most 255 bytes
+    if (name_chunks_.empty() || chunk_used_ + name.size() > chunk) {
+        name_chunks_.push_back(std::make_unique<char[]>(chunk));
+        chunk_used_ = 0;
+    }
+    char* at = name_chunks_.back().get() + chunk_used_;
+    std::memcpy(at, name.data(), name.size());
+    chunk_used_ += name.size();
+    return {at, name.size()};
+}
+
+uint32_t FsTree::new_node(InodeRef inode, uint16_t layer)
+{
+    Node n;
+    n.inode = inode;
+    n.layer = layer;
+    nodes_.push_back(std::move(n));
+    return static_cast<uint32_t>(nodes_.size() - 1);
+}
+
+std::vector<std::string> FsTree::split(std::string_view path) const
+{
+    std::string text(path);
+    if (path_options_.convert_backslash) {
+        for (char& c : text) if (c == '\\') c = '/';
+    }
+    if (text.find('\0') != std::string::npos) throw bad_path(path, "contains NUL");
+    if (!text.empty() && text[0] == '/') throw bad_path(path, "absolute names are not allowed");
+    std::vector<std::string> parts;
+    size_t pos = 0;
+    while (pos <= text.size()) {
+        size_t end = text.find('/', pos);
+        if (end == std::string::npos) end = text.size();
+        std::string part = text.substr(pos, end - pos);
+        pos = end + 1;
+        if (part.empty() || part == ".") continue;
+        if (part == "..") throw bad_path(path, "\"..\" is not allowed");
+        if (part.size() > 255) throw bad_path(path, "a name is longer than 255 bytes");
+        parts.push_back(std::move(part));
+    }
+    return parts;
+}
+
+uint32_t FsTree::walk_parent(const std::vector<std::string>& parts, bool create, std::string_view path)
+{
+    uint32_t cur = 0;
+    for (size_t i = 0; i + 1 < parts.size(); ++i) {
+        Dir& dir = *nodes_[cur].dir;
+        auto it = dir.entries.find(parts[i]);
+        if (it == dir.entries.end()) {
+            if (!create) return UINT32_MAX;
+            uint32_t id = new_node(new_inode(implicit_), nodes_[cur].layer);
+            nodes_[id].dir = std::make_unique<Dir>();
+            nodes_[cur].dir->entries.emplace(intern(parts[i]), id);
+            cur = id;
+            continue;
+        }
+        const Node& next = nodes_[it->second];
+        if (is_symlink(inodes_[next.inode])) throw bad_path(path, fmt::format("\"{}\" is a symlink", parts[i]));
+        if (!next.dir) throw bad_path(path, fmt::format("\"{}\" is not a directory", parts[i]));
+        cur = it->second;
+    }
+    return cur;
+}
+
+InodeRef FsTree::add(std::string_view path, Inode attrs, uint16_t layer)
+{
+    auto parts = split(path);
+    if (parts.empty()) {
+        if (!is_dir(attrs)) throw bad_path(path, "the root must be a directory");
+        inodes_[nodes_[0].inode] = std::move(attrs);
+        return nodes_[0].inode;
+    }
+    uint32_t parent = walk_parent(parts, true, path);
+    Dir& dir = *nodes_[parent].dir;
+    auto it = dir.entries.find(parts.back());
+    if (it != dir.entries.end()) {
+        Node& existing = nodes_[it->second];
+        if (existing.dir && is_dir(attrs)) {
+            inodes_[existing.inode] = std::move(attrs);
+            existing.layer = layer;
+            return existing.inode;
+        }
+        dir.entries.erase(it);
+    }
+    const bool dir_entry = is_dir(attrs);
+    uint32_t id = new_node(new_inode(std::move(attrs)), layer);
+    if (dir_entry) nodes_[id].dir = std::make_unique<Dir>();
+    nodes_[parent].dir->entries.emplace(intern(parts.back()), id);
+    return nodes_[id].inode;
+}
+
+void FsTree::add_hard_link(std::string_view path, std::string_view target, uint16_t layer)
+{
+    uint32_t t = find_node(target);
+    if (t == UINT32_MAX) {
+        throw Error(ErrorCode::invalid_argument,
+                    fmt::format("hard link \"{}\" -> \"{}\": the target does not exist", path, target));
+    }
+    if (nodes_[t].dir) {
+        throw Error(ErrorCode::invalid_argument,
+                    fmt::format("hard link \"{}\" -> \"{}\": the target is a directory", path, target));
+    }
+    const InodeRef inode = nodes_[t].inode;
+    auto parts = split(path);
+    if (parts.empty()) throw bad_path(path, "a hard link cannot replace the root");
+    uint32_t parent = walk_parent(parts, true, path);
+    Dir& dir = *nodes_[parent].dir;
+    auto it = dir.entries.find(parts.back());
+    if (it != dir.entries.end()) {
+        if (nodes_[it->second].inode == inode) return;
+        dir.entries.erase(it);
+    }
+    uint32_t id = new_node(inode, layer);
+    nodes_[parent].dir->entries.emplace(intern(parts.back()), id);
+}
+
+uint32_t FsTree::find_node(std::string_view path) const
+{
+    auto parts = split(path);
+    uint32_t cur = 0;
+    for (size_t i = 0; i < parts.size(); ++i) {
+        const Node& n = nodes_[cur];
+        if (!n.dir) return UINT32_MAX;
+        if (i > 0 && is_symlink(inodes_[n.inode])) return UINT32_MAX;
+        auto it = n.dir->entries.find(parts[i]);
+        if (it == n.dir->entries.end()) return UINT32_MAX;
+        cur = it->second;
+    }
+    return cur;
+}
+
+InodeRef FsTree::find(std::string_view path) const
+{
+    uint32_t n = find_node(path);
+    return n == UINT32_MAX ? no_inode : nodes_[n].inode;
+}
+
+void FsTree::remove(std::string_view path)
+{
+    auto parts = split(path);
+    if (parts.empty()) return;
+    uint32_t parent = walk_parent(parts, false, path);
+    if (parent == UINT32_MAX) return;
+    nodes_[parent].dir->entries.erase(parts.back());
+}
+
+void FsTree::make_opaque(std::string_view path, uint16_t layer)
+{
+    uint32_t n = find_node(path);
+    if (n == UINT32_MAX || !nodes_[n].dir) return;
+    auto& entries = nodes_[n].dir->entries;
+    for (auto it = entries.begin(); it != entries.end();) {
+        if (nodes_[it->second].layer < layer) it = entries.erase(it);
+        else ++it;
+    }
+}
+
+}  // namespace hvsup::image

@@ -1,0 +1,61 @@
+// The image being written: a temporary file beside the destination, written at offsets,
+// renamed over the destination by commit(). Destroying it uncommitted removes the temporary,
+// so a failed build leaves nothing behind. Regions never written read as zeros.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <filesystem>
+#include <memory>
+
+namespace hvsup::image {
+
+class OutputFile {
+public:
+    virtual ~OutputFile() = default;
+    virtual void write_at(const void* data, size_t size, uint64_t offset) = 0;
+    // Copies `size` bytes at `in_offset` of the open file `fd` to `out_offset` inside the
+    // kernel (copy_file_range). False when this platform or file pair cannot; then nothing
+    // was copied. Throws on I/O errors and when `fd` ends early.
+    virtual bool copy_from_file(int fd, uint64_t in_offset, uint64_t size, uint64_t out_offset)
+    {
+        (void)fd, (void)in_offset, (void)size, (void)out_offset;
+        return false;
+    }
+    // Sets the file length (extends with zeros).
+    virtual void set_size(uint64_t size) = 0;
+    // Flushes to disk and renames the temporary to the destination.
+    virtual void commit() = 0;
+
+    static std::unique_ptr<OutputFile> create(const std::filesystem::path& destination);
+};
+
+// Sequential bytes of one file's content (a tar member, a source file's data segment).
+class DataSource {
+public:
+    virtual ~DataSource() = default;
+    // Up to `max` bytes; 0 only at the end of the input.
+    virtual size_t read(uint8_t* buf, size_t max) = 0;
+    // Moves the next `size` bytes straight to `out` at `out_offset` when the source can do it
+    // without passing them through memory; false (nothing consumed) otherwise.
+    virtual bool copy_to(OutputFile& out, uint64_t out_offset, uint64_t size)
+    {
+        (void)out, (void)out_offset, (void)size;
+        return false;
+    }
+};
+
+// A read-only view of a finished image (inspect, tests).
+class InputFile {
+public:
+    virtual ~InputFile() = default;
+    virtual void read_at(void* data, size_t size, uint64_t offset) const = 0;
+    virtual uint64_t size() const = 0;
+
+    static std::unique_ptr<InputFile> open(const std::filesystem::path& path);
+};
+
+// A duplicate of standard input's descriptor, so closing a reader leaves the caller's stdin open.
+int duplicate_stdin();
+
+}  // namespace hvsup::image

@@ -1,0 +1,221 @@
+// Directory input (POSIX): lstat only, never follows symlinks; hard links by (dev, ino);
+// xattrs through llistxattr/lgetxattr; sparse files through SEEK_DATA/SEEK_HOLE.
+#include "image/sources.hpp"
+
+#include "core/error.hpp"
+#include "core/files.hpp"
+#include "image/ext4_format.hpp"
+
+#include <dirent.h>
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <sys/sysmacros.h>
+#include <sys/xattr.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <map>
+#include <vector>
+
+#include <fmt/format.h>
+
+namespace hvsup::image {
+namespace {
+
+using namespace ext4;
+
+class Fd {
+public:
+    explicit Fd(int fd) : fd_(fd) {}
+    ~Fd() { if (fd_ >= 0) ::close(fd_); }
+    Fd(const Fd&) = delete;
+    Fd& operator=(const Fd&) = delete;
+    int get() const { return fd_; }
+
+private:
+    int fd_;
+};
+
+FileTime to_time(const struct timespec& ts) { return FileTime{ts.tv_sec, static_cast<uint32_t>(ts.tv_nsec)}; }
+
+std::vector<Xattr> read_xattrs(const std::string& path)
+{
+    std::vector<Xattr> out;
+    ssize_t n = ::llistxattr(path.c_str(), nullptr, 0);
+    if (n < 0) {
+        if (errno == ENOTSUP || errno == ENOSYS) return out;
+        throw system_error(errno, "list attributes of " + path);
+    }
+    if (n == 0) return out;
+    std::string names(static_cast<size_t>(n), '\0');
+    n = ::llistxattr(path.c_str(), names.data(), names.size());
+    if (n < 0) throw system_error(errno, "list attributes of " + path);
+    names.resize(static_cast<size_t>(n));
+    for (size_t pos = 0; pos < names.size();) {
+        std::string name = names.c_str() + pos;
+        pos += name.size() + 1;
+        if (name.empty()) continue;
+        ssize_t v = ::lgetxattr(path.c_str(), name.c_str(), nullptr, 0);
+        if (v < 0) {
+            if (errno == ENODATA) continue;
+            throw system_error(errno, fmt::format("read attribute {} of {}", name, path));
+        }
+        std::string value(static_cast<size_t>(v), '\0');
+        v = ::lgetxattr(path.c_str(), name.c_str(), value.data(), value.size());
+        if (v < 0) throw system_error(errno, fmt::format("read attribute {} of {}", name, path));
+        value.resize(static_cast<size_t>(v));
+        out.push_back({std::move(name), std::move(value)});
+    }
+    return out;
+}
+
+// One source file read from an explicit offset: pread, or copy_file_range into the image.
+class FileSource final : public DataSource {
+public:
+    FileSource(int fd, const std::string& path, uint64_t size) : fd_(fd), path_(path), size_(size) {}
+    void seek(uint64_t offset) { offset_ = offset; }
+    size_t read(uint8_t* buf, size_t max) override
+    {
+        while (true) {
+            ssize_t n = ::pread(fd_, buf, max, static_cast<off_t>(offset_));
+            if (n < 0 && errno == EINTR) continue;
+            if (n < 0) throw system_error(errno, "read " + path_);
+            offset_ += static_cast<uint64_t>(n);
+            return static_cast<size_t>(n);
+        }
+    }
+    bool copy_to(OutputFile& out, uint64_t out_offset, uint64_t size) override
+    {
+        if (offset_ + size > size_) return false;  // the read path reports a file that shrank
+        if (!out.copy_from_file(fd_, offset_, size, out_offset)) return false;
+        offset_ += size;
+        return true;
+    }
+
+private:
+    int fd_;
+    const std::string& path_;
+    uint64_t size_;
+    uint64_t offset_ = 0;
+};
+
+void copy_data(Ext4Writer& writer, InodeRef ref, const std::string& path, uint64_t size, const std::string& rel)
+{
+    Fd fd(::open(path.c_str(), O_RDONLY | O_NOFOLLOW | O_CLOEXEC));
+    if (fd.get() < 0) throw system_error(errno, "open " + path);
+    FileSource reader(fd.get(), path, size);
+    uint64_t pos = 0;
+    while (pos < size) {
+        off_t data = ::lseek(fd.get(), static_cast<off_t>(pos), SEEK_DATA);
+        if (data < 0) {
+            if (errno == ENXIO) break;  // only a hole remains
+            if (errno != EINVAL && errno != ENOTSUP) throw system_error(errno, "seek " + path);
+            reader.seek(pos);  // no hole support: one segment
+            writer.write_data(ref, pos, size - pos, reader, rel);
+            return;
+        }
+        off_t hole = ::lseek(fd.get(), data, SEEK_HOLE);
+        if (hole < 0) throw system_error(errno, "seek " + path);
+        const uint64_t end = std::min<uint64_t>(static_cast<uint64_t>(hole), size);
+        reader.seek(static_cast<uint64_t>(data));
+        if (end > static_cast<uint64_t>(data)) writer.write_data(ref, static_cast<uint64_t>(data), end - data, reader, rel);
+        pos = end;
+    }
+}
+
+Inode attrs_of(const struct stat& st, const std::string& path)
+{
+    Inode a;
+    a.mode = st.st_mode & (s_ifmt | 07777);
+    a.uid = st.st_uid;
+    a.gid = st.st_gid;
+    a.atime = to_time(st.st_atim);
+    a.mtime = to_time(st.st_mtim);
+    a.ctime = to_time(st.st_ctim);
+    a.xattrs = read_xattrs(path);
+    return a;
+}
+
+}  // namespace
+
+void add_directory(Ext4Writer& writer, const std::filesystem::path& dir)
+{
+    FsTree& tree = writer.tree();
+    const std::string base = files::to_utf8(dir);
+    struct stat st {};
+    if (::lstat(base.c_str(), &st) != 0) throw system_error(errno, "read " + base);
+    if (!S_ISDIR(st.st_mode)) throw Error(ErrorCode::invalid_argument, base + " is not a directory");
+    tree.add("", attrs_of(st, base));
+
+    std::map<std::pair<dev_t, ino_t>, std::string> seen;
+    std::vector<std::string> pending{""};  // relative directories still to read
+    while (!pending.empty()) {
+        const std::string rel_dir = std::move(pending.back());
+        pending.pop_back();
+        const std::string abs_dir = rel_dir.empty() ? base : base + "/" + rel_dir;
+        DIR* d = ::opendir(abs_dir.c_str());
+        if (d == nullptr) throw system_error(errno, "read " + abs_dir);
+        std::vector<std::string> names;
+        errno = 0;
+        while (dirent* e = ::readdir(d)) {
+            std::string n = e->d_name;
+            if (n != "." && n != "..") names.push_back(std::move(n));
+        }
+        const int err = errno;
+        ::closedir(d);
+        if (err != 0) throw system_error(err, "read " + abs_dir);
+        std::sort(names.begin(), names.end());
+        std::vector<std::string> subdirs;
+        for (const auto& n : names) {
+            const std::string rel = rel_dir.empty() ? n : rel_dir + "/" + n;
+            const std::string abs = base + "/" + rel;
+            if (::lstat(abs.c_str(), &st) != 0) throw system_error(errno, "read " + abs);
+            writer.note_entry();
+            if (S_ISREG(st.st_mode) && st.st_nlink > 1) {
+                auto key = std::make_pair(st.st_dev, st.st_ino);
+                auto it = seen.find(key);
+                if (it != seen.end()) {
+                    tree.add_hard_link(rel, it->second);
+                    continue;
+                }
+                seen.emplace(key, rel);
+            }
+            Inode a = attrs_of(st, abs);
+            switch (st.st_mode & S_IFMT) {
+            case S_IFDIR:
+                tree.add(rel, std::move(a));
+                subdirs.push_back(rel);
+                break;
+            case S_IFREG: {
+                a.size = static_cast<uint64_t>(st.st_size);
+                const InodeRef ref = tree.add(rel, std::move(a));
+                copy_data(writer, ref, abs, static_cast<uint64_t>(st.st_size), rel);
+                break;
+            }
+            case S_IFLNK: {
+                std::string target(static_cast<size_t>(st.st_size) + 1, '\0');
+                ssize_t len = ::readlink(abs.c_str(), target.data(), target.size());
+                if (len < 0) throw system_error(errno, "read link " + abs);
+                target.resize(static_cast<size_t>(len));
+                a.target = std::move(target);
+                tree.add(rel, std::move(a));
+                break;
+            }
+            case S_IFCHR:
+            case S_IFBLK:
+                a.dev_major = major(st.st_rdev);
+                a.dev_minor = minor(st.st_rdev);
+                tree.add(rel, std::move(a));
+                break;
+            default:  // fifos and sockets
+                tree.add(rel, std::move(a));
+                break;
+            }
+        }
+        // Depth first, in name order.
+        for (auto it = subdirs.rbegin(); it != subdirs.rend(); ++it) pending.push_back(std::move(*it));
+    }
+}
+
+}  // namespace hvsup::image

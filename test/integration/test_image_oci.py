@@ -1,0 +1,178 @@
+"""OCI image layout input (layers in order, whiteouts) and the image C ABI through ctypes."""
+import ctypes
+import gzip
+import hashlib
+import json
+import os
+import pathlib
+import tarfile
+
+import pytest
+
+from conftest import BUILD
+from test_image_support import build, debugfs, fsck_clean, parse_stat
+from test_image_tar import make_tar, member
+
+
+def add_blob(layout, data):
+    digest = hashlib.sha256(data).hexdigest()
+    (layout / "blobs" / "sha256").mkdir(parents=True, exist_ok=True)
+    (layout / "blobs" / "sha256" / digest).write_bytes(data)
+    return {"digest": f"sha256:{digest}", "size": len(data)}
+
+
+def make_layout(root):
+    root.mkdir()
+    (root / "oci-layout").write_text('{"imageLayoutVersion": "1.0.0"}')
+    lower = make_tar([member("etc/", tarfile.DIRTYPE, mode=0o755), member("etc/a", data=b"a"), member("etc/b", data=b"b"),
+                      member("d/", tarfile.DIRTYPE, mode=0o755), member("d/x", data=b"x"), member("d/y", data=b"y")])
+    upper = make_tar([member("etc/.wh.a", data=b""), member("d/.wh..wh..opq", data=b""), member("d/z", data=b"z"),
+                      member("etc/c", data=b"c")])
+    layers = [dict(add_blob(root, gzip.compress(lower)), mediaType="application/vnd.oci.image.layer.v1.tar+gzip"),
+              dict(add_blob(root, upper), mediaType="application/vnd.oci.image.layer.v1.tar")]
+    config = dict(add_blob(root, b"{}"), mediaType="application/vnd.oci.image.config.v1+json")
+    manifest = {"schemaVersion": 2, "mediaType": "application/vnd.oci.image.manifest.v1+json", "config": config,
+                "layers": layers}
+    m = add_blob(root, json.dumps(manifest).encode())
+    (root / "index.json").write_text(json.dumps(
+        {"schemaVersion": 2, "manifests": [dict(m, mediaType="application/vnd.oci.image.manifest.v1+json")]}))
+    return root
+
+
+def ls(image, path):
+    text = debugfs(image, [f"ls -l {path}"])[0]
+    return {line.split()[-1] for line in text.splitlines() if line.split()}
+
+
+def test_oci_layers_apply_whiteouts(tmp_path):
+    layout = make_layout(tmp_path / "layout")
+    out = tmp_path / "oci.vhd"
+    build("--from-oci", layout, "-o", out)
+    fsck_clean(out)
+    assert ls(out, "/etc") >= {"b", "c"} and "a" not in ls(out, "/etc")
+    names = ls(out, "/d")
+    assert "z" in names and "x" not in names and "y" not in names
+    assert not any(n.startswith(".wh.") for n in ls(out, "/etc") | names)
+
+
+def test_oci_overlay_keeps_whiteouts(tmp_path):
+    layout = make_layout(tmp_path / "layout")
+    out = tmp_path / "overlay.vhd"
+    build("--from-oci", layout, "-o", out, "--overlay")
+    fsck_clean(out)
+    a, d = (parse_stat(t) for t in debugfs(out, ["stat /etc/a", "stat /d"]))
+    assert a["type"] == "character special" and a["device"] == (0, 0)
+    assert d["xattrs"]["trusted.overlay.opaque"] == (1, "y")
+
+
+def test_oci_missing_blob_is_an_error(tmp_path):
+    layout = make_layout(tmp_path / "layout")
+    for blob in (layout / "blobs" / "sha256").iterdir():
+        if blob.stat().st_size > 200:  # a layer
+            blob.unlink()
+            break
+    outdir = tmp_path / "out"
+    outdir.mkdir()
+    from test_image_support import vhdbuild
+    proc = vhdbuild("--from-oci", layout, "-o", outdir / "x.vhd", check=False)
+    assert proc.returncode == 1
+    assert list(outdir.iterdir()) == []
+
+
+# --- C ABI ------------------------------------------------------------------------------
+
+PROGRESS = ctypes.CFUNCTYPE(ctypes.c_int32, ctypes.c_uint64, ctypes.c_uint64, ctypes.c_void_p)
+
+
+class BuildOptions(ctypes.Structure):
+    _fields_ = [("version", ctypes.c_uint32), ("flags", ctypes.c_uint32), ("progress", PROGRESS),
+                ("progress_user", ctypes.c_void_p)]
+
+
+@pytest.fixture(scope="module")
+def lib():
+    path = BUILD / "libhvsup" / "libhvsup.so"
+    if not path.exists():
+        pytest.fail(f"{path} is not built")
+    lib = ctypes.CDLL(str(path))
+    lib.hvsup_image_build.argtypes = [ctypes.c_char_p, ctypes.POINTER(BuildOptions), ctypes.POINTER(ctypes.c_void_p),
+                                      ctypes.POINTER(ctypes.c_void_p)]
+    lib.hvsup_image_footer_verify.argtypes = [ctypes.c_char_p, ctypes.POINTER(ctypes.c_void_p),
+                                              ctypes.POINTER(ctypes.c_void_p)]
+    lib.hvsup_image_inspect.argtypes = lib.hvsup_image_footer_verify.argtypes
+    lib.hvsup_error_message.restype = ctypes.c_char_p
+    lib.hvsup_error_message.argtypes = [ctypes.c_void_p]
+    lib.hvsup_error_free.argtypes = [ctypes.c_void_p]
+    lib.hvsup_string_free.argtypes = [ctypes.c_void_p]
+    return lib
+
+
+def call_build(lib, request, progress=None, version=1, flags=0):
+    opts = BuildOptions(version, flags, progress or PROGRESS(), None)
+    out, err = ctypes.c_void_p(), ctypes.c_void_p()
+    status = lib.hvsup_image_build(json.dumps(request).encode(), ctypes.byref(opts), ctypes.byref(out), ctypes.byref(err))
+    text = ctypes.string_at(out.value).decode() if out.value else None
+    message = lib.hvsup_error_message(err).decode() if err.value else None
+    lib.hvsup_string_free(out)
+    lib.hvsup_error_free(err)
+    return status, text, message
+
+
+def test_c_abi_build_progress_and_footer(lib, tmp_path):
+    src = tmp_path / "src"
+    src.mkdir()
+    for i in range(2000):
+        (src / f"f{i}").write_bytes(b"x" * 100)
+    calls = []
+
+    @PROGRESS
+    def progress(bytes_written, entries, user):
+        calls.append((bytes_written, entries))
+        return 0
+
+    out = tmp_path / "c.vhd"
+    status, summary, message = call_build(lib, {"fromDir": str(src), "output": str(out)}, progress)
+    assert status == 0, message
+    assert json.loads(summary)["files"] == 2000
+    assert calls and calls[-1][1] == 2000 and calls[-1][0] == 200_000
+    assert [c[1] for c in calls] == sorted(c[1] for c in calls)
+    fsck_clean(out)
+    fout, ferr = ctypes.c_void_p(), ctypes.c_void_p()
+    assert lib.hvsup_image_footer_verify(str(out).encode(), ctypes.byref(fout), ctypes.byref(ferr)) == 0
+    footer = json.loads(ctypes.string_at(fout.value))
+    lib.hvsup_string_free(fout)
+    assert footer["currentSize"] == out.stat().st_size - 512
+    raw = tmp_path / "raw.img"
+    assert call_build(lib, {"fromDir": str(src), "output": str(raw), "raw": True})[0] == 0
+    assert lib.hvsup_image_footer_verify(str(raw).encode(), None, ctypes.byref(ferr)) == -8  # HVSUP_E_INTEGRITY
+    assert b"conectix" in lib.hvsup_error_message(ferr)
+    lib.hvsup_error_free(ferr)
+
+
+def test_c_abi_cancel_leaves_nothing(lib, tmp_path):
+    src = tmp_path / "src"
+    src.mkdir()
+    for i in range(3000):
+        (src / f"f{i}").write_bytes(b"y")
+
+    @PROGRESS
+    def cancel(bytes_written, entries, user):
+        return 1
+
+    outdir = tmp_path / "out"
+    outdir.mkdir()
+    status, _, message = call_build(lib, {"fromDir": str(src), "output": str(outdir / "x.vhd")}, cancel)
+    assert status == -1 and "cancelled" in message
+    assert list(outdir.iterdir()) == []
+
+
+def test_c_abi_rejects_bad_arguments(lib, tmp_path):
+    assert call_build(lib, {"fromDir": str(tmp_path)}, version=1)[0] == -2  # no output
+    assert call_build(lib, {"fromDir": str(tmp_path), "output": str(tmp_path / "o")}, version=99)[0] == -2
+    assert call_build(lib, {"fromDir": str(tmp_path), "output": str(tmp_path / "o")}, flags=4)[0] == -2
+    err = ctypes.c_void_p()
+    assert lib.hvsup_image_build(None, None, None, ctypes.byref(err)) == -2
+    lib.hvsup_error_free(err)
+    assert lib.hvsup_image_inspect(str(tmp_path / "missing").encode(), None, None) == -2  # out is NULL
+    out = ctypes.c_void_p()
+    assert lib.hvsup_image_inspect(str(tmp_path / "missing").encode(), ctypes.byref(out), None) == -4  # not found

@@ -1,0 +1,222 @@
+"""Tar input (ustar, pax, GNU, gzip, stdin) and hostile archives."""
+import gzip
+import hashlib
+import io
+import os
+import tarfile
+
+import pytest
+
+from test_image_support import build, debugfs, fsck_clean, parse_stat, qemu_virtual_size, vhdbuild
+
+UUID = "6a1f0e4c-1111-4222-8333-944455556666"
+NS = 1_600_000_000_123_456_789
+
+
+def member(name, kind=tarfile.REGTYPE, data=b"", mode=0o644, uid=0, gid=0, linkname="", pax=None, devmajor=0,
+           devminor=0, mtime=1_600_000_000):
+    info = tarfile.TarInfo(name)
+    info.type = kind
+    info.mode = mode
+    info.uid, info.gid = uid, gid
+    info.mtime = mtime
+    info.linkname = linkname
+    info.devmajor, info.devminor = devmajor, devminor
+    info.size = len(data) if kind == tarfile.REGTYPE else 0
+    if pax:
+        info.pax_headers = dict(pax)
+    return info, data
+
+
+def make_tar(members, fmt=tarfile.PAX_FORMAT):
+    buf = io.BytesIO()
+    with tarfile.open(fileobj=buf, mode="w", format=fmt) as tar:
+        for info, data in members:
+            tar.addfile(info, io.BytesIO(data) if info.isreg() else None)
+    return buf.getvalue()
+
+
+LONG = "/".join(["p" * 100, "q" * 120, "r" * 255])
+
+RICH = [
+    member("./", tarfile.DIRTYPE, mode=0o755),
+    member("etc/", tarfile.DIRTYPE, mode=0o755),
+    member("etc/passwd", data=b"root:x:0:0::/root:/bin/sh\n",
+           pax={"mtime": "1600000000.123456789", "atime": "1600000001.5", "ctime": "1600000002.000000001"}),
+    member("etc/shadow", data=b"secret\n", mode=0o640, uid=0, gid=42),
+    member("bin/", tarfile.DIRTYPE, mode=0o755),
+    member("bin/su", data=b"\x7fELF" + bytes(5000), mode=0o4755),
+    member("tmp/", tarfile.DIRTYPE, mode=0o1777),
+    member("home/u/", tarfile.DIRTYPE, mode=0o2750, uid=100000, gid=200000, pax={"uid": "100000", "gid": "200000"}),
+    member("home/u/file", data=b"user data\n", uid=3000000000, gid=4000000000,
+           pax={"uid": "3000000000", "gid": "4000000000"}),
+    member("bin/ping", data=b"ping", mode=0o755,
+           pax={"SCHILY.xattr.security.capability": "\x01\x00\x00\x02\x00\x20\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00",
+                "SCHILY.xattr.user.note": "pinged"}),
+    member("bin/sudo", tarfile.LNKTYPE, linkname="bin/su"),
+    member("bin/sh", tarfile.SYMTYPE, linkname="busybox", mode=0o777),
+    member("bin/slow", tarfile.SYMTYPE, linkname="/" + "s" * 150, mode=0o777),
+    member("dev/null", tarfile.CHRTYPE, mode=0o666, devmajor=1, devminor=3),
+    member("dev/sda", tarfile.BLKTYPE, mode=0o660, devmajor=8, devminor=0, gid=6),
+    member("run/fifo", tarfile.FIFOTYPE, mode=0o600),
+    member("implicit/parents/file", data=b"created parents\n"),
+    member(LONG, data=b"long path\n"),
+    member("replace/me", data=b"first version\n"),
+    member("replace/me", data=b"second version wins\n"),
+    member("zero", data=b""),
+    member("blob", data=os.urandom(200_000)),
+]
+
+
+@pytest.fixture(scope="module")
+def rich_tar(tmp_path_factory):
+    path = tmp_path_factory.mktemp("tars") / "rich.tar"
+    path.write_bytes(make_tar(RICH))
+    return path
+
+
+def stats(image, paths):
+    return {p: parse_stat(t) for p, t in zip(paths, debugfs(image, [f'stat "/{p}"' for p in paths]))}
+
+
+def cat(image, path, tmp_path):
+    out = tmp_path / "cat.out"
+    debugfs(image, [f'dump "/{path}" "{out}"'])
+    return out.read_bytes()
+
+
+def test_tar_entries_are_preserved(rich_tar, tmp_path):
+    out = tmp_path / "tar.vhd"
+    summary = build("--from-tar", rich_tar, "-o", out, "--metadata-csum")
+    fsck_clean(out)
+    assert qemu_virtual_size(out) == summary["diskBytes"]
+    s = stats(out, ["etc/passwd", "etc/shadow", "bin/su", "bin/sudo", "tmp", "home/u", "home/u/file", "bin/ping",
+                    "bin/sh", "bin/slow", "dev/null", "dev/sda", "run/fifo", "implicit/parents", LONG, "zero"])
+    p = s["etc/passwd"]
+    assert p["mtime"] == 1_600_000_000_123_456_789
+    assert p["atime"] == 1_600_000_001_500_000_000
+    assert p["ctime"] == 1_600_000_002_000_000_001
+    assert (s["etc/shadow"]["mode"], s["etc/shadow"]["gid"]) == (0o640, 42)
+    assert s["bin/su"]["mode"] == 0o4755 and s["bin/su"]["links"] == 2 and s["bin/sudo"]["links"] == 2
+    assert s["tmp"]["mode"] == 0o1777
+    assert (s["home/u"]["mode"], s["home/u"]["uid"], s["home/u"]["gid"]) == (0o2750, 100000, 200000)
+    assert (s["home/u/file"]["uid"], s["home/u/file"]["gid"]) == (3000000000, 4000000000)
+    assert s["bin/ping"]["xattrs"]["user.note"] == (6, "pinged")
+    assert s["bin/ping"]["xattrs"]["security.capability"][0] == 20
+    assert s["bin/sh"]["type"] == "symlink" and s["bin/sh"]["fast_link"] == "busybox"
+    assert s["bin/slow"]["type"] == "symlink" and s["bin/slow"]["size"] == 151
+    assert s["dev/null"]["type"] == "character special" and s["dev/null"]["device"] == (1, 3)
+    assert s["dev/sda"]["type"] == "block special" and s["dev/sda"]["device"] == (8, 0)
+    assert s["run/fifo"]["type"] == "FIFO" and s["run/fifo"]["mode"] == 0o600
+    assert s["implicit/parents"]["type"] == "directory"
+    assert s[LONG]["type"] == "regular" and s[LONG]["size"] == 10
+    assert s["zero"]["size"] == 0
+    assert cat(out, "replace/me", tmp_path) == b"second version wins\n"
+    assert cat(out, "blob", tmp_path) == RICH[-1][1]
+    assert cat(out, "bin/slow", tmp_path) == b"/" + b"s" * 150  # a slow symlink's target lives in a data block
+
+
+def test_gzip_stdin_and_gnu_formats_give_the_same_image(rich_tar, tmp_path):
+    args = ["--uuid", UUID, "--timestamp", "1700000000"]
+    plain, gz, stdin = tmp_path / "plain.vhd", tmp_path / "gz.vhd", tmp_path / "stdin.vhd"
+    build("--from-tar", rich_tar, "-o", plain, *args)
+    gz_path = tmp_path / "rich.tar.gz"
+    gz_path.write_bytes(gzip.compress(rich_tar.read_bytes()))
+    build("--from-tar", gz_path, "-o", gz, *args)
+    build("--from-tar", "-", "-o", stdin, *args, input=gz_path.read_bytes())
+    digest = lambda p: hashlib.sha256(p.read_bytes()).hexdigest()
+    assert digest(plain) == digest(gz) == digest(stdin)
+    # GNU long names and long link names.
+    gnu = tmp_path / "gnu.tar"
+    gnu.write_bytes(make_tar([member(LONG, data=b"gnu long\n"),
+                              member("link", tarfile.SYMTYPE, linkname="t" * 300, mode=0o777)], fmt=tarfile.GNU_FORMAT))
+    out = tmp_path / "gnu.vhd"
+    build("--from-tar", gnu, "-o", out)
+    fsck_clean(out)
+    s = stats(out, [LONG, "link"])
+    assert s[LONG]["size"] == 9 and s["link"]["size"] == 300
+
+
+def raw_header_tar(name, *, size_field=None, typeflag=b"0", data=b"", linkname=b""):
+    """A one-entry ustar archive built byte by byte (for names tarfile would clean up)."""
+    h = bytearray(512)
+    h[0:len(name)] = name
+    h[100:108] = b"0000644\0"
+    h[108:116] = b"0000000\0"
+    h[116:124] = b"0000000\0"
+    h[124:136] = size_field if size_field is not None else b"%011o\0" % len(data)
+    h[136:148] = b"13000000000\0"
+    h[156:157] = typeflag
+    h[157:157 + len(linkname)] = linkname
+    h[257:263] = b"ustar\0"
+    h[263:265] = b"00"
+    h[148:156] = b" " * 8
+    h[148:156] = b"%06o\0 " % sum(h)
+    pad = (512 - len(data) % 512) % 512
+    return bytes(h) + data + b"\0" * pad + b"\0" * 1024
+
+
+def hostile_cases():
+    good = make_tar([member("a/file", data=b"x" * 3000)])
+    bad_checksum = bytearray(good)
+    bad_checksum[0] ^= 0x01
+    return {
+        "dotdot": (make_tar([member("../../etc/passwd", data=b"pwned")]), "\"..\" is not allowed"),
+        "absolute": (raw_header_tar(b"/etc/passwd", data=b"pwned"), "absolute names are not allowed"),
+        "through-symlink": (make_tar([member("a", tarfile.SYMTYPE, linkname="/etc"), member("a/passwd", data=b"pwned")]),
+                            "\"a\" is a symlink"),
+        "hardlink-missing": (make_tar([member("h", tarfile.LNKTYPE, linkname="missing")]), "the target does not exist"),
+        "truncated": (good[:512 + 1000], "ends inside the file's data"),
+        "truncated-header": (good[:300], "truncated archive"),
+        "bad-checksum": (bytes(bad_checksum), "bad header checksum"),
+        "absurd-size": (raw_header_tar(b"huge", size_field=bytes([0x80, 0, 0, 0, 0, 4, 0, 0, 0, 0, 0, 0])), "absurd size"),
+        "size-beyond-data": (raw_header_tar(b"big", size_field=b"77777777777\0"), "ends inside the file's data"),
+        "bad-size-field": (raw_header_tar(b"f", size_field=b"12x45678901\0"), "bad size field"),
+    }
+
+
+@pytest.mark.parametrize("case", sorted(hostile_cases()))
+def test_hostile_tar_is_refused_without_output(case, tmp_path):
+    data, message = hostile_cases()[case]
+    src = tmp_path / "in"
+    src.mkdir()
+    (src / "x.tar").write_bytes(data)
+    outdir = tmp_path / "out"
+    outdir.mkdir()
+    proc = vhdbuild("--from-tar", src / "x.tar", "-o", outdir / "disk.vhd", check=False)
+    assert proc.returncode == 1, proc.stderr
+    assert message.encode() in proc.stderr, proc.stderr
+    assert list(outdir.iterdir()) == []
+
+
+def test_tar_larger_than_size_is_refused(tmp_path):
+    tar = tmp_path / "big.tar"
+    tar.write_bytes(make_tar([member("blob", data=os.urandom(12 << 20))]))
+    outdir = tmp_path / "out"
+    outdir.mkdir()
+    proc = vhdbuild("--from-tar", tar, "-o", outdir / "disk.vhd", "--size", "8M", check=False)
+    assert proc.returncode == 1 and b"does not fit" in proc.stderr
+    assert list(outdir.iterdir()) == []
+
+
+def test_truncated_gzip_is_refused(tmp_path):
+    data = gzip.compress(make_tar([member("f", data=os.urandom(100_000))]))
+    tar = tmp_path / "t.tar.gz"
+    tar.write_bytes(data[: len(data) // 2])
+    outdir = tmp_path / "out"
+    outdir.mkdir()
+    proc = vhdbuild("--from-tar", tar, "-o", outdir / "disk.vhd", check=False)
+    assert proc.returncode == 1
+    assert list(outdir.iterdir()) == []
+
+
+def test_backslashes_converted_on_request(tmp_path):
+    tar = tmp_path / "win.tar"
+    tar.write_bytes(make_tar([member("dir\\sub\\file", data=b"x")]))
+    out = tmp_path / "o.vhd"
+    build("--from-tar", tar, "-o", out, "--convert-backslash")
+    assert stats(out, ["dir/sub/file"])["dir/sub/file"]["type"] == "regular"
+    out2 = tmp_path / "o2.vhd"
+    build("--from-tar", tar, "-o", out2)
+    listing = debugfs(out2, ["ls /"])[0]
+    assert "dir\\x5csub\\x5cfile" in listing  # debugfs escapes the backslashes
