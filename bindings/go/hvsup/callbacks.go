@@ -1,7 +1,7 @@
 package hvsup
 
 /*
-#include "hvsup/hvsup.h"
+#include "hvsup/image.h"
 */
 import "C"
 
@@ -50,4 +50,19 @@ func hvsupGoLog(level C.hvsup_log_level, message *C.char, user unsafe.Pointer) {
 		return
 	}
 	fn(LogLevel(level), C.GoString(message))
+}
+
+// ImageProgress receives an image build's progress (bytes of file data written, source
+// entries seen) on the building goroutine; return false to cancel the build.
+type ImageProgress func(bytesWritten, entries uint64) bool
+
+// hvsupGoImageProgress is the C-callable trampoline of hvsup_image_progress_callback.
+//
+//export hvsupGoImageProgress
+func hvsupGoImageProgress(bytesWritten C.uint64_t, entries C.uint64_t, user unsafe.Pointer) C.int32_t {
+	fn, ok := cgo.Handle(uintptr(user)).Value().(ImageProgress)
+	if !ok || fn == nil || fn(uint64(bytesWritten), uint64(entries)) {
+		return 0
+	}
+	return 1
 }

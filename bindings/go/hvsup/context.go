@@ -135,6 +135,32 @@ func (c *Context) Supervise(ctx context.Context, req Request) (Response, error) 
 	return resp, nil
 }
 
+// Plan is a dry run (hvsup_plan): what a start/run request would create, touching nothing.
+// A request that fails validation gives an *Error with ErrInvalidArgument.
+func (c *Context) Plan(ctx context.Context, req Request) (json.RawMessage, error) {
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	body, err := json.Marshal(req)
+	if err != nil {
+		return nil, err
+	}
+	creq := C.CString(string(body))
+	defer freeC(creq)
+	var text string
+	err = c.with(func(h *C.hvsup_context) error {
+		var err error
+		text, err = callForString(func(out **C.char, errp **C.hvsup_error) C.hvsup_status {
+			return C.hvsup_plan(h, creq, out, errp)
+		})
+		return err
+	})
+	if err != nil {
+		return nil, err
+	}
+	return json.RawMessage(text), nil
+}
+
 // DoctorOptions select the checks' inputs and the output format (hvsup_doctor_options).
 type DoctorOptions struct {
 	KernelPath    string // default ~/.microagent/kernels/windows-hyperv/<arch>/Image

@@ -65,6 +65,18 @@ func ExampleContext_Doctor() {
 	// false hcs false
 }
 
+func ExampleBuildImage() {
+	dir, _ := os.MkdirTemp("", "hvsup-image-")
+	defer os.RemoveAll(dir)
+	out := dir + "/data.vhd"
+	_, err := hvsup.BuildImage(context.Background(), hvsup.ImageRequest{Empty: true, Output: out, Size: "8M"}, nil)
+	st, _ := os.Stat(out)
+	_, footerErr := hvsup.VerifyImageFooter(out)
+	fmt.Println(err, st.Size(), footerErr)
+	// Output:
+	// <nil> 8389120 <nil>
+}
+
 func ExampleHvsockServiceID() {
 	id, _ := hvsup.HvsockServiceID(1024)
 	port, _ := hvsup.HvsockServicePort(strings.ToUpper(id))

@@ -7,7 +7,7 @@ Adding a primitive from a new header (include/hvsup/<noun>.h) means:
   3. list it in OPTIONAL if older libraries may lack it,
 then call it through hvsup._native.call()/call_for_string() from a thin Python method.
 """
-from ctypes import CFUNCTYPE, POINTER, Structure, c_char_p, c_int, c_int32, c_uint32, c_void_p
+from ctypes import CFUNCTYPE, POINTER, Structure, c_char_p, c_int, c_int32, c_uint32, c_uint64, c_void_p
 
 ABI_VERSION = 1  # HVSUP_ABI_VERSION
 
@@ -89,6 +89,19 @@ class HvsockListenersOptions(Structure):
                 ("log_callback", LOG_CALLBACK), ("log_user", c_void_p)]
 
 
+# hvsup/image.h
+# typedef int32_t (*hvsup_image_progress_callback)(uint64_t bytes_written, uint64_t entries, void* user);
+IMAGE_PROGRESS_CALLBACK = CFUNCTYPE(c_int32, c_uint64, c_uint64, c_void_p)
+IMAGE_BUILD_OPTIONS_VERSION = 1
+
+
+class ImageBuildOptions(Structure):
+    """hvsup_image_build_options (HVSUP_IMAGE_BUILD_OPTIONS_VERSION 1)."""
+
+    _fields_ = [("version", c_uint32), ("flags", c_uint32), ("progress", IMAGE_PROGRESS_CALLBACK),
+                ("progress_user", c_void_p)]
+
+
 # name -> (restype, argtypes). Every `hvsup_error**` is the last argument and is filled in by
 # hvsup._native.call(); do not pass it yourself.
 SIGNATURES = {
@@ -109,6 +122,7 @@ SIGNATURES = {
     "hvsup_context_free": (None, [handle_t]),
     # supervisor protocol
     "hvsup_supervise": (status_t, [handle_t, c_char_p, out_handle_t, out_handle_t]),
+    "hvsup_plan": (status_t, [handle_t, c_char_p, out_handle_t, out_handle_t]),
     # diagnostics
     "hvsup_doctor_options_init": (status_t, [POINTER(DoctorOptions), c_uint32]),
     "hvsup_doctor": (status_t, [handle_t, POINTER(DoctorOptions), out_handle_t, POINTER(c_int32), out_handle_t]),
@@ -130,6 +144,11 @@ SIGNATURES = {
     "hvsup_hcs_system_wait": (status_t, [handle_t, c_uint32, POINTER(c_int32), out_handle_t, out_handle_t]),
     "hvsup_hcs_system_properties": (status_t, [handle_t, out_handle_t, out_handle_t]),
     "hvsup_hcs_system_close": (None, [handle_t]),
+    # hvsup/image.h
+    "hvsup_image_build_options_init": (status_t, [POINTER(ImageBuildOptions), c_uint32]),
+    "hvsup_image_build": (status_t, [c_char_p, POINTER(ImageBuildOptions), out_handle_t, out_handle_t]),
+    "hvsup_image_inspect": (status_t, [c_char_p, out_handle_t, out_handle_t]),
+    "hvsup_image_footer_verify": (status_t, [c_char_p, out_handle_t, out_handle_t]),
     # hvsup/hvsock.h
     "hvsup_hvsock_service_id": (status_t, [c_uint32, out_handle_t, out_handle_t]),
     "hvsup_hvsock_service_port": (status_t, [c_char_p, POINTER(c_uint32), out_handle_t]),
@@ -141,6 +160,8 @@ SIGNATURES = {
     "hvsup_hvsock_listeners_free": (None, [handle_t]),
 }
 
-# Exports that a library may lack (added after ABI 1 shipped). Calling a missing one raises
-# HvsupError with Status.UNSUPPORTED instead of failing at load time.
-OPTIONAL = frozenset()
+# Exports that a library may lack (added after ABI 1 shipped: the primitives headers and
+# hvsup_plan). Calling a missing one raises HvsupError with Status.UNSUPPORTED instead of
+# failing at load time.
+OPTIONAL = frozenset(name for name in SIGNATURES
+                     if name.startswith(("hvsup_hcs_", "hvsup_hvsock_", "hvsup_image_")) or name == "hvsup_plan")

@@ -127,6 +127,13 @@ class Context:
         with "ok": false is returned, not raised: HvsupError means no document was produced."""
         return json.loads(self.supervise_json(json.dumps(request)))
 
+    def plan(self, request: dict) -> dict:
+        """hvsup_plan: what a start/run request would create (document, kernel command line,
+        COM1 pipe, VM access list, network, listeners), touching nothing. A request that fails
+        validation raises InvalidArgumentError with the validation message."""
+        text = json.dumps(request).encode("utf-8")
+        return json.loads(self._invoke(lambda h: self._lib.call_for_string("hvsup_plan", h, text)))
+
     # -- diagnostics ---------------------------------------------------------------------------
     def doctor(self, kernel_path=None, guest_init_path=None, format="json") -> DoctorReport:
         """Checks the host (hvsup_doctor). format: "json" or "text"."""

@@ -23,7 +23,7 @@ def build_document(request: Union[dict, str], endpoint_id=None, boot="kernel-dir
     boot: "kernel-direct" or "uefi-vmbfs"; schema: the host's highest (major, minor), (0, 0) = uncapped."""
     lib = lib or library()
     options = _abi.HcsDocumentOptions()
-    lib.hvsup_hcs_document_options_init(ctypes.byref(options), _abi.HCS_DOCUMENT_OPTIONS_VERSION)
+    lib.function("hvsup_hcs_document_options_init")(ctypes.byref(options), _abi.HCS_DOCUMENT_OPTIONS_VERSION)
     options.endpoint_id = encode_optional(endpoint_id)
     options.boot = _abi.HCS_BOOT[boot]
     options.schema_major, options.schema_minor = schema
@@ -39,7 +39,7 @@ class Hcs(OwnedHandle):
     def __init__(self, library_path=None, api="auto", lib=None):
         super().__init__(lib or library())
         options = _abi.HcsOptions()
-        self._lib.hvsup_hcs_options_init(ctypes.byref(options), _abi.HCS_OPTIONS_VERSION)
+        self._lib.function("hvsup_hcs_options_init")(ctypes.byref(options), _abi.HCS_OPTIONS_VERSION)
         options.library_path = encode_optional(library_path)
         options.api = _abi.HCS_API[api]
         self._lib.call("hvsup_hcs_open", ctypes.byref(self._handle), ctypes.byref(options))
@@ -47,7 +47,7 @@ class Hcs(OwnedHandle):
     @property
     def dll(self) -> str:
         """"computecore.dll" or "vmcompute.dll"."""
-        return self._lib.hvsup_hcs_dll(self._handle).decode("utf-8")
+        return self._lib.function("hvsup_hcs_dll")(self._handle).decode("utf-8")
 
     def probe_access(self):
         """Raises HvsupError unless the current user may use HCS."""

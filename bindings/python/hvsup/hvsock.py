@@ -45,7 +45,7 @@ class Listeners(OwnedHandle):
         self._log = log
         self._trampoline = _abi.LOG_CALLBACK(self._on_log) if log is not None else None
         options = _abi.HvsockListenersOptions()
-        self._lib.hvsup_hvsock_listeners_options_init(ctypes.byref(options), _abi.HVSOCK_LISTENERS_OPTIONS_VERSION)
+        self._lib.function("hvsup_hvsock_listeners_options_init")(ctypes.byref(options), _abi.HVSOCK_LISTENERS_OPTIONS_VERSION)
         options.emulation_dir = encode_optional(emulation_dir)
         if self._trampoline is not None:
             options.log_callback = self._trampoline

@@ -54,6 +54,20 @@ if mode == "clean":
                                     log=lambda level, message: logged.append(message)) as listeners:
             assert listeners.wait_result(0) == hvsup.hvsock.ResultState.PENDING
             listeners.stop()
+        volume = state / "data.vhd"
+        hvsup.image.build({"empty": True, "output": str(volume), "size": "8M"}, progress=lambda w, e: None)
+        assert hvsup.image.verify_footer(volume) and hvsup.image.inspect(volume)
+        try:
+            hvsup.image.build({"empty": True, "output": str(state / "x.vhd"), "size": "8M"},
+                              progress=lambda w, e: False)
+        except hvsup.HvsupError:
+            pass
+        with hvsup.Context() as planner:
+            assert planner.plan(dict(prepare, command="run"))
+            try:
+                planner.plan({"command": "run"})
+            except hvsup.InvalidArgumentError:
+                pass
         bad = _abi.ContextOptions(version=99)
         try:
             lib.call("hvsup_context_create", ctypes.byref(ctypes.c_void_p()), ctypes.byref(bad))
