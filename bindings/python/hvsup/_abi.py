@@ -35,6 +35,8 @@ class ContextOptions(Structure):
         ("hcs_api", c_char_p),
         ("boot_mode", c_char_p),
         ("listener_helper", c_char_p),
+        ("stop_grace_ms", c_uint32),  # appended in main after this branch's header; ignored by older libraries
+        ("unregister_wait_ms", c_uint32),
     ]
 
 

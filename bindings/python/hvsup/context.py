@@ -30,6 +30,7 @@ class Context:
     hcs_api:     "computecore" or "vmcompute" forces that HCS API
     boot_mode:   "kernel-direct" (default) or "uefi-vmbfs"
     listener_helper: path of hvsock-listener (default: beside the executable)
+    stop_grace_ms, unregister_wait_ms: 0 = the library defaults
     log:         callable(level: LogLevel, message: str); called from whichever thread runs a
                  call on this context. It must not call back into the context. Exceptions it
                  raises are collected in `log_errors` (they cannot cross the C ABI).
@@ -37,7 +38,8 @@ class Context:
     """
 
     def __init__(self, state_dir=None, hcs_library=None, hcn_library=None,
-                 log: Optional[LogFunction] = None, lib=None, hcs_api=None, boot_mode=None, listener_helper=None):
+                 log: Optional[LogFunction] = None, lib=None, hcs_api=None, boot_mode=None, listener_helper=None,
+                 stop_grace_ms=0, unregister_wait_ms=0):
         self._lib = lib or library()
         self._handle = ctypes.c_void_p()
         self._active = 0
@@ -55,6 +57,8 @@ class Context:
         options.hcs_api = encode_optional(hcs_api)
         options.boot_mode = encode_optional(boot_mode)
         options.listener_helper = encode_optional(listener_helper)
+        options.stop_grace_ms = stop_grace_ms
+        options.unregister_wait_ms = unregister_wait_ms
         if self._log_trampoline is not None:
             options.log_callback = self._log_trampoline
         self._lib.call("hvsup_context_create", ctypes.byref(self._handle), ctypes.byref(options))
