@@ -6,7 +6,8 @@ larger one (minbase + python3, gcc, g++, git); when debootstrap cannot build the
 trees of similar shape are used and the output says so. Every tool builds an image of the same
 size from the same tree; each case runs N times (default 5) and the median is reported along
 with ratios and peak RSS (GNU time's %M). Page cache is warm; other jobs may share the CPUs,
-so read the ratios, not the absolute times.
+so read the ratios, not the absolute times. Cases run round-robin with an untimed sync
+before each run.
 
 Usage: bench.py [--build-dir DIR] [--runs N] [--trees minbase,large] [--keep]
 """
@@ -151,10 +152,17 @@ def main():
             # vhdbuild and mke2fs flush their output to disk before returning; cp does not.
             "cp + fsync (durable floor)": ["sh", "-c", f'cp "{tar}" "{img}" && sync "{img}"'],
         }
-        results = {}
-        for label, argv in cases.items():
-            runs = [timed(argv, img) for _ in range(args.runs)]
-            results[label] = (statistics.median(r[0] for r in runs), max(r[1] for r in runs))
+        # Round-robin so background load spreads over every case alike; sync (untimed) first
+        # so one run's writeback does not land on the next.
+        samples = {label: [] for label in cases}
+        for _ in range(args.runs):
+            for label, argv in cases.items():
+                if img.exists():
+                    img.unlink()
+                os.sync()
+                samples[label].append(timed(argv, img))
+        results = {label: (statistics.median(r[0] for r in runs), max(r[1] for r in runs))
+                   for label, runs in samples.items()}
         floor = results["cp of the tar (floor)"][0]
         durable = results["cp + fsync (durable floor)"][0]
         mke2fs = results["mke2fs -t ext4 -d DIR"][0]

@@ -133,7 +133,7 @@ hvsup_status hvsup_doctor(hvsup_context* context, const hvsup_doctor_options* op
             opts.kernel_path = optional_text(options->kernel_path);
             opts.guest_init_path = optional_text(options->guest_init_path);
         }
-        const auto report = hvsup::supervisor::run_doctor(context->supervisor->host(), opts);
+        const auto report = hvsup::supervisor::run_doctor(context->supervisor->host(), context->supervisor->network(), opts);
         if (ok != nullptr) *ok = report.response.ok ? 1 : 0;
         return hand_out(format == HVSUP_DOCTOR_FORMAT_TEXT ? hvsup::supervisor::doctor_text(report)
                                                            : hvsup::supervisor::doctor_json(report),

@@ -61,14 +61,21 @@ hvsup_status hvsup_hcs_open(hvsup_hcs** out, const hvsup_hcs_options* options, h
         *out = nullptr;
         hcs::LoadOptions load;
         if (options != nullptr) {
-            if (options->version != HVSUP_HCS_OPTIONS_VERSION) return invalid(error, "hvsup_hcs_open: unsupported options version");
+            if (options->version != HVSUP_HCS_OPTIONS_VERSION)
+                return invalid(error, "hvsup_hcs_open: unsupported options version");
             if (options->flags != 0) return invalid(error, "hvsup_hcs_open: unknown flags");
             if (options->library_path != nullptr) load.library_path = options->library_path;
             switch (options->api) {
-            case HVSUP_HCS_API_AUTO: break;
-            case HVSUP_HCS_API_COMPUTECORE: load.force_api = hcs::ApiKind::computecore; break;
-            case HVSUP_HCS_API_VMCOMPUTE: load.force_api = hcs::ApiKind::vmcompute; break;
-            default: return invalid(error, "hvsup_hcs_open: unknown api");
+                case HVSUP_HCS_API_AUTO:
+                    break;
+                case HVSUP_HCS_API_COMPUTECORE:
+                    load.force_api = hcs::ApiKind::computecore;
+                    break;
+                case HVSUP_HCS_API_VMCOMPUTE:
+                    load.force_api = hcs::ApiKind::vmcompute;
+                    break;
+                default:
+                    return invalid(error, "hvsup_hcs_open: unknown api");
             }
         }
         auto object = std::make_unique<hvsup_hcs>();
@@ -78,9 +85,15 @@ hvsup_status hvsup_hcs_open(hvsup_hcs** out, const hvsup_hcs_options* options, h
     });
 }
 
-const char* hvsup_hcs_dll(const hvsup_hcs* hcs) { return hcs != nullptr && hcs->client ? hcs->client->dll() : ""; }
+const char* hvsup_hcs_dll(const hvsup_hcs* hcs)
+{
+    return hcs != nullptr && hcs->client ? hcs->client->dll() : "";
+}
 
-void hvsup_hcs_free(hvsup_hcs* hcs) { delete hcs; }
+void hvsup_hcs_free(hvsup_hcs* hcs)
+{
+    delete hcs;
+}
 
 hvsup_status hvsup_hcs_probe_access(hvsup_hcs* hcs, hvsup_error** error)
 {
@@ -135,8 +148,10 @@ hvsup_status hvsup_hcs_document_build(const char* request_json, const hvsup_hcs_
                 return invalid(error, "hvsup_hcs_document_build: unsupported options version");
             }
             if (options->flags != 0) return invalid(error, "hvsup_hcs_document_build: unknown flags");
-            if (options->boot == HVSUP_HCS_BOOT_UEFI_VMBFS) in.boot = hcs::BootMode::uefi_vmbfs;
-            else if (options->boot != HVSUP_HCS_BOOT_KERNEL_DIRECT) return invalid(error, "hvsup_hcs_document_build: unknown boot");
+            if (options->boot == HVSUP_HCS_BOOT_UEFI_VMBFS)
+                in.boot = hcs::BootMode::uefi_vmbfs;
+            else if (options->boot != HVSUP_HCS_BOOT_KERNEL_DIRECT)
+                return invalid(error, "hvsup_hcs_document_build: unknown boot");
             if (options->endpoint_id != nullptr) in.endpoint_id = options->endpoint_id;
             if (options->schema_major != 0) {
                 in.host_schema_version = hcs::schema::Version{static_cast<int32_t>(options->schema_major),
@@ -219,8 +234,9 @@ hvsup_status hvsup_hcs_system_wait(hvsup_hcs_system* system, uint32_t timeout_ms
         const auto status = system->system.wait_for_exit(timeout);
         if (!status) return HVSUP_OK;
         if (exit_json != nullptr) {
-            hand_out(hvsup::json::compact(hvsup::json::object{{"Status", status->status}, {"ExitType", status->exit_type}}),
-                     exit_json);
+            hand_out(
+                hvsup::json::compact(hvsup::json::object{{"Status", status->status}, {"ExitType", status->exit_type}}),
+                exit_json);
         }
         *exited = 1;
         return HVSUP_OK;
@@ -237,6 +253,9 @@ hvsup_status hvsup_hcs_system_properties(hvsup_hcs_system* system, char** out, h
     });
 }
 
-void hvsup_hcs_system_close(hvsup_hcs_system* system) { delete system; }
+void hvsup_hcs_system_close(hvsup_hcs_system* system)
+{
+    delete system;
+}
 
 }  // extern "C"

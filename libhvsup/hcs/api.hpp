@@ -48,8 +48,8 @@ enum class EventType : uint32_t {
 inline constexpr uint32_t event_option_none = 0;
 
 struct HcsEvent {
-    uint32_t type;       // EventType
-    PCWSTR event_data;   // JSON; SystemExited -> SystemExitStatus
+    uint32_t type;      // EventType
+    PCWSTR event_data;  // JSON; SystemExited -> SystemExitStatus
     HCS_OPERATION operation;
 };
 
@@ -88,33 +88,33 @@ using V2GrantVmAccess = HRESULT(HVSUP_HCS_CALL*)(PCWSTR vm_id, PCWSTR file_path)
 }
 
 struct V1Functions {
-    V1CreateComputeSystem create = nullptr;                // HcsCreateComputeSystem
-    V1OpenComputeSystem open = nullptr;                    // HcsOpenComputeSystem
-    V1CloseComputeSystem close = nullptr;                  // HcsCloseComputeSystem
-    V1SystemOperation start = nullptr;                     // HcsStartComputeSystem
-    V1SystemOperation shutdown = nullptr;                  // HcsShutdownComputeSystem
-    V1SystemOperation terminate = nullptr;                 // HcsTerminateComputeSystem
-    V1GetComputeSystemProperties get_properties = nullptr; // HcsGetComputeSystemProperties
-    V1GetServiceProperties get_service_properties = nullptr;  // HcsGetServiceProperties
+    V1CreateComputeSystem create = nullptr;                           // HcsCreateComputeSystem
+    V1OpenComputeSystem open = nullptr;                               // HcsOpenComputeSystem
+    V1CloseComputeSystem close = nullptr;                             // HcsCloseComputeSystem
+    V1SystemOperation start = nullptr;                                // HcsStartComputeSystem
+    V1SystemOperation shutdown = nullptr;                             // HcsShutdownComputeSystem
+    V1SystemOperation terminate = nullptr;                            // HcsTerminateComputeSystem
+    V1GetComputeSystemProperties get_properties = nullptr;            // HcsGetComputeSystemProperties
+    V1GetServiceProperties get_service_properties = nullptr;          // HcsGetServiceProperties
     V1RegisterComputeSystemCallback register_callback = nullptr;      // HcsRegisterComputeSystemCallback
     V1UnregisterComputeSystemCallback unregister_callback = nullptr;  // HcsUnregisterComputeSystemCallback
-    V1GrantVmAccess grant_vm_access = nullptr;             // GrantVmAccess
+    V1GrantVmAccess grant_vm_access = nullptr;                        // GrantVmAccess
 };
 
 struct V2Functions {
-    V2CreateOperation create_operation = nullptr;          // HcsCreateOperation
-    V2CloseOperation close_operation = nullptr;            // HcsCloseOperation
+    V2CreateOperation create_operation = nullptr;                  // HcsCreateOperation
+    V2CloseOperation close_operation = nullptr;                    // HcsCloseOperation
     V2WaitForOperationResult wait_for_operation_result = nullptr;  // HcsWaitForOperationResult
-    V2CreateComputeSystem create = nullptr;                // HcsCreateComputeSystem
-    V2OpenComputeSystem open = nullptr;                    // HcsOpenComputeSystem
-    V2CloseComputeSystem close = nullptr;                  // HcsCloseComputeSystem
-    V2SystemOperation start = nullptr;                     // HcsStartComputeSystem
-    V2SystemOperation shutdown = nullptr;                  // HcsShutDownComputeSystem
-    V2SystemOperation terminate = nullptr;                 // HcsTerminateComputeSystem
-    V2SystemOperation get_properties = nullptr;            // HcsGetComputeSystemProperties
-    V2SetComputeSystemCallback set_callback = nullptr;     // HcsSetComputeSystemCallback
-    V2GetServiceProperties get_service_properties = nullptr;  // HcsGetServiceProperties
-    V2GrantVmAccess grant_vm_access = nullptr;             // HcsGrantVmAccess
+    V2CreateComputeSystem create = nullptr;                        // HcsCreateComputeSystem
+    V2OpenComputeSystem open = nullptr;                            // HcsOpenComputeSystem
+    V2CloseComputeSystem close = nullptr;                          // HcsCloseComputeSystem
+    V2SystemOperation start = nullptr;                             // HcsStartComputeSystem
+    V2SystemOperation shutdown = nullptr;                          // HcsShutDownComputeSystem
+    V2SystemOperation terminate = nullptr;                         // HcsTerminateComputeSystem
+    V2SystemOperation get_properties = nullptr;                    // HcsGetComputeSystemProperties
+    V2SetComputeSystemCallback set_callback = nullptr;             // HcsSetComputeSystemCallback
+    V2GetServiceProperties get_service_properties = nullptr;       // HcsGetServiceProperties
+    V2GrantVmAccess grant_vm_access = nullptr;                     // HcsGrantVmAccess
 };
 
 }  // namespace hvsup::hcs::api

@@ -18,13 +18,20 @@ using CallbackOwner = UniqueHcsHandle<api::V1UnregisterComputeSystemCallback>;
 const char* notification_name(uint32_t type)
 {
     switch (static_cast<api::Notification>(type)) {
-    case api::Notification::system_exited: return "SystemExited";
-    case api::Notification::system_create_completed: return "SystemCreateCompleted";
-    case api::Notification::system_start_completed: return "SystemStartCompleted";
-    case api::Notification::system_pause_completed: return "SystemPauseCompleted";
-    case api::Notification::system_resume_completed: return "SystemResumeCompleted";
-    case api::Notification::service_disconnect: return "ServiceDisconnect";
-    default: return "Unknown";
+        case api::Notification::system_exited:
+            return "SystemExited";
+        case api::Notification::system_create_completed:
+            return "SystemCreateCompleted";
+        case api::Notification::system_start_completed:
+            return "SystemStartCompleted";
+        case api::Notification::system_pause_completed:
+            return "SystemPauseCompleted";
+        case api::Notification::system_resume_completed:
+            return "SystemResumeCompleted";
+        case api::Notification::service_disconnect:
+            return "ServiceDisconnect";
+        default:
+            return "Unknown";
     }
 }
 
@@ -34,27 +41,27 @@ extern "C" void HVSUP_HCS_CALL v1_notification_callback(api::DWORD type, void* c
     if (context == nullptr) return;
     auto* state = static_cast<EventState*>(context);
     switch (static_cast<api::Notification>(type)) {
-    case api::Notification::system_exited: {
-        std::string text;
-        try {
-            text = utf::from_host(data);
-        } catch (...) {
+        case api::Notification::system_exited: {
+            std::string text;
+            try {
+                text = utf::from_host(data);
+            } catch (...) {
+            }
+            state->record_exit(status, text);
+            break;
         }
-        state->record_exit(status, text);
-        break;
-    }
-    case api::Notification::service_disconnect:
-        state->record_disconnect(status != 0 ? status : hr::service_disconnect);
-        break;
-    default: {
-        std::string text;
-        try {
-            text = utf::from_host(data);
-        } catch (...) {
+        case api::Notification::service_disconnect:
+            state->record_disconnect(status != 0 ? status : hr::service_disconnect);
+            break;
+        default: {
+            std::string text;
+            try {
+                text = utf::from_host(data);
+            } catch (...) {
+            }
+            state->record_completion(type, status, std::move(text));
+            break;
         }
-        state->record_completion(type, status, std::move(text));
-        break;
-    }
     }
 }
 
@@ -80,10 +87,10 @@ public:
         if (timeout == infinite) {
             state_->changed.wait(lock, ready);
         } else if (!state_->changed.wait_for(lock, timeout, ready)) {
-            throw make_error(operation,
-                             fmt::format("timed out after {} waiting for {}", describe_timeout(timeout),
-                                         notification_name(want)),
-                             hr::operation_timeout);
+            throw make_error(
+                operation,
+                fmt::format("timed out after {} waiting for {}", describe_timeout(timeout), notification_name(want)),
+                hr::operation_timeout);
         }
         if (auto it = state_->completions.find(want); it != state_->completions.end()) {
             const auto [status, data] = it->second;

@@ -17,20 +17,20 @@ extern "C" void HVSUP_HCS_CALL v2_event_callback(api::HcsEvent* event, void* con
     if (event == nullptr || context == nullptr) return;
     auto* state = static_cast<EventState*>(context);
     switch (static_cast<api::EventType>(event->type)) {
-    case api::EventType::system_exited: {
-        std::string data;
-        try {
-            data = utf::from_host(event->event_data);
-        } catch (...) {
+        case api::EventType::system_exited: {
+            std::string data;
+            try {
+                data = utf::from_host(event->event_data);
+            } catch (...) {
+            }
+            state->record_exit(0, data);
+            break;
         }
-        state->record_exit(0, data);
-        break;
-    }
-    case api::EventType::service_disconnect:
-        state->record_disconnect(hr::service_disconnect);
-        break;
-    default:
-        break;
+        case api::EventType::service_disconnect:
+            state->record_disconnect(hr::service_disconnect);
+            break;
+        default:
+            break;
     }
 }
 
@@ -46,8 +46,8 @@ std::string run_operation(const api::V2Functions& fn, std::string_view operation
     if (!op) throw make_error(operation, "HcsCreateOperation failed", 0);
     const api::HRESULT started = call(op.get());
     if (started < 0) {
-        if (tolerate_stopped && (same_hcs_code(started, hr::system_already_stopped) ||
-                                 same_hcs_code(started, hr::system_not_found))) {
+        if (tolerate_stopped &&
+            (same_hcs_code(started, hr::system_already_stopped) || same_hcs_code(started, hr::system_not_found))) {
             return {};
         }
         throw make_error(operation, started);
@@ -55,8 +55,8 @@ std::string run_operation(const api::V2Functions& fn, std::string_view operation
     HostString result;
     const api::HRESULT done = fn.wait_for_operation_result(op.get(), to_wait_ms(timeout), result.out());
     if (done < 0) {
-        if (tolerate_stopped && (same_hcs_code(done, hr::system_already_stopped) ||
-                                 same_hcs_code(done, hr::system_not_found))) {
+        if (tolerate_stopped &&
+            (same_hcs_code(done, hr::system_already_stopped) || same_hcs_code(done, hr::system_not_found))) {
             return {};
         }
         throw make_error(operation, done, result.text());

@@ -8,6 +8,7 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <vector>
 
 namespace hvsup::hcs {
 
@@ -90,7 +91,10 @@ uint32_t to_wait_ms(Timeout timeout) noexcept
     return static_cast<uint32_t>(std::min<int64_t>(ms, 0xFFFFFFFEll));
 }
 
-std::string describe_timeout(Timeout timeout) { return fmt::format("{}ms", timeout.count()); }
+std::string describe_timeout(Timeout timeout)
+{
+    return fmt::format("{}ms", timeout.count());
+}
 
 }  // namespace detail
 
@@ -109,11 +113,15 @@ ComputeSystem& ComputeSystem::operator=(ComputeSystem&& other) noexcept
         backend_ = std::move(other.backend_);
         connection_ = std::move(other.connection_);
         id_ = std::move(other.id_);
+        exit_checked_ = other.exit_checked_;
     }
     return *this;
 }
 
-ComputeSystem::~ComputeSystem() { close(); }
+ComputeSystem::~ComputeSystem()
+{
+    close();
+}
 
 void ComputeSystem::close() noexcept
 {
@@ -130,8 +138,14 @@ detail::SystemConnection& require(const std::unique_ptr<detail::SystemConnection
 }
 }  // namespace
 
-void ComputeSystem::start(Timeout timeout) { require(connection_, "start").start(timeout); }
-void ComputeSystem::shutdown(Timeout timeout) { require(connection_, "shutdown").shutdown(timeout); }
+void ComputeSystem::start(Timeout timeout)
+{
+    require(connection_, "start").start(timeout);
+}
+void ComputeSystem::shutdown(Timeout timeout)
+{
+    require(connection_, "shutdown").shutdown(timeout);
+}
 
 void ComputeSystem::terminate(std::string_view operation, Timeout timeout)
 {
@@ -144,6 +158,25 @@ std::optional<ExitStatus> ComputeSystem::wait_for_exit(Timeout timeout)
     {
         std::lock_guard lock(c.events().mutex);
         if (c.events().exited) return c.events().exit;
+    }
+    if (!exit_checked_) {
+        // An exit between the open and the callback registration sends no event: ask once.
+        exit_checked_ = true;
+        try {
+            const auto p = schema::decode_properties(c.properties_document("wait"));
+            if (p.stopped || p.state == "Stopped") {
+                c.events().record_exit(0, std::string());
+                std::lock_guard lock(c.events().mutex);
+                c.events().exit.exit_type = p.exit_type;
+                return c.events().exit;
+            }
+        } catch (const Error& e) {
+            if (is_missing_compute_system(e)) {
+                c.events().record_exit(0, std::string());
+                return c.events().exit;
+            }
+            // Anything else: the event wait below decides.
+        }
     }
     return detail::wait_for_exit_event(c.events(), timeout, "wait");
 }
@@ -188,9 +221,8 @@ std::shared_ptr<HcsClient> HcsClient::load(const LoadOptions& options)
         if (auto v1 = try_make(ApiKind::vmcompute, lib, missing_v1)) {
             return std::make_shared<HcsClient>(std::move(v1), options.library_path);
         }
-        throw Error(ErrorCode::unsupported,
-                    fmt::format("HCS provider {} exports neither API ({} and {} are missing)", options.library_path,
-                                missing, missing_v1));
+        throw Error(ErrorCode::unsupported, fmt::format("HCS provider {} exports neither API ({} and {} are missing)",
+                                                        options.library_path, missing, missing_v1));
     }
     std::string missing;
     for (const ApiKind kind : {ApiKind::computecore, ApiKind::vmcompute}) {
@@ -204,13 +236,68 @@ std::shared_ptr<HcsClient> HcsClient::load(const LoadOptions& options)
     throw Error(ErrorCode::unsupported, no_system_hcs_message());
 }
 
-ApiKind HcsClient::api() const noexcept { return backend_->kind(); }
+ApiKind HcsClient::api() const noexcept
+{
+    return backend_->kind();
+}
 
-void HcsClient::probe_access() { backend_->probe(access_probe_id); }
+ProviderReport inspect_provider(const LoadOptions& options) noexcept
+{
+    ProviderReport report;
+    try {
+        std::vector<std::shared_ptr<DynamicLibrary>> libs;
+        if (!options.library_path.empty()) {
+            report.library = options.library_path;
+            libs.push_back(std::make_shared<DynamicLibrary>(DynamicLibrary::open_path(options.library_path)));
+        } else {
+            for (const ApiKind kind : {ApiKind::computecore, ApiKind::vmcompute}) {
+                auto lib = std::make_shared<DynamicLibrary>(DynamicLibrary::open_system(dll_name(kind)));
+                if (lib->loaded()) libs.push_back(std::move(lib));
+            }
+            if (libs.empty()) {
+                report.error = no_system_hcs_message();
+                return report;
+            }
+        }
+        report.loaded = true;
+        std::string missing;
+        for (const auto& lib : libs) {
+            report.library = lib->path();
+            const bool v2 = detail::make_v2_backend(lib, missing) != nullptr;
+            if (!v2 && (report.missing_v2.empty() || libs.size() == 1)) report.missing_v2 = missing;
+            const bool v1 = detail::make_v1_backend(lib, missing) != nullptr;
+            if (!v1 && (report.missing_v1.empty() || libs.size() == 1)) report.missing_v1 = missing;
+            if (v2) report.missing_v2.clear();
+            if (v1) report.missing_v1.clear();
+        }
+        const bool has_v2 = report.missing_v2.empty();
+        const bool has_v1 = report.missing_v1.empty();
+        if (options.force_api) {
+            if ((*options.force_api == ApiKind::computecore && has_v2) ||
+                (*options.force_api == ApiKind::vmcompute && has_v1)) {
+                report.api = options.force_api;
+            }
+        } else if (has_v2) {
+            report.api = ApiKind::computecore;
+        } else if (has_v1) {
+            report.api = ApiKind::vmcompute;
+        }
+        if (!report.api) report.error = "the HCS provider does not export a usable API";
+    } catch (const std::exception& e) {
+        report.error = e.what();
+    }
+    return report;
+}
+
+void HcsClient::probe_access()
+{
+    backend_->probe(access_probe_id);
+}
 
 schema::Version HcsClient::highest_schema_version()
 {
-    const auto versions = schema::decode_supported_schema_versions(backend_->service_properties(schema::basic_service_query()));
+    const auto versions =
+        schema::decode_supported_schema_versions(backend_->service_properties(schema::basic_service_query()));
     if (versions.empty()) {
         throw make_error("get service properties", "the host reported no supported schema versions", 0);
     }
@@ -234,6 +321,9 @@ void HcsClient::grant_vm_access(const std::string& vm_id, const std::string& pat
     backend_->grant_vm_access(vm_id, path);
 }
 
-bool HcsClient::is_missing_compute_system(const Error& error) { return hcs::is_missing_compute_system(error); }
+bool HcsClient::is_missing_compute_system(const Error& error)
+{
+    return hcs::is_missing_compute_system(error);
+}
 
 }  // namespace hvsup::hcs

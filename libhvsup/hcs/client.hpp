@@ -82,7 +82,21 @@ private:
     std::shared_ptr<detail::Backend> backend_;
     std::unique_ptr<detail::SystemConnection> connection_;
     std::string id_;
+    bool exit_checked_ = false;
 };
+
+// What doctor reports about the HCS provider, without failing: which library loaded, which
+// API its exports support, and what is missing.
+struct ProviderReport {
+    bool loaded = false;
+    std::string library;         // the path or System32 DLL name tried last
+    std::optional<ApiKind> api;  // the API load() would use; unset when none
+    std::string missing_v2;      // first computecore export missing ("" when complete)
+    std::string missing_v1;      // first vmcompute export missing
+    std::string error;           // why nothing usable loaded
+};
+
+ProviderReport inspect_provider(const LoadOptions& options) noexcept;
 
 class HcsClient {
 public:

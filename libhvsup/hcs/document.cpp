@@ -25,19 +25,6 @@ std::string trim(std::string_view s)
     return std::string(s.substr(b, e - b + 1));
 }
 
-std::string normalise_separators(std::string_view path)
-{
-    std::string out;
-    out.reserve(path.size());
-    for (char c : path) {
-        const char n = c == '\\' ? '/' : c;
-        if (n == '/' && !out.empty() && out.back() == '/') continue;
-        out.push_back(n);
-    }
-    while (out.size() > 1 && out.back() == '/') out.pop_back();
-    return out;
-}
-
 std::string join(const std::vector<std::string>& items, const char* sep)
 {
     std::string out;
@@ -48,8 +35,14 @@ std::string join(const std::vector<std::string>& items, const char* sep)
     return out;
 }
 
-uint16_t effective_shell_port(const protocol::Config& c) { return c.guest_shell_port != 0 ? c.guest_shell_port : c.shell_port; }
-uint16_t effective_exec_port(const protocol::Config& c) { return c.guest_exec_port != 0 ? c.guest_exec_port : c.exec_port; }
+uint16_t effective_shell_port(const protocol::Config& c)
+{
+    return c.guest_shell_port != 0 ? c.guest_shell_port : c.shell_port;
+}
+uint16_t effective_exec_port(const protocol::Config& c)
+{
+    return c.guest_exec_port != 0 ? c.guest_exec_port : c.exec_port;
+}
 
 // The runtime network values from the explicit inputs or the resolved config.network.
 std::optional<RuntimeNetwork> runtime_network(const DocumentInputs& in)
@@ -87,7 +80,10 @@ std::pair<std::string, std::string> split_windows_path(std::string_view path)
 
 }  // namespace
 
-const char* to_string(BootMode mode) { return mode == BootMode::uefi_vmbfs ? "uefi-vmbfs" : "kernel-direct"; }
+const char* to_string(BootMode mode)
+{
+    return mode == BootMode::uefi_vmbfs ? "uefi-vmbfs" : "kernel-direct";
+}
 
 BootMode parse_boot_mode(std::string_view text)
 {
@@ -97,7 +93,10 @@ BootMode parse_boot_mode(std::string_view text)
                 fmt::format("unknown boot mode {} (want kernel-direct or uefi-vmbfs)", std::string(text)));
 }
 
-std::string vsock_service_id(uint32_t port) { return fmt::format("{:08x}-facb-11e6-bd58-64006a7986d3", port); }
+std::string vsock_service_id(uint32_t port)
+{
+    return fmt::format("{:08x}-facb-11e6-bd58-64006a7986d3", port);
+}
 
 std::string serial_pipe_name(std::string_view runtime_id)
 {
@@ -118,7 +117,8 @@ std::string kernel_command_line(const DocumentInputs& in)
         const auto net = runtime_network(in);
         if (net && !net->ip.empty() && !net->gateway.empty()) {
             std::string ip = net->ip;
-            if (ip.find('/') == std::string::npos) ip += fmt::format("/{}", net->prefix_length > 0 ? net->prefix_length : 24);
+            if (ip.find('/') == std::string::npos)
+                ip += fmt::format("/{}", net->prefix_length > 0 ? net->prefix_length : 24);
             cmd += fmt::format(" microagent_net_if=eth0 microagent_net_ip={} microagent_net_gw={}", ip, net->gateway);
             if (!net->dns.empty()) cmd += " microagent_net_dns=" + join(net->dns, ",");
             if (!net->hosts.empty()) cmd += " microagent_net_hosts=" + join(net->hosts, ",");
@@ -207,13 +207,17 @@ schema::ComputeSystem build_document(const DocumentInputs& in)
     devices.hv_socket = schema::HvSocket{hv};
     devices.plan9 = schema::Plan9{};
     if (result_run(in)) devices.com_ports["0"] = schema::ComPort{serial_pipe_name(in.runtime_id)};
-    if (!trim(in.endpoint_id).empty()) devices.network_adapters["0"] = schema::NetworkAdapter{trim(in.endpoint_id), std::nullopt};
+    if (!trim(in.endpoint_id).empty())
+        devices.network_adapters["0"] = schema::NetworkAdapter{trim(in.endpoint_id), std::nullopt};
     vm.devices = devices;
 
     doc.virtual_machine = vm;
     return doc;
 }
 
-std::string document_json(const DocumentInputs& inputs) { return schema::serialize(build_document(inputs)); }
+std::string document_json(const DocumentInputs& inputs)
+{
+    return schema::serialize(build_document(inputs));
+}
 
 }  // namespace hvsup::hcs

@@ -24,8 +24,8 @@ BootMode parse_boot_mode(std::string_view text);
 
 // Guest network values known at run time (after HCN gave the endpoint its address).
 struct RuntimeNetwork {
-    std::string ip;                  // "192.168.127.2" or "192.168.127.2/24"
-    int prefix_length = 0;           // used when `ip` has no "/n"; 0 = unknown (24 assumed)
+    std::string ip;         // "192.168.127.2" or "192.168.127.2/24"
+    int prefix_length = 0;  // used when `ip` has no "/n"; 0 = unknown (24 assumed)
     std::string gateway;
     std::vector<std::string> dns;
     std::vector<std::string> hosts;  // "name:ip" entries for microagent_net_hosts
@@ -36,8 +36,8 @@ struct DocumentInputs {
     // config.network (ip, subnet prefix, gateway, dns): the resolved runtime network the
     // supervisor persisted.
     protocol::Config config;
-    std::string runtime_id;                 // identity.runtimeID = the compute-system id
-    std::string endpoint_id;                // HCN endpoint GUID; empty = no NetworkAdapters
+    std::string runtime_id;   // identity.runtimeID = the compute-system id
+    std::string endpoint_id;  // HCN endpoint GUID; empty = no NetworkAdapters
     BootMode boot = BootMode::kernel_direct;
     std::optional<RuntimeNetwork> network;
     // The host's highest supported schema version (HcsClient::highest_schema_version); the

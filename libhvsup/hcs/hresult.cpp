@@ -39,7 +39,9 @@ constexpr Known known_codes[] = {
     {0x80370109, "The operation timed out because a response was not received from the virtual machine or container"},
     {0x8037010A, "The connection with the virtual machine or container was closed"},
     {0x8037010B, "A message was received that does not match the expected format"},
-    {0x8037010C, "The virtual machine or container does not support an available version of the communication protocol with the host"},
+    {0x8037010C,
+     "The virtual machine or container does not support an available version of the communication protocol with the "
+     "host"},
     {0x8037010D, "The JSON document is invalid"},
     {0x8037010E, "A virtual machine or container with the specified identifier does not exist"},
     {0x8037010F, "A virtual machine or container with the specified identifier already exists"},
@@ -60,7 +62,8 @@ constexpr Known known_codes[] = {
 std::string lower(std::string_view s)
 {
     std::string out(s);
-    std::transform(out.begin(), out.end(), out.begin(), [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+    std::transform(out.begin(), out.end(), out.begin(),
+                   [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
     return out;
 }
 
@@ -105,8 +108,10 @@ Error make_error(std::string_view operation, int32_t hresult, std::string_view r
     std::string message = fmt::format("windows-hyperv HCS {}: {}", operation, describe(hresult));
     if (!result_document.empty()) message += fmt::format(": {}", result_document);
     ErrorCode code = ErrorCode::host;
-    if (same_hcs_code(hresult, hr::system_not_found)) code = ErrorCode::not_found;
-    else if (same_hcs_code(hresult, hr::system_already_exists) || same_hcs_code(hresult, hr::invalid_state)) code = ErrorCode::conflict;
+    if (same_hcs_code(hresult, hr::system_not_found))
+        code = ErrorCode::not_found;
+    else if (same_hcs_code(hresult, hr::system_already_exists) || same_hcs_code(hresult, hr::invalid_state))
+        code = ErrorCode::conflict;
     Error e(code, message);
     e.with_hresult(hresult).with_operation(std::string(operation));
     return e;

@@ -42,7 +42,10 @@ DynamicLibrary DynamicLibrary::open_path(const std::string& path)
     return lib;
 }
 
-DynamicLibrary DynamicLibrary::open_system(const std::string&) { return DynamicLibrary(); }
+DynamicLibrary DynamicLibrary::open_system(const std::string&)
+{
+    return DynamicLibrary();
+}
 
 void* DynamicLibrary::symbol(const char* name) const noexcept
 {
@@ -50,8 +53,14 @@ void* DynamicLibrary::symbol(const char* name) const noexcept
     return dlsym(handle_, name);
 }
 
-void free_host_string(void* s) noexcept { std::free(s); }
+void free_host_string(void* s) noexcept
+{
+    std::free(s);
+}
 
-const char* no_system_hcs_message() noexcept { return "windows-hyperv supervisor is only supported on windows"; }
+const char* no_system_hcs_message() noexcept
+{
+    return "windows-hyperv supervisor is only supported on windows";
+}
 
 }  // namespace hvsup::hcs

@@ -1,11 +1,13 @@
 #include "hcs/library.hpp"
 
 #include "core/error.hpp"
+#include "core/files.hpp"
 #include "core/utf.hpp"
 
 #include <windows.h>
 #include <objbase.h>
 
+#include <filesystem>
 #include <utility>
 
 namespace hvsup::hcs {
@@ -33,10 +35,12 @@ DynamicLibrary& DynamicLibrary::operator=(DynamicLibrary&& other) noexcept
 DynamicLibrary DynamicLibrary::open_path(const std::string& path)
 {
     DynamicLibrary lib;
-    const std::u16string wide = utf::to_utf16(path);
-    // An absolute path also searches its own directory for the provider's dependencies.
-    lib.handle_ = LoadLibraryExW(reinterpret_cast<LPCWSTR>(wide.c_str()), nullptr,
-                                 LOAD_LIBRARY_SEARCH_DLL_LOAD_DIR | LOAD_LIBRARY_SEARCH_SYSTEM32);
+    // LOAD_LIBRARY_SEARCH_DLL_LOAD_DIR needs an absolute path; with it the provider's own
+    // directory (and System32) is searched for its dependencies, never the current directory.
+    std::error_code ec;
+    const std::filesystem::path absolute = std::filesystem::absolute(files::from_utf8(path), ec);
+    const std::wstring wide = (ec ? files::from_utf8(path) : absolute).wstring();
+    lib.handle_ = LoadLibraryExW(wide.c_str(), nullptr, LOAD_LIBRARY_SEARCH_DLL_LOAD_DIR | LOAD_LIBRARY_SEARCH_SYSTEM32);
     if (lib.handle_ == nullptr) {
         const DWORD err = GetLastError();
         Error e(ErrorCode::unsupported, "load HCS provider " + path + ": Win32 error " + std::to_string(err));
@@ -62,11 +66,15 @@ void* DynamicLibrary::symbol(const char* name) const noexcept
     return reinterpret_cast<void*>(GetProcAddress(static_cast<HMODULE>(handle_), name));
 }
 
-void free_host_string(void* s) noexcept { CoTaskMemFree(s); }
+void free_host_string(void* s) noexcept
+{
+    CoTaskMemFree(s);
+}
 
 const char* no_system_hcs_message() noexcept
 {
-    return "windows-hyperv HCS is not available: neither computecore.dll nor vmcompute.dll could be loaded from System32";
+    return "windows-hyperv HCS is not available: neither computecore.dll nor vmcompute.dll could be loaded from "
+           "System32";
 }
 
 }  // namespace hvsup::hcs

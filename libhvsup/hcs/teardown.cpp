@@ -9,9 +9,12 @@ namespace hvsup::hcs {
 const char* to_string(StopOutcome outcome) noexcept
 {
     switch (outcome) {
-    case StopOutcome::not_found: return "not found";
-    case StopOutcome::exited: return "exited";
-    case StopOutcome::terminated: return "terminated";
+        case StopOutcome::not_found:
+            return "not found";
+        case StopOutcome::exited:
+            return "exited";
+        case StopOutcome::terminated:
+            return "terminated";
     }
     return "unknown";
 }

@@ -11,10 +11,10 @@
 namespace hvsup::hcs {
 
 struct StopOptions {
-    bool graceful = true;                             // false: terminate straight away (kill, delete)
-    Timeout grace = std::chrono::seconds(15);         // wait after the shutdown request
+    bool graceful = true;                      // false: terminate straight away (kill, delete)
+    Timeout grace = std::chrono::seconds(15);  // wait after the shutdown request
     Timeout after_terminate = std::chrono::seconds(120);
-    std::string operation = "stop";                   // error label, e.g. "halt", "kill", "delete"
+    std::string operation = "stop";  // error label, e.g. "halt", "kill", "delete"
 };
 
 enum class StopOutcome {

@@ -413,7 +413,10 @@ ResultWait ListenerSet::wait_for_result(std::chrono::milliseconds timeout)
     Impl& s = *impl_;
     if (!s.has_result_sink) return ResultWait::no_result_listener;
     std::unique_lock lock(s.result_mutex);
-    s.result_cv.wait_for(lock, timeout, [&] { return s.result_state != ResultState::pending; });
+    auto settled = [&] { return s.result_state != ResultState::pending; };
+    // wait_for(max) would overflow the clock arithmetic and return at once.
+    if (timeout == std::chrono::milliseconds::max()) s.result_cv.wait(lock, settled);
+    else s.result_cv.wait_for(lock, timeout, settled);
     switch (s.result_state) {
     case ResultState::pending: return ResultWait::timed_out;
     case ResultState::received: return ResultWait::received;

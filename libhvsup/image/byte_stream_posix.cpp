@@ -19,7 +19,7 @@ namespace {
 
 class PlainFileStream final : public ByteStream {
 public:
-    PlainFileStream(int fd, std::string name, uint64_t size) : fd_(fd), name_(std::move(name)), size_(size), buf_(256 * 1024) {}
+    PlainFileStream(int fd, std::string name, uint64_t size) : fd_(fd), name_(std::move(name)), size_(size), buf_(1024 * 1024) {}
     ~PlainFileStream() override { ::close(fd_); }
 
     size_t read(uint8_t* buf, size_t max) override
@@ -40,6 +40,7 @@ public:
             pos_ += size;
             return true;
         }
+        if (size < (256u << 10)) return false;  // the read path: read-ahead plus combined writes
         if (!out.copy_from_file(fd_, pos_, size, out_offset)) return false;
         pos_ += size;
         return true;

@@ -4,6 +4,8 @@
 #include "image/crc32c.hpp"
 #include "image/ext4_metadata.hpp"
 #include "image/extent_tree.hpp"
+#include "image/ext4_plan.hpp"
+#include "image/group_writer.hpp"
 #include "image/xattr_writer.hpp"
 
 #include <algorithm>
@@ -21,70 +23,6 @@ namespace {
 
 constexpr size_t copy_buffer = 1u << 20;
 constexpr uint32_t max_links = 65000;
-constexpr uint32_t last_group_minimum = 64;  // data blocks a trailing partial group must offer
-
-uint32_t desc_size_of(const FsOptions& o) { return o.bit64 ? 64 : 32; }
-
-BlockAllocator make_allocator(const FsOptions& o, uint64_t& fixed_blocks)
-{
-    const uint32_t ds = desc_size_of(o);
-    if (o.size_bytes) {
-        uint64_t blocks = (*o.size_bytes + block_size - 1) / block_size;
-        const uint32_t gdt = gdt_blocks_for(group_count(blocks), ds);
-        const uint64_t rem = blocks % blocks_per_group;
-        if (rem != 0 && rem < 1 + gdt + last_group_minimum && blocks > blocks_per_group) blocks -= rem;
-        if (blocks < 64) throw Error(ErrorCode::invalid_argument, "the image size must be at least 256 KiB");
-        if (!o.bit64 && blocks > UINT32_MAX) {
-            throw Error(ErrorCode::invalid_argument, "images over 16 TiB need the 64bit feature");
-        }
-        fixed_blocks = blocks;
-        return BlockAllocator(blocks, 1 + gdt);
-    }
-    fixed_blocks = 0;
-    const uint64_t cap = o.cap_bytes / block_size;
-    return BlockAllocator(cap, 1 + gdt_blocks_for(group_count(cap), ds));
-}
-
-struct Plan {
-    Geometry geo;
-    uint32_t journal_blocks = 0;
-};
-
-// Where the journal, bitmaps and inode tables went.
-struct MetadataPlacement {
-    std::vector<Extent> journal;
-    std::vector<uint64_t> journal_tree;
-    std::array<uint8_t, 60> journal_iblock{};
-    std::vector<uint64_t> block_bitmap, inode_bitmap, inode_table;
-};
-
-MetadataPlacement place_metadata(BlockAllocator& alloc, const Plan& plan, OutputFile* out, bool csum, uint32_t fs_seed)
-{
-    MetadataPlacement m;
-    uint32_t logical = 0;
-    while (logical < plan.journal_blocks) {
-        auto [at, n] = alloc.take(plan.journal_blocks - logical);
-        m.journal.push_back({logical, n, at});
-        logical += n;
-    }
-    if (plan.journal_blocks > 0) {
-        if (out != nullptr) {
-            auto tree = build_extent_tree(m.journal, alloc, *out, csum, inode_checksum_seed(fs_seed, journal_ino));
-            m.journal_tree = tree.tree_blocks;
-            m.journal_iblock = tree.iblock;
-        } else {
-            for (uint64_t i = 0; i < extent_tree_blocks(m.journal.size()); ++i) alloc.take_contiguous(1);
-        }
-    }
-    const uint32_t groups = plan.geo.groups;
-    m.block_bitmap.resize(groups);
-    m.inode_bitmap.resize(groups);
-    m.inode_table.resize(groups);
-    for (uint32_t g = 0; g < groups; ++g) m.block_bitmap[g] = alloc.take_contiguous(1);
-    for (uint32_t g = 0; g < groups; ++g) m.inode_bitmap[g] = alloc.take_contiguous(1);
-    for (uint32_t g = 0; g < groups; ++g) m.inode_table[g] = alloc.take_contiguous(plan.geo.itable_blocks);
-    return m;
-}
 
 uint32_t links_of_dir(uint64_t subdirs) { return subdirs + 2 > max_links ? 1 : static_cast<uint32_t>(subdirs + 2); }
 
@@ -182,7 +120,6 @@ FsSummary Ext4Writer::finish()
     report(true);
     const bool csum = options_.metadata_csum;
     const uint32_t fs_seed = fs_checksum_seed(options_.uuid);
-    const uint32_t ds = desc_size_of(options_);
     FsSummary summary;
 
     // lost+found, as e2fsck expects it.
@@ -243,15 +180,15 @@ FsSummary Ext4Writer::finish()
             continue;
         }
         ++summary.symlinks;
-        if (in.target.size() < 60) continue;
-        if (in.target.size() >= block_size) {
-            throw Error(ErrorCode::invalid_argument, fmt::format("symlink target longer than 4095 bytes: \"{}...\"", in.target.substr(0, 64)));
+        if (in.target().size() < 60) continue;
+        if (in.target().size() >= block_size) {
+            throw Error(ErrorCode::invalid_argument, fmt::format("symlink target longer than 4095 bytes: \"{}...\"", in.target().substr(0, 64)));
         }
         in.extents.clear();
         auto [at, n] = alloc_.take(1);
         in.extents.push_back({0, n, at});
         std::vector<uint8_t> block(block_size, 0);
-        std::memcpy(block.data(), in.target.data(), in.target.size());
+        std::memcpy(block.data(), in.target().data(), in.target().size());
         out_.write_at(block.data(), block_size, at * block_size);
     }
 
@@ -298,8 +235,8 @@ FsSummary Ext4Writer::finish()
         const InodeRef r = by_ino[ino];
         if (r == no_inode) continue;
         Inode& in = tree_.inode(r);
-        if (!in.xattrs.empty()) {
-            auto enc = encode_xattrs(in.xattrs, fmt::format("inode {}", ino));
+        if (!in.xattrs().empty()) {
+            auto enc = encode_xattrs(in.xattrs(), fmt::format("inode {}", ino));
             if (!enc.block.empty()) {
                 const uint64_t at = alloc_.take_contiguous(1);
                 if (csum) seal_xattr_block(enc.block.data(), at, fs_seed);
@@ -316,55 +253,7 @@ FsSummary Ext4Writer::finish()
     }
 
     // Geometry: fixed, or grown until content + metadata + headroom fit.
-    auto plan_for = [&](uint64_t blocks) {
-        Plan p;
-        p.geo.blocks = blocks;
-        p.geo.groups = group_count(blocks);
-        p.geo.desc_size = ds;
-        p.geo.gdt_blocks = gdt_blocks_for(p.geo.groups, ds);
-        const uint64_t want = std::max<uint64_t>(uint64_t(used_inodes) + used_inodes / 4 + 64, blocks / 4);
-        uint64_t ipg = (want + p.geo.groups - 1) / p.geo.groups;
-        ipg = std::clamp<uint64_t>((ipg + 15) / 16 * 16, 32, 32768);
-        p.geo.inodes_per_group = static_cast<uint32_t>(ipg);
-        p.geo.itable_blocks = static_cast<uint32_t>(ipg * inode_size / block_size);
-        p.journal_blocks = options_.journal ? default_journal_blocks(blocks) : 0;
-        return p;
-    };
-    auto fits_inodes = [&](const Plan& p) { return p.geo.inodes() > used_inodes && p.geo.inodes() <= UINT32_MAX; };
-    Plan plan;
-    if (fixed_blocks_ != 0) {
-        plan = plan_for(fixed_blocks_);
-        if (!fits_inodes(plan)) throw Error(ErrorCode::too_large, "too many files for the image size; give a larger --size");
-        BlockAllocator sim = alloc_;
-        place_metadata(sim, plan, nullptr, csum, fs_seed);
-        if (sim.cursor() > fixed_blocks_) {
-            throw Error(ErrorCode::too_large,
-                        fmt::format("the content does not fit in the image ({} MiB); give a larger --size",
-                                    fixed_blocks_ * block_size >> 20));
-        }
-    } else {
-        const uint64_t headroom = options_.free_bytes / block_size;
-        uint64_t blocks = std::max<uint64_t>(alloc_.cursor() + headroom, 2048);
-        for (int round = 0;; ++round) {
-            plan = plan_for(blocks);
-            uint64_t next = blocks;
-            if (!fits_inodes(plan)) {
-                next = (uint64_t(plan.geo.groups) + 1) * blocks_per_group;
-            } else {
-                BlockAllocator sim = alloc_;
-                place_metadata(sim, plan, nullptr, csum, fs_seed);
-                next = std::max(blocks, sim.cursor() + headroom);
-            }
-            const uint64_t rem = next % blocks_per_group;
-            const uint32_t need_rem = 1 + gdt_blocks_for(group_count(next), ds) + last_group_minimum;
-            if (rem != 0 && rem < need_rem && next > blocks_per_group) next += need_rem - rem;
-            if (next == blocks) break;
-            if (next > alloc_.limit() || round > 64) {
-                throw Error(ErrorCode::too_large, "the content is larger than the largest content-sized image; give --size");
-            }
-            blocks = next;
-        }
-    }
+    const Plan plan = choose_plan(options_, fixed_blocks_, alloc_, used_inodes);
     if (!options_.bit64 && plan.geo.blocks > UINT32_MAX) {
         throw Error(ErrorCode::too_large, "images over 16 TiB need the 64bit feature");
     }
@@ -411,9 +300,9 @@ FsSummary Ext4Writer::finish()
                     if (type == s_ifdir) ++used_dirs[g];
                     uint64_t data_blocks = 0;
                     for (const auto& e : in.extents) data_blocks += e.count;
-                    rec.size = type == s_iflnk ? in.target.size() : in.size;
+                    rec.size = type == s_iflnk ? in.target().size() : in.size;
                     rec.blocks = data_blocks;
-                    const bool fast_symlink = type == s_iflnk && in.target.size() < 60;
+                    const bool fast_symlink = type == s_iflnk && in.target().size() < 60;
                     if (type == s_ifreg || type == s_ifdir || (type == s_iflnk && !fast_symlink)) {
                         rec.extents = true;
                         auto t = trees.find(r);
@@ -424,7 +313,7 @@ FsSummary Ext4Writer::finish()
                             rec.iblock = build_extent_tree(in.extents, alloc_, out_, csum, 0).iblock;
                         }
                     } else if (fast_symlink) {
-                        std::memcpy(rec.iblock.data(), in.target.data(), in.target.size());
+                        std::memcpy(rec.iblock.data(), in.target().data(), in.target().size());
                     } else if (type == s_ifchr || type == s_ifblk) {
                         if (in.dev_major < 256 && in.dev_minor < 256) {
                             put32(rec.iblock.data(), 0, (in.dev_major << 8) | in.dev_minor);
@@ -433,8 +322,8 @@ FsSummary Ext4Writer::finish()
                                   (in.dev_minor & 0xFF) | (in.dev_major << 8) | ((in.dev_minor & ~0xFFu) << 12));
                         }
                     }
-                    if (!in.xattrs.empty()) {
-                        xa = encode_xattrs(in.xattrs, fmt::format("inode {}", ino));
+                    if (!in.xattrs().empty()) {
+                        xa = encode_xattrs(in.xattrs(), fmt::format("inode {}", ino));
                         rec.xattrs = &xa;
                         auto xb = xattr_blocks.find(r);
                         if (xb != xattr_blocks.end()) {
@@ -483,95 +372,24 @@ FsSummary Ext4Writer::finish()
     }
     std::sort(used.begin(), used.end());
 
-    std::vector<GroupDesc> descs(geo.groups);
-    uint64_t free_blocks = 0;
-    {
-        std::vector<uint8_t> bitmap(block_size);
-        size_t u = 0;
-        for (uint32_t g = 0; g < geo.groups; ++g) {
-            std::fill(bitmap.begin(), bitmap.end(), 0);
-            const uint64_t gstart = uint64_t(g) * blocks_per_group, gend = gstart + blocks_per_group;
-            auto set_bits = [&](uint64_t from, uint64_t to) {  // [from, to) relative to the group
-                for (uint64_t bit = from; bit < to; ++bit) {
-                    if ((bit & 7) == 0 && bit + 8 <= to) {
-                        const uint64_t bytes = (to - bit) / 8;
-                        std::memset(bitmap.data() + bit / 8, 0xFF, bytes);
-                        bit += bytes * 8 - 1;
-                        continue;
-                    }
-                    bitmap[bit / 8] |= static_cast<uint8_t>(1u << (bit & 7));
-                }
-            };
-            while (u < used.size() && used[u].first + used[u].second <= gstart) ++u;
-            for (size_t k = u; k < used.size() && used[k].first < gend; ++k) {
-                const uint64_t from = std::max(used[k].first, gstart), to = std::min(used[k].first + used[k].second, gend);
-                if (from < to) set_bits(from - gstart, to - gstart);
-            }
-            if (gend > geo.blocks) set_bits(geo.blocks - gstart, blocks_per_group);
-            uint32_t set = 0;
-            for (size_t i = 0; i < bitmap.size(); i += 8) {
-                uint64_t w;
-                std::memcpy(&w, bitmap.data() + i, 8);
-                set += static_cast<uint32_t>(std::popcount(w));
-            }
-            GroupDesc& d = descs[g];
-            d.free_blocks = blocks_per_group - set;
-            free_blocks += d.free_blocks;
-            d.block_bitmap = meta.block_bitmap[g];
-            d.inode_bitmap = meta.inode_bitmap[g];
-            d.inode_table = meta.inode_table[g];
-            if (csum) d.block_bitmap_csum = crc32c(fs_seed, bitmap.data(), block_size);
-            out_.write_at(bitmap.data(), block_size, meta.block_bitmap[g] * block_size);
-        }
-    }
-
-    // Inode bitmaps: inodes 1..used_inodes are in use; bits past inodes_per_group are padding (set).
-    {
-        std::vector<uint8_t> bitmap(block_size);
-        const uint32_t ipg = geo.inodes_per_group;
-        for (uint32_t g = 0; g < geo.groups; ++g) {
-            std::fill(bitmap.begin(), bitmap.end(), 0);
-            const uint64_t base = uint64_t(g) * ipg;
-            const uint32_t in_use = used_inodes > base ? static_cast<uint32_t>(std::min<uint64_t>(used_inodes - base, ipg)) : 0;
-            for (uint32_t i = 0; i < in_use; ++i) bitmap[i / 8] |= static_cast<uint8_t>(1u << (i & 7));
-            for (uint32_t i = ipg; i < block_size * 8; ++i) bitmap[i / 8] |= static_cast<uint8_t>(1u << (i & 7));
-            GroupDesc& d = descs[g];
-            d.free_inodes = ipg - in_use;
-            d.used_dirs = used_dirs[g];
-            if (csum) {
-                d.inode_bitmap_csum = crc32c(fs_seed, bitmap.data(), ipg / 8);
-                d.flags = bg_inode_zeroed;
-                d.itable_unused = ipg - in_use;
-            }
-            out_.write_at(bitmap.data(), block_size, meta.inode_bitmap[g] * block_size);
-        }
-    }
-
-    // Descriptors and superblocks, primary and sparse_super backups.
-    std::vector<uint8_t> gdt(uint64_t(geo.gdt_blocks) * block_size, 0);
-    for (uint32_t g = 0; g < geo.groups; ++g) encode_group_desc(gdt.data() + uint64_t(g) * ds, descs[g], g, ds, csum, fs_seed);
-    SuperblockFields sf;
-    sf.geo = geo;
-    sf.options = &options_;
-    sf.free_blocks = free_blocks;
-    sf.free_inodes = geo.inodes() - used_inodes;
-    sf.journal_iblock = meta.journal_iblock;
-    sf.journal_bytes = uint64_t(plan.journal_blocks) * block_size;
-    uint8_t sb[1024];
-    for (uint32_t g = 0; g < geo.groups; ++g) {
-        if (!group_has_super(g)) continue;
-        encode_superblock(sb, sf, g);
-        const uint64_t at = uint64_t(g) * blocks_per_group * block_size;
-        out_.write_at(sb, sizeof sb, g == 0 ? 1024 : at);
-        out_.write_at(gdt.data(), gdt.size(), at + block_size);
-    }
+    GroupMetadata gm;
+    gm.geo = &geo;
+    gm.options = &options_;
+    gm.block_bitmap = &meta.block_bitmap;
+    gm.inode_bitmap = &meta.inode_bitmap;
+    gm.inode_table = &meta.inode_table;
+    gm.journal_iblock = meta.journal_iblock;
+    gm.journal_bytes = uint64_t(plan.journal_blocks) * block_size;
+    gm.used_inodes = used_inodes;
+    gm.used_dirs = &used_dirs;
+    const uint64_t free_blocks = write_group_metadata(out_, gm, used);
     out_.set_size(geo.blocks * block_size);
 
     summary.fs_bytes = geo.blocks * block_size;
     summary.blocks = geo.blocks;
     summary.free_blocks = free_blocks;
     summary.inodes = geo.inodes();
-    summary.free_inodes = sf.free_inodes;
+    summary.free_inodes = geo.inodes() - used_inodes;
     summary.data_bytes = bytes_;
     summary.groups = geo.groups;
     summary.journal_blocks = plan.journal_blocks;

@@ -20,6 +20,43 @@ Error bad_path(std::string_view path, std::string_view why)
 
 }  // namespace
 
+Inode::Inode(const Inode& o)
+    : mode(o.mode), uid(o.uid), gid(o.gid), atime(o.atime), mtime(o.mtime), ctime(o.ctime), size(o.size),
+      dev_major(o.dev_major), dev_minor(o.dev_minor), extents(o.extents),
+      extra_(o.extra_ ? std::make_unique<InodeExtra>(*o.extra_) : nullptr)
+{
+}
+
+Inode& Inode::operator=(const Inode& o)
+{
+    if (this != &o) *this = Inode(o);
+    return *this;
+}
+
+const std::string& Inode::target() const
+{
+    static const std::string none;
+    return extra_ ? extra_->target : none;
+}
+
+void Inode::set_target(std::string target)
+{
+    if (!extra_) extra_ = std::make_unique<InodeExtra>();
+    extra_->target = std::move(target);
+}
+
+const std::vector<Xattr>& Inode::xattrs() const
+{
+    static const std::vector<Xattr> none;
+    return extra_ ? extra_->xattrs : none;
+}
+
+std::vector<Xattr>& Inode::mutable_xattrs()
+{
+    if (!extra_) extra_ = std::make_unique<InodeExtra>();
+    return extra_->xattrs;
+}
+
 FsTree::FsTree(Inode implicit_dir) : implicit_(std::move(implicit_dir))
 {
     implicit_.mode = ext4::s_ifdir | (implicit_.mode & 07777);
@@ -78,7 +115,7 @@ std::vector<std::string> FsTree::split(std::string_view path) const
     return parts;
 }
 
-uint32_t FsTree::walk_parent(const std::vector<std::string>& parts, bool create, std::string_view path)
+uint32_t FsTree::walk_parent(const std::vector<std::string>& parts, bool create, std::string_view path, uint16_t layer)
 {
     uint32_t cur = 0;
     for (size_t i = 0; i + 1 < parts.size(); ++i) {
@@ -86,7 +123,8 @@ uint32_t FsTree::walk_parent(const std::vector<std::string>& parts, bool create,
         auto it = dir.entries.find(parts[i]);
         if (it == dir.entries.end()) {
             if (!create) return UINT32_MAX;
-            uint32_t id = new_node(new_inode(implicit_), nodes_[cur].layer);
+            // Created by this layer: an opaque marker later in the same layer must keep it.
+            uint32_t id = new_node(new_inode(implicit_), layer);
             nodes_[id].dir = std::make_unique<Dir>();
             nodes_[cur].dir->entries.emplace(intern(parts[i]), id);
             cur = id;
@@ -108,7 +146,7 @@ InodeRef FsTree::add(std::string_view path, Inode attrs, uint16_t layer)
         inodes_[nodes_[0].inode] = std::move(attrs);
         return nodes_[0].inode;
     }
-    uint32_t parent = walk_parent(parts, true, path);
+    uint32_t parent = walk_parent(parts, true, path, layer);
     Dir& dir = *nodes_[parent].dir;
     auto it = dir.entries.find(parts.back());
     if (it != dir.entries.end()) {
@@ -141,7 +179,7 @@ void FsTree::add_hard_link(std::string_view path, std::string_view target, uint1
     const InodeRef inode = nodes_[t].inode;
     auto parts = split(path);
     if (parts.empty()) throw bad_path(path, "a hard link cannot replace the root");
-    uint32_t parent = walk_parent(parts, true, path);
+    uint32_t parent = walk_parent(parts, true, path, layer);
     Dir& dir = *nodes_[parent].dir;
     auto it = dir.entries.find(parts.back());
     if (it != dir.entries.end()) {

@@ -31,17 +31,36 @@ struct Extent {
     uint64_t physical = 0;
 };
 
+// Fields few inodes use (symlink targets, xattrs) live behind one pointer: the tree holds an
+// Inode per entry, so every byte here is paid once per file.
+struct InodeExtra {
+    std::string target;
+    std::vector<Xattr> xattrs;
+};
+
 struct Inode {
     uint32_t mode = 0;  // type and permission bits, as st_mode
     uint32_t uid = 0;
     uint32_t gid = 0;
     FileTime atime, mtime, ctime;
-    uint64_t size = 0;  // regular files; symlinks use target.size()
+    uint64_t size = 0;  // regular files; symlinks use target().size()
     uint32_t dev_major = 0;
     uint32_t dev_minor = 0;
-    std::string target;  // symlink target
-    std::vector<Xattr> xattrs;
     std::vector<Extent> extents;  // data of regular files (and slow symlinks, filled at finalize)
+
+    const std::string& target() const;  // symlink target; empty when none
+    void set_target(std::string target);
+    const std::vector<Xattr>& xattrs() const;
+    std::vector<Xattr>& mutable_xattrs();
+
+    Inode() = default;
+    Inode(const Inode& other);
+    Inode& operator=(const Inode& other);
+    Inode(Inode&&) noexcept = default;
+    Inode& operator=(Inode&&) noexcept = default;
+
+private:
+    std::unique_ptr<InodeExtra> extra_;
 };
 
 using InodeRef = uint32_t;
@@ -99,7 +118,7 @@ public:
     size_t node_count() const { return nodes_.size(); }
 
 private:
-    uint32_t walk_parent(const std::vector<std::string>& parts, bool create, std::string_view path);
+    uint32_t walk_parent(const std::vector<std::string>& parts, bool create, std::string_view path, uint16_t layer = 0);
     uint32_t find_node(std::string_view path) const;
     uint32_t new_node(InodeRef inode, uint16_t layer);
     InodeRef new_inode(Inode attrs);

@@ -10,6 +10,8 @@
 
 #include <algorithm>
 #include <cerrno>
+#include <cstring>
+#include <vector>
 #include <random>
 
 #include <fmt/format.h>
@@ -36,7 +38,40 @@ public:
         if (!committed_) ::unlink(temp_.c_str());
     }
 
+    // Small writes (headers, small files, metadata) are combined: a write that continues
+    // the pending one, or starts at the next block boundary after it (the gap is the tail of
+    // a block the pending write began, zero in the image), is appended instead of issued.
     void write_at(const void* data, size_t size, uint64_t offset) override
+    {
+        if (pending_len_ > 0) {
+            const uint64_t end = pending_start_ + pending_len_;
+            const uint64_t next_block = (end + 4095) / 4096 * 4096;
+            if ((offset == end || offset == next_block) && (offset - end) + size <= pending_.size() - pending_len_) {
+                std::memset(pending_.data() + pending_len_, 0, offset - end);
+                std::memcpy(pending_.data() + pending_len_ + (offset - end), data, size);
+                pending_len_ += static_cast<size_t>(offset - end) + size;
+                return;
+            }
+            flush();
+        }
+        if (size >= pending_.size() / 2) {
+            write_now(data, size, offset);
+            return;
+        }
+        std::memcpy(pending_.data(), data, size);
+        pending_start_ = offset;
+        pending_len_ = size;
+    }
+
+    void flush()
+    {
+        if (pending_len_ == 0) return;
+        const size_t n = pending_len_;
+        pending_len_ = 0;
+        write_now(pending_.data(), n, pending_start_);
+    }
+
+    void write_now(const void* data, size_t size, uint64_t offset)
     {
         auto p = static_cast<const char*>(data);
         while (size > 0) {
@@ -53,6 +88,7 @@ public:
 
     bool copy_from_file(int fd, uint64_t in_offset, uint64_t size, uint64_t out_offset) override
     {
+        flush();
         bool copied_any = false;
         while (size > 0) {
             loff_t in = static_cast<loff_t>(in_offset), out = static_cast<loff_t>(out_offset);
@@ -77,11 +113,13 @@ public:
 
     void set_size(uint64_t size) override
     {
+        flush();
         if (::ftruncate(fd_, static_cast<off_t>(size)) != 0) throw system_error(errno, "resize " + files::to_utf8(temp_));
     }
 
     void commit() override
     {
+        flush();
         if (::fsync(fd_) != 0) throw system_error(errno, "flush " + files::to_utf8(temp_));
         if (::close(fd_) != 0) {
             fd_ = -1;
@@ -96,6 +134,9 @@ private:
     std::filesystem::path dest_, temp_;
     int fd_ = -1;
     bool committed_ = false;
+    std::vector<uint8_t> pending_ = std::vector<uint8_t>(1u << 20);
+    uint64_t pending_start_ = 0;
+    size_t pending_len_ = 0;
 };
 
 class PosixInput final : public InputFile {

@@ -289,7 +289,7 @@ void add_tar(Ext4Writer& writer, ByteStream& in, const std::string& name, uint16
         if (!pax_time("atime", attrs.atime)) attrs.atime = attrs.mtime;
         if (!pax_time("ctime", attrs.ctime)) attrs.ctime = attrs.mtime;
         for (const auto& [k, v] : pax) {
-            if (k.rfind("SCHILY.xattr.", 0) == 0) attrs.xattrs.push_back({k.substr(13), v});
+            if (k.rfind("SCHILY.xattr.", 0) == 0) attrs.mutable_xattrs().push_back({k.substr(13), v});
         }
 
         uint32_t kind = 0;
@@ -323,7 +323,7 @@ void add_tar(Ext4Writer& writer, ByteStream& in, const std::string& name, uint16
                             Inode implicit = implicit_directory(writer.options().timestamp);
                             d = tree.add(dir, implicit, layer);
                         }
-                        auto& xs = tree.inode(d).xattrs;
+                        auto& xs = tree.inode(d).mutable_xattrs();
                         std::erase_if(xs, [](const Xattr& x) { return x.name == "trusted.overlay.opaque"; });
                         xs.push_back({"trusted.overlay.opaque", "y"});
                     }
@@ -334,7 +334,7 @@ void add_tar(Ext4Writer& writer, ByteStream& in, const std::string& name, uint16
                     } else {
                         Inode wh = attrs;
                         wh.mode = s_ifchr;
-                        wh.xattrs.clear();
+                        if (!wh.xattrs().empty()) wh.mutable_xattrs().clear();
                         tree.add(target, wh, layer);
                     }
                 }
@@ -350,7 +350,7 @@ void add_tar(Ext4Writer& writer, ByteStream& in, const std::string& name, uint16
         }
         if (kind == s_iflnk) {
             if (link.empty()) throw Error(ErrorCode::integrity, fmt::format("{}: symlink \"{}\" has no target", name, path));
-            attrs.target = link;
+            attrs.set_target(link);
         }
         if (kind == s_ifchr || kind == s_ifblk) {
             attrs.dev_major = static_cast<uint32_t>(num(329, 8, "devmajor"));

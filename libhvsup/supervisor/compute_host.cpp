@@ -35,7 +35,7 @@ namespace {
 // Nothing to serve: the set a config without listeners gets.
 class EmptyListenerSet final : public ListenerSet {
 public:
-    void wait_for_result(std::chrono::milliseconds) override {}
+    bool wait_for_result(std::chrono::milliseconds) override { return true; }
     void close() override {}
 };
 

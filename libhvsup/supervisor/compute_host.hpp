@@ -70,15 +70,18 @@ public:
     virtual NetworkAttachment prepare(const protocol::Config& config, const std::string& runtime_id) = 0;
     // Empty id: no-op; an endpoint that no longer exists: success.
     virtual void release(const std::string& endpoint_id) = 0;
+    // Doctor's check: "" when HCN answers, else why not ("probe HCN/HNS access: …").
+    virtual std::string probe() = 0;
 };
 
 // Host listeners of one running compute system (microagent-protocol.md §7.6).
 class ListenerSet {
 public:
     virtual ~ListenerSet() = default;
-    // Blocks until the result listener has written result.json (returns at once when the set has
-    // no result target). Throws Error when the result could not be received or `timeout` passed.
-    virtual void wait_for_result(std::chrono::milliseconds timeout) = 0;
+    // Blocks until the result listener has written result.json (true at once when the set has
+    // no result target); false when `timeout` passed first. Throws Error when the result could
+    // not be received.
+    virtual bool wait_for_result(std::chrono::milliseconds timeout) = 0;
     virtual void close() = 0;
 };
 
@@ -115,6 +118,7 @@ public:
     explicit UnavailableNetworkHost(std::string reason) : reason_(std::move(reason)) {}
     NetworkAttachment prepare(const protocol::Config& config, const std::string& runtime_id) override;
     void release(const std::string& endpoint_id) override;
+    std::string probe() override { return reason_; }
 
 private:
     std::string reason_;

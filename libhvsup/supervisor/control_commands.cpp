@@ -34,7 +34,9 @@ ControlSpec control_spec(const std::string& command)
 Response Supervisor::prepare_command(const Request& request)
 {
     RuntimeDir dir(request.config->state_dir, request.identity->runtime_id);
-    ensure_can_start(request.identity->runtime_id, dir.load());
+    const std::optional<RuntimeState> previous = dir.load();
+    ensure_can_start(request.identity->runtime_id, previous);
+    reclaim_previous_boot(request.identity->runtime_id, previous);
     TransitionWriter writer(dir, *request.identity);
     RuntimeIds ids;
     ids.listener_pid = 0;

@@ -45,7 +45,7 @@ std::string default_guest_init_path()
     return files::to_utf8(p.make_preferred());
 }
 
-DoctorReport run_doctor(ComputeHost& host, const DoctorOptions& options)
+DoctorReport run_doctor(ComputeHost& host, NetworkHost& network, const DoctorOptions& options)
 {
     DoctorReport report;
     std::vector<std::string> issues;
@@ -79,6 +79,10 @@ DoctorReport run_doctor(ComputeHost& host, const DoctorOptions& options)
             add("hcs access", false, e.what());
         }
     }
+
+    const std::string hcn_error = network.probe();
+    h.user_networking_available = hcn_error.empty();
+    add("hcn", hcn_error.empty(), hcn_error.empty() ? "HCN/HNS networking answers" : hcn_error);
 
     KernelSupport k{backend_name, host_architecture(), {}, {}, {}, {}};
     k.path = options.kernel_path.empty() ? default_kernel_path() : options.kernel_path;
@@ -128,7 +132,7 @@ std::string doctor_text(const DoctorReport& report)
                        r.host->framework_available ? "available" : "unavailable",
                        r.host->hcs_api.empty() ? "" : fmt::format(" ({})", r.host->hcs_api));
     out += fmt::format("Console:    {}\n", r.host->console_mode);
-    out += "Networking: not probed by this build\n";
+    out += fmt::format("Networking: {}\n", r.host->user_networking_available ? "HCN/HNS available" : "HCN/HNS unavailable");
     out += fmt::format("Kernel:     {} ({})\n", r.kernel->status, r.kernel->path);
     out += "Checks:\n";
     for (const auto& c : report.checks) {

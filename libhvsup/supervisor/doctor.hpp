@@ -27,7 +27,7 @@ struct DoctorReport {
     std::vector<DoctorCheck> checks;
 };
 
-DoctorReport run_doctor(ComputeHost& host, const DoctorOptions& options);
+DoctorReport run_doctor(ComputeHost& host, NetworkHost& network, const DoctorOptions& options);
 
 std::string doctor_json(const DoctorReport& report);  // pretty JSON + newline
 std::string doctor_text(const DoctorReport& report);  // readable summary

@@ -55,15 +55,15 @@ class Listeners final : public ListenerSet {
 public:
     explicit Listeners(std::unique_ptr<hvsock::ListenerSet> set) : set_(std::move(set)) {}
 
-    void wait_for_result(std::chrono::milliseconds timeout) override
+    bool wait_for_result(std::chrono::milliseconds timeout) override
     {
         switch (set_->wait_for_result(timeout)) {
         case hvsock::ResultWait::no_result_listener:
-        case hvsock::ResultWait::received: return;
-        case hvsock::ResultWait::timed_out:
-            throw Error(ErrorCode::host, fmt::format("no guest result within {} s", timeout.count() / 1000));
-        case hvsock::ResultWait::closed: throw Error(ErrorCode::host, "listeners closed before the guest result arrived");
+        case hvsock::ResultWait::received: return true;
+        case hvsock::ResultWait::timed_out: return false;
+        case hvsock::ResultWait::closed: break;
         }
+        throw Error(ErrorCode::host, "listeners closed before the guest result arrived");
     }
     void close() override { set_->close(); }
 

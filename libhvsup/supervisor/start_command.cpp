@@ -51,9 +51,11 @@ Response Supervisor::start_command(const Request& request)
     const std::string& name = identity.runtime_id;
     Config config = *request.config;
     RuntimeDir dir(config.state_dir, name);
-    ensure_can_start(name, dir.load());
+    const std::optional<RuntimeState> previous = dir.load();
+    ensure_can_start(name, previous);
     // Fail closed before anything is written: no half-started runtime on a host without HCS.
     backends_.compute->require_available();
+    reclaim_previous_boot(name, previous);
 
     const bool foreground = request.command == "run";
     const std::string result_target = result_path(config, name);
@@ -164,7 +166,7 @@ Response Supervisor::start_command(const Request& request)
     if (!foreground || !has_any_listener(config)) return event_response(running);
 
     try {
-        listeners->wait_for_result(bound);
+        wait_for_result_or_exit(*listeners, ids.compute_system_id, bound);
     } catch (const Error& e) {
         return fail_with_cleanup(fmt::format("result listener failed: {}", e.what()));
     }
@@ -199,6 +201,55 @@ Response Supervisor::start_command(const Request& request)
         r.result = *result;
     }
     return r;
+}
+
+void Supervisor::reclaim_previous_boot(const std::string& name, const std::optional<RuntimeState>& previous)
+{
+    // A new boot forgets the recorded IDs. A compute system of an earlier boot that is still
+    // alive (a failed kill, a teardown that timed out) would then be nobody's: refuse. An
+    // endpoint it kept (a failed release) is released now, before its ID is forgotten.
+    if (!previous) return;
+    // Off a Hyper-V host (no HCS, no HCN) nothing of an earlier boot can exist.
+    auto unsupported = [](const Error& e) { return e.code() == ErrorCode::unsupported; };
+    if (!previous->compute_system_id.empty()) {
+        bool alive = false;
+        try {
+            alive = backends_.compute->exists(previous->compute_system_id);
+        } catch (const Error& e) {
+            if (!unsupported(e)) throw;
+        }
+        if (alive) {
+            const std::string state = backends_.compute->state(previous->compute_system_id);
+            throw Error(ErrorCode::conflict,
+                        fmt::format("workspace {} still has compute system {} from an earlier boot (State: {}); stop, "
+                                    "kill or delete it first",
+                                    name, previous->compute_system_id, state.empty() ? "unknown" : state));
+        }
+    }
+    try {
+        backends_.network->release(previous->network_endpoint_id);
+    } catch (const Error& e) {
+        if (!unsupported(e)) throw Error(e.code(), fmt::format("network cleanup failed: {}", e.what()));
+    }
+}
+
+void Supervisor::wait_for_result_or_exit(ListenerSet& listeners, const std::string& id, milliseconds bound)
+{
+    // A guest that dies before delivering must not leave `run` waiting forever: between slices
+    // of the result wait, ask HCS whether the system is still there.
+    constexpr milliseconds slice{200};
+    const auto started = std::chrono::steady_clock::now();
+    for (;;) {
+        if (listeners.wait_for_result(slice)) return;
+        if (backends_.compute->wait_for_exit(id, milliseconds(0))) {
+            // One last look: the result may have landed just before the exit.
+            if (listeners.wait_for_result(milliseconds(0))) return;
+            throw Error(ErrorCode::host, "the compute system exited without delivering a result");
+        }
+        if (bound != milliseconds::max() && std::chrono::steady_clock::now() - started > bound) {
+            throw Error(ErrorCode::host, fmt::format("no guest result within {} s", bound.count() / 1000));
+        }
+    }
 }
 
 void Supervisor::stop_compute_system(const std::string& id, bool graceful)

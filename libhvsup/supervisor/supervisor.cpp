@@ -5,6 +5,7 @@
 #include "core/json.hpp"
 #include "hcs/client.hpp"
 #include "protocol/codec.hpp"
+#include "supervisor/hcn_network_host.hpp"
 #include "supervisor/hcs_compute_host.hpp"
 #include "supervisor/hvsock_runtime_services.hpp"
 #include "protocol/validate.hpp"
@@ -47,7 +48,7 @@ Backends make_backends(const SupervisorOptions& options)
     } catch (const Error& e) {
         b.compute = std::make_unique<UnavailableComputeHost>(e.what());
     }
-    b.network = std::make_unique<UnavailableNetworkHost>("HCN networking is not available on this host");
+    b.network = std::make_unique<HcnNetworkHost>(options.hcn_library, options.logger);
     b.services = std::make_unique<HvsockRuntimeServices>(
         options.listener_helper.empty() ? default_helper_path() : options.listener_helper, options.logger);
     return b;

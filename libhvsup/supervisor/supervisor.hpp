@@ -47,6 +47,7 @@ public:
     protocol::Response handle(protocol::Request request);
 
     ComputeHost& host() { return *backends_.compute; }
+    NetworkHost& network() { return *backends_.network; }
     const SupervisorOptions& options() const { return options_; }
 
 private:
@@ -59,6 +60,11 @@ private:
     protocol::Response control_command(const protocol::Request& request);
     protocol::Response console_command(const protocol::Request& request);
 
+    // Before start/prepare forget an earlier boot's IDs: refuses while its compute system still
+    // exists and releases an endpoint it kept.
+    void reclaim_previous_boot(const std::string& name, const std::optional<protocol::RuntimeState>& previous);
+    // run: waits for the guest result; fails when the system exits first or `bound` passes.
+    void wait_for_result_or_exit(ListenerSet& listeners, const std::string& id, std::chrono::milliseconds bound);
     // Shuts a compute system down (graceful) or terminates it, within the teardown bounds.
     void stop_compute_system(const std::string& id, bool graceful);
 

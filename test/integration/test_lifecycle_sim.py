@@ -17,6 +17,8 @@ import pytest
 from conftest import BUILD, ROOT, tool
 
 sys.path.insert(0, str(ROOT / "test" / "sim"))
+sys.path.insert(0, str(ROOT / "test" / "sim" / "hcn"))
+import hcnsim  # noqa: E402
 import simhost  # noqa: E402
 
 
@@ -51,7 +53,8 @@ class Runtime:
                                                  "backend": "windows-hyperv"}, "config": cfg}
 
     def cli(self, request, *extra):
-        argv = [str(tool("hvsup-cli")), "--hcs-library", str(self.host.library(self.api)), *extra,
+        argv = [str(tool("hvsup-cli")), "--hcs-library", str(self.host.library(self.api)),
+                "--hcn-library", str(hcnsim.provider_path(BUILD)), *extra,
                 "--request-json", json.dumps(request)]
         proc = subprocess.run(argv, capture_output=True, text=True, timeout=120, env=self.host.env())
         response = json.loads(proc.stdout)
@@ -77,11 +80,13 @@ def rt(tmp_path, request):
     yield r
     leaked = r.host.live_systems()
     alive = [p for p in r.helpers if pid_alive(p)]
+    endpoints = hcnsim.endpoint_names(r.host.sim_dir)
     r.host.kill_all()
     for p in alive:
         os.kill(p, signal.SIGKILL)
     assert leaked == [], f"compute systems leaked: {leaked}"
     assert alive == [], f"listener helpers leaked: {alive}"
+    assert endpoints == [], f"HCN endpoints leaked: {endpoints}"
 
 
 @pytest.fixture
@@ -101,7 +106,7 @@ def test_run_collects_the_result_and_serial_output(rt):
     rt.host.script({"guest": {"result": {"exit_code": 0, "stdout": "ok\n", "started_at": "2026-05-02T00:00:03.1Z",
                                          "exited_at": "2026-05-02T00:00:07.2Z"}, "serial": "guest says hi\n"}})
     r = rt.cli(rt.request("run", vsockListeners=[{"port": 1024, "target": rt.result_path()}]))
-    assert r["event"]["state"] == "stopped"
+    assert r["event"]["state"] == "stopped", r
     assert r["event"]["detail"] == "windows-hyperv result received"
     assert r["result"]["stdout"] == "ok\n"
     assert r["result"]["completedAt"] == "2026-05-02T00:00:07.2Z"
@@ -279,3 +284,123 @@ def test_a_helper_killed_from_outside_is_noticed_by_inspect(rt1):
     assert "vsockListenerPid" not in rt1.runtime_json()
     assert rt1.cli(rt1.request("stop"))["ok"]
 
+
+
+def connect_and_echo(port, payload=b"ping"):
+    with socket.create_connection(("127.0.0.1", port), timeout=5) as c:
+        c.sendall(payload)
+        c.shutdown(socket.SHUT_WR)
+        data = b""
+        while True:
+            chunk = c.recv(65536)
+            if not chunk:
+                return data
+            data += chunk
+
+
+def free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def test_nat_start_publishes_ports_and_quarantine_severs_them(rt):
+    port = free_port()
+    rt.host.script({"guest": {"forwards": [{"hostPort": port, "echo": True}]}})
+    r = rt.cli(rt.request("start", network={"mode": "nat", "portForwards": [{"hostPort": port, "guestPort": 8080}]}))
+    assert r["ok"], r
+    state = rt.runtime_json()
+    net = state["config"]["network"]
+    assert net["mode"] == "nat" and net["ip"].startswith("192.168.127.") and net["gateway"] == "192.168.127.1"
+    assert state["networkID"] and state["networkEndpointID"]
+    assert hcnsim.endpoint_names(rt.host.sim_dir) == ["microagent-agent-1"]
+    rt.note_helper()
+    deadline = time.monotonic() + 10
+    while True:  # the published port is bound before the guest's service listens
+        try:
+            echoed = connect_and_echo(port)
+            if echoed == b"ping" or time.monotonic() > deadline:
+                break
+        except OSError:
+            if time.monotonic() > deadline:
+                raise
+        time.sleep(0.05)
+    assert echoed == b"ping"
+    assert rt.cli(rt.request("quarantine"))["event"]["state"] == "quarantined"
+    assert hcnsim.endpoint_names(rt.host.sim_dir) == []
+    with pytest.raises(OSError):
+        connect_and_echo(port)
+    assert rt.host.live_systems() == ["agent-1"]
+    rt.cli(rt.request("kill"))
+
+
+def test_run_in_nat_mode_releases_the_endpoint(rt1):
+    rt1.host.script({"guest": {"result": {"exit_code": 0, "stdout": "ok\n"}}})
+    r = rt1.cli(rt1.request("run", network={"mode": "user"}, vsockListeners=[{"port": 1024, "target": rt1.result_path()}]))
+    assert r["ok"] and r["result"]["stdout"] == "ok\n"
+    assert hcnsim.endpoint_names(rt1.host.sim_dir) == []
+    assert "microagent_net_ip=192.168.127." in (rt1.state / "agent-1" / "serial.log").read_text()
+
+
+def test_stale_endpoint_of_a_crashed_run_is_replaced(rt1):
+    rt1.cli(rt1.request("start", network={"mode": "nat"}))
+    first = rt1.runtime_json()["networkEndpointID"]
+    (rt1.state / "agent-1").joinpath("runtime.json").unlink()  # the supervisor "crashed" and lost its state
+    rt1.cli(rt1.request("kill"))  # fails: no state; the VM and endpoint are orphaned
+    rt1.host.kill_all()
+    r = rt1.cli(rt1.request("start", network={"mode": "nat"}))
+    assert r["ok"], r
+    second = rt1.runtime_json()["networkEndpointID"]
+    assert second != first
+    assert hcnsim.endpoint_ids(rt1.host.sim_dir) == [second]
+    rt1.cli(rt1.request("delete"))
+
+
+def test_bridged_with_an_unknown_interface_fails_closed(rt1):
+    r = rt1.cli(rt1.request("start", network={"mode": "bridged", "interface": "No Such Switch"}))
+    assert r["ok"] is False
+    assert r["error"].startswith('network setup failed: resolve bridged HNS network "No Such Switch"')
+    assert rt1.host.calls("HcsCreateComputeSystem") == []
+    assert hcnsim.endpoint_names(rt1.host.sim_dir) == []
+
+
+def test_bridged_on_an_external_switch_boots_with_dhcp(rt1):
+    hcnsim.seed_network(rt1.host.sim_dir, "External", "Transparent", ipam="Dhcp")
+    r = rt1.cli(rt1.request("run", serialInput=True, network={"mode": "bridged", "interface": "External"}))
+    assert r["ok"], r
+    assert rt1.runtime_json()["networkEndpointID"]
+    rt1.cli(rt1.request("delete"))
+
+
+def test_nat_subnet_avoids_a_default_switch_that_covers_it(rt1):
+    hcnsim.seed_network(rt1.host.sim_dir, "Default Switch", "ICS", prefix="192.168.112.0/20", gateway="192.168.112.1")
+    rt1.cli(rt1.request("start", network={"mode": "nat"}))
+    net = rt1.runtime_json()["config"]["network"]
+    assert net["subnet"] == "192.168.214.0/24" and net["gateway"] == "192.168.214.1"
+    rt1.cli(rt1.request("stop"))
+
+
+def test_run_fails_when_the_guest_dies_before_delivering(rt1):
+    rt1.host.script({"guest": {"crashAfterMs": 50}})
+    r = rt1.cli(rt1.request("run", vsockListeners=[{"port": 1024, "target": rt1.result_path()}]))
+    assert r["ok"] is False
+    assert r["error"] == "result listener failed: the compute system exited without delivering a result"
+    assert rt1.host.live_systems() == []
+    rt1.cli(rt1.request("delete"))
+
+
+def test_start_refuses_while_a_system_of_an_earlier_boot_survives(rt1):
+    rt1.cli(rt1.request("start"))
+    rt1.host.script({"fail": {"terminate": "0x80070005", "shutdown": "0x80070005"}}, "agent-1")
+    r = rt1.cli(rt1.request("kill"))
+    assert r["ok"] is False and r["event"]["state"] == "failed"
+    rt1.host.script({}, "agent-1")
+    r = rt1.cli(rt1.request("start"))
+    assert r["ok"] is False
+    assert r["error"] == ("workspace agent-1 still has compute system agent-1 from an earlier boot (State: Running); "
+                          "stop, kill or delete it first")
+    assert rt1.runtime_json()["computeSystemID"] == "agent-1"  # nothing forgotten
+    assert rt1.cli(rt1.request("prepare"))["ok"] is False
+    assert rt1.cli(rt1.request("kill"))["ok"] is True
+    assert rt1.cli(rt1.request("start"))["ok"] is True
+    rt1.cli(rt1.request("delete"))

@@ -152,7 +152,8 @@ HVSUP_SIM_EXPORT int32_t HVSUP_HCS_CALL HcsStartComputeSystem(api::HCS_SYSTEM sy
         if (!op) return hr;
         Outcome o = Host::instance().start(h);
         if (o.hr == static_cast<int32_t>(0x8037011Eu)) {
-            Host::instance().notify_later(h, Note{NoteKind::service_disconnect, o.hr, {}}, std::chrono::milliseconds(0));
+            Host::instance().notify_later(h, Note{NoteKind::service_disconnect, o.hr, {}},
+                                          std::chrono::milliseconds(0));
         }
         Host::instance().complete_start_later(h, op, o, delay_for(h->id));
         return 0;
@@ -181,8 +182,8 @@ HVSUP_SIM_EXPORT int32_t HVSUP_HCS_CALL HcsGetComputeSystemProperties(api::HCS_S
                             [&](Handle* h) { return Host::instance().properties(h, q); });
 }
 
-HVSUP_SIM_EXPORT int32_t HVSUP_HCS_CALL HcsSetComputeSystemCallback(api::HCS_SYSTEM system, uint32_t, const void* context,
-                                                                    api::EventCallback callback)
+HVSUP_SIM_EXPORT int32_t HVSUP_HCS_CALL HcsSetComputeSystemCallback(api::HCS_SYSTEM system, uint32_t,
+                                                                    const void* context, api::EventCallback callback)
 {
     return guarded(nullptr, [&]() -> int32_t {
         Handle* h = as_handle(system);

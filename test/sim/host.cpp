@@ -1,64 +1,17 @@
 #include "host.hpp"
 
+#include "codes.hpp"
+
 #include "core/error.hpp"
 #include "core/utf.hpp"
-#include "validate.hpp"
 
 #include <fmt/format.h>
 
 #include <cstdlib>
 #include <cstring>
-#include <random>
 
 namespace hvsup::sim {
 namespace {
-
-constexpr int32_t s_ok = 0;
-constexpr int32_t e_invalidarg = static_cast<int32_t>(0x80070057u);
-constexpr int32_t e_accessdenied = static_cast<int32_t>(0x80070005u);
-constexpr int32_t e_file_not_found = static_cast<int32_t>(0x80070002u);
-constexpr int32_t hcs_invalid_state = static_cast<int32_t>(0x80370105u);
-constexpr int32_t hcs_terminated_during_start = static_cast<int32_t>(0x80370100u);
-constexpr int32_t hcs_invalid_json = static_cast<int32_t>(0x8037010Du);
-constexpr int32_t hcs_not_found = static_cast<int32_t>(0x8037010Eu);
-constexpr int32_t hcs_already_exists = static_cast<int32_t>(0x8037010Fu);
-constexpr int32_t hcs_already_stopped = static_cast<int32_t>(0x80370110u);
-constexpr int32_t hcs_service_disconnect = static_cast<int32_t>(0x8037011Eu);
-
-Outcome fail(int32_t hr, const std::string& message) { return Outcome{hr, result_document(hr, message)}; }
-
-bool is_guid(const std::string& s)
-{
-    if (s.size() != 36) return false;
-    for (size_t i = 0; i < s.size(); ++i) {
-        const char c = s[i];
-        if (i == 8 || i == 13 || i == 18 || i == 23) {
-            if (c != '-') return false;
-        } else if (!std::isxdigit(static_cast<unsigned char>(c))) {
-            return false;
-        }
-    }
-    return true;
-}
-
-std::string new_guid()
-{
-    std::random_device rd;
-    std::mt19937_64 gen((static_cast<uint64_t>(rd()) << 32) ^ rd());
-    uint64_t a = gen();
-    uint64_t b = gen();
-    a = (a & 0xFFFFFFFFFFFF0FFFull) | 0x0000000000004000ull;
-    b = (b & 0x3FFFFFFFFFFFFFFFull) | 0x8000000000000000ull;
-    return fmt::format("{:08x}-{:04x}-{:04x}-{:04x}-{:012x}", static_cast<uint32_t>(a >> 32),
-                       static_cast<uint32_t>((a >> 16) & 0xFFFF), static_cast<uint32_t>(a & 0xFFFF),
-                       static_cast<uint32_t>(b >> 48), b & 0xFFFFFFFFFFFFull);
-}
-
-std::string lower(std::string s)
-{
-    for (auto& c : s) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-    return s;
-}
 
 std::string exit_status_json(const std::string& exit_type)
 {
@@ -81,7 +34,10 @@ api::PWSTR host_string(const std::string& utf8)
     return out;
 }
 
-std::string from_wide(api::PCWSTR s) { return utf::from_host(s); }
+std::string from_wide(api::PCWSTR s)
+{
+    return utf::from_host(s);
+}
 
 Host& Host::instance()
 {
@@ -110,12 +66,30 @@ std::shared_ptr<Registry> Host::registry()
     return registry_;
 }
 
-Script Host::script(const std::string& id) { return registry()->script(id); }
+Script Host::script(const std::string& id)
+{
+    return registry()->script(id);
+}
 
 void Host::log_call(Api api, const std::string& call, const std::string& id)
 {
     try {
         registry()->log_call(api == Api::v1 ? "vmcompute" : "computecore", call, id);
+    } catch (...) {
+    }
+}
+
+void Host::mark_started(const std::string& id)
+{
+    try {
+        auto reg_owner = registry();
+        Registry& reg = *reg_owner;
+        auto lock = reg.lock();
+        auto record = reg.load(id);
+        if (record && record->state == "Running" && !record->start_completed) {
+            record->start_completed = true;
+            reg.save(*record);
+        }
     } catch (...) {
     }
 }
@@ -220,7 +194,8 @@ void Host::announce_exit(const std::string& id, const std::string& exit_type)
             }
         }
     }
-    for (Handle* h : targets) notify_later(h, Note{NoteKind::exited, 0, exit_status_json(exit_type)}, std::chrono::milliseconds(0));
+    for (Handle* h : targets)
+        notify_later(h, Note{NoteKind::exited, 0, exit_status_json(exit_type)}, std::chrono::milliseconds(0));
 }
 
 Handle* Host::new_handle(const std::string& id, Api api)
@@ -317,11 +292,20 @@ void Host::deliver(Handle* h, const Note& original)
     std::unique_lock lock(mutex_);
     auto it = handles_.find(h);
     if (it == handles_.end()) return;
-    Handle& handle = *it->second;
     Note note = original;
-    if (note.kind == NoteKind::start_completed && note.status >= 0 && handle.exited) {
-        // Killed while starting: the start completes with the reason it did not finish.
-        note.status = static_cast<int32_t>(0xC0370100u);
+    Handle& handle = *it->second;
+    if (note.kind == NoteKind::start_completed && note.status >= 0) {
+        if (handle.exited) {
+            // Killed while starting: the start completes with the reason it did not finish.
+            note.status = static_cast<int32_t>(0xC0370100u);
+        } else {
+            const std::string id = handle.id;
+            lock.unlock();
+            mark_started(id);
+            lock.lock();
+            it = handles_.find(h);
+            if (it == handles_.end()) return;
+        }
     }
     if (handle.api == Api::v1) {
         if (handle.registrations.empty()) {
@@ -330,17 +314,26 @@ void Host::deliver(Handle* h, const Note& original)
         }
         api::Notification type = api::Notification::invalid;
         switch (note.kind) {
-        case NoteKind::create_completed: type = api::Notification::system_create_completed; break;
-        case NoteKind::start_completed: type = api::Notification::system_start_completed; break;
-        case NoteKind::exited: type = api::Notification::system_exited; break;
-        case NoteKind::service_disconnect: type = api::Notification::service_disconnect; break;
+            case NoteKind::create_completed:
+                type = api::Notification::system_create_completed;
+                break;
+            case NoteKind::start_completed:
+                type = api::Notification::system_start_completed;
+                break;
+            case NoteKind::exited:
+                type = api::Notification::system_exited;
+                break;
+            case NoteKind::service_disconnect:
+                type = api::Notification::service_disconnect;
+                break;
         }
         auto regs = handle.registrations;
         delivering_ = h;
         lock.unlock();
         const std::u16string data = utf::to_utf16(note.data);
         for (const auto& [key, reg] : regs) {
-            reg.first(static_cast<api::DWORD>(type), reg.second, note.status, note.data.empty() ? nullptr : data.c_str());
+            reg.first(static_cast<api::DWORD>(type), reg.second, note.status,
+                      note.data.empty() ? nullptr : data.c_str());
         }
         lock.lock();
         delivering_ = nullptr;
@@ -371,7 +364,7 @@ void Host::deliver(Handle* h, const Note& original)
 }
 
 void Host::complete_start_later(Handle* h, std::shared_ptr<Operation> op, Outcome outcome,
-                               std::chrono::milliseconds delay)
+                                std::chrono::milliseconds delay)
 {
     after(delay, [this, h, op, outcome]() mutable {
         if (outcome.hr >= 0) {
@@ -380,6 +373,14 @@ void Host::complete_start_later(Handle* h, std::shared_ptr<Operation> op, Outcom
             if (it != handles_.end() && it->second->exited) {
                 outcome = fail(hcs_terminated_during_start, "the compute system was terminated while starting");
             }
+        }
+        if (outcome.hr >= 0) {
+            std::string id;
+            {
+                std::lock_guard lock(mutex_);
+                if (auto it = handles_.find(h); it != handles_.end()) id = it->second->id;
+            }
+            if (!id.empty()) mark_started(id);
         }
         complete_later(op, outcome, std::chrono::milliseconds(0));
     });
@@ -410,196 +411,6 @@ void Host::schedule_disconnect_if_scripted(Handle* h)
         notify_later(h, Note{NoteKind::service_disconnect, hcs_service_disconnect, {}},
                      std::chrono::milliseconds(s.disconnect_after_ms));
     }
-}
-
-Outcome Host::create(const std::string& id, const std::string& configuration)
-{
-    if (!is_valid_id(id)) return fail(e_invalidarg, fmt::format("compute system id {} is not valid", json::quote(id)));
-    const Script s = script(id);
-    if (s.fail_create) return fail(*s.fail_create, "create failed (scripted)");
-    if (s.service_disconnect == "create") return fail(hcs_service_disconnect, "lost communication with compute service (scripted)");
-    HostLimits limits;
-    limits.processors = s.host_processors;
-    if (!s.schema_versions.empty()) {
-        auto best = *std::max_element(s.schema_versions.begin(), s.schema_versions.end());
-        limits.max_schema_major = best.first;
-        limits.max_schema_minor = best.second;
-    }
-    json::value document;
-    if (auto bad = validate_document(configuration, limits, document)) return fail(bad->hresult, bad->message);
-    auto reg_owner = registry();
-    Registry& reg = *reg_owner;
-    auto lock = reg.lock();
-    auto existing = reg.load(id);
-    if (existing && existing->state == "Running" && !guest_alive(existing->guest_pid)) {
-        reg.remove(id);  // a dead guest nobody reaped: the id is free again
-        existing.reset();
-    }
-    if (existing) return fail(hcs_already_exists, fmt::format("compute system {} already exists", id));
-    SystemRecord r;
-    r.id = id;
-    r.runtime_id = is_guid(id) ? lower(id) : new_guid();
-    r.owner = document.get_object().contains("Owner") ? std::string(document.get_object().at("Owner").get_string()) : "";
-    r.state = "Created";
-    r.document = document;
-    reg.clear_exit_files(id);
-    reg.save(r);
-    return Outcome{};
-}
-
-Outcome Host::open(const std::string& id)
-{
-    const Script s = script(id);
-    if (s.fail_open) return fail(*s.fail_open, "open failed (scripted)");
-    if (!is_valid_id(id)) return fail(hcs_not_found, fmt::format("compute system {} does not exist", id));
-    refresh(id);
-    if (!registry()->load(id)) return fail(hcs_not_found, fmt::format("compute system {} does not exist", id));
-    return Outcome{};
-}
-
-Outcome Host::start(Handle* h)
-{
-    auto reg_owner = registry();
-    Registry& reg = *reg_owner;
-    const Script s = script(h->id);
-    std::string runtime_id;
-    {
-        auto lock = reg.lock();
-        auto record = reg.load(h->id);
-        if (!record) return fail(h->exited ? hcs_invalid_state : hcs_not_found, fmt::format("compute system {} does not exist", h->id));
-        if (record->state != "Created") return fail(hcs_invalid_state, fmt::format("compute system {} is {}", h->id, record->state));
-        if (s.fail_start) return fail(*s.fail_start, "start failed (scripted)");
-        if (s.service_disconnect == "start") return fail(hcs_service_disconnect, "lost communication with compute service (scripted)");
-        for (const auto& disk : attached_disks(record->document)) {
-            if (!reg.granted({record->runtime_id, record->id}, disk)) {
-                return fail(e_accessdenied, fmt::format("the VM was not granted access to {}", disk));
-            }
-        }
-        if (s.unexpected_exit_during_start) {
-            reg.remove(h->id);
-            reg.write_tombstone(h->id, "UnexpectedExit");
-            runtime_id = record->runtime_id;
-        } else {
-            record->guest_pid = spawn_guest(reg.dir(), h->id, reg.guest_log(h->id));
-            record->state = "Running";
-            reg.save(*record);
-        }
-    }
-    if (s.unexpected_exit_during_start) {
-        announce_exit(h->id, "UnexpectedExit");
-        return fail(hcs_terminated_during_start, "the virtual machine exited unexpectedly while starting (scripted)");
-    }
-    schedule_disconnect_if_scripted(h);
-    return Outcome{};
-}
-
-Outcome Host::shutdown(Handle* h)
-{
-    auto reg_owner = registry();
-    Registry& reg = *reg_owner;
-    const Script s = script(h->id);
-    refresh(h->id);
-    auto lock = reg.lock();
-    auto record = reg.load(h->id);
-    if (!record) {
-        if (h->exited) return fail(hcs_already_stopped, fmt::format("compute system {} is not running", h->id));
-        return fail(hcs_not_found, fmt::format("compute system {} does not exist", h->id));
-    }
-    if (record->state != "Running") return fail(hcs_invalid_state, fmt::format("compute system {} is {}", h->id, record->state));
-    if (s.fail_shutdown) return fail(*s.fail_shutdown, "shutdown failed (scripted)");
-    record->stop_request = "shutdown";
-    reg.save(*record);
-    signal_guest(record->guest_pid, false);
-    return Outcome{};
-}
-
-Outcome Host::terminate(Handle* h)
-{
-    auto reg_owner = registry();
-    Registry& reg = *reg_owner;
-    const Script s = script(h->id);
-    refresh(h->id);
-    int64_t pid = 0;
-    {
-        auto lock = reg.lock();
-        auto record = reg.load(h->id);
-        if (!record) {
-            if (h->exited) return fail(hcs_already_stopped, fmt::format("compute system {} is not running", h->id));
-            return fail(hcs_not_found, fmt::format("compute system {} does not exist", h->id));
-        }
-        if (s.fail_terminate) return fail(*s.fail_terminate, "terminate failed (scripted)");
-        if (record->state != "Running") {
-            reg.remove(h->id);
-            reg.clear_exit_files(h->id);
-            reg.write_tombstone(h->id, "ForcedExit");
-        } else {
-            record->stop_request = "terminate";
-            reg.save(*record);
-            pid = record->guest_pid;
-            signal_guest(pid, true);
-        }
-    }
-    if (pid == 0) {
-        announce_exit(h->id, "ForcedExit");
-        return Outcome{};
-    }
-    for (int i = 0; i < 500 && guest_alive(pid); ++i) std::this_thread::sleep_for(std::chrono::milliseconds(10));
-    refresh(h->id);
-    return Outcome{};
-}
-
-Outcome Host::properties(Handle* h, const std::string& query)
-{
-    if (!query.empty()) {
-        boost::json::error_code ec;
-        auto q = boost::json::parse(query, ec);
-        if (ec || !q.is_object()) return fail(hcs_invalid_json, "the property query is not a JSON object");
-    }
-    refresh(h->id);
-    json::object p;
-    p["Id"] = h->id;
-    p["SystemType"] = "VirtualMachine";
-    p["Name"] = h->id;
-    auto record = registry()->load(h->id);
-    if (record) {
-        p["Owner"] = record->owner;
-        p["RuntimeId"] = record->runtime_id;
-        p["State"] = record->state;
-        p["Stopped"] = false;
-        return Outcome{0, json::compact(p)};
-    }
-    if (!h->exited) return fail(hcs_not_found, fmt::format("compute system {} does not exist", h->id));
-    p["RuntimeId"] = h->runtime_id;
-    p["State"] = "Stopped";
-    p["Stopped"] = true;
-    p["ExitType"] = h->exit_type;
-    return Outcome{0, json::compact(p)};
-}
-
-Outcome Host::grant(const std::string& vm_id, const std::string& path)
-{
-    const Script s = script(vm_id);
-    if (s.fail_grant) return fail(*s.fail_grant, "grant failed (scripted)");
-    std::error_code ec;
-    if (vm_id.empty() || path.empty()) return fail(e_invalidarg, "vm id and path are required");
-    if (!std::filesystem::exists(path, ec)) return fail(e_file_not_found, fmt::format("{} was not found", path));
-    auto reg_owner = registry();
-    Registry& reg = *reg_owner;
-    auto lock = reg.lock();
-    reg.add_grant(vm_id, path);
-    return Outcome{};
-}
-
-Outcome Host::service_properties(const std::string& query)
-{
-    boost::json::error_code ec;
-    auto q = boost::json::parse(query, ec);
-    if (ec || !q.is_object()) return fail(hcs_invalid_json, "the property query is not a JSON object");
-    const Script s = script("");
-    json::array versions;
-    for (const auto& [major, minor] : s.schema_versions) versions.push_back(json::object{{"Major", major}, {"Minor", minor}});
-    json::object basic{{"SupportedSchemaVersions", versions}};
-    return Outcome{0, json::compact(json::object{{"Properties", json::array{basic}}})};
 }
 
 }  // namespace hvsup::sim

@@ -103,12 +103,17 @@ public:
     // Completes `op` on the worker after `delay`.
     void complete_later(std::shared_ptr<Operation> op, Outcome outcome, std::chrono::milliseconds delay);
     // The same for a start: a system that exited meanwhile fails it (terminated during start).
-    void complete_start_later(Handle* h, std::shared_ptr<Operation> op, Outcome outcome, std::chrono::milliseconds delay);
+    void complete_start_later(Handle* h, std::shared_ptr<Operation> op, Outcome outcome,
+                              std::chrono::milliseconds delay);
 
     // Runs `fn` on the worker after `delay`.
     void after(std::chrono::milliseconds delay, std::function<void()> fn);
 
     void log_call(Api api, const std::string& call, const std::string& id);
+
+    // Records that the start of `id` was reported complete: the emulated guest waits for this
+    // before it "boots", as a VM's guest runs only after power-on.
+    void mark_started(const std::string& id);
 
 private:
     Host();

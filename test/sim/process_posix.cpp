@@ -22,7 +22,8 @@ namespace {
 
 std::filesystem::path guest_executable()
 {
-    if (const char* explicit_path = std::getenv("HVSUP_SIM_GUEST"); explicit_path != nullptr && *explicit_path != '\0') {
+    if (const char* explicit_path = std::getenv("HVSUP_SIM_GUEST");
+        explicit_path != nullptr && *explicit_path != '\0') {
         return explicit_path;
     }
     Dl_info info{};
@@ -48,6 +49,9 @@ int64_t spawn_guest(const std::filesystem::path& sim_dir, const std::string& id,
     posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0);
     posix_spawn_file_actions_addopen(&actions, 1, log.c_str(), O_WRONLY | O_CREAT | O_APPEND, 0600);
     posix_spawn_file_actions_adddup2(&actions, 1, 2);
+    // Nothing else of the caller's (listening sockets, pipes to a test runner) may live on in
+    // the "VM": a leaked listener would turn "connection refused" into a hang.
+    posix_spawn_file_actions_addclosefrom_np(&actions, 3);
     posix_spawnattr_t attr;
     posix_spawnattr_init(&attr);
     // The caller's thread may block or ignore SIGTERM (Go runtimes, sigwait loops); the guest
@@ -76,7 +80,7 @@ bool guest_alive(int64_t pid)
     int status = 0;
     const pid_t r = waitpid(static_cast<pid_t>(pid), &status, WNOHANG);
     if (r == static_cast<pid_t>(pid)) return false;  // our child, now reaped
-    if (r == 0) return true;                          // our child, still running
+    if (r == 0) return true;                         // our child, still running
     // Not our child: look at /proc, treating a zombie or another program as gone.
     std::ifstream stat("/proc/" + std::to_string(pid) + "/stat");
     std::string line;

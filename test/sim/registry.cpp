@@ -54,9 +54,15 @@ Registry::Registry(std::filesystem::path dir) : dir_(std::move(dir))
     for (const char* sub : {"systems", "exited", "exits", "scripts", "guests"}) files::ensure_private_dir(dir_ / sub);
 }
 
-files::FileLock Registry::lock() const { return files::FileLock(dir_ / "lock"); }
+files::FileLock Registry::lock() const
+{
+    return files::FileLock(dir_ / "lock");
+}
 
-std::filesystem::path Registry::system_file(const std::string& id) const { return dir_ / "systems" / (id + ".json"); }
+std::filesystem::path Registry::system_file(const std::string& id) const
+{
+    return dir_ / "systems" / (id + ".json");
+}
 
 std::optional<SystemRecord> Registry::load(const std::string& id) const
 {
@@ -70,6 +76,7 @@ std::optional<SystemRecord> Registry::load(const std::string& id) const
     r.state = json::read_string(*o, "State", "State");
     r.guest_pid = json::read_int(*o, "GuestPid", "GuestPid", 0, INT32_MAX);
     r.stop_request = json::read_string(*o, "StopRequest", "StopRequest");
+    r.start_completed = json::read_bool(*o, "StartCompleted", "StartCompleted");
     if (const json::value* d = json::find(*o, "Document")) r.document = *d;
     return r;
 }
@@ -83,6 +90,7 @@ void Registry::save(const SystemRecord& r) const
     o["State"] = r.state;
     o["GuestPid"] = r.guest_pid;
     o["StopRequest"] = r.stop_request;
+    o["StartCompleted"] = r.start_completed;
     o["Document"] = r.document;
     files::write_atomic(system_file(r.id), json::pretty(o) + "\n");
 }
@@ -215,6 +223,9 @@ void Registry::log_call(const std::string& api, const std::string& call, const s
     out << line;
 }
 
-std::filesystem::path Registry::guest_log(const std::string& id) const { return dir_ / "guests" / (id + ".log"); }
+std::filesystem::path Registry::guest_log(const std::string& id) const
+{
+    return dir_ / "guests" / (id + ".log");
+}
 
 }  // namespace hvsup::sim

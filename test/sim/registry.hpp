@@ -25,22 +25,23 @@ struct SystemRecord {
     std::string id;
     std::string runtime_id;
     std::string owner;
-    std::string state;          // "Created" | "Running"
+    std::string state;  // "Created" | "Running"
     int64_t guest_pid = 0;
-    std::string stop_request;   // "" | "shutdown" | "terminate"
+    std::string stop_request;      // "" | "shutdown" | "terminate"
+    bool start_completed = false;  // the start was reported complete; the guest boots after it
     json::value document;
 };
 
 struct Script {
-    bool pending = true;          // completion: "pending" (default) or "sync"
-    int64_t delay_ms = 20;        // pending completion delay
+    bool pending = true;    // completion: "pending" (default) or "sync"
+    int64_t delay_ms = 20;  // pending completion delay
     std::optional<int32_t> fail_create, fail_start, fail_shutdown, fail_terminate, fail_grant, fail_open;
     std::string service_disconnect;  // "", "create", "start", "wait"
     int64_t disconnect_after_ms = 50;
     bool unexpected_exit_during_start = false;
     std::vector<std::pair<int32_t, int32_t>> schema_versions;  // SupportedSchemaVersions
     int64_t host_processors = 16;
-    json::object guest;           // passed to hvsup-sim-guest untouched
+    json::object guest;  // passed to hvsup-sim-guest untouched
 };
 
 class Registry {

@@ -34,8 +34,8 @@ struct Shape;
 struct Field {
     const char* name;
     Kind kind;
-    const Shape* shape = nullptr;            // object / map_of / array_of_objects
-    std::vector<const char*> allowed = {};   // enum strings
+    const Shape* shape = nullptr;           // object / map_of / array_of_objects
+    std::vector<const char*> allowed = {};  // enum strings
 };
 struct Shape {
     std::vector<Field> fields;
@@ -59,34 +59,35 @@ void check(const json::value& v, const Shape& shape, const std::string& path);
 void check_field(const json::value& v, const Field& f, const std::string& path)
 {
     switch (f.kind) {
-    case Kind::string:
-        if (!v.is_string()) reject(path, "expected a string");
-        if (!f.allowed.empty()) {
-            bool ok = false;
-            for (const char* a : f.allowed) ok = ok || v.get_string() == a;
-            if (!ok) reject(path, fmt::format("unknown value {}", json::quote(std::string(v.get_string()))));
-        }
-        break;
-    case Kind::guid_string:
-        if (!v.is_string() || !is_guid(std::string(v.get_string()))) reject(path, "expected a GUID string");
-        break;
-    case Kind::boolean:
-        if (!v.is_bool()) reject(path, "expected a boolean");
-        break;
-    case Kind::uint:
-        if (!(v.is_uint64() || (v.is_int64() && v.get_int64() >= 0))) reject(path, "expected an unsigned integer");
-        break;
-    case Kind::object:
-        check(v, *f.shape, path);
-        break;
-    case Kind::map_of:
-        if (!v.is_object()) reject(path, "expected an object");
-        for (const auto& m : v.get_object()) check(m.value(), *f.shape, path + "." + std::string(m.key()));
-        break;
-    case Kind::array_of_objects:
-        if (!v.is_array()) reject(path, "expected an array");
-        for (size_t i = 0; i < v.get_array().size(); ++i) check(v.get_array()[i], *f.shape, fmt::format("{}[{}]", path, i));
-        break;
+        case Kind::string:
+            if (!v.is_string()) reject(path, "expected a string");
+            if (!f.allowed.empty()) {
+                bool ok = false;
+                for (const char* a : f.allowed) ok = ok || v.get_string() == a;
+                if (!ok) reject(path, fmt::format("unknown value {}", json::quote(std::string(v.get_string()))));
+            }
+            break;
+        case Kind::guid_string:
+            if (!v.is_string() || !is_guid(std::string(v.get_string()))) reject(path, "expected a GUID string");
+            break;
+        case Kind::boolean:
+            if (!v.is_bool()) reject(path, "expected a boolean");
+            break;
+        case Kind::uint:
+            if (!(v.is_uint64() || (v.is_int64() && v.get_int64() >= 0))) reject(path, "expected an unsigned integer");
+            break;
+        case Kind::object:
+            check(v, *f.shape, path);
+            break;
+        case Kind::map_of:
+            if (!v.is_object()) reject(path, "expected an object");
+            for (const auto& m : v.get_object()) check(m.value(), *f.shape, path + "." + std::string(m.key()));
+            break;
+        case Kind::array_of_objects:
+            if (!v.is_array()) reject(path, "expected an array");
+            for (size_t i = 0; i < v.get_array().size(); ++i)
+                check(v.get_array()[i], *f.shape, fmt::format("{}[{}]", path, i));
+            break;
     }
 }
 
@@ -105,7 +106,8 @@ void check(const json::value& v, const Shape& shape, const std::string& path)
 }
 
 const Shape version_shape{{{"Major", Kind::uint}, {"Minor", Kind::uint}}};
-const Shape kernel_direct_shape{{{"KernelFilePath", Kind::string}, {"InitRdPath", Kind::string}, {"KernelCmdLine", Kind::string}}};
+const Shape kernel_direct_shape{
+    {{"KernelFilePath", Kind::string}, {"InitRdPath", Kind::string}, {"KernelCmdLine", Kind::string}}};
 const Shape boot_entry_shape{{{"DeviceType", Kind::string, nullptr, {"ScsiDrive", "VmbFs", "Network", "File"}},
                               {"DevicePath", Kind::string},
                               {"DiskNumber", Kind::uint},
@@ -143,9 +145,13 @@ const Shape hvsocket_config_shape{{{"DefaultBindSecurityDescriptor", Kind::strin
                                    {"DefaultConnectSecurityDescriptor", Kind::string},
                                    {"ServiceTable", Kind::map_of, &service_shape}}};
 const Shape hvsocket_shape{{{"HvSocketConfig", Kind::object, &hvsocket_config_shape}}};
-const Shape adapter_shape{{{"EndpointId", Kind::guid_string}, {"MacAddress", Kind::string}, {"InstanceId", Kind::guid_string}}};
-const Shape plan9_share_shape{{{"Name", Kind::string}, {"AccessName", Kind::string}, {"Path", Kind::string},
-                               {"Port", Kind::uint}, {"Flags", Kind::uint}}};
+const Shape adapter_shape{
+    {{"EndpointId", Kind::guid_string}, {"MacAddress", Kind::string}, {"InstanceId", Kind::guid_string}}};
+const Shape plan9_share_shape{{{"Name", Kind::string},
+                               {"AccessName", Kind::string},
+                               {"Path", Kind::string},
+                               {"Port", Kind::uint},
+                               {"Flags", Kind::uint}}};
 const Shape plan9_shape{{{"Shares", Kind::array_of_objects, &plan9_share_shape}}};
 const Shape empty_shape{{}};
 const Shape devices_shape{{{"Scsi", Kind::map_of, &scsi_shape},
@@ -226,8 +232,10 @@ void semantic_checks(const json::object& doc, const HostLimits& limits)
     const json::object* topology = sub(*vm, "ComputeTopology");
     if (topology == nullptr) reject("VirtualMachine.ComputeTopology", "is required");
     const json::object* memory = sub(*topology, "Memory");
-    if (memory == nullptr || num(*memory, "SizeInMB") == 0) reject("VirtualMachine.ComputeTopology.Memory.SizeInMB", "is required");
-    if (num(*memory, "SizeInMB") % 2 != 0) reject("VirtualMachine.ComputeTopology.Memory.SizeInMB", "must be a multiple of 2");
+    if (memory == nullptr || num(*memory, "SizeInMB") == 0)
+        reject("VirtualMachine.ComputeTopology.Memory.SizeInMB", "is required");
+    if (num(*memory, "SizeInMB") % 2 != 0)
+        reject("VirtualMachine.ComputeTopology.Memory.SizeInMB", "must be a multiple of 2");
     if (const json::object* proc = sub(*topology, "Processor")) {
         const uint64_t count = num(*proc, "Count");
         if (count == 0 || count > static_cast<uint64_t>(limits.processors)) {
@@ -243,8 +251,10 @@ void semantic_checks(const json::object& doc, const HostLimits& limits)
                 if (attachments == nullptr) continue;
                 for (const auto& a : *attachments) {
                     const std::string lun(a.key());
-                    if (lun.empty() || lun.size() > 2 || !std::all_of(lun.begin(), lun.end(), ::isdigit) || std::stoi(lun) > 63) {
-                        reject("VirtualMachine.Devices.Scsi." + std::string(c.key()), "attachment key " + lun + " is not a LUN");
+                    if (lun.empty() || lun.size() > 2 || !std::all_of(lun.begin(), lun.end(), ::isdigit) ||
+                        std::stoi(lun) > 63) {
+                        reject("VirtualMachine.Devices.Scsi." + std::string(c.key()),
+                               "attachment key " + lun + " is not a LUN");
                     }
                     const json::object& att = a.value().get_object();
                     const std::string path = str(att, "Path");
@@ -257,14 +267,17 @@ void semantic_checks(const json::object& doc, const HostLimits& limits)
         }
         if (const json::object* ports = sub(*devices, "ComPorts")) {
             for (const auto& p : *ports) {
-                if (p.key() != "0" && p.key() != "1") reject("VirtualMachine.Devices.ComPorts", "port " + std::string(p.key()) + " is not 0 or 1");
+                if (p.key() != "0" && p.key() != "1")
+                    reject("VirtualMachine.Devices.ComPorts", "port " + std::string(p.key()) + " is not 0 or 1");
             }
         }
         if (const json::object* hv = sub(*devices, "HvSocket")) {
             if (const json::object* cfg = sub(*hv, "HvSocketConfig")) {
                 if (const json::object* table = sub(*cfg, "ServiceTable")) {
                     for (const auto& s : *table) {
-                        if (!is_guid(std::string(s.key()))) reject("VirtualMachine.Devices.HvSocket.HvSocketConfig.ServiceTable", std::string(s.key()) + " is not a GUID");
+                        if (!is_guid(std::string(s.key())))
+                            reject("VirtualMachine.Devices.HvSocket.HvSocketConfig.ServiceTable",
+                                   std::string(s.key()) + " is not a GUID");
                     }
                 }
             }
@@ -272,8 +285,14 @@ void semantic_checks(const json::object& doc, const HostLimits& limits)
     }
 }
 
-uint32_t be32(const unsigned char* p) { return (uint32_t(p[0]) << 24) | (uint32_t(p[1]) << 16) | (uint32_t(p[2]) << 8) | p[3]; }
-uint64_t be64(const unsigned char* p) { return (uint64_t(be32(p)) << 32) | be32(p + 4); }
+uint32_t be32(const unsigned char* p)
+{
+    return (uint32_t(p[0]) << 24) | (uint32_t(p[1]) << 16) | (uint32_t(p[2]) << 8) | p[3];
+}
+uint64_t be64(const unsigned char* p)
+{
+    return (uint64_t(be32(p)) << 32) | be32(p + 4);
+}
 
 }  // namespace
 
@@ -298,7 +317,8 @@ std::optional<std::string> check_fixed_vhd(const std::string& path)
     }
     if (be32(&f[64]) != ~sum) return fmt::format("virtual disk {} has a bad VHD footer checksum", path);
     if (be64(&f[48]) != size - 512) {
-        return fmt::format("virtual disk {}: VHD current size {} does not match the data size {}", path, be64(&f[48]), size - 512);
+        return fmt::format("virtual disk {}: VHD current size {} does not match the data size {}", path, be64(&f[48]),
+                           size - 512);
     }
     return std::nullopt;
 }

@@ -17,7 +17,10 @@ int32_t to_v1(int32_t hr)
     return hr;
 }
 
-bool pending(const std::string& id) { return Host::instance().script(id).pending; }
+bool pending(const std::string& id)
+{
+    return Host::instance().script(id).pending;
+}
 
 std::chrono::milliseconds delay(const std::string& id)
 {
@@ -56,13 +59,14 @@ HVSUP_SIM_EXPORT int32_t HVSUP_HCS_CALL HcsCreateComputeSystem(api::PCWSTR id, a
         }
         Handle* h = Host::instance().new_handle(sid, Api::v1);
         *system = h;
-        Host::instance().notify_later(h, Note{NoteKind::create_completed, to_v1(o.hr), o.hr < 0 ? o.doc : std::string()},
-                                      delay(sid));
+        Host::instance().notify_later(
+            h, Note{NoteKind::create_completed, to_v1(o.hr), o.hr < 0 ? o.doc : std::string()}, delay(sid));
         return v1_pending;
     });
 }
 
-HVSUP_SIM_EXPORT int32_t HVSUP_HCS_CALL HcsOpenComputeSystem(api::PCWSTR id, api::HCS_SYSTEM* system, api::PWSTR* result)
+HVSUP_SIM_EXPORT int32_t HVSUP_HCS_CALL HcsOpenComputeSystem(api::PCWSTR id, api::HCS_SYSTEM* system,
+                                                             api::PWSTR* result)
 {
     return guarded(result, [&]() -> int32_t {
         if (result != nullptr) *result = nullptr;

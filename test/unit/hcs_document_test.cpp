@@ -82,7 +82,11 @@ TEST_CASE("a run without a result listener has no COM port and a quiet kernel", 
     CHECK_FALSE(vm.at("Devices").as_object().contains("NetworkAdapters"));
     CHECK(vm.at("ComputeTopology").at("Memory").at("SizeInMB").as_int64() == 768);
     CHECK(vm.at("ComputeTopology").at("Processor").at("Count").as_int64() == 3);
-    const auto& svc = vm.at("Devices").at("HvSocket").at("HvSocketConfig").at("ServiceTable").at("00000800-facb-11e6-bd58-64006a7986d3");
+    const auto& svc = vm.at("Devices")
+                          .at("HvSocket")
+                          .at("HvSocketConfig")
+                          .at("ServiceTable")
+                          .at("00000800-facb-11e6-bd58-64006a7986d3");
     CHECK(svc.at("ConnectSecurityDescriptor").as_string() == "D:P(A;;FA;;;SY)(A;;FA;;;BA)");
     CHECK(vm.at("Devices").at("Plan9").as_object().empty());
 }
@@ -139,9 +143,10 @@ TEST_CASE("network command line per mode", "[hcs][document]")
     CHECK(hcs::kernel_command_line(in).find("microagent_net") == std::string::npos);
 
     in.config.network->mode = "named";
-    CHECK_THAT(hcs::kernel_command_line(in),
-               Catch::Contains(" microagent_net_if=eth0 microagent_net_ip=10.0.0.5/16 microagent_net_gw=10.0.0.1"
-                               " microagent_net_dns=1.1.1.1,8.8.8.8 microagent_net_hosts=db:10.0.0.9 8250_core.nr_uarts=0"));
+    CHECK_THAT(
+        hcs::kernel_command_line(in),
+        Catch::Contains(" microagent_net_if=eth0 microagent_net_ip=10.0.0.5/16 microagent_net_gw=10.0.0.1"
+                        " microagent_net_dns=1.1.1.1,8.8.8.8 microagent_net_hosts=db:10.0.0.9 8250_core.nr_uarts=0"));
 
     in.config.network->mode = "bridged";
     in.network = hcs::RuntimeNetwork{};
@@ -156,7 +161,8 @@ TEST_CASE("network command line per mode", "[hcs][document]")
     in.config.network->ip = "192.168.127.2";
     in.config.network->subnet = "192.168.127.0/24";
     in.config.network->gateway = "192.168.127.1";
-    CHECK_THAT(hcs::kernel_command_line(in), Catch::Contains("microagent_net_ip=192.168.127.2/24 microagent_net_gw=192.168.127.1 8250"));
+    CHECK_THAT(hcs::kernel_command_line(in),
+               Catch::Contains("microagent_net_ip=192.168.127.2/24 microagent_net_gw=192.168.127.1 8250"));
 }
 
 TEST_CASE("E3 guest ports win over host ports and register one service each", "[hcs][document]")
@@ -173,7 +179,8 @@ TEST_CASE("E3 guest ports win over host ports and register one service each", "[
     CHECK(table.count(hcs::vsock_service_id(61585)) == 1);
     CHECK(table.count(hcs::vsock_service_id(61584)) == 0);
     CHECK(table.count(hcs::vsock_service_id(41584)) == 1);
-    CHECK_THAT(hcs::kernel_command_line(in), Catch::Contains(" microagent_shell_port=41584 microagent_exec_port=61585 "));
+    CHECK_THAT(hcs::kernel_command_line(in),
+               Catch::Contains(" microagent_shell_port=41584 microagent_exec_port=61585 "));
 }
 
 TEST_CASE("schema version is capped at the host's highest", "[hcs][document]")
@@ -195,9 +202,11 @@ TEST_CASE("the UEFI/VmbFs variant boots the kernel file from its directory", "[h
     const auto doc = json::parse(hcs::document_json(in), "doc");
     const auto& chipset = doc.at("VirtualMachine").at("Chipset").as_object();
     CHECK_FALSE(chipset.contains("LinuxKernelDirect"));
-    CHECK(json::compact(chipset.at("Uefi")) ==
-          R"J({"ApplySecureBootTemplate":"Skip","BootThis":{"DeviceType":"VmbFs","DevicePath":"\\Image","VmbFsRootPath":"C:\\microagent",)J"
-          R"J("OptionalData":")J" + hcs::kernel_command_line(in) + R"J("}})J");
+    CHECK(
+        json::compact(chipset.at("Uefi")) ==
+        R"J({"ApplySecureBootTemplate":"Skip","BootThis":{"DeviceType":"VmbFs","DevicePath":"\\Image","VmbFsRootPath":"C:\\microagent",)J"
+        R"J("OptionalData":")J" +
+            hcs::kernel_command_line(in) + R"J("}})J");
     CHECK(hcs::parse_boot_mode("uefi-vmbfs") == hcs::BootMode::uefi_vmbfs);
     CHECK(hcs::parse_boot_mode("kernel-direct") == hcs::BootMode::kernel_direct);
     CHECK_THROWS_AS(hcs::parse_boot_mode("bios"), Error);

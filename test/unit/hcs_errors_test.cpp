@@ -58,7 +58,8 @@ TEST_CASE("HCS property documents decode leniently", "[hcs][errors]")
     const auto exit = hcs::schema::decode_exit_status(R"({"Status":-2147023895,"ExitType":"UnexpectedExit"})");
     CHECK(exit.exit_type == "UnexpectedExit");
     CHECK(exit.status == -2147023895);
-    const auto r = hcs::schema::decode_result_error(R"({"Error":-2143878898,"ErrorMessage":"m","ErrorEvents":[{"Message":"e1"}]})");
+    const auto r = hcs::schema::decode_result_error(
+        R"({"Error":-2143878898,"ErrorMessage":"m","ErrorEvents":[{"Message":"e1"}]})");
     CHECK(r.error == static_cast<int32_t>(0x8037010Eu));
     CHECK(r.event_messages == std::vector<std::string>{"e1"});
     CHECK(hcs::schema::basic_service_query() == R"({"PropertyTypes":["Basic"]})");
@@ -72,9 +73,9 @@ TEST_CASE("UTF-8 and UTF-16 convert both ways and reject invalid input", "[hcs][
     CHECK(utf::to_utf8(wide) == text);
     CHECK(utf::length(wide.c_str()) == wide.size());
     CHECK(utf::from_host(nullptr).empty());
-    CHECK_THROWS_AS(utf::to_utf16("\xc0\xaf"), Error);          // overlong
-    CHECK_THROWS_AS(utf::to_utf16("\xed\xa0\x80"), Error);      // surrogate code point
-    CHECK_THROWS_AS(utf::to_utf16("abc\xe2\x82"), Error);       // truncated
+    CHECK_THROWS_AS(utf::to_utf16("\xc0\xaf"), Error);      // overlong
+    CHECK_THROWS_AS(utf::to_utf16("\xed\xa0\x80"), Error);  // surrogate code point
+    CHECK_THROWS_AS(utf::to_utf16("abc\xe2\x82"), Error);   // truncated
     CHECK_THROWS_AS(utf::to_utf16("\xff"), Error);
     CHECK_THROWS_AS(utf::to_utf8(std::u16string(1, u'\xD800')), Error);  // unpaired high
     CHECK_THROWS_AS(utf::to_utf8(std::u16string(1, u'\xDC00')), Error);  // unpaired low

@@ -25,7 +25,7 @@ Inode symlink(std::string target)
 {
     Inode i;
     i.mode = ext4::s_iflnk | 0777;
-    i.target = std::move(target);
+    i.set_target(std::move(target));
     return i;
 }
 
@@ -95,4 +95,14 @@ TEST_CASE("backslashes are separators only on request", "[image][tree]")
     t.set_path_options({true});
     t.add("c\\d", file());
     CHECK(t.find("c/d") != no_inode);
+}
+
+TEST_CASE("an opaque marker keeps what its own layer created, even below implicit directories", "[image][tree]")
+{
+    FsTree t(dir());
+    t.add("d/lower", file(), 1);
+    t.add("d/sub/file", file(), 2);  // d/sub is created implicitly by layer 2
+    t.make_opaque("d", 2);
+    CHECK(t.find("d/lower") == no_inode);
+    CHECK(t.find("d/sub/file") != no_inode);
 }

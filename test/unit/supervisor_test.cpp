@@ -100,6 +100,7 @@ struct FakeNetwork final : NetworkHost {
     {
         if (!endpoint_id.empty()) calls.push_back("release " + endpoint_id);
     }
+    std::string probe() override { return {}; }
 };
 
 struct FakeServices final : RuntimeServices {
@@ -107,11 +108,12 @@ struct FakeServices final : RuntimeServices {
         FakeServices& owner;
         std::string result_path;
         explicit Listeners(FakeServices& o, std::string path) : owner(o), result_path(std::move(path)) {}
-        void wait_for_result(std::chrono::milliseconds) override
+        bool wait_for_result(std::chrono::milliseconds) override
         {
             owner.calls.push_back("wait result");
             if (!owner.fail_result.empty()) throw Error(ErrorCode::io, owner.fail_result);
             if (!owner.payload.empty()) files::write_atomic(files::from_utf8(result_path), owner.payload);
+            return true;
         }
         void close() override { owner.calls.push_back("close listeners"); }
     };

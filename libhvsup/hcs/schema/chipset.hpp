@@ -8,9 +8,9 @@ namespace hvsup::hcs::schema {
 
 // Chipset.LinuxKernelDirect (schema 2.2 in the docs; accepted with 2.1 in practice).
 struct LinuxKernelDirect {
-    std::string kernel_file_path;            // KernelFilePath
-    std::optional<std::string> init_rd_path; // InitRdPath
-    std::string kernel_cmd_line;             // KernelCmdLine
+    std::string kernel_file_path;             // KernelFilePath
+    std::optional<std::string> init_rd_path;  // InitRdPath
+    std::string kernel_cmd_line;              // KernelCmdLine
 };
 
 enum class UefiDeviceType { scsi_drive, vmb_fs, network, file };
@@ -28,12 +28,12 @@ enum class UefiSecureBootTemplate { skip, apply };
 // Chipset.Uefi
 struct Uefi {
     std::optional<UefiSecureBootTemplate> apply_secure_boot_template;  // ApplySecureBootTemplate
-    std::optional<UefiBootEntry> boot_this;                              // BootThis
+    std::optional<UefiBootEntry> boot_this;                            // BootThis
 };
 
 struct Chipset {
-    std::optional<Uefi> uefi;                             // Uefi
-    std::optional<LinuxKernelDirect> linux_kernel_direct; // LinuxKernelDirect
+    std::optional<Uefi> uefi;                              // Uefi
+    std::optional<LinuxKernelDirect> linux_kernel_direct;  // LinuxKernelDirect
 };
 
 }  // namespace hvsup::hcs::schema

@@ -13,17 +13,17 @@
 namespace hvsup::hcs::schema {
 
 struct VirtualMachine {
-    bool stop_on_reset = false;              // StopOnReset (written when true)
-    std::optional<Chipset> chipset;          // Chipset
-    std::optional<Topology> compute_topology;// ComputeTopology
-    std::optional<Devices> devices;          // Devices
+    bool stop_on_reset = false;                // StopOnReset (written when true)
+    std::optional<Chipset> chipset;            // Chipset
+    std::optional<Topology> compute_topology;  // ComputeTopology
+    std::optional<Devices> devices;            // Devices
 };
 
 struct ComputeSystem {
-    std::optional<std::string> owner;                // Owner
-    std::optional<Version> schema_version;           // SchemaVersion
+    std::optional<std::string> owner;                     // Owner
+    std::optional<Version> schema_version;                // SchemaVersion
     bool should_terminate_on_last_handle_closed = false;  // ShouldTerminateOnLastHandleClosed (always written)
-    std::optional<VirtualMachine> virtual_machine;   // VirtualMachine
+    std::optional<VirtualMachine> virtual_machine;        // VirtualMachine
 };
 
 }  // namespace hvsup::hcs::schema

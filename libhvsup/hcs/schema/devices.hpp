@@ -35,8 +35,8 @@ struct HvSocketServiceConfig {
 };
 
 struct HvSocketSystemConfig {
-    std::string default_bind_security_descriptor;     // DefaultBindSecurityDescriptor
-    std::string default_connect_security_descriptor;  // DefaultConnectSecurityDescriptor
+    std::string default_bind_security_descriptor;                // DefaultBindSecurityDescriptor
+    std::string default_connect_security_descriptor;             // DefaultConnectSecurityDescriptor
     std::map<std::string, HvSocketServiceConfig> service_table;  // ServiceTable (omitted when empty)
 };
 
@@ -46,19 +46,19 @@ struct HvSocket {
 
 // Devices.NetworkAdapters.<name>
 struct NetworkAdapter {
-    std::string endpoint_id;                // EndpointId (HCN endpoint GUID)
-    std::optional<std::string> mac_address; // MacAddress
+    std::string endpoint_id;                 // EndpointId (HCN endpoint GUID)
+    std::optional<std::string> mac_address;  // MacAddress
 };
 
 // Devices.Plan9: always the empty object here (no shares).
 struct Plan9 {};
 
 struct Devices {
-    std::map<std::string, Scsi> scsi;                          // Scsi
-    std::optional<HvSocket> hv_socket;                         // HvSocket
-    std::optional<Plan9> plan9;                                // Plan9
-    std::map<std::string, ComPort> com_ports;                  // ComPorts (omitted when empty)
-    std::map<std::string, NetworkAdapter> network_adapters;    // NetworkAdapters (omitted when empty)
+    std::map<std::string, Scsi> scsi;                        // Scsi
+    std::optional<HvSocket> hv_socket;                       // HvSocket
+    std::optional<Plan9> plan9;                              // Plan9
+    std::map<std::string, ComPort> com_ports;                // ComPorts (omitted when empty)
+    std::map<std::string, NetworkAdapter> network_adapters;  // NetworkAdapters (omitted when empty)
 };
 
 }  // namespace hvsup::hcs::schema

@@ -16,9 +16,12 @@ json::value map_to_json(const std::map<std::string, T>& m)
 const char* to_string(AttachmentType type)
 {
     switch (type) {
-    case AttachmentType::virtual_disk: return "VirtualDisk";
-    case AttachmentType::iso: return "Iso";
-    case AttachmentType::pass_thru: return "PassThru";
+        case AttachmentType::virtual_disk:
+            return "VirtualDisk";
+        case AttachmentType::iso:
+            return "Iso";
+        case AttachmentType::pass_thru:
+            return "PassThru";
     }
     return "VirtualDisk";
 }
@@ -26,10 +29,14 @@ const char* to_string(AttachmentType type)
 const char* to_string(UefiDeviceType type)
 {
     switch (type) {
-    case UefiDeviceType::scsi_drive: return "ScsiDrive";
-    case UefiDeviceType::vmb_fs: return "VmbFs";
-    case UefiDeviceType::network: return "Network";
-    case UefiDeviceType::file: return "File";
+        case UefiDeviceType::scsi_drive:
+            return "ScsiDrive";
+        case UefiDeviceType::vmb_fs:
+            return "VmbFs";
+        case UefiDeviceType::network:
+            return "Network";
+        case UefiDeviceType::file:
+            return "File";
     }
     return "VmbFs";
 }
@@ -39,7 +46,10 @@ const char* to_string(UefiSecureBootTemplate value)
     return value == UefiSecureBootTemplate::apply ? "Apply" : "Skip";
 }
 
-json::value to_json(const Version& v) { return json::object{{"Major", v.major}, {"Minor", v.minor}}; }
+json::value to_json(const Version& v)
+{
+    return json::object{{"Major", v.major}, {"Minor", v.minor}};
+}
 
 json::value to_json(const LinuxKernelDirect& v)
 {
@@ -84,7 +94,10 @@ json::value to_json(const Memory& v)
     return o;
 }
 
-json::value to_json(const Processor& v) { return json::object{{"Count", v.count}}; }
+json::value to_json(const Processor& v)
+{
+    return json::object{{"Count", v.count}};
+}
 
 json::value to_json(const Topology& v)
 {
@@ -99,9 +112,15 @@ json::value to_json(const Attachment& v)
     return json::object{{"Type", to_string(v.type)}, {"Path", v.path}, {"ReadOnly", v.read_only}};
 }
 
-json::value to_json(const Scsi& v) { return json::object{{"Attachments", map_to_json(v.attachments)}}; }
+json::value to_json(const Scsi& v)
+{
+    return json::object{{"Attachments", map_to_json(v.attachments)}};
+}
 
-json::value to_json(const ComPort& v) { return json::object{{"NamedPipe", v.named_pipe}}; }
+json::value to_json(const ComPort& v)
+{
+    return json::object{{"NamedPipe", v.named_pipe}};
+}
 
 json::value to_json(const HvSocketServiceConfig& v)
 {
@@ -125,7 +144,10 @@ json::value to_json(const HvSocketSystemConfig& v)
     return o;
 }
 
-json::value to_json(const HvSocket& v) { return json::object{{"HvSocketConfig", to_json(v.hv_socket_config)}}; }
+json::value to_json(const HvSocket& v)
+{
+    return json::object{{"HvSocketConfig", to_json(v.hv_socket_config)}};
+}
 
 json::value to_json(const NetworkAdapter& v)
 {
@@ -135,7 +157,10 @@ json::value to_json(const NetworkAdapter& v)
     return o;
 }
 
-json::value to_json(const Plan9&) { return json::object{}; }
+json::value to_json(const Plan9&)
+{
+    return json::object{};
+}
 
 json::value to_json(const Devices& v)
 {
@@ -168,6 +193,9 @@ json::value to_json(const ComputeSystem& v)
     return o;
 }
 
-std::string serialize(const ComputeSystem& document) { return json::compact(to_json(document)); }
+std::string serialize(const ComputeSystem& document)
+{
+    return json::compact(to_json(document));
+}
 
 }  // namespace hvsup::hcs::schema

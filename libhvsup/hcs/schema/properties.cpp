@@ -106,6 +106,9 @@ std::vector<Version> decode_supported_schema_versions(std::string_view text)
     return out;
 }
 
-std::string basic_service_query() { return json::compact(json::object{{"PropertyTypes", json::array{"Basic"}}}); }
+std::string basic_service_query()
+{
+    return json::compact(json::object{{"PropertyTypes", json::array{"Basic"}}});
+}
 
 }  // namespace hvsup::hcs::schema

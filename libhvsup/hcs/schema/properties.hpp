@@ -24,14 +24,14 @@ struct Properties {
 
 // SystemExitStatus, the EventData of SystemExited.
 struct SystemExitStatus {
-    int32_t status = 0;      // Status (HRESULT)
-    std::string exit_type;   // ExitType: "GracefulExit" | "ForcedExit" | "UnexpectedExit" | ...
+    int32_t status = 0;     // Status (HRESULT)
+    std::string exit_type;  // ExitType: "GracefulExit" | "ForcedExit" | "UnexpectedExit" | ...
 };
 
 // ResultError: what a failed call returns as its result document.
 struct ResultError {
-    int32_t error = 0;              // Error
-    std::string error_message;      // ErrorMessage
+    int32_t error = 0;                        // Error
+    std::string error_message;                // ErrorMessage
     std::vector<std::string> event_messages;  // ErrorEvents[].Message
 };
 

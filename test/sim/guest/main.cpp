@@ -39,7 +39,10 @@ namespace {
 
 std::atomic<bool> shutdown_requested{false};
 
-extern "C" void on_term(int) { shutdown_requested = true; }
+extern "C" void on_term(int)
+{
+    shutdown_requested = true;
+}
 
 std::string service_id(uint32_t port)
 {
@@ -165,6 +168,19 @@ std::string cmdline_value(const std::string& cmdline, const std::string& key)
     return {};
 }
 
+// The "guest" member of the script for `id` (or the default script); {} when none.
+json::object guest_script_peek(const fs::path& sim_dir, const std::string& id)
+{
+    for (const fs::path& f : {sim_dir / "scripts" / (id + ".json"), sim_dir / "scripts" / "default.json"}) {
+        if (auto text = hvsup::files::read_if_exists(f, 16u << 20)) {
+            json::value v = json::parse(*text, f.string());
+            if (const json::object* g = json::read_object(json::as_object(v, "script"), "guest", "guest")) return *g;
+            return {};
+        }
+    }
+    return {};
+}
+
 int64_t member_int(const json::object& o, const char* key, int64_t fallback)
 {
     if (json::find(o, key) == nullptr) return fallback;
@@ -179,8 +195,10 @@ int main(int argc, char** argv)
     std::string id;
     for (int i = 1; i + 1 < argc; i += 2) {
         const std::string flag = argv[i];
-        if (flag == "--sim-dir") sim_dir = argv[i + 1];
-        else if (flag == "--id") id = argv[i + 1];
+        if (flag == "--sim-dir")
+            sim_dir = argv[i + 1];
+        else if (flag == "--id")
+            id = argv[i + 1];
     }
     if (sim_dir.empty() || id.empty()) {
         std::cerr << "usage: hvsup-sim-guest --sim-dir DIR --id ID\n";
@@ -216,17 +234,25 @@ int main(int argc, char** argv)
         std::string pipe;
         if (const json::object* devices = vm ? json::read_object(*vm, "Devices", "Devices") : nullptr) {
             if (const json::object* ports = json::read_object(*devices, "ComPorts", "ComPorts")) {
-                if (const json::object* com1 = json::read_object(*ports, "0", "0")) pipe = json::read_string(*com1, "NamedPipe", "NamedPipe");
+                if (const json::object* com1 = json::read_object(*ports, "0", "0"))
+                    pipe = json::read_string(*com1, "NamedPipe", "NamedPipe");
             }
         }
 
-        json::object guest;
-        for (const fs::path& f : {sim_dir / "scripts" / (id + ".json"), sim_dir / "scripts" / "default.json"}) {
-            if (auto text = hvsup::files::read_if_exists(f, 16u << 20)) {
-                json::value v = json::parse(*text, f.string());
-                if (const json::object* g = json::read_object(json::as_object(v, "script"), "guest", "guest")) guest = *g;
-                break;
+        const json::object guest = guest_script_peek(sim_dir, id);
+        // Boot only once the host reported the start complete (a VM runs after power-on);
+        // give up waiting after 10 s, or stop when the system is gone.
+        for (int i = 0; i < 1000; ++i) {
+            auto text = hvsup::files::read_if_exists(sim_dir / "systems" / (id + ".json"), 16u << 20);
+            if (!text) return 0;
+            const json::value now = json::parse(*text, "record");
+            if (json::read_bool(now.get_object(), "StartCompleted", "StartCompleted")) break;
+            if (shutdown_requested &&
+                !json::read_bool(guest_script_peek(sim_dir, id), "ignoreShutdown", "ignoreShutdown")) {
+                hvsup::files::write_atomic(sim_dir / "exits" / (id + ".json"), "{\"ExitType\":\"GracefulExit\"}\n");
+                return 0;
             }
+            std::this_thread::sleep_for(10ms);
         }
         std::cerr << "guest " << id << " (" << runtime_id << ") booting: " << cmdline << "\n";
 
@@ -256,7 +282,9 @@ int main(int argc, char** argv)
                     Listener l = listen_guest(emulation, runtime_id, port);
                     if (l.fd < 0) continue;
                     port_files.push_back(l.port_file);
-                    std::thread(serve, l, json::read_bool(fo, "echo", "echo"), json::read_string(fo, "target", "target")).detach();
+                    std::thread(serve, l, json::read_bool(fo, "echo", "echo"),
+                                json::read_string(fo, "target", "target"))
+                        .detach();
                 }
             }
             const std::string shell = cmdline_value(cmdline, "microagent_shell_port");

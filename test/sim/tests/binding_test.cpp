@@ -1,6 +1,7 @@
-// The HCS binding (libhvsup/hcs) against the simulator, through both APIs and both
-// completion styles. Each test gets a fresh simulated host and checks nothing leaked.
-#include "sim_fixture.hpp"
+// The HCS binding (libhvsup/hcs) against the simulator: loading, the lifecycle through both
+// APIs and both completion styles, state errors, grants, teardown. Each test gets a fresh
+// simulated host and checks nothing leaked.
+#include "binding_util.hpp"
 
 #include "core/files.hpp"
 #include "hcs/hresult.hpp"
@@ -14,40 +15,6 @@
 using namespace hvsup;
 using namespace hvsup::simtest;
 using namespace std::chrono_literals;
-
-namespace {
-
-struct Variant {
-    std::string library;
-    const char* name;
-    bool pending;
-};
-
-std::vector<Variant> variants()
-{
-    return {{computecore_library(), "computecore.dll", true},
-            {computecore_library(), "computecore.dll", false},
-            {vmcompute_library(), "vmcompute.dll", true},
-            {vmcompute_library(), "vmcompute.dll", false}};
-}
-
-std::shared_ptr<hcs::HcsClient> load(const Variant& v, SimHost& host)
-{
-    host.script(json::object{{"completion", v.pending ? "pending" : "sync"}, {"delayMs", 30}});
-    return hcs::HcsClient::load(hcs::LoadOptions{v.library, std::nullopt});
-}
-
-std::string error_text(const std::function<void()>& fn)
-{
-    try {
-        fn();
-    } catch (const Error& e) {
-        return e.what();
-    }
-    return "<no error>";
-}
-
-}  // namespace
 
 TEST_CASE("the loader picks the API the provider exports and fails closed without one", "[hcs][sim]")
 {
@@ -86,7 +53,8 @@ TEST_CASE("the loader picks the API the provider exports and fails closed withou
 TEST_CASE("a compute system goes through create, grant, start, shutdown and exit", "[hcs][sim]")
 {
     for (const auto& v : variants()) {
-        DYNAMIC_SECTION(v.name << (v.pending ? " pending" : " sync")) {
+        DYNAMIC_SECTION(v.name << (v.pending ? " pending" : " sync"))
+        {
             SimHost host;
             auto client = load(v, host);
             REQUIRE(client->dll() == std::string(v.name));
@@ -124,8 +92,9 @@ TEST_CASE("a compute system goes through create, grant, start, shutdown and exit
             } catch (const Error& e) {
                 CHECK(hcs::HcsClient::is_missing_compute_system(e));
                 CHECK(e.code() == ErrorCode::not_found);
-                CHECK_THAT(e.what(), Catch::StartsWith("windows-hyperv HCS wait: A virtual machine or container with the "
-                                                       "specified identifier does not exist"));
+                CHECK_THAT(e.what(),
+                           Catch::StartsWith("windows-hyperv HCS wait: A virtual machine or container with the "
+                                             "specified identifier does not exist"));
             }
             CHECK(host.live_systems().empty());
         }
@@ -135,7 +104,8 @@ TEST_CASE("a compute system goes through create, grant, start, shutdown and exit
 TEST_CASE("terminate kills the guest and reports a forced exit", "[hcs][sim]")
 {
     for (const auto& v : variants()) {
-        DYNAMIC_SECTION(v.name << (v.pending ? " pending" : " sync")) {
+        DYNAMIC_SECTION(v.name << (v.pending ? " pending" : " sync"))
+        {
             SimHost host;
             auto client = load(v, host);
             auto system = client->create("agent-k", hcs::document_json(host.inputs("agent-k")));
@@ -155,7 +125,8 @@ TEST_CASE("terminate kills the guest and reports a forced exit", "[hcs][sim]")
 TEST_CASE("terminate of a created, never started system deletes it", "[hcs][sim]")
 {
     for (const auto& v : variants()) {
-        DYNAMIC_SECTION(v.name << (v.pending ? " pending" : " sync")) {
+        DYNAMIC_SECTION(v.name << (v.pending ? " pending" : " sync"))
+        {
             SimHost host;
             auto client = load(v, host);
             auto system = client->create("agent-c", hcs::document_json(host.inputs("agent-c")));
@@ -169,7 +140,8 @@ TEST_CASE("terminate of a created, never started system deletes it", "[hcs][sim]
 TEST_CASE("state errors: already exists, invalid state, not found", "[hcs][sim]")
 {
     for (const auto& v : variants()) {
-        DYNAMIC_SECTION(v.name << (v.pending ? " pending" : " sync")) {
+        DYNAMIC_SECTION(v.name << (v.pending ? " pending" : " sync"))
+        {
             SimHost host;
             auto client = load(v, host);
             const std::string doc = hcs::document_json(host.inputs("agent-s"));
@@ -203,7 +175,8 @@ TEST_CASE("state errors: already exists, invalid state, not found", "[hcs][sim]"
 TEST_CASE("start requires GrantVmAccess for every attached VHD", "[hcs][sim]")
 {
     for (const auto& v : variants()) {
-        DYNAMIC_SECTION(v.name << (v.pending ? " pending" : " sync")) {
+        DYNAMIC_SECTION(v.name << (v.pending ? " pending" : " sync"))
+        {
             SimHost host;
             auto client = load(v, host);
             auto in = host.inputs("agent-g");
@@ -220,179 +193,11 @@ TEST_CASE("start requires GrantVmAccess for every attached VHD", "[hcs][sim]")
             system.start();
             system.terminate("kill");
             CHECK(system.wait_for_exit(10s).has_value());
-            CHECK_THAT(error_text([&] { client->grant_vm_access(runtime_id, (host.dir() / "absent.vhd").string()); }),
-                       Catch::StartsWith("windows-hyperv HCS grant vm access: The system cannot find the file specified"));
+            CHECK_THAT(
+                error_text([&] { client->grant_vm_access(runtime_id, (host.dir() / "absent.vhd").string()); }),
+                Catch::StartsWith("windows-hyperv HCS grant vm access: The system cannot find the file specified"));
         }
     }
-}
-
-TEST_CASE("the simulator rejects documents HCS would reject", "[hcs][sim]")
-{
-    for (const auto& v : variants()) {
-        DYNAMIC_SECTION(v.name << (v.pending ? " pending" : " sync")) {
-            SimHost host;
-            auto client = load(v, host);
-            auto good = json::parse(hcs::document_json(host.inputs("agent-d")), "doc");
-
-            auto unknown = good;
-            unknown.as_object()["VirtualMachine"].as_object()["Bogus"] = 1;
-            std::string err = error_text([&] { client->create("agent-d", json::compact(unknown)); });
-            CHECK_THAT(err, Catch::StartsWith("windows-hyperv HCS create"));
-            CHECK_THAT(err, Catch::Contains("The JSON document is invalid"));
-            // The result document travels with the error.
-            CHECK_THAT(err, Catch::Contains("unknown field VirtualMachine.Bogus"));
-
-            auto mistyped = good;
-            mistyped.as_object()["VirtualMachine"].as_object()["ComputeTopology"].as_object()["Memory"].as_object()["SizeInMB"] = "512";
-            CHECK_THAT(error_text([&] { client->create("agent-d", json::compact(mistyped)); }),
-                       Catch::Contains("The JSON document is invalid"));
-
-            auto in = host.inputs("agent-d");
-            in.config.kernel_path = (host.dir() / "no-kernel").string();
-            CHECK_THAT(error_text([&] { client->create("agent-d", hcs::document_json(in)); }),
-                       Catch::Contains("The system cannot find the file specified"));
-
-            std::ofstream(host.dir() / "plain.img") << std::string(4096, 'x');
-            in = host.inputs("agent-d");
-            in.config.rootfs_path = (host.dir() / "plain.img").string();
-            CHECK_THAT(error_text([&] { client->create("agent-d", hcs::document_json(in)); }),
-                       Catch::Contains("The file or directory is corrupted and unreadable"));
-
-            CHECK_THAT(error_text([&] { client->create("agent-d", "{not json"); }),
-                       Catch::Contains("The JSON document is invalid"));
-            CHECK(host.live_systems().empty());
-        }
-    }
-}
-
-TEST_CASE("scripted failures surface as HCS errors with the operation name", "[hcs][sim]")
-{
-    for (const auto& v : variants()) {
-        DYNAMIC_SECTION(v.name << (v.pending ? " pending" : " sync")) {
-            SimHost host;
-            auto client = load(v, host);
-            host.script(json::object{{"completion", v.pending ? "pending" : "sync"},
-                                     {"fail", json::object{{"create", "0x8037011B"}}}},
-                        "agent-f1");
-            const std::string err = error_text([&] { client->create("agent-f1", hcs::document_json(host.inputs("agent-f1"))); });
-            CHECK_THAT(err, Catch::StartsWith("windows-hyperv HCS create"));
-            CHECK_THAT(err, Catch::Contains("The requested access to the compute system was denied"));
-
-            host.script(json::object{{"completion", v.pending ? "pending" : "sync"},
-                                     {"fail", json::object{{"start", "0x80070005"}, {"shutdown", "0x80370105"}}}},
-                        "agent-f2");
-            auto system = client->create("agent-f2", hcs::document_json(host.inputs("agent-f2")));
-            client->grant_vm_access(system.properties().runtime_id, host.rootfs().string());
-            try {
-                system.start();
-                FAIL("scripted start failure");
-            } catch (const Error& e) {
-                CHECK_THAT(e.what(), Catch::Contains("Access is denied"));
-                CHECK(hcs::normalize(e.hresult()) == 5);
-                CHECK(e.operation().rfind("start", 0) == 0);
-            }
-            system.terminate("delete");
-            CHECK(host.live_systems().empty());
-        }
-    }
-}
-
-TEST_CASE("ServiceDisconnect while waiting is a clear error", "[hcs][sim]")
-{
-    for (const auto& v : variants()) {
-        DYNAMIC_SECTION(v.name << (v.pending ? " pending" : " sync")) {
-            SimHost host;
-            auto client = load(v, host);
-            host.script(json::object{{"completion", v.pending ? "pending" : "sync"},
-                                     {"serviceDisconnect", "wait"},
-                                     {"disconnectAfterMs", 50}},
-                        "agent-x");
-            auto system = client->create("agent-x", hcs::document_json(host.inputs("agent-x")));
-            client->grant_vm_access(system.properties().runtime_id, host.rootfs().string());
-            system.start();
-            try {
-                system.wait_for_exit(10s);
-                FAIL("ServiceDisconnect must end the wait with an error");
-            } catch (const Error& e) {
-                CHECK_THAT(e.what(), Catch::StartsWith("windows-hyperv HCS wait: unexpected HCS notification ServiceDisconnect"));
-                CHECK(e.operation() == "wait");
-            }
-            system.terminate("kill");
-        }
-    }
-}
-
-TEST_CASE("ServiceDisconnect during start fails the start", "[hcs][sim]")
-{
-    for (const auto& v : variants()) {
-        DYNAMIC_SECTION(v.name << (v.pending ? " pending" : " sync")) {
-            SimHost host;
-            auto client = load(v, host);
-            host.script(json::object{{"completion", v.pending ? "pending" : "sync"}, {"serviceDisconnect", "start"}},
-                        "agent-y");
-            auto system = client->create("agent-y", hcs::document_json(host.inputs("agent-y")));
-            client->grant_vm_access(system.properties().runtime_id, host.rootfs().string());
-            const std::string err = error_text([&] { system.start(); });
-            CHECK_THAT(err, Catch::StartsWith("windows-hyperv HCS start"));
-            const bool v1_pending = v.pending && v.library == vmcompute_library();
-            CHECK_THAT(err, Catch::Contains(v1_pending ? "unexpected HCS notification ServiceDisconnect"
-                                                       : "The connection to the compute service was lost"));
-            system.terminate("delete");
-        }
-    }
-}
-
-TEST_CASE("an unexpected exit during start and a crashing guest are reported", "[hcs][sim]")
-{
-    for (const auto& v : variants()) {
-        DYNAMIC_SECTION(v.name << (v.pending ? " pending" : " sync")) {
-            SimHost host;
-            auto client = load(v, host);
-            host.script(json::object{{"completion", v.pending ? "pending" : "sync"}, {"unexpectedExitDuringStart", true}},
-                        "agent-u");
-            auto system = client->create("agent-u", hcs::document_json(host.inputs("agent-u")));
-            client->grant_vm_access(system.properties().runtime_id, host.rootfs().string());
-            const std::string err = error_text([&] { system.start(); });
-            CHECK_THAT(err, Catch::StartsWith("windows-hyperv HCS start"));
-            const bool v1_pending = v.pending && v.library == vmcompute_library();
-            CHECK_THAT(err, Catch::Contains(v1_pending ? "unexpected HCS notification SystemExited"
-                                                       : "exited unexpectedly while starting"));
-            auto exit = system.wait_for_exit(10s);
-            REQUIRE(exit.has_value());
-            CHECK(exit->exit_type == "UnexpectedExit");
-
-            host.script(json::object{{"completion", v.pending ? "pending" : "sync"},
-                                     // Well after the 30 ms start completion: a crash while
-                                     // starting is the other case above.
-                                     {"guest", json::object{{"crashAfterMs", 500}}}},
-                        "agent-v");
-            auto crashing = client->create("agent-v", hcs::document_json(host.inputs("agent-v")));
-            client->grant_vm_access(crashing.properties().runtime_id, host.rootfs().string());
-            crashing.start();
-            auto crash = crashing.wait_for_exit(10s);
-            REQUIRE(crash.has_value());
-            CHECK(crash->exit_type == "UnexpectedExit");
-            CHECK(host.live_systems().empty());
-        }
-    }
-}
-
-TEST_CASE("a guest that ignores shutdown keeps running until terminated", "[hcs][sim]")
-{
-    SimHost host;
-    auto client = load(variants()[0], host);
-    host.script(json::object{{"guest", json::object{{"ignoreShutdown", true}}}}, "agent-i");
-    auto system = client->create("agent-i", hcs::document_json(host.inputs("agent-i")));
-    client->grant_vm_access(system.properties().runtime_id, host.rootfs().string());
-    system.start();
-    system.shutdown();
-    CHECK_FALSE(system.wait_for_exit(300ms).has_value());
-    CHECK(system.properties().state == "Running");
-    system.terminate("kill");
-    auto exit = system.wait_for_exit(10s);
-    REQUIRE(exit.has_value());
-    CHECK(exit->exit_type == "ForcedExit");
-    CHECK(host.live_systems().empty());
 }
 
 TEST_CASE("the host's schema version caps the document", "[hcs][sim]")
@@ -410,37 +215,6 @@ TEST_CASE("the host's schema version caps the document", "[hcs][sim]")
         auto system = client->create("agent-v20", hcs::document_json(in));
         system.terminate("delete");
         CHECK(system.wait_for_exit(10s).has_value());
-    }
-}
-
-TEST_CASE("kill during a pending start fails the start and leaves nothing behind", "[hcs][sim]")
-{
-    for (const auto& lib : {computecore_library(), vmcompute_library()}) {
-        DYNAMIC_SECTION(lib) {
-            SimHost host;
-            host.script(json::object{{"completion", "pending"}, {"delayMs", 400}});
-            auto client = hcs::HcsClient::load({lib, std::nullopt});
-            auto system = client->create("agent-ks", hcs::document_json(host.inputs("agent-ks")));
-            client->grant_vm_access(system.properties().runtime_id, host.rootfs().string());
-            std::string start_error;
-            std::thread starter([&] { start_error = error_text([&] { system.start(); }); });
-            // A second handle kills while the first is still waiting for the start to complete.
-            auto killer = client->open("agent-ks", "kill open");
-            // (Not through properties(): each call is itself a pending operation.)
-            auto running = [&] {
-                auto text = files::read_if_exists(host.sim_dir() / "systems" / "agent-ks.json", 1 << 20);
-                return text && text->find("\"Running\"") != std::string::npos;
-            };
-            for (int i = 0; i < 200 && !running(); ++i) std::this_thread::sleep_for(5ms);
-            killer.terminate("kill");
-            starter.join();
-            CHECK_THAT(start_error, Catch::StartsWith("windows-hyperv HCS start"));
-            CHECK(start_error != "<no error>");
-            auto exit = system.wait_for_exit(10s);
-            REQUIRE(exit.has_value());
-            CHECK(exit->exit_type == "ForcedExit");
-            CHECK(host.live_systems().empty());
-        }
     }
 }
 
@@ -483,7 +257,8 @@ TEST_CASE("a GUID compute-system id is its own RuntimeId and may be granted befo
 TEST_CASE("stop_compute_system: graceful, escalated, already gone", "[hcs][sim][teardown]")
 {
     for (const auto& v : variants()) {
-        DYNAMIC_SECTION(v.name << (v.pending ? " pending" : " sync")) {
+        DYNAMIC_SECTION(v.name << (v.pending ? " pending" : " sync"))
+        {
             SimHost host;
             auto client = load(v, host);
             host.script(json::object{{"completion", v.pending ? "pending" : "sync"},
@@ -504,21 +279,47 @@ TEST_CASE("stop_compute_system: graceful, escalated, already gone", "[hcs][sim][
     }
 }
 
-TEST_CASE("a create that times out is terminated, not leaked", "[hcs][sim]")
+TEST_CASE("inspect_provider reports the exports for doctor without throwing", "[hcs][sim]")
 {
-    for (const auto& lib : {computecore_library(), vmcompute_library()}) {
-        DYNAMIC_SECTION(lib) {
+    SimHost host;
+    auto v2 = hcs::inspect_provider({computecore_library(), std::nullopt});
+    CHECK(v2.loaded);
+    REQUIRE(v2.api.has_value());
+    CHECK(*v2.api == hcs::ApiKind::computecore);
+    CHECK(v2.missing_v2.empty());
+    CHECK(v2.missing_v1 == "HcsShutdownComputeSystem");  // v1 spelling; the v2 DLL has HcsShutDown…
+    auto v1 = hcs::inspect_provider({vmcompute_library(), std::nullopt});
+    REQUIRE(v1.api.has_value());
+    CHECK(*v1.api == hcs::ApiKind::vmcompute);
+    CHECK(v1.missing_v2 == "HcsCreateOperation");
+    auto forced = hcs::inspect_provider({vmcompute_library(), hcs::ApiKind::computecore});
+    CHECK_FALSE(forced.api.has_value());
+    CHECK_FALSE(forced.error.empty());
+    auto none = hcs::inspect_provider({});
+    CHECK_FALSE(none.loaded);
+    CHECK(none.error == "windows-hyperv supervisor is only supported on windows");
+    auto absent = hcs::inspect_provider({(host.dir() / "nope.so").string(), std::nullopt});
+    CHECK_FALSE(absent.loaded);
+    CHECK_THAT(absent.error, Catch::Contains("nope.so"));
+}
+
+TEST_CASE("after the exit, shutdown and terminate on the same handle are tolerated", "[hcs][sim]")
+{
+    for (const auto& v : variants()) {
+        DYNAMIC_SECTION(v.name << (v.pending ? " pending" : " sync"))
+        {
             SimHost host;
-            host.script(json::object{{"completion", "pending"}, {"delayMs", 600}});
-            auto client = hcs::HcsClient::load({lib, std::nullopt});
-            try {
-                client->create("agent-slow", hcs::document_json(host.inputs("agent-slow")), 100ms);
-                FAIL("the create must time out");
-            } catch (const Error& e) {
-                CHECK_THAT(e.what(), Catch::StartsWith("windows-hyperv HCS create"));
-                CHECK(e.hresult() == hcs::hr::operation_timeout);
-            }
-            CHECK(host.live_systems().empty());
+            auto client = load(v, host);
+            host.script(json::object{{"completion", v.pending ? "pending" : "sync"},
+                                     {"guest", json::object{{"exitAfterMs", 0}}}},
+                        "agent-e");
+            auto system = client->create("agent-e", hcs::document_json(host.inputs("agent-e")));
+            client->grant_vm_access(system.properties().runtime_id, host.rootfs().string());
+            system.start();
+            REQUIRE(system.wait_for_exit(10s).has_value());
+            system.shutdown();
+            system.terminate("kill");
+            CHECK(system.properties().state == "Stopped");
         }
     }
 }

@@ -60,22 +60,26 @@ private:
 TEST_CASE("the guest writes boot text to COM1, delivers the result and powers off", "[hcs][sim][guest]")
 {
     for (const auto& lib : {computecore_library(), vmcompute_library()}) {
-        DYNAMIC_SECTION(lib) {
+        DYNAMIC_SECTION(lib)
+        {
             SimHost host;
             auto client = hcs::HcsClient::load({lib, std::nullopt});
             const json::object result{{"exit_code", 0}, {"stdout", "ok\n"}, {"started_at", "2026-05-02T00:00:03.1Z"}};
-            host.script(json::object{{"guest", json::object{{"serial", "hello from the guest\n"}, {"result", result}}}});
+            host.script(
+                json::object{{"guest", json::object{{"serial", "hello from the guest\n"}, {"result", result}}}});
             auto in = host.inputs("agent-1");
             in.config.state_dir = (host.dir() / "state").string();
             in.config.shell_port = 41584;
-            in.config.vsock_listeners.push_back(protocol::VsockListener{1024, in.config.state_dir + "/agent-1/result.json"});
+            in.config.vsock_listeners.push_back(
+                protocol::VsockListener{1024, in.config.state_dir + "/agent-1/result.json"});
             const std::string doc = hcs::document_json(in);
             REQUIRE_THAT(doc, Catch::Contains("ComPorts"));
 
             OneShotServer serial(host.emulation_dir() / "pipes" / "microagent-agent-1-serial.port");
             auto system = client->create("agent-1", doc);
             const auto runtime_id = system.properties().runtime_id;
-            OneShotServer result_port(host.emulation_dir() / runtime_id / "host" / (hcs::vsock_service_id(1024) + ".port"));
+            OneShotServer result_port(host.emulation_dir() / runtime_id / "host" /
+                                      (hcs::vsock_service_id(1024) + ".port"));
             client->grant_vm_access(runtime_id, host.rootfs().string());
             system.start();
 
@@ -98,7 +102,8 @@ TEST_CASE("the guest serves published ports on the emulation transport", "[hcs][
 {
     SimHost host;
     auto client = hcs::HcsClient::load({computecore_library(), std::nullopt});
-    host.script(json::object{{"guest", json::object{{"forwards", json::array{json::object{{"hostPort", 18080}, {"echo", true}}}}}}});
+    host.script(json::object{
+        {"guest", json::object{{"forwards", json::array{json::object{{"hostPort", 18080}, {"echo", true}}}}}}});
     auto in = host.inputs("agent-p");
     in.config.network = protocol::NetworkConfig{};
     in.config.network->port_forwards.push_back(protocol::PortForward{"tcp", "127.0.0.1", 18080, 8080});
@@ -132,4 +137,108 @@ TEST_CASE("the guest serves published ports on the emulation transport", "[hcs][
     system.shutdown();
     REQUIRE(system.wait_for_exit(10s).has_value());
     CHECK_FALSE(std::filesystem::exists(port_file));  // the guest's listener is gone with it
+}
+
+namespace {
+
+std::string port_of(const std::filesystem::path& port_file)
+{
+    std::optional<std::string> port;
+    for (int i = 0; i < 500 && !port; ++i) {
+        port = files::read_if_exists(port_file, 64);
+        if (!port) std::this_thread::sleep_for(10ms);
+    }
+    REQUIRE(port.has_value());
+    return *port;
+}
+
+// Sends `text`, half-closes, and returns everything read back.
+std::string round_trip(int port, const std::string& text)
+{
+    int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+    sockaddr_in addr{};
+    addr.sin_family = AF_INET;
+    addr.sin_port = htons(static_cast<uint16_t>(port));
+    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    REQUIRE(::connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0);
+    REQUIRE(::send(fd, text.data(), text.size(), 0) == static_cast<ssize_t>(text.size()));
+    ::shutdown(fd, SHUT_WR);
+    std::string out;
+    char buf[256];
+    ssize_t n;
+    while ((n = ::recv(fd, buf, sizeof buf, 0)) > 0) out.append(buf, static_cast<size_t>(n));
+    ::close(fd);
+    return out;
+}
+
+}  // namespace
+
+TEST_CASE("a scripted forward proxies to a TCP target, and the shell port echoes", "[hcs][sim][guest]")
+{
+    SimHost host;
+    // The "service inside the guest": a one-shot TCP server that answers with a prefix.
+    int server = ::socket(AF_INET, SOCK_STREAM, 0);
+    sockaddr_in addr{};
+    addr.sin_family = AF_INET;
+    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    REQUIRE(::bind(server, reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0);
+    REQUIRE(::listen(server, 1) == 0);
+    socklen_t len = sizeof addr;
+    ::getsockname(server, reinterpret_cast<sockaddr*>(&addr), &len);
+    const int target_port = ntohs(addr.sin_port);
+    auto service = std::async(std::launch::async, [server] {
+        int c = ::accept(server, nullptr, nullptr);
+        std::string in;
+        char buf[256];
+        ssize_t n;
+        while ((n = ::recv(c, buf, sizeof buf, 0)) > 0) in.append(buf, static_cast<size_t>(n));
+        const std::string reply = "pong:" + in;
+        ::send(c, reply.data(), reply.size(), 0);
+        ::close(c);
+    });
+
+    const json::array forwards{
+        json::object{{"hostPort", 18081}, {"target", "127.0.0.1:" + std::to_string(target_port)}}};
+    host.script(json::object{{"guest", json::object{{"forwards", forwards}, {"shellEcho", true}}}});
+    auto client = hcs::HcsClient::load({vmcompute_library(), std::nullopt});
+    auto in = host.inputs("agent-t");
+    in.config.shell_port = 41584;
+    auto system = client->create("agent-t", hcs::document_json(in));
+    const auto runtime_id = system.properties().runtime_id;
+    client->grant_vm_access(runtime_id, host.rootfs().string());
+    system.start();
+
+    const auto guest_dir = host.emulation_dir() / runtime_id / "guest";
+    CHECK(round_trip(std::stoi(port_of(guest_dir / (hcs::vsock_service_id(18081) + ".port"))), "ping") == "pong:ping");
+    service.get();
+    ::close(server);
+    CHECK(round_trip(std::stoi(port_of(guest_dir / (hcs::vsock_service_id(41584) + ".port"))), "ls\n") == "ls\n");
+
+    system.terminate("kill");
+    REQUIRE(system.wait_for_exit(10s).has_value());
+    CHECK(host.live_systems().empty());
+}
+
+TEST_CASE("the guest process inherits no descriptor of the process that started it", "[hcs][sim][guest]")
+{
+    SimHost host;
+    int held = ::socket(AF_INET, SOCK_STREAM, 0);  // deliberately without SOCK_CLOEXEC
+    REQUIRE(held >= 0);
+    const std::string held_link = std::filesystem::read_symlink("/proc/self/fd/" + std::to_string(held)).string();
+    auto client = hcs::HcsClient::load({computecore_library(), std::nullopt});
+    auto system = client->create("agent-fd", hcs::document_json(host.inputs("agent-fd")));
+    client->grant_vm_access(system.properties().runtime_id, host.rootfs().string());
+    system.start();
+    auto record = json::parse(*files::read_if_exists(host.sim_dir() / "systems" / "agent-fd.json", 1 << 20), "record");
+    const auto pid = record.at("GuestPid").as_int64();
+    std::vector<std::string> links;
+    std::error_code ec;
+    for (const auto& fd : std::filesystem::directory_iterator("/proc/" + std::to_string(pid) + "/fd", ec)) {
+        links.push_back(std::filesystem::read_symlink(fd.path(), ec).string());
+    }
+    CHECK_FALSE(links.empty());
+    CHECK(std::find(links.begin(), links.end(), held_link) == links.end());
+    ::close(held);
+    system.terminate("kill");
+    REQUIRE(system.wait_for_exit(10s).has_value());
 }

@@ -9,12 +9,12 @@
 
 static int failures = 0;
 
-#define EXPECT(cond)                                                        \
-    do {                                                                    \
-        if (!(cond)) {                                                      \
+#define EXPECT(cond)                                                            \
+    do {                                                                        \
+        if (!(cond)) {                                                          \
             fprintf(stderr, "%s:%d: expected %s\n", __FILE__, __LINE__, #cond); \
-            failures++;                                                     \
-        }                                                                   \
+            failures++;                                                         \
+        }                                                                       \
     } while (0)
 
 static void write_vhd(const char* path)
@@ -81,7 +81,8 @@ int main(int argc, char** argv)
     EXPECT(hvsup_hcs_open(&hcs, &opts, NULL) == HVSUP_E_INVALID_ARGUMENT);
     opts.api = HVSUP_HCS_API_AUTO;
     EXPECT(hvsup_hcs_open(&hcs, NULL, &err) == HVSUP_E_UNSUPPORTED); /* no System32 here */
-    EXPECT(err != NULL && strcmp(hvsup_error_message(err), "windows-hyperv supervisor is only supported on windows") == 0);
+    EXPECT(err != NULL &&
+           strcmp(hvsup_error_message(err), "windows-hyperv supervisor is only supported on windows") == 0);
     hvsup_error_free(err);
     err = NULL;
     EXPECT(hvsup_hcs_document_build(NULL, NULL, &doc, NULL) == HVSUP_E_INVALID_ARGUMENT);
@@ -103,15 +104,17 @@ int main(int argc, char** argv)
     }
     EXPECT(strcmp(hvsup_hcs_dll(hcs), "computecore.dll") == 0);
     EXPECT(hvsup_hcs_probe_access(hcs, NULL) == HVSUP_OK);
-    snprintf(request, sizeof request,
-             "{\"command\":\"run\",\"identity\":{\"requestID\":\"r\",\"runtimeID\":\"c-agent\",\"role\":\"workload\","
-             "\"backend\":\"windows-hyperv\"},\"config\":{\"kernelPath\":\"%s\",\"rootfsPath\":\"%s\",\"stateDir\":\"%s\"}}",
-             kernel, rootfs, dir);
+    snprintf(
+        request, sizeof request,
+        "{\"command\":\"run\",\"identity\":{\"requestID\":\"r\",\"runtimeID\":\"c-agent\",\"role\":\"workload\","
+        "\"backend\":\"windows-hyperv\"},\"config\":{\"kernelPath\":\"%s\",\"rootfsPath\":\"%s\",\"stateDir\":\"%s\"}}",
+        kernel, rootfs, dir);
     EXPECT(hvsup_hcs_document_build(request, &dopts, &doc, NULL) == HVSUP_OK && doc != NULL);
     EXPECT(hvsup_hcs_system_create(hcs, "c-agent", doc, 0, &sys, &err) == HVSUP_OK);
     hvsup_string_free(doc);
     if (sys == NULL) return 1;
-    EXPECT(hvsup_hcs_system_properties(sys, &props, NULL) == HVSUP_OK && strstr(props, "\"State\":\"Created\"") != NULL);
+    EXPECT(hvsup_hcs_system_properties(sys, &props, NULL) == HVSUP_OK &&
+           strstr(props, "\"State\":\"Created\"") != NULL);
     {
         const char* rid = strstr(props, "\"RuntimeId\":\"");
         char runtime_id[64] = {0};

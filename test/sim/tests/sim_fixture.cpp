@@ -27,8 +27,14 @@ void put_be32(unsigned char* p, uint32_t v)
 
 }  // namespace
 
-std::string computecore_library() { return (self_dir() / "libhvsup-sim-computecore.so").string(); }
-std::string vmcompute_library() { return (self_dir() / "libhvsup-sim-vmcompute.so").string(); }
+std::string computecore_library()
+{
+    return (self_dir() / "libhvsup-sim-computecore.so").string();
+}
+std::string vmcompute_library()
+{
+    return (self_dir() / "libhvsup-sim-vmcompute.so").string();
+}
 
 void write_fixed_vhd(const std::filesystem::path& file, uint64_t data_bytes)
 {
@@ -55,7 +61,8 @@ void write_fixed_vhd(const std::filesystem::path& file, uint64_t data_bytes)
 SimHost::SimHost()
 {
     std::random_device rd;
-    dir_ = std::filesystem::temp_directory_path() / ("hvsup-simtest-" + std::to_string(::getpid()) + "-" + std::to_string(rd()));
+    dir_ = std::filesystem::temp_directory_path() /
+           ("hvsup-simtest-" + std::to_string(::getpid()) + "-" + std::to_string(rd()));
     std::filesystem::create_directories(sim_dir() / "scripts");
     std::filesystem::create_directories(emulation_dir());
     ::setenv("HVSUP_SIM_DIR", sim_dir().c_str(), 1);
@@ -83,7 +90,8 @@ SimHost::~SimHost()
 
 void SimHost::script(const json::object& script, const std::string& id)
 {
-    files::write_atomic(sim_dir() / "scripts" / ((id.empty() ? std::string("default") : id) + ".json"), json::compact(script));
+    files::write_atomic(sim_dir() / "scripts" / ((id.empty() ? std::string("default") : id) + ".json"),
+                        json::compact(script));
 }
 
 std::vector<std::string> SimHost::live_systems() const

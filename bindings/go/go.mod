@@ -1,0 +1,3 @@
+module hvsup/bindings/go
+
+go 1.19

@@ -1,0 +1,216 @@
+package hvsup
+
+/*
+#include <stdint.h>
+#include "hvsup/hvsup.h"
+
+extern void hvsupGoLog(hvsup_log_level level, char* message, void* user);
+static hvsup_log_callback hvsup_go_log_callback(void) { return (hvsup_log_callback)hvsupGoLog; }
+static void* hvsup_go_user(uintptr_t handle) { return (void*)handle; }
+*/
+import "C"
+
+import (
+	"context"
+	"encoding/json"
+	"runtime"
+	"runtime/cgo"
+	"sync"
+)
+
+// Options configure a Context (hvsup_context_options).
+type Options struct {
+	StateDir   string  // used when a request has no config.stateDir
+	HCSLibrary string  // explicit HCS provider library (e.g. a simulator)
+	HCNLibrary string  // explicit HCN provider library
+	Log        LogFunc // optional; kept alive until Close
+	// HCSAPI forces "computecore" or "vmcompute"; BootMode is "kernel-direct" (default) or
+	// "uefi-vmbfs"; ListenerHelper is the hvsock-listener path (default: beside the executable).
+	HCSAPI, BootMode, ListenerHelper string
+}
+
+// Context is a supervisor context. It may be used from several goroutines; Close waits for
+// calls in flight. Calls after Close fail with ErrInvalidArgument (a NULL context).
+type Context struct {
+	mu     sync.RWMutex
+	handle *C.hvsup_context
+	log    cgo.Handle
+}
+
+// NewContext creates a context.
+func NewContext(opts Options) (*Context, error) {
+	var copts C.hvsup_context_options
+	if st := C.hvsup_context_options_init(&copts, C.HVSUP_CONTEXT_OPTIONS_VERSION); st != C.HVSUP_OK {
+		return nil, &Error{Code: Status(st), Message: "hvsup_context_options_init failed"}
+	}
+	stateDir, hcs, hcn := cString(opts.StateDir), cString(opts.HCSLibrary), cString(opts.HCNLibrary)
+	defer freeC(stateDir)
+	defer freeC(hcs)
+	defer freeC(hcn)
+	copts.default_state_dir, copts.hcs_library, copts.hcn_library = stateDir, hcs, hcn
+	api, boot, helper := cString(opts.HCSAPI), cString(opts.BootMode), cString(opts.ListenerHelper)
+	defer freeC(api)
+	defer freeC(boot)
+	defer freeC(helper)
+	copts.hcs_api, copts.boot_mode, copts.listener_helper = api, boot, helper
+	c := &Context{}
+	if opts.Log != nil {
+		c.log = cgo.NewHandle(opts.Log)
+		copts.log_callback = C.hvsup_go_log_callback()
+		copts.log_user = C.hvsup_go_user(C.uintptr_t(c.log))
+	}
+	err := call(func(errp **C.hvsup_error) C.hvsup_status { return C.hvsup_context_create(&c.handle, &copts, errp) })
+	if err != nil {
+		if c.log != 0 {
+			c.log.Delete()
+		}
+		return nil, err
+	}
+	runtime.SetFinalizer(c, (*Context).Close)
+	return c, nil
+}
+
+// Close frees the context. Idempotent.
+func (c *Context) Close() error {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.handle == nil {
+		return nil
+	}
+	C.hvsup_context_free(c.handle)
+	c.handle = nil
+	if c.log != 0 {
+		c.log.Delete()
+		c.log = 0
+	}
+	runtime.SetFinalizer(c, nil)
+	return nil
+}
+
+// with runs fn with the context handle (nil after Close) held against Close.
+func (c *Context) with(fn func(h *C.hvsup_context) error) error {
+	c.mu.RLock()
+	defer c.mu.RUnlock()
+	return fn(c.handle)
+}
+
+// SuperviseJSON runs one request given as JSON text and returns the response JSON text.
+// ctx is checked before the call; a call in progress is not interrupted (use another
+// request, e.g. "stop", to end a running guest).
+func (c *Context) SuperviseJSON(ctx context.Context, request []byte) ([]byte, error) {
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	creq := C.CString(string(request))
+	defer freeC(creq)
+	var text string
+	err := c.with(func(h *C.hvsup_context) error {
+		var err error
+		text, err = callForString(func(out **C.char, errp **C.hvsup_error) C.hvsup_status {
+			return C.hvsup_supervise(h, creq, out, errp)
+		})
+		return err
+	})
+	if err != nil {
+		return nil, err
+	}
+	return []byte(text), nil
+}
+
+// Supervise runs one request. A document with "ok": false is returned with a nil error (see
+// Response.Err); an error means no document was produced.
+func (c *Context) Supervise(ctx context.Context, req Request) (Response, error) {
+	body, err := json.Marshal(req)
+	if err != nil {
+		return Response{}, err
+	}
+	text, err := c.SuperviseJSON(ctx, body)
+	if err != nil {
+		return Response{}, err
+	}
+	var resp Response
+	if err := json.Unmarshal(text, &resp); err != nil {
+		return Response{}, err
+	}
+	return resp, nil
+}
+
+// Plan is a dry run (hvsup_plan): what a start/run request would create, touching nothing.
+// A request that fails validation gives an *Error with ErrInvalidArgument.
+func (c *Context) Plan(ctx context.Context, req Request) (json.RawMessage, error) {
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	body, err := json.Marshal(req)
+	if err != nil {
+		return nil, err
+	}
+	creq := C.CString(string(body))
+	defer freeC(creq)
+	var text string
+	err = c.with(func(h *C.hvsup_context) error {
+		var err error
+		text, err = callForString(func(out **C.char, errp **C.hvsup_error) C.hvsup_status {
+			return C.hvsup_plan(h, creq, out, errp)
+		})
+		return err
+	})
+	if err != nil {
+		return nil, err
+	}
+	return json.RawMessage(text), nil
+}
+
+// DoctorOptions select the checks' inputs and the output format (hvsup_doctor_options).
+type DoctorOptions struct {
+	KernelPath    string // default ~/.microagent/kernels/windows-hyperv/<arch>/Image
+	GuestInitPath string // default ~/.microagent/libexec/microagent-guestinit-<arch>
+	Text          bool   // the text summary instead of JSON
+}
+
+// DoctorReport is what hvsup_doctor produced. For JSON, Response and Checks are decoded.
+type DoctorReport struct {
+	Response
+	Checks []DoctorCheck `json:"checks"`
+	// Ready is the C `ok` out-parameter: every required check passed.
+	Ready bool `json:"-"`
+	// Text is the raw report (JSON or text).
+	Text string `json:"-"`
+}
+
+// Doctor checks the host.
+func (c *Context) Doctor(ctx context.Context, opts DoctorOptions) (DoctorReport, error) {
+	if err := ctx.Err(); err != nil {
+		return DoctorReport{}, err
+	}
+	var copts C.hvsup_doctor_options
+	if st := C.hvsup_doctor_options_init(&copts, C.HVSUP_DOCTOR_OPTIONS_VERSION); st != C.HVSUP_OK {
+		return DoctorReport{}, &Error{Code: Status(st), Message: "hvsup_doctor_options_init failed"}
+	}
+	kernel, guestInit := cString(opts.KernelPath), cString(opts.GuestInitPath)
+	defer freeC(kernel)
+	defer freeC(guestInit)
+	copts.kernel_path, copts.guest_init_path = kernel, guestInit
+	if opts.Text {
+		copts.format = C.HVSUP_DOCTOR_FORMAT_TEXT
+	}
+	var ok C.int32_t
+	var text string
+	err := c.with(func(h *C.hvsup_context) error {
+		var err error
+		text, err = callForString(func(out **C.char, errp **C.hvsup_error) C.hvsup_status {
+			return C.hvsup_doctor(h, &copts, out, &ok, errp)
+		})
+		return err
+	})
+	if err != nil {
+		return DoctorReport{}, err
+	}
+	report := DoctorReport{Ready: ok == 1, Text: text}
+	if !opts.Text {
+		if err := json.Unmarshal([]byte(text), &report); err != nil {
+			return DoctorReport{}, err
+		}
+	}
+	return report, nil
+}

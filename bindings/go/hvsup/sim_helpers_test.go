@@ -1,0 +1,107 @@
+package hvsup_test
+
+import (
+	"encoding/binary"
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"syscall"
+	"testing"
+
+	"hvsup/bindings/go/hvsup"
+)
+
+// simHost is the simulated Hyper-V host of test/sim: the simulator reads HVSUP_SIM_DIR and the
+// hvsock emulation reads HVSUP_HVSOCK_EMULATION_DIR at call time, so tests set them in-process.
+type simHost struct {
+	dir, simDir, hvsockDir, kernel, rootfs, state string
+}
+
+func buildDir() string {
+	if dir := os.Getenv("HVSUP_BUILD_DIR"); dir != "" {
+		return dir
+	}
+	return filepath.Join(repoRoot(), "build")
+}
+
+func simLibrary(t *testing.T, api string) string {
+	path := filepath.Join(buildDir(), "test", "sim", "libhvsup-sim-"+api+".so")
+	if _, err := os.Stat(path); err != nil {
+		t.Fatalf("simulator not built: %v", err)
+	}
+	return path
+}
+
+func writeFixedVHD(t *testing.T, path string, size uint64) {
+	footer := make([]byte, 512)
+	copy(footer, "conectix")
+	binary.BigEndian.PutUint32(footer[8:], 2)
+	binary.BigEndian.PutUint32(footer[12:], 0x00010000)
+	binary.BigEndian.PutUint64(footer[16:], 0xFFFFFFFFFFFFFFFF)
+	binary.BigEndian.PutUint64(footer[40:], size)
+	binary.BigEndian.PutUint64(footer[48:], size)
+	binary.BigEndian.PutUint32(footer[60:], 2)
+	copy(footer[68:84], []byte("0123456789abcdef"))
+	var sum uint32
+	for _, b := range footer {
+		sum += uint32(b)
+	}
+	binary.BigEndian.PutUint32(footer[64:], ^sum)
+	if err := os.WriteFile(path, append(make([]byte, size), footer...), 0o600); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func newSimHost(t *testing.T) *simHost {
+	dir := t.TempDir()
+	h := &simHost{dir: dir, simDir: filepath.Join(dir, "sim"), hvsockDir: filepath.Join(dir, "hvsock"),
+		kernel: filepath.Join(dir, "Image"), rootfs: filepath.Join(dir, "rootfs.vhd"), state: filepath.Join(dir, "state")}
+	for _, d := range []string{filepath.Join(h.simDir, "scripts"), h.hvsockDir} {
+		if err := os.MkdirAll(d, 0o700); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := os.WriteFile(h.kernel, []byte("kernel"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	writeFixedVHD(t, h.rootfs, 65536)
+	t.Setenv("HVSUP_SIM_DIR", h.simDir)
+	t.Setenv("HVSUP_HVSOCK_EMULATION_DIR", h.hvsockDir)
+	t.Cleanup(h.killGuests)
+	return h
+}
+
+func (h *simHost) script(t *testing.T, script interface{}) {
+	data, _ := json.Marshal(script)
+	if err := os.WriteFile(filepath.Join(h.simDir, "scripts", "default.json"), data, 0o600); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func (h *simHost) systems() []string {
+	matches, _ := filepath.Glob(filepath.Join(h.simDir, "systems", "*.json"))
+	var ids []string
+	for _, m := range matches {
+		ids = append(ids, filepath.Base(m[:len(m)-len(".json")]))
+	}
+	return ids
+}
+
+func (h *simHost) killGuests() {
+	matches, _ := filepath.Glob(filepath.Join(h.simDir, "systems", "*.json"))
+	for _, m := range matches {
+		var rec struct{ GuestPid int }
+		if data, err := os.ReadFile(m); err == nil && json.Unmarshal(data, &rec) == nil && rec.GuestPid > 0 {
+			syscall.Kill(rec.GuestPid, syscall.SIGKILL)
+		}
+	}
+}
+
+func (h *simHost) request(command, runtime string) hvsup.Request {
+	return hvsup.Request{
+		Command:  command,
+		Identity: identity(runtime, "req-"+command),
+		Config: &hvsup.Config{KernelPath: h.kernel, RootfsPath: h.rootfs, StateDir: h.state,
+			Network: &hvsup.NetworkConfig{Mode: "isolated"}},
+	}
+}

@@ -1,0 +1,153 @@
+"""hvsup.Context: a supervisor context (hvsup_context) with its options."""
+import ctypes
+import dataclasses
+import json
+import threading
+from typing import Callable, Optional, Union
+
+from . import _abi
+from ._native import encode_optional, library
+from .errors import LogLevel
+
+LogFunction = Callable[[LogLevel, str], None]
+
+
+@dataclasses.dataclass
+class DoctorReport:
+    """What hvsup_doctor produced: `ok` (every required check passed), the raw `text`, and
+    `report` (the parsed document for the JSON format, else None)."""
+
+    ok: bool
+    text: str
+    report: Optional[dict]
+
+
+class Context:
+    """A supervisor context. Use as a context manager or call close().
+
+    state_dir:   used when a request has no config.stateDir
+    hcs_library, hcn_library: explicit HCS/HCN provider libraries (e.g. a simulator)
+    hcs_api:     "computecore" or "vmcompute" forces that HCS API
+    boot_mode:   "kernel-direct" (default) or "uefi-vmbfs"
+    listener_helper: path of hvsock-listener (default: beside the executable)
+    stop_grace_ms, unregister_wait_ms: 0 = the library defaults
+    log:         callable(level: LogLevel, message: str); called from whichever thread runs a
+                 call on this context. It must not call back into the context. Exceptions it
+                 raises are collected in `log_errors` (they cannot cross the C ABI).
+    One context may be used from several threads; close() waits for calls in flight.
+    """
+
+    def __init__(self, state_dir=None, hcs_library=None, hcn_library=None,
+                 log: Optional[LogFunction] = None, lib=None, hcs_api=None, boot_mode=None, listener_helper=None,
+                 stop_grace_ms=0, unregister_wait_ms=0):
+        self._lib = lib or library()
+        self._handle = ctypes.c_void_p()
+        self._active = 0
+        self._closed = False
+        self._cond = threading.Condition()
+        self.log_errors = []
+        self._log = log
+        # Kept alive as long as the context: the library calls it until hvsup_context_free.
+        self._log_trampoline = _abi.LOG_CALLBACK(self._on_log) if log is not None else None
+        options = _abi.ContextOptions()
+        self._lib.hvsup_context_options_init(ctypes.byref(options), _abi.CONTEXT_OPTIONS_VERSION)
+        options.default_state_dir = encode_optional(state_dir)
+        options.hcs_library = encode_optional(hcs_library)
+        options.hcn_library = encode_optional(hcn_library)
+        options.hcs_api = encode_optional(hcs_api)
+        options.boot_mode = encode_optional(boot_mode)
+        options.listener_helper = encode_optional(listener_helper)
+        options.stop_grace_ms = stop_grace_ms
+        options.unregister_wait_ms = unregister_wait_ms
+        if self._log_trampoline is not None:
+            options.log_callback = self._log_trampoline
+        self._lib.call("hvsup_context_create", ctypes.byref(self._handle), ctypes.byref(options))
+
+    def _on_log(self, level, message, _user):
+        try:
+            self._log(LogLevel(level), message.decode("utf-8", "replace") if message else "")
+        except BaseException as e:  # noqa: BLE001 - nothing may propagate into C
+            self.log_errors.append(e)
+
+    # -- lifetime --------------------------------------------------------------------------------
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.close()
+
+    def __del__(self):
+        try:
+            self.close()
+        except Exception:  # noqa: BLE001 - interpreter shutdown
+            pass
+
+    def close(self):
+        """Frees the context after the calls in flight finish. Idempotent. Later calls fail
+        with InvalidArgumentError (the library sees a NULL context)."""
+        with self._cond:
+            if self._closed:
+                return
+            self._closed = True
+            while self._active:
+                self._cond.wait()
+            handle, self._handle = self._handle, ctypes.c_void_p()
+        self._lib.hvsup_context_free(handle)
+
+    @property
+    def closed(self):
+        return self._closed
+
+    def _enter_call(self):
+        with self._cond:
+            if self._closed:
+                return ctypes.c_void_p()  # NULL: the library reports the invalid argument
+            self._active += 1
+            return self._handle
+
+    def _leave_call(self, handle):
+        if not handle:
+            return
+        with self._cond:
+            self._active -= 1
+            self._cond.notify_all()
+
+    def _invoke(self, fn):
+        handle = self._enter_call()
+        try:
+            return fn(handle)
+        finally:
+            self._leave_call(handle)
+
+    # -- the supervisor protocol ---------------------------------------------------------------
+    def supervise_json(self, request_json: Union[str, bytes]) -> str:
+        """Runs one request given as JSON text; returns the response JSON text."""
+        if isinstance(request_json, str):
+            request_json = request_json.encode("utf-8")
+        return self._invoke(lambda h: self._lib.call_for_string("hvsup_supervise", h, request_json))
+
+    def supervise(self, request: dict) -> dict:
+        """Runs one request (docs/protocol.md) and returns the response document. A response
+        with "ok": false is returned, not raised: HvsupError means no document was produced."""
+        return json.loads(self.supervise_json(json.dumps(request)))
+
+    def plan(self, request: dict) -> dict:
+        """hvsup_plan: what a start/run request would create (document, kernel command line,
+        COM1 pipe, VM access list, network, listeners), touching nothing. A request that fails
+        validation raises InvalidArgumentError with the validation message."""
+        text = json.dumps(request).encode("utf-8")
+        return json.loads(self._invoke(lambda h: self._lib.call_for_string("hvsup_plan", h, text)))
+
+    # -- diagnostics ---------------------------------------------------------------------------
+    def doctor(self, kernel_path=None, guest_init_path=None, format="json") -> DoctorReport:
+        """Checks the host (hvsup_doctor). format: "json" or "text"."""
+        options = _abi.DoctorOptions()
+        self._lib.hvsup_doctor_options_init(ctypes.byref(options), _abi.DOCTOR_OPTIONS_VERSION)
+        options.format = {"json": _abi.DOCTOR_FORMAT_JSON, "text": _abi.DOCTOR_FORMAT_TEXT}[format]
+        options.kernel_path = encode_optional(kernel_path)
+        options.guest_init_path = encode_optional(guest_init_path)
+        ok = ctypes.c_int32(-1)
+        text = self._invoke(lambda h: self._lib.call_for_string(
+            "hvsup_doctor", h, ctypes.byref(options), after=(ctypes.byref(ok),)))
+        return DoctorReport(ok=ok.value == 1, text=text,
+                            report=json.loads(text) if format == "json" else None)

@@ -1,0 +1,70 @@
+"""hvsup/hvsock.h: Hyper-V socket primitives (service ids of vsock ports, host listener sets)."""
+import ctypes
+import json
+from enum import IntEnum
+from typing import Callable, Optional
+
+from . import _abi
+from ._handle import OwnedHandle
+from ._native import encode_optional, library
+from .errors import LogLevel
+
+
+def service_id(port: int, lib=None) -> str:
+    """The Hyper-V service id of vsock port `port` ("%08x-facb-11e6-bd58-64006a7986d3")."""
+    return (lib or library()).call_for_string("hvsup_hvsock_service_id", port)
+
+
+def service_port(service_id: str, lib=None) -> int:
+    """The vsock port a service id stands for; InvalidArgumentError for other GUIDs."""
+    port = ctypes.c_uint32()
+    (lib or library()).call("hvsup_hvsock_service_port", encode_optional(service_id), ctypes.byref(port))
+    return port.value
+
+
+class ResultState(IntEnum):
+    """Mirrors hvsup_hvsock_result_state."""
+
+    NO_LISTENER = 0
+    RECEIVED = 1
+    PENDING = 2
+    STOPPED = 3
+
+
+class Listeners(OwnedHandle):
+    """A running set of host listeners for VM `vm_id` (hvsup_hvsock_listeners_start); `spec`
+    as documented in hvsock.h (portForwards, vsockListeners, resultPath, serialPipe,
+    serialLogPath). log(level, message) runs on the listeners' I/O thread, never after stop()."""
+
+    _free_function = "hvsup_hvsock_listeners_free"
+
+    def __init__(self, vm_id: str, spec: dict, emulation_dir=None,
+                 log: Optional[Callable[[LogLevel, str], None]] = None, lib=None):
+        super().__init__(lib or library())
+        self.log_errors = []
+        self._log = log
+        self._trampoline = _abi.LOG_CALLBACK(self._on_log) if log is not None else None
+        options = _abi.HvsockListenersOptions()
+        self._lib.function("hvsup_hvsock_listeners_options_init")(ctypes.byref(options), _abi.HVSOCK_LISTENERS_OPTIONS_VERSION)
+        options.emulation_dir = encode_optional(emulation_dir)
+        if self._trampoline is not None:
+            options.log_callback = self._trampoline
+        self._lib.call("hvsup_hvsock_listeners_start", encode_optional(vm_id), json.dumps(spec).encode("utf-8"),
+                       ctypes.byref(options), ctypes.byref(self._handle))
+
+    def _on_log(self, level, message, _user):
+        try:
+            self._log(LogLevel(level), message.decode("utf-8", "replace") if message else "")
+        except BaseException as e:  # noqa: BLE001 - nothing may propagate into C
+            self.log_errors.append(e)
+
+    def wait_result(self, timeout_ms=0) -> ResultState:
+        """Waits up to timeout_ms (0 polls) for the result sink. TooLargeError / IOFailure when
+        the delivery failed."""
+        state = ctypes.c_uint32()
+        self._lib.call("hvsup_hvsock_listeners_wait_result", self._handle, timeout_ms, ctypes.byref(state))
+        return ResultState(state.value)
+
+    def stop(self):
+        """Stops every listener; idempotent. The set stays allocated until close()."""
+        self._lib.call("hvsup_hvsock_listeners_stop", self._handle)

@@ -1,0 +1,85 @@
+"""Run under valgrind by test_leaks.py: drives every binding path many times.
+
+usage: leak_driver.py ROUNDS clean|leak
+  clean: only the public API (every library string and error object must be freed)
+  leak:  the negative control: calls the C functions directly and drops what they return
+"""
+import ctypes
+import pathlib
+import sys
+import tempfile
+
+sys.path.insert(0, str(pathlib.Path(__file__).resolve().parents[1]))
+import hvsup  # noqa: E402
+from hvsup import _abi  # noqa: E402
+
+rounds, mode = int(sys.argv[1]), sys.argv[2]
+lib = hvsup.library()
+state = pathlib.Path(tempfile.mkdtemp())
+ident = {"requestID": "r", "runtimeID": "agent", "role": "workload", "backend": "windows-hyperv"}
+prepare = {"command": "prepare", "identity": ident,
+           "config": {"kernelPath": "/k", "rootfsPath": "/r", "stateDir": str(state)}}
+logged = []
+
+if mode == "clean":
+    for i in range(rounds):
+        with hvsup.Context(state_dir=state, log=lambda level, message: logged.append(message)) as ctx:
+            assert ctx.supervise(prepare)["ok"] is True
+            assert ctx.supervise({"command": "inspect", "identity": ident})["ok"] is True
+            assert ctx.supervise({"command": "host"})["ok"] is False
+            assert '"ok": false' in ctx.supervise_json("{")
+            assert ctx.doctor().ok is False
+            assert ctx.doctor(format="text").text.startswith("Backend:")
+            assert ctx.supervise({"command": "delete", "identity": ident})["ok"] is True
+        try:
+            ctx.supervise({"command": "host"})  # closed: an error object crosses and is freed
+        except hvsup.InvalidArgumentError:
+            pass
+        else:
+            raise AssertionError("closed context accepted a call")
+        # the primitives: strings, error objects and listener sets
+        assert hvsup.hvsock.service_port(hvsup.hvsock.service_id(1024)) == 1024
+        try:
+            hvsup.hvsock.service_port("nope")
+        except hvsup.InvalidArgumentError:
+            pass
+        assert hvsup.hcs.build_document(dict(prepare, command="run"))["Owner"] == "microagent"
+        try:
+            hvsup.hcs.Hcs()
+        except hvsup.UnsupportedError:
+            pass
+        result = state / "result.json"
+        spec = {"vsockListeners": [{"port": 1024, "target": str(result)}], "resultPath": str(result)}
+        with hvsup.hvsock.Listeners("6f1f4a33-0000-4000-8000-000000000001", spec, emulation_dir=state / "hv",
+                                    log=lambda level, message: logged.append(message)) as listeners:
+            assert listeners.wait_result(0) == hvsup.hvsock.ResultState.PENDING
+            listeners.stop()
+        volume = state / "data.vhd"
+        hvsup.image.build({"empty": True, "output": str(volume), "size": "8M"}, progress=lambda w, e: None)
+        assert hvsup.image.verify_footer(volume) and hvsup.image.inspect(volume)
+        try:
+            hvsup.image.build({"empty": True, "output": str(state / "x.vhd"), "size": "8M"},
+                              progress=lambda w, e: False)
+        except hvsup.HvsupError:
+            pass
+        with hvsup.Context() as planner:
+            assert planner.plan(dict(prepare, command="run"))
+            try:
+                planner.plan({"command": "run"})
+            except hvsup.InvalidArgumentError:
+                pass
+        bad = _abi.ContextOptions(version=99)
+        try:
+            lib.call("hvsup_context_create", ctypes.byref(ctypes.c_void_p()), ctypes.byref(bad))
+        except hvsup.InvalidArgumentError:
+            pass
+    print(f"clean rounds={rounds}")
+else:
+    ctx = hvsup.Context(state_dir=state)
+    for i in range(rounds):
+        out = ctypes.c_void_p()
+        lib.hvsup_supervise(ctx._handle, b'{"command": "host"}', ctypes.byref(out), None)  # string dropped
+        error = ctypes.c_void_p()
+        lib.hvsup_supervise(None, b"{}", ctypes.byref(out), ctypes.byref(error))  # error object dropped
+    ctx.close()
+    print(f"leak rounds={rounds}")

@@ -1,0 +1,89 @@
+"""The simulated Hyper-V host (test/sim) for binding tests: provider libraries, environment,
+and request builders. The simulator reads HVSUP_SIM_DIR and the hvsock emulation reads
+HVSUP_HVSOCK_EMULATION_DIR at call time, so in-process tests set them with monkeypatch."""
+import os
+import pathlib
+import struct
+import uuid
+
+import pytest
+
+ROOT = pathlib.Path(__file__).resolve().parents[3]
+BUILD = pathlib.Path(os.environ.get("HVSUP_BUILD_DIR", ROOT / "build"))
+
+
+def sim_library(api="computecore"):
+    path = BUILD / "test" / "sim" / f"libhvsup-sim-{api}.so"
+    if not path.exists():
+        pytest.fail(f"{path} is not built; run ./scripts/test")
+    return path
+
+
+def write_fixed_vhd(path, data_bytes=65536):
+    """Zeros plus a valid fixed-VHD footer (what the simulator checks)."""
+    footer = bytearray(512)
+    footer[0:8] = b"conectix"
+    struct.pack_into(">IIQ", footer, 8, 2, 0x00010000, 0xFFFFFFFFFFFFFFFF)
+    struct.pack_into(">QQ", footer, 40, data_bytes, data_bytes)
+    struct.pack_into(">I", footer, 60, 2)
+    footer[68:84] = uuid.uuid4().bytes
+    struct.pack_into(">I", footer, 64, (~sum(footer)) & 0xFFFFFFFF)
+    with open(path, "wb") as f:
+        f.write(b"\0" * data_bytes)
+        f.write(footer)
+
+
+class SimHost:
+    def __init__(self, root):
+        self.root = pathlib.Path(root)
+        self.sim_dir = self.root / "sim"
+        self.hvsock_dir = self.root / "hvsock"
+        (self.sim_dir / "scripts").mkdir(parents=True)
+        self.hvsock_dir.mkdir()
+        self.kernel = self.root / "Image"
+        self.kernel.write_bytes(b"kernel")
+        self.rootfs = self.root / "rootfs.vhd"
+        write_fixed_vhd(self.rootfs)
+        self.state = self.root / "state"
+
+    def script(self, script):
+        import json
+        (self.sim_dir / "scripts" / "default.json").write_text(json.dumps(script))
+
+    def kill_guests(self):
+        """Kills every guest process still recorded (teardown); returns their system ids."""
+        import json
+        import signal
+        killed = []
+        for p in (self.sim_dir / "systems").glob("*.json"):
+            try:
+                pid = json.loads(p.read_text()).get("GuestPid", 0)
+            except (OSError, ValueError):
+                continue
+            if pid:
+                try:
+                    os.kill(pid, signal.SIGKILL)
+                    killed.append(p.stem)
+                except ProcessLookupError:
+                    pass
+        return killed
+
+    def systems(self):
+        return sorted(p.stem for p in (self.sim_dir / "systems").glob("*.json"))
+
+    def request(self, command, runtime="agent-1", **config):
+        cfg = {"kernelPath": str(self.kernel), "rootfsPath": str(self.rootfs), "stateDir": str(self.state),
+               "network": {"mode": "isolated"}}
+        cfg.update(config)
+        return {"command": command, "config": cfg,
+                "identity": {"requestID": f"req-{command}", "runtimeID": runtime, "role": "workload",
+                             "backend": "windows-hyperv"}}
+
+
+@pytest.fixture
+def sim(tmp_path, monkeypatch):
+    host = SimHost(tmp_path)
+    monkeypatch.setenv("HVSUP_SIM_DIR", str(host.sim_dir))
+    monkeypatch.setenv("HVSUP_HVSOCK_EMULATION_DIR", str(host.hvsock_dir))
+    yield host
+    host.kill_guests()

@@ -1,0 +1,15 @@
+#include "hcn/client.hpp"
+
+namespace hvsup::hcn::detail {
+
+SharedLibrary open_system_provider()
+{
+    return SharedLibrary::open_system("computenetwork.dll");
+}
+
+SharedLibrary open_system_allocator(const SharedLibrary&)
+{
+    return SharedLibrary::open_system("ole32.dll");
+}
+
+}  // namespace hvsup::hcn::detail

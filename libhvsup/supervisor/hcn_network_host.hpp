@@ -1,0 +1,34 @@
+// NetworkHost over the HCN binding (libhvsup/hcn): the product's networking backend.
+#pragma once
+
+#include "core/error.hpp"
+#include "hcn/networking.hpp"
+#include "supervisor/compute_host.hpp"
+
+namespace hvsup::supervisor {
+
+class HcnNetworkHost final : public NetworkHost {
+public:
+    HcnNetworkHost(std::string provider_path, Logger logger) : networking_(std::move(provider_path), std::move(logger)) {}
+
+    NetworkAttachment prepare(const protocol::Config& config, const std::string& runtime_id) override
+    {
+        hcn::NetworkAttachment a = networking_.prepare_network(config.network.value_or(protocol::NetworkConfig{}), runtime_id);
+        return NetworkAttachment{a.network_id, a.endpoint_id, a.runtime};
+    }
+    void release(const std::string& endpoint_id) override { networking_.release_endpoint(endpoint_id); }
+    std::string probe() override
+    {
+        try {
+            networking_.probe();
+            return {};
+        } catch (const Error& e) {
+            return e.what();
+        }
+    }
+
+private:
+    hcn::Networking networking_;
+};
+
+}  // namespace hvsup::supervisor
