@@ -90,8 +90,12 @@ std::string last_log_line(const std::string& log_path)
 
 }  // namespace
 
-HvsockRuntimeServices::HvsockRuntimeServices(std::string helper_path, Logger logger)
-    : helper_path_(std::move(helper_path)), logger_(std::move(logger))
+HvsockRuntimeServices::HvsockRuntimeServices(std::string helper_path, std::string hcs_library, std::string hcs_api,
+                                             Logger logger)
+    : helper_path_(std::move(helper_path)),
+      hcs_library_(std::move(hcs_library)),
+      hcs_api_(std::move(hcs_api)),
+      logger_(std::move(logger))
 {
 }
 
@@ -129,6 +133,8 @@ int64_t HvsockRuntimeServices::launch_helper(const std::string& state_dir, const
     process::SpawnOptions options;
     options.executable = helper_path_;
     options.args = {"--state-dir", state_dir, "--name", runtime_id, "--ready-file", files::to_utf8(ready)};
+    if (!hcs_library_.empty()) options.args.insert(options.args.end(), {"--hcs-library", hcs_library_});
+    if (!hcs_api_.empty()) options.args.insert(options.args.end(), {"--hcs-api", hcs_api_});
     options.log_file = log_path;
     const int64_t pid = process::spawn(options);
     const auto deadline = std::chrono::steady_clock::now() + helper_ready_timeout;

@@ -11,8 +11,9 @@ namespace hvsup::supervisor {
 
 class HvsockRuntimeServices final : public RuntimeServices {
 public:
-    // `helper_path`: the hvsock-listener executable launched for detached starts.
-    HvsockRuntimeServices(std::string helper_path, Logger logger);
+    // `helper_path`: the hvsock-listener executable launched for detached starts. The helper
+    // gets the same HCS provider and API, so it notices its compute system exit.
+    HvsockRuntimeServices(std::string helper_path, std::string hcs_library, std::string hcs_api, Logger logger);
 
     std::unique_ptr<SerialCapture> start_serial_capture(const std::string& pipe_name, const std::string& log_path) override;
     std::unique_ptr<ListenerSet> start_listeners(const std::string& vm_runtime_id, const protocol::Config& config,
@@ -23,6 +24,8 @@ public:
 
 private:
     std::string helper_path_;
+    std::string hcs_library_;
+    std::string hcs_api_;
     Logger logger_;
 };
 

@@ -50,7 +50,8 @@ Backends make_backends(const SupervisorOptions& options)
     }
     b.network = std::make_unique<HcnNetworkHost>(options.hcn_library, options.logger);
     b.services = std::make_unique<HvsockRuntimeServices>(
-        options.listener_helper.empty() ? default_helper_path() : options.listener_helper, options.logger);
+        options.listener_helper.empty() ? default_helper_path() : options.listener_helper, options.hcs_library,
+        options.hcs_api, options.logger);
     return b;
 }
 

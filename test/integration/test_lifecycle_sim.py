@@ -404,3 +404,17 @@ def test_start_refuses_while_a_system_of_an_earlier_boot_survives(rt1):
     assert rt1.cli(rt1.request("kill"))["ok"] is True
     assert rt1.cli(rt1.request("start"))["ok"] is True
     rt1.cli(rt1.request("delete"))
+
+
+def test_the_helper_exits_when_its_compute_system_exits(rt):
+    rt.host.script({"guest": {"crashAfterMs": 300}})
+    rt.cli(rt.request("start", vsockListeners=[{"port": 2048, "target": "127.0.0.1:9"}]))
+    pid = rt.note_helper()
+    assert pid_alive(pid)
+    deadline = time.monotonic() + 10
+    while pid_alive(pid) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert not pid_alive(pid)
+    assert "exited" in (rt.state / "agent-1" / "hvsock-listener.log").read_text()
+    assert rt.cli(rt.request("inspect"))["event"]["state"] == "stopped"
+    rt.cli(rt.request("delete"))

@@ -3,6 +3,7 @@
 //    runtime's detached services until the runtime stops (or SIGTERM).
 //  - Standalone: --forward and --vsock describe the bridges on the command line.
 // Diagnostics go to stderr, which the supervisor appends to hvsock-listener.log.
+#include "compute_system_watch.hpp"
 #include "runtime_spec.hpp"
 #include "stop_signal.hpp"
 
@@ -56,6 +57,9 @@ const char* usage_text =
     "  --emulation-dir DIR      use the loopback emulation rooted at DIR (default:\n"
     "                           $HVSUP_HVSOCK_EMULATION_DIR, else AF_HYPERV sockets)\n"
     "  --poll-ms N              how often runtime.json is checked (default 500)\n"
+    "  --hcs-library PATH       HCS provider used to notice the compute system exiting (default\n"
+    "                           System32 on Windows; without HCS only runtime.json is watched)\n"
+    "  --hcs-api API            computecore or vmcompute\n"
     "  --ready-file PATH        once every listener is bound, write \"ready\" here (atomically);\n"
     "                           a supervisor waits for it before starting the VM\n"
     "  --version                print the version and exit\n"
@@ -77,7 +81,7 @@ hvsup::Logger stderr_logger()
 }
 
 struct Args {
-    std::string state_dir, name, vm, serial_pipe, serial_log, emulation_dir, ready_file;
+    std::string state_dir, name, vm, serial_pipe, serial_log, emulation_dir, ready_file, hcs_library, hcs_api;
     std::vector<std::string> forwards, vsocks;
     long poll_ms = 500;
 };
@@ -161,6 +165,8 @@ std::vector<std::unique_ptr<hvsock::ListenerSet>> start_runtime(const Args& args
     }
     sets.push_back(hvsock::ListenerSet::start(std::move(spec)));
     stop.add_source(runtime_state_source(args.state_dir, args.name, std::chrono::milliseconds(args.poll_ms)));
+    stop.add_source(compute_system_source(args.hcs_library, args.hcs_api, state->compute_system_id,
+                                          [](const std::string& line) { log_line(line); }));
     return sets;
 }
 
@@ -238,6 +244,10 @@ int main(int argc, char** argv)
             if (!value(args.serial_log)) return usage_error("--serial-log needs a value");
         } else if (a == "--emulation-dir") {
             if (!value(args.emulation_dir)) return usage_error("--emulation-dir needs a value");
+        } else if (a == "--hcs-library") {
+            if (!value(args.hcs_library)) return usage_error("--hcs-library needs a value");
+        } else if (a == "--hcs-api") {
+            if (!value(args.hcs_api)) return usage_error("--hcs-api needs a value");
         } else if (a == "--ready-file") {
             if (!value(args.ready_file)) return usage_error("--ready-file needs a value");
         } else if (a == "--poll-ms") {
