@@ -61,7 +61,8 @@ TEST_CASE("without HCS every host operation fails closed with the probe's reason
         WARN("this host has HCS; the fail-closed path is exercised under Wine");
         return;
     }
-    auto host = make_compute_host(SupervisorOptions{});
+    Backends backends = make_backends(SupervisorOptions{});
+    auto& host = backends.compute;
     const HostProbe probe = host->probe();
     CHECK_FALSE(probe.framework_available);
     CHECK_THAT(probe.error, Catch::StartsWith("Windows Host Compute Service is not available"));
