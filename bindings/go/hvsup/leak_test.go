@@ -17,12 +17,13 @@ const leakRounds = 100
 // malloc'd block costs at least 32 bytes), so leaking anything per call fails.
 const leakSlack = 2 << 10
 
-// lowestGrowth measures two consecutive batches and returns the smaller growth: a leak grows
-// the heap in every batch, while a cache the library fills once (seen: the first plans) only
-// in the first.
+// lowestGrowth measures three consecutive batches and returns the smallest growth: a leak grows
+// the heap in every batch, while a cache the library fills once (seen: the first plans) or
+// arena bookkeeping of the library's short-lived I/O threads (seen once on a loaded CI machine:
+// 2144 bytes in one batch of two) does not repeat in every batch.
 func lowestGrowth(t *testing.T, fn func()) int64 {
 	var lowest int64 = -1
-	for batch := 0; batch < 2; batch++ {
+	for batch := 0; batch < 3; batch++ {
 		grown, valid := leakcheck.Growth(3, fn)
 		if !valid {
 			t.Fatalf("the process kept creating threads; C heap growth %d bytes is not conclusive", grown)
