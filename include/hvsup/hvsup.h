@@ -126,7 +126,9 @@ typedef struct hvsup_context_options {
     hvsup_log_callback log_callback;/**< optional */
     void* log_user;                 /**< passed to log_callback */
     const char* hcs_api;            /**< optional: "computecore" or "vmcompute" forces that API */
-    const char* boot_mode;          /**< optional: "kernel-direct" (default) or "uefi-vmbfs" */
+    const char* boot_mode;          /**< optional: "auto" (default: kernel-direct unless the host's highest HCS
+                                         schema is below 2.2 or it is ARM64, then uefi-vmbfs), "kernel-direct"
+                                         or "uefi-vmbfs" */
     const char* listener_helper;    /**< optional: hvsock-listener path (default: beside the executable) */
     uint32_t stop_grace_ms;         /**< 0 = 15000: how long stop/halt wait for the guest before terminating */
     uint32_t unregister_wait_ms;    /**< 0 = 120000: how long a terminated system gets to disappear */

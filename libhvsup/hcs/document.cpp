@@ -93,6 +93,24 @@ BootMode parse_boot_mode(std::string_view text)
                 fmt::format("unknown boot mode {} (want kernel-direct or uefi-vmbfs)", std::string(text)));
 }
 
+BootChoice choose_boot_mode(const std::optional<schema::Version>& host_highest, std::string_view architecture)
+{
+    if (architecture == "arm64") {
+        return {BootMode::uefi_vmbfs, "UEFI/VmbFs boot: Hyper-V has no Linux kernel-direct boot on ARM64 hosts"};
+    }
+    if (!host_highest) {
+        return {BootMode::kernel_direct, "kernel-direct boot: the host did not report its schema versions"};
+    }
+    const schema::Version needed{2, kernel_direct_schema_minor};
+    if (*host_highest < needed) {
+        return {BootMode::uefi_vmbfs,
+                fmt::format("UEFI/VmbFs boot: the host's highest HCS schema is {}.{}, LinuxKernelDirect needs {}.{}",
+                            host_highest->major, host_highest->minor, needed.major, needed.minor)};
+    }
+    return {BootMode::kernel_direct, fmt::format("kernel-direct boot: the host supports HCS schema {}.{}",
+                                                 host_highest->major, host_highest->minor)};
+}
+
 std::string vsock_service_id(uint32_t port)
 {
     return fmt::format("{:08x}-facb-11e6-bd58-64006a7986d3", port);

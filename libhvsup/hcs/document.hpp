@@ -22,6 +22,17 @@ const char* to_string(BootMode mode);  // "kernel-direct" | "uefi-vmbfs"
 // Parses "kernel-direct" / "uefi-vmbfs"; throws ErrorCode::invalid_argument otherwise.
 BootMode parse_boot_mode(std::string_view text);
 
+// The boot a host supports when the caller did not choose one (hyperv-host.md §2.4):
+// LinuxKernelDirect is schema 2.2 (Windows 10 1903, build 18362; hcsshim requires ≥ 18286) and
+// x64 only, so a host whose highest schema is below 2.2 (Server 2019 / 1809) or an ARM64 host
+// boots UEFI/VmbFs. An unknown schema version keeps the reference's kernel-direct boot.
+struct BootChoice {
+    BootMode mode = BootMode::kernel_direct;
+    std::string reason;  // one sentence for doctor and plan
+};
+inline constexpr int32_t kernel_direct_schema_minor = 2;  // schema 2.2
+BootChoice choose_boot_mode(const std::optional<schema::Version>& host_highest, std::string_view architecture);
+
 // Guest network values known at run time (after HCN gave the endpoint its address).
 struct RuntimeNetwork {
     std::string ip;         // "192.168.127.2" or "192.168.127.2/24"

@@ -5,7 +5,13 @@
 
 namespace hvsup::supervisor {
 
-HostProbe UnavailableComputeHost::probe() { return HostProbe{false, false, {}, reason_}; }
+HostProbe UnavailableComputeHost::probe()
+{
+    HostProbe p;
+    p.error = reason_;
+    return p;
+}
+
 void UnavailableComputeHost::check_access() { fail(); }
 void UnavailableComputeHost::require_available() { fail(); }
 CreatedSystem UnavailableComputeHost::create(const CreateRequest&) { fail(); }

@@ -18,6 +18,8 @@ struct HostProbe {
     bool virtualization_supported = false;
     std::string api;     // the DLL in use, e.g. "computecore.dll"
     std::string error;   // why the framework is unavailable; empty when available
+    std::string exports; // which HCS API exports the provider has ("" when nothing loaded)
+    std::string boot;    // the boot the host gets and why ("" when unknown)
 };
 
 struct CreateRequest {

@@ -71,6 +71,8 @@ DoctorReport run_doctor(ComputeHost& host, NetworkHost& network, const DoctorOpt
     add("virtualization", probe.virtualization_supported,
         probe.virtualization_supported ? "Hyper-V/WHP virtualization support is available"
                                        : "Hyper-V/WHP virtualization support is not available");
+    if (!probe.exports.empty()) add("hcs exports", probe.framework_available, probe.exports);
+    if (!probe.boot.empty()) add("boot", true, probe.boot, false);
     if (probe.framework_available) {
         try {
             host.check_access();

@@ -2,11 +2,34 @@
 
 #include "core/error.hpp"
 
+#include <fmt/format.h>
+
 namespace hvsup::supervisor {
 
-HcsComputeHost::HcsComputeHost(std::shared_ptr<hcs::HcsClient> client, hcs::BootMode boot)
-    : client_(std::move(client)), boot_(boot)
+namespace {
+
+std::string exports_detail(const hcs::ProviderReport& provider)
 {
+    if (!provider.loaded) return {};
+    auto api = [](const char* name, const std::string& missing) {
+        return missing.empty() ? fmt::format("{} API complete", name) : fmt::format("{} API lacks {}", name, missing);
+    };
+    return fmt::format("{}: {}; {}", provider.library, api("computecore (v2)", provider.missing_v2),
+                       api("vmcompute (v1)", provider.missing_v1));
+}
+
+}  // namespace
+
+HcsComputeHost::HcsComputeHost(std::shared_ptr<hcs::HcsClient> client, std::optional<hcs::BootMode> boot,
+                               hcs::ProviderReport provider)
+    : client_(std::move(client)), boot_(boot), provider_(std::move(provider))
+{
+}
+
+hcs::BootChoice HcsComputeHost::boot_choice(const std::optional<hcs::schema::Version>& host_highest) const
+{
+    if (boot_) return {*boot_, fmt::format("{} boot: chosen by the caller", hcs::to_string(*boot_))};
+    return hcs::choose_boot_mode(host_highest, protocol::host_architecture());
 }
 
 HostProbe HcsComputeHost::probe()
@@ -14,13 +37,16 @@ HostProbe HcsComputeHost::probe()
     HostProbe p;
     p.api = client_->dll();
     p.framework_available = true;
+    p.exports = exports_detail(provider_);
+    std::optional<hcs::schema::Version> highest;
     try {
         // A host that answers the service query runs the hypervisor stack HCS needs.
-        client_->highest_schema_version();
+        highest = client_->highest_schema_version();
         p.virtualization_supported = true;
     } catch (const Error& e) {
         p.error = e.what();
     }
+    p.boot = boot_choice(highest).reason;
     return p;
 }
 
@@ -32,13 +58,13 @@ hcs::DocumentInputs HcsComputeHost::inputs(const CreateRequest& request)
     in.config = request.config;
     in.runtime_id = request.id;
     in.endpoint_id = request.endpoint_id;
-    in.boot = boot_;
     in.result_run = !request.serial_pipe.empty();
     try {
         in.host_schema_version = client_->highest_schema_version();
     } catch (const Error&) {
         // An older host without the query: the reference version is used.
     }
+    in.boot = boot_choice(in.host_schema_version).mode;
     return in;
 }
 

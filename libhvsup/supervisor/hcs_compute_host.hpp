@@ -6,12 +6,16 @@
 #include "supervisor/compute_host.hpp"
 
 #include <memory>
+#include <optional>
 
 namespace hvsup::supervisor {
 
 class HcsComputeHost final : public ComputeHost {
 public:
-    HcsComputeHost(std::shared_ptr<hcs::HcsClient> client, hcs::BootMode boot);
+    // `boot` unset = chosen per host by hcs::choose_boot_mode. `provider` is what doctor reports
+    // about the library's exports (hcs::inspect_provider with the same load options).
+    HcsComputeHost(std::shared_ptr<hcs::HcsClient> client, std::optional<hcs::BootMode> boot,
+                   hcs::ProviderReport provider = {});
 
     HostProbe probe() override;
     void check_access() override;
@@ -29,9 +33,11 @@ public:
 
 private:
     hcs::DocumentInputs inputs(const CreateRequest& request);
+    hcs::BootChoice boot_choice(const std::optional<hcs::schema::Version>& host_highest) const;
 
     std::shared_ptr<hcs::HcsClient> client_;
-    hcs::BootMode boot_;
+    std::optional<hcs::BootMode> boot_;
+    hcs::ProviderReport provider_;
 };
 
 }  // namespace hvsup::supervisor

@@ -42,9 +42,17 @@ Backends make_backends(const SupervisorOptions& options)
             throw Error(ErrorCode::invalid_argument,
                         fmt::format("unknown HCS API {}: use computecore or vmcompute", json::quote(options.hcs_api)));
         }
-        const hcs::BootMode boot = options.boot_mode.empty() ? hcs::BootMode::kernel_direct
-                                                             : hcs::parse_boot_mode(options.boot_mode);
-        b.compute = std::make_unique<HcsComputeHost>(hcs::HcsClient::load(load), boot);
+        std::optional<hcs::BootMode> boot;  // unset: chosen per host (hcs::choose_boot_mode)
+        if (!options.boot_mode.empty() && options.boot_mode != "auto") {
+            if (options.boot_mode != "kernel-direct" && options.boot_mode != "uefi-vmbfs") {
+                throw Error(ErrorCode::invalid_argument,
+                            fmt::format("unknown boot mode {}: use auto, kernel-direct or uefi-vmbfs",
+                                        json::quote(options.boot_mode)));
+            }
+            boot = hcs::parse_boot_mode(options.boot_mode);
+        }
+        auto client = hcs::HcsClient::load(load);
+        b.compute = std::make_unique<HcsComputeHost>(std::move(client), boot, hcs::inspect_provider(load));
     } catch (const Error& e) {
         b.compute = std::make_unique<UnavailableComputeHost>(e.what());
     }

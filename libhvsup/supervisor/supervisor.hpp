@@ -20,7 +20,7 @@ struct SupervisorOptions {
     std::string hcs_library;        // explicit HCS provider (else System32 on Windows)
     std::string hcn_library;        // explicit HCN provider
     std::string hcs_api;            // "computecore" | "vmcompute" forces one API; "" = prefer computecore
-    std::string boot_mode;          // "kernel-direct" (default) | "uefi-vmbfs"
+    std::string boot_mode;          // "" or "auto" (per host, see hcs::choose_boot_mode) | "kernel-direct" | "uefi-vmbfs"
     std::string listener_helper;    // hvsock-listener executable; "" = beside the running executable
     Logger logger;
     // Teardown bounds (E3): the guest gets `graceful_stop` to leave after a shutdown request,

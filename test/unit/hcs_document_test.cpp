@@ -212,6 +212,22 @@ TEST_CASE("the UEFI/VmbFs variant boots the kernel file from its directory", "[h
     CHECK_THROWS_AS(hcs::parse_boot_mode("bios"), Error);
 }
 
+TEST_CASE("the boot follows the host: schema 2.2 and x64 for kernel-direct, else UEFI/VmbFs", "[hcs][document]")
+{
+    using hcs::BootMode;
+    using hcs::schema::Version;
+    CHECK(hcs::choose_boot_mode(Version{2, 5}, "amd64").mode == BootMode::kernel_direct);
+    CHECK(hcs::choose_boot_mode(Version{2, 2}, "amd64").mode == BootMode::kernel_direct);
+    const auto server_2019 = hcs::choose_boot_mode(Version{2, 1}, "amd64");
+    CHECK(server_2019.mode == BootMode::uefi_vmbfs);
+    CHECK(server_2019.reason == "UEFI/VmbFs boot: the host's highest HCS schema is 2.1, LinuxKernelDirect needs 2.2");
+    const auto arm = hcs::choose_boot_mode(Version{2, 7}, "arm64");
+    CHECK(arm.mode == BootMode::uefi_vmbfs);
+    CHECK(arm.reason == "UEFI/VmbFs boot: Hyper-V has no Linux kernel-direct boot on ARM64 hosts");
+    // A host that did not answer the schema query keeps the reference's boot.
+    CHECK(hcs::choose_boot_mode(std::nullopt, "amd64").mode == BootMode::kernel_direct);
+}
+
 TEST_CASE("service ids, pipe names and result targets", "[hcs][document]")
 {
     CHECK(hcs::vsock_service_id(1024) == "00000400-facb-11e6-bd58-64006a7986d3");

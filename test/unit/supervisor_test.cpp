@@ -30,7 +30,14 @@ struct FakeHost final : ComputeHost {
     std::set<std::string> started;  // guests that exit on their own once their workload is done
     std::vector<CreateRequest> created;
 
-    HostProbe probe() override { return available ? HostProbe{true, true, "fake.dll", {}} : HostProbe{false, false, {}, "no hcs"}; }
+    HostProbe probe() override
+    {
+        HostProbe p;
+        p.framework_available = p.virtualization_supported = available;
+        if (available) p.api = "fake.dll";
+        else p.error = "no hcs";
+        return p;
+    }
     void check_access() override
     {
         calls.push_back("access");

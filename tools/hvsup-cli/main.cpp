@@ -38,7 +38,7 @@ const char* usage_text =
     "  --hcs-library PATH   load the HCS API from PATH instead of System32\n"
     "  --hcn-library PATH   load the HCN API from PATH instead of System32\n"
     "  --hcs-api API        force computecore or vmcompute (default: computecore when present)\n"
-    "  --boot-mode MODE     kernel-direct (default) or uefi-vmbfs\n"
+    "  --boot-mode MODE     auto (default: by the host, see doctor), kernel-direct or uefi-vmbfs\n"
     "  --listener-helper P  hvsock-listener executable for detached starts (default: beside hvsup-cli)\n"
     "  --stop-grace-ms N    how long stop/halt wait for the guest before terminating (default 15000)\n"
     "  --verbose            print informational diagnostics on stderr\n"
