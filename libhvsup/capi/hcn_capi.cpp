@@ -99,7 +99,7 @@ hvsup_status hvsup_hcn_network_find(hvsup_hcn* hcn, const char* name, char** out
         try {
             found = hcn->networking->find_network(name);
         } catch (const hvsup::Error& e) {
-            throw hvsup::hcn::with_context(e, "find HNS network " + hvsup::json::quote(name));
+            throw hvsup::with_context(e, "find HNS network " + hvsup::json::quote(name));
         }
         if (!found) {
             return hvsup::capi::report(error, HVSUP_E_NOT_FOUND,
@@ -145,7 +145,7 @@ hvsup_status hvsup_hcn_endpoint_properties(hvsup_hcn* hcn, const char* endpoint_
         try {
             return hand_out(hcn->networking->endpoint_properties(endpoint_id), out);
         } catch (const hvsup::Error& e) {
-            throw hvsup::hcn::with_context(e, "find HNS endpoint " + hvsup::json::quote(endpoint_id));
+            throw hvsup::with_context(e, "find HNS endpoint " + hvsup::json::quote(endpoint_id));
         }
     });
 }

@@ -18,4 +18,11 @@ Error system_error(int err, const std::string& what)
     return e;
 }
 
+Error with_context(const Error& e, std::string_view context)
+{
+    Error out(e.code(), std::string(context) + ": " + e.what());
+    out.with_hresult(e.hresult()).with_system_error(e.system_error()).with_operation(e.operation());
+    return out;
+}
+
 }  // namespace hvsup

@@ -5,6 +5,7 @@
 #include <cstdint>
 #include <stdexcept>
 #include <string>
+#include <string_view>
 
 namespace hvsup {
 
@@ -45,5 +46,8 @@ private:
 
 // An Error for a failed system call: "<what>: <strerror(err)>" with the errno kept.
 Error system_error(int err, const std::string& what);
+
+// `e` with "<context>: " in front of its message; code, HRESULT, system error and operation kept.
+Error with_context(const Error& e, std::string_view context);
 
 }  // namespace hvsup

@@ -2,7 +2,7 @@
 
 #include "core/error.hpp"
 #include "core/json.hpp"
-#include "core/utf16.hpp"
+#include "core/utf.hpp"
 
 #include <windows.h>
 
@@ -21,7 +21,7 @@ std::string describe(DWORD code)
     std::string text;
     if (n != 0 && buffer != nullptr) {
         try {
-            text = utf16::to_utf8(std::u16string_view(reinterpret_cast<const char16_t*>(buffer), n));
+            text = utf::to_utf8(std::u16string_view(reinterpret_cast<const char16_t*>(buffer), n));
         } catch (...) {
         }
         LocalFree(buffer);
@@ -49,14 +49,15 @@ SharedLibrary SharedLibrary::open_path(std::string_view path)
 {
     const std::string text(path);
     if (text.empty()) throw Error(ErrorCode::invalid_argument, "load library: empty path");
-    // LOAD_LIBRARY_SEARCH_DLL_LOAD_DIR needs a fully qualified path; the current directory is
-    // never searched for the library's dependencies.
+    // LOAD_LIBRARY_SEARCH_DLL_LOAD_DIR needs a fully qualified path. The library's dependencies
+    // come from its own directory and System32 only: never the current directory, the
+    // application's directory or PATH.
     std::error_code ec;
-    const auto absolute = std::filesystem::absolute(std::filesystem::path(utf16::to_utf16(text)), ec);
-    const std::wstring wide = ec ? std::filesystem::path(utf16::to_utf16(text)).wstring() : absolute.wstring();
+    const auto absolute = std::filesystem::absolute(std::filesystem::path(utf::to_utf16(text)), ec);
+    const std::wstring wide = ec ? std::filesystem::path(utf::to_utf16(text)).wstring() : absolute.wstring();
     SharedLibrary lib;
     lib.handle_ =
-        LoadLibraryExW(wide.c_str(), nullptr, LOAD_LIBRARY_SEARCH_DLL_LOAD_DIR | LOAD_LIBRARY_SEARCH_DEFAULT_DIRS);
+        LoadLibraryExW(wide.c_str(), nullptr, LOAD_LIBRARY_SEARCH_DLL_LOAD_DIR | LOAD_LIBRARY_SEARCH_SYSTEM32);
     if (lib.handle_ == nullptr) throw load_error("load library " + json::quote(text), GetLastError());
     lib.name_ = text;
     return lib;
@@ -65,7 +66,7 @@ SharedLibrary SharedLibrary::open_path(std::string_view path)
 SharedLibrary SharedLibrary::open_system(std::string_view name)
 {
     const std::string text(name);
-    const std::u16string wide = utf16::to_utf16(text);
+    const std::u16string wide = utf::to_utf16(text);
     SharedLibrary lib;
     lib.handle_ = LoadLibraryExW(reinterpret_cast<const wchar_t*>(wide.c_str()), nullptr, LOAD_LIBRARY_SEARCH_SYSTEM32);
     if (lib.handle_ == nullptr) throw load_error("load system library " + json::quote(text), GetLastError());

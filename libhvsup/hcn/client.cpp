@@ -1,7 +1,7 @@
 #include "hcn/client.hpp"
 
 #include "core/error.hpp"
-#include "core/utf16.hpp"
+#include "core/utf.hpp"
 #include "hcn/errors.hpp"
 #include "hcn/guid.hpp"
 
@@ -23,7 +23,7 @@ public:
     HostString& operator=(const HostString&) = delete;
 
     api::PWSTR* out() { return &raw_; }
-    std::string text() const { return utf16::to_utf8(raw_); }
+    std::string text() const { return utf::from_host(raw_); }
     bool empty() const { return raw_ == nullptr || raw_[0] == 0; }
 
 private:
@@ -61,7 +61,7 @@ std::vector<std::string> parse_ids(const char* function, const std::string& text
 
 std::u16string query_text(const Query& q)
 {
-    return utf16::from_utf8(json::compact(to_json(q)));
+    return utf::to_utf16(json::compact(to_json(q)));
 }
 
 json::value parse_properties(const char* function, const HostString& props)
@@ -129,7 +129,7 @@ NetworkHandle Client::create_network(const Network& settings) const
 {
     HostString record(*api_);
     const auto id = zero_guid();
-    const auto text = utf16::from_utf8(json::compact(to_json(settings)));
+    const auto text = utf::to_utf16(json::compact(to_json(settings)));
     api::HCN_NETWORK raw = nullptr;
     const auto hr = api_->create_network(&id, text.c_str(), &raw, record.out());
     NetworkHandle handle(api_, raw);
@@ -171,7 +171,7 @@ EndpointHandle Client::create_endpoint(const NetworkHandle& network, const Endpo
 {
     HostString record(*api_);
     const auto id = zero_guid();
-    const auto text = utf16::from_utf8(json::compact(to_json(settings)));
+    const auto text = utf::to_utf16(json::compact(to_json(settings)));
     api::HCN_ENDPOINT raw = nullptr;
     const auto hr = api_->create_endpoint(network.get(), &id, text.c_str(), &raw, record.out());
     EndpointHandle handle(api_, raw);

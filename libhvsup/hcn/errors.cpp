@@ -111,11 +111,4 @@ Error hcn_error(std::string_view function, int32_t hr, std::string_view error_re
     return Error(code, message).with_hresult(hr).with_operation(std::string(function));
 }
 
-Error with_context(const Error& e, std::string_view context)
-{
-    Error out(e.code(), std::string(context) + ": " + e.what());
-    out.with_hresult(e.hresult()).with_system_error(e.system_error()).with_operation(e.operation());
-    return out;
-}
-
 }  // namespace hvsup::hcn

@@ -53,7 +53,4 @@ bool is_not_found(int32_t hr) noexcept;
 // `error_record` is the raw ErrorRecord string (an HNS {"Error": ...} document or text).
 Error hcn_error(std::string_view function, int32_t hr, std::string_view error_record);
 
-// `e` with "<context>: " in front of its message; code, HRESULT and operation kept.
-Error with_context(const Error& e, std::string_view context);
-
 }  // namespace hvsup::hcn

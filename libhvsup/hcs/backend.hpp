@@ -59,9 +59,18 @@ public:
     virtual void grant_vm_access(const std::string& vm_id, const std::string& path) = 0;
 };
 
+// Resolves export `name` into `out`; a missing one leaves `out` null and is named in `missing`
+// unless an earlier one already is (doctor reports the first export an API lacks).
+template <typename Function>
+void resolve_export(const SharedLibrary& lib, const char* name, Function& out, std::string& missing)
+{
+    out = lib.find_function<Function>(name);
+    if (out == nullptr && missing.empty()) missing = name;
+}
+
 // nullptr when `lib` lacks an export of that API; `missing` then names the first one absent.
-std::unique_ptr<Backend> make_v1_backend(std::shared_ptr<DynamicLibrary> lib, std::string& missing);
-std::unique_ptr<Backend> make_v2_backend(std::shared_ptr<DynamicLibrary> lib, std::string& missing);
+std::unique_ptr<Backend> make_v1_backend(std::shared_ptr<SharedLibrary> lib, std::string& missing);
+std::unique_ptr<Backend> make_v2_backend(std::shared_ptr<SharedLibrary> lib, std::string& missing);
 
 // Milliseconds for HcsWaitForOperationResult (INFINITE for the infinite timeout).
 uint32_t to_wait_ms(Timeout timeout) noexcept;

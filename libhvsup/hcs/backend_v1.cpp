@@ -158,7 +158,7 @@ private:
 
 class V1Backend final : public Backend {
 public:
-    V1Backend(std::shared_ptr<DynamicLibrary> lib, api::V1Functions fn) : lib_(std::move(lib)), fn_(fn) {}
+    V1Backend(std::shared_ptr<SharedLibrary> lib, api::V1Functions fn) : lib_(std::move(lib)), fn_(fn) {}
 
     ApiKind kind() const override { return ApiKind::vmcompute; }
 
@@ -235,34 +235,27 @@ public:
     }
 
 private:
-    std::shared_ptr<DynamicLibrary> lib_;
+    std::shared_ptr<SharedLibrary> lib_;
     api::V1Functions fn_;
 };
 
-template <typename T>
-void resolve(const DynamicLibrary& lib, const char* name, T& out, std::string& missing)
-{
-    out = reinterpret_cast<T>(lib.symbol(name));
-    if (out == nullptr && missing.empty()) missing = name;
-}
-
 }  // namespace
 
-std::unique_ptr<Backend> make_v1_backend(std::shared_ptr<DynamicLibrary> lib, std::string& missing)
+std::unique_ptr<Backend> make_v1_backend(std::shared_ptr<SharedLibrary> lib, std::string& missing)
 {
     api::V1Functions fn;
     missing.clear();
-    resolve(*lib, "HcsCreateComputeSystem", fn.create, missing);
-    resolve(*lib, "HcsOpenComputeSystem", fn.open, missing);
-    resolve(*lib, "HcsCloseComputeSystem", fn.close, missing);
-    resolve(*lib, "HcsStartComputeSystem", fn.start, missing);
-    resolve(*lib, "HcsShutdownComputeSystem", fn.shutdown, missing);
-    resolve(*lib, "HcsTerminateComputeSystem", fn.terminate, missing);
-    resolve(*lib, "HcsGetComputeSystemProperties", fn.get_properties, missing);
-    resolve(*lib, "HcsGetServiceProperties", fn.get_service_properties, missing);
-    resolve(*lib, "HcsRegisterComputeSystemCallback", fn.register_callback, missing);
-    resolve(*lib, "HcsUnregisterComputeSystemCallback", fn.unregister_callback, missing);
-    resolve(*lib, "GrantVmAccess", fn.grant_vm_access, missing);
+    resolve_export(*lib, "HcsCreateComputeSystem", fn.create, missing);
+    resolve_export(*lib, "HcsOpenComputeSystem", fn.open, missing);
+    resolve_export(*lib, "HcsCloseComputeSystem", fn.close, missing);
+    resolve_export(*lib, "HcsStartComputeSystem", fn.start, missing);
+    resolve_export(*lib, "HcsShutdownComputeSystem", fn.shutdown, missing);
+    resolve_export(*lib, "HcsTerminateComputeSystem", fn.terminate, missing);
+    resolve_export(*lib, "HcsGetComputeSystemProperties", fn.get_properties, missing);
+    resolve_export(*lib, "HcsGetServiceProperties", fn.get_service_properties, missing);
+    resolve_export(*lib, "HcsRegisterComputeSystemCallback", fn.register_callback, missing);
+    resolve_export(*lib, "HcsUnregisterComputeSystemCallback", fn.unregister_callback, missing);
+    resolve_export(*lib, "GrantVmAccess", fn.grant_vm_access, missing);
     if (!missing.empty()) return nullptr;
     return std::make_unique<V1Backend>(std::move(lib), fn);
 }

@@ -123,7 +123,7 @@ void abandon(SystemConnection& connection) noexcept
 
 class V2Backend final : public Backend {
 public:
-    V2Backend(std::shared_ptr<DynamicLibrary> lib, api::V2Functions fn) : lib_(std::move(lib)), fn_(fn) {}
+    V2Backend(std::shared_ptr<SharedLibrary> lib, api::V2Functions fn) : lib_(std::move(lib)), fn_(fn) {}
 
     ApiKind kind() const override { return ApiKind::computecore; }
 
@@ -193,37 +193,29 @@ public:
     }
 
 private:
-    std::shared_ptr<DynamicLibrary> lib_;
+    std::shared_ptr<SharedLibrary> lib_;
     api::V2Functions fn_;
 };
 
-template <typename T>
-bool resolve(const DynamicLibrary& lib, const char* name, T& out, std::string& missing)
-{
-    out = reinterpret_cast<T>(lib.symbol(name));
-    if (out == nullptr && missing.empty()) missing = name;
-    return out != nullptr;
-}
-
 }  // namespace
 
-std::unique_ptr<Backend> make_v2_backend(std::shared_ptr<DynamicLibrary> lib, std::string& missing)
+std::unique_ptr<Backend> make_v2_backend(std::shared_ptr<SharedLibrary> lib, std::string& missing)
 {
     api::V2Functions fn;
     missing.clear();
-    resolve(*lib, "HcsCreateOperation", fn.create_operation, missing);
-    resolve(*lib, "HcsCloseOperation", fn.close_operation, missing);
-    resolve(*lib, "HcsWaitForOperationResult", fn.wait_for_operation_result, missing);
-    resolve(*lib, "HcsCreateComputeSystem", fn.create, missing);
-    resolve(*lib, "HcsOpenComputeSystem", fn.open, missing);
-    resolve(*lib, "HcsCloseComputeSystem", fn.close, missing);
-    resolve(*lib, "HcsStartComputeSystem", fn.start, missing);
-    resolve(*lib, "HcsShutDownComputeSystem", fn.shutdown, missing);
-    resolve(*lib, "HcsTerminateComputeSystem", fn.terminate, missing);
-    resolve(*lib, "HcsGetComputeSystemProperties", fn.get_properties, missing);
-    resolve(*lib, "HcsSetComputeSystemCallback", fn.set_callback, missing);
-    resolve(*lib, "HcsGetServiceProperties", fn.get_service_properties, missing);
-    resolve(*lib, "HcsGrantVmAccess", fn.grant_vm_access, missing);
+    resolve_export(*lib, "HcsCreateOperation", fn.create_operation, missing);
+    resolve_export(*lib, "HcsCloseOperation", fn.close_operation, missing);
+    resolve_export(*lib, "HcsWaitForOperationResult", fn.wait_for_operation_result, missing);
+    resolve_export(*lib, "HcsCreateComputeSystem", fn.create, missing);
+    resolve_export(*lib, "HcsOpenComputeSystem", fn.open, missing);
+    resolve_export(*lib, "HcsCloseComputeSystem", fn.close, missing);
+    resolve_export(*lib, "HcsStartComputeSystem", fn.start, missing);
+    resolve_export(*lib, "HcsShutDownComputeSystem", fn.shutdown, missing);
+    resolve_export(*lib, "HcsTerminateComputeSystem", fn.terminate, missing);
+    resolve_export(*lib, "HcsGetComputeSystemProperties", fn.get_properties, missing);
+    resolve_export(*lib, "HcsSetComputeSystemCallback", fn.set_callback, missing);
+    resolve_export(*lib, "HcsGetServiceProperties", fn.get_service_properties, missing);
+    resolve_export(*lib, "HcsGrantVmAccess", fn.grant_vm_access, missing);
     if (!missing.empty()) return nullptr;
     return std::make_unique<V2Backend>(std::move(lib), fn);
 }

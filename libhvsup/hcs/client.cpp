@@ -131,6 +131,26 @@ void ComputeSystem::close() noexcept
 }
 
 namespace {
+// The provider at an explicit path; errors read "load HCS API: load library "<path>": <why>".
+SharedLibrary open_provider(const std::string& path)
+{
+    try {
+        return SharedLibrary::open_path(path);
+    } catch (const Error& e) {
+        throw with_context(e, "load HCS API");
+    }
+}
+
+// A System32 DLL, or an unloaded library when this host lacks it (every POSIX host).
+SharedLibrary system_library_or_none(const char* name)
+{
+    try {
+        return SharedLibrary::open_system(name);
+    } catch (const Error&) {
+        return SharedLibrary();
+    }
+}
+
 detail::SystemConnection& require(const std::unique_ptr<detail::SystemConnection>& c, std::string_view operation)
 {
     if (!c) throw make_error(operation, "compute system handle is closed", hr::e_handle);
@@ -198,12 +218,12 @@ HcsClient::HcsClient(std::shared_ptr<detail::Backend> backend, std::string libra
 
 std::shared_ptr<HcsClient> HcsClient::load(const LoadOptions& options)
 {
-    auto try_make = [&](ApiKind kind, const std::shared_ptr<DynamicLibrary>& lib, std::string& missing) {
+    auto try_make = [&](ApiKind kind, const std::shared_ptr<SharedLibrary>& lib, std::string& missing) {
         return kind == ApiKind::computecore ? detail::make_v2_backend(lib, missing)
                                             : detail::make_v1_backend(lib, missing);
     };
     if (!options.library_path.empty()) {
-        auto lib = std::make_shared<DynamicLibrary>(DynamicLibrary::open_path(options.library_path));
+        auto lib = std::make_shared<SharedLibrary>(open_provider(options.library_path));
         std::string missing;
         if (options.force_api) {
             auto backend = try_make(*options.force_api, lib, missing);
@@ -227,7 +247,7 @@ std::shared_ptr<HcsClient> HcsClient::load(const LoadOptions& options)
     std::string missing;
     for (const ApiKind kind : {ApiKind::computecore, ApiKind::vmcompute}) {
         if (options.force_api && *options.force_api != kind) continue;
-        auto lib = std::make_shared<DynamicLibrary>(DynamicLibrary::open_system(dll_name(kind)));
+        auto lib = std::make_shared<SharedLibrary>(system_library_or_none(dll_name(kind)));
         if (!lib->loaded()) continue;
         if (auto backend = try_make(kind, lib, missing)) {
             return std::make_shared<HcsClient>(std::move(backend), dll_name(kind));
@@ -245,13 +265,13 @@ ProviderReport inspect_provider(const LoadOptions& options) noexcept
 {
     ProviderReport report;
     try {
-        std::vector<std::shared_ptr<DynamicLibrary>> libs;
+        std::vector<std::shared_ptr<SharedLibrary>> libs;
         if (!options.library_path.empty()) {
             report.library = options.library_path;
-            libs.push_back(std::make_shared<DynamicLibrary>(DynamicLibrary::open_path(options.library_path)));
+            libs.push_back(std::make_shared<SharedLibrary>(open_provider(options.library_path)));
         } else {
             for (const ApiKind kind : {ApiKind::computecore, ApiKind::vmcompute}) {
-                auto lib = std::make_shared<DynamicLibrary>(DynamicLibrary::open_system(dll_name(kind)));
+                auto lib = std::make_shared<SharedLibrary>(system_library_or_none(dll_name(kind)));
                 if (lib->loaded()) libs.push_back(std::move(lib));
             }
             if (libs.empty()) {
@@ -262,7 +282,7 @@ ProviderReport inspect_provider(const LoadOptions& options) noexcept
         report.loaded = true;
         std::string missing;
         for (const auto& lib : libs) {
-            report.library = lib->path();
+            report.library = lib->name();
             const bool v2 = detail::make_v2_backend(lib, missing) != nullptr;
             if (!v2 && (report.missing_v2.empty() || libs.size() == 1)) report.missing_v2 = missing;
             const bool v1 = detail::make_v1_backend(lib, missing) != nullptr;

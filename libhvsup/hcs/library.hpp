@@ -1,36 +1,12 @@
-// Loading a provider DLL / shared object and resolving its exports. Platform code lives in
-// library_win.cpp (LoadLibraryExW with LOAD_LIBRARY_SEARCH_SYSTEM32, never the current
-// directory) and library_posix.cpp (dlopen of an explicit path only).
+// What the HCS binding needs of the platform beyond loading the provider (which is
+// hvsup::SharedLibrary: an explicit path, or System32 only): how to free the strings the
+// provider returns, and why a host without HCS has none. Platform code: library_win.cpp,
+// library_posix.cpp.
 #pragma once
 
-#include <string>
+#include "core/shared_library.hpp"
 
 namespace hvsup::hcs {
-
-class DynamicLibrary {
-public:
-    DynamicLibrary() noexcept = default;
-    ~DynamicLibrary();
-    DynamicLibrary(DynamicLibrary&& other) noexcept;
-    DynamicLibrary& operator=(DynamicLibrary&& other) noexcept;
-    DynamicLibrary(const DynamicLibrary&) = delete;
-    DynamicLibrary& operator=(const DynamicLibrary&) = delete;
-
-    // An explicit path (UTF-8). Throws ErrorCode::unsupported naming the path on failure.
-    static DynamicLibrary open_path(const std::string& path);
-    // A system DLL by name ("computecore.dll") from System32 only; an empty object when absent.
-    // On POSIX there is no System32: always empty.
-    static DynamicLibrary open_system(const std::string& name);
-
-    bool loaded() const noexcept { return handle_ != nullptr; }
-    const std::string& path() const noexcept { return path_; }
-    // The export `name`, or nullptr.
-    void* symbol(const char* name) const noexcept;
-
-private:
-    void* handle_ = nullptr;
-    std::string path_;
-};
 
 // Frees a string an HCS entry point returned (CoTaskMemFree on Windows; free() for a POSIX
 // provider, whose contract is malloc). Accepts nullptr.

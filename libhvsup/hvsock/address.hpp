@@ -2,6 +2,8 @@
 // mapping a Linux guest uses (microagent-protocol.md §7.5, hyperv-host.md §4.1).
 #pragma once
 
+#include "core/guid.hpp"
+
 #include <array>
 #include <cstdint>
 #include <optional>
@@ -10,23 +12,11 @@
 
 namespace hvsup::hvsock {
 
-// A GUID in its Windows layout (Data1..Data4); the text form is 8-4-4-4-12 hex.
-struct Guid {
-    uint32_t data1 = 0;
-    uint16_t data2 = 0;
-    uint16_t data3 = 0;
-    std::array<uint8_t, 8> data4{};
-
-    friend bool operator==(const Guid&, const Guid&) = default;
-};
-
-// Parses "xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx" (either case, optionally in braces).
-// nullopt for anything else.
-std::optional<Guid> try_parse_guid(std::string_view text);
-// As try_parse_guid; ErrorCode::invalid_argument reading `parse GUID "<text>": <why>` otherwise.
-Guid parse_guid(std::string_view text);
-// Lower-case 8-4-4-4-12 text without braces.
-std::string to_string(const Guid& guid);
+// VM and service ids are core GUIDs (core/guid.hpp).
+using hvsup::Guid;
+using hvsup::parse_guid;
+using hvsup::to_string;
+using hvsup::try_parse_guid;
 
 // The template every vsock service id is built from: 00000000-facb-11e6-bd58-64006a7986d3.
 inline constexpr Guid vsock_template{0x00000000u, 0xfacbu, 0x11e6u, {0xbd, 0x58, 0x64, 0x00, 0x6a, 0x79, 0x86, 0xd3}};

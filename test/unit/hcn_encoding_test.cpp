@@ -1,6 +1,6 @@
 // HCN ids, UTF-16 strings and HRESULT messages.
 #include "core/error.hpp"
-#include "core/utf16.hpp"
+#include "core/utf.hpp"
 #include "hcn/errors.hpp"
 #include "hcn/guid.hpp"
 
@@ -31,17 +31,17 @@ TEST_CASE("guid: parse and format round-trip in Windows GUID layout", "[hcn]")
 TEST_CASE("utf16: strict round trips", "[hcn]")
 {
     const std::string text = "microagent-\xc3\xa9\xe2\x82\xac\xf0\x9f\x98\x80";
-    const auto wide = utf16::from_utf8(text);
+    const auto wide = utf::to_utf16(text);
     CHECK(wide == u"microagent-\u00e9\u20ac\U0001F600");
-    CHECK(utf16::to_utf8(wide) == text);
-    CHECK(utf16::to_utf8(static_cast<const char16_t*>(nullptr)).empty());
-    CHECK(utf16::to_utf8(u"abc") == "abc");
-    CHECK_THROWS_AS(utf16::from_utf8("\xc0\xaf"), Error);          // overlong
-    CHECK_THROWS_AS(utf16::from_utf8("\xed\xa0\x80"), Error);      // surrogate
-    CHECK_THROWS_AS(utf16::from_utf8("\xe2\x82"), Error);          // truncated
-    CHECK_THROWS_AS(utf16::from_utf8("\xf4\x90\x80\x80"), Error);  // > U+10FFFF
-    CHECK_THROWS_AS(utf16::to_utf8(std::u16string(1, char16_t(0xD800))), Error);
-    CHECK_THROWS_AS(utf16::to_utf8(std::u16string(1, char16_t(0xDC00))), Error);
+    CHECK(utf::to_utf8(wide) == text);
+    CHECK(utf::from_host(nullptr).empty());
+    CHECK(utf::from_host(u"abc") == "abc");
+    CHECK_THROWS_AS(utf::to_utf16("\xc0\xaf"), Error);          // overlong
+    CHECK_THROWS_AS(utf::to_utf16("\xed\xa0\x80"), Error);      // surrogate
+    CHECK_THROWS_AS(utf::to_utf16("\xe2\x82"), Error);          // truncated
+    CHECK_THROWS_AS(utf::to_utf16("\xf4\x90\x80\x80"), Error);  // > U+10FFFF
+    CHECK_THROWS_AS(utf::to_utf8(std::u16string(1, char16_t(0xD800))), Error);
+    CHECK_THROWS_AS(utf::to_utf8(std::u16string(1, char16_t(0xDC00))), Error);
 }
 
 TEST_CASE("hcn errors: known HRESULTs are named, codes mapped, records quoted", "[hcn]")

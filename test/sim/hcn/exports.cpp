@@ -5,7 +5,7 @@
 #include "hcn/api.hpp"
 #include "hcn/errors.hpp"
 #include "hcn/guid.hpp"
-#include "core/utf16.hpp"
+#include "core/utf.hpp"
 #include "service.hpp"
 
 #include <cstdlib>
@@ -63,7 +63,7 @@ bool close_handle(void* raw, bool endpoint)
 
 api::PWSTR host_string(const std::string& utf8)
 {
-    const auto wide = hvsup::utf16::from_utf8(utf8);
+    const auto wide = hvsup::utf::to_utf16(utf8);
     auto* p = static_cast<char16_t*>(std::malloc((wide.size() + 1) * sizeof(char16_t)));
     if (p == nullptr) throw std::bad_alloc();
     std::memcpy(p, wide.data(), wide.size() * sizeof(char16_t));
@@ -78,7 +78,7 @@ void put(api::PWSTR* out, const std::string& text)
 
 std::string text_of(api::PCWSTR s)
 {
-    return hvsup::utf16::to_utf8(s);
+    return hvsup::utf::from_host(s);
 }
 
 std::string id_of(const api::GUID* g)

@@ -5,7 +5,6 @@
 
 #include "core/files.hpp"
 #include "hcs/hresult.hpp"
-#include "hcs/teardown.hpp"
 
 #include <catch2/catch.hpp>
 
@@ -206,6 +205,8 @@ TEST_CASE("kill during a pending start fails the start and leaves nothing behind
             auto client = hcs::HcsClient::load({lib, std::nullopt});
             auto system = client->create("agent-ks", hcs::document_json(host.inputs("agent-ks")));
             client->grant_vm_access(system.properties().runtime_id, host.rootfs().string());
+            // A long start completion, so that the kill lands inside it even on a loaded machine.
+            host.script(json::object{{"completion", "pending"}, {"delayMs", 3000}});
             std::string start_error;
             std::thread starter([&] { start_error = error_text([&] { system.start(); }); });
             // A second handle kills while the first is still waiting for the start to complete.

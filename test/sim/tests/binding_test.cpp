@@ -1,11 +1,10 @@
 // The HCS binding (libhvsup/hcs) against the simulator: loading, the lifecycle through both
-// APIs and both completion styles, state errors, grants, teardown. Each test gets a fresh
+// APIs and both completion styles, state errors, grants. Each test gets a fresh
 // simulated host and checks nothing leaked.
 #include "binding_util.hpp"
 
 #include "core/files.hpp"
 #include "hcs/hresult.hpp"
-#include "hcs/teardown.hpp"
 
 #include <catch2/catch.hpp>
 
@@ -252,31 +251,6 @@ TEST_CASE("a GUID compute-system id is its own RuntimeId and may be granted befo
     system.start();
     system.terminate("kill");
     REQUIRE(system.wait_for_exit(10s).has_value());
-}
-
-TEST_CASE("stop_compute_system: graceful, escalated, already gone", "[hcs][sim][teardown]")
-{
-    for (const auto& v : variants()) {
-        DYNAMIC_SECTION(v.name << (v.pending ? " pending" : " sync"))
-        {
-            SimHost host;
-            auto client = load(v, host);
-            host.script(json::object{{"completion", v.pending ? "pending" : "sync"},
-                                     {"guest", json::object{{"ignoreShutdown", true}}}},
-                        "agent-stubborn");
-            for (const std::string id : {"agent-polite", "agent-stubborn"}) {
-                auto system = client->create(id, hcs::document_json(host.inputs(id)));
-                client->grant_vm_access(system.properties().runtime_id, host.rootfs().string());
-                system.start();
-            }
-            hcs::StopOptions options;
-            options.grace = 300ms;
-            CHECK(hcs::stop_compute_system(*client, "agent-polite", options) == hcs::StopOutcome::exited);
-            CHECK(hcs::stop_compute_system(*client, "agent-stubborn", options) == hcs::StopOutcome::terminated);
-            CHECK(hcs::stop_compute_system(*client, "agent-polite", options) == hcs::StopOutcome::not_found);
-            CHECK(host.live_systems().empty());
-        }
-    }
 }
 
 TEST_CASE("inspect_provider reports the exports for doctor without throwing", "[hcs][sim]")
