@@ -1,7 +1,9 @@
-// Documents HCN hands back: network and endpoint properties, and the ErrorRecord of a failed
-// call turned into an error. Only hvsup::Error may escape.
+// Documents HCN hands back: network and endpoint properties (a network's subnets also as the
+// managed NAT's /24 choice reads them), and the ErrorRecord of a failed call turned into an
+// error. Only hvsup::Error may escape.
 #include "core/error.hpp"
 #include "core/json.hpp"
+#include "hcn/cidr.hpp"
 #include "hcn/errors.hpp"
 #include "hcn/schema.hpp"
 
@@ -23,7 +25,10 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size)
     }
     try {
         const hcn::Network n = hcn::network_from_json(v);
-        (void)n.subnet_prefixes();
+        try {
+            (void)hcn::pick_nat_subnet(n.subnet_prefixes());
+        } catch (const Error&) {
+        }
         (void)json::compact(hcn::to_json(n));
     } catch (const Error&) {
     }
