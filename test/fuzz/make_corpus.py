@@ -4,6 +4,7 @@
 Run it again after changing a seed here; the fuzz stage (scripts/test.d/fuzz.sh) copies the
 seeds into a scratch corpus under the build directory, so fuzzing never writes here.
 """
+import gzip
 import io
 import json
 import pathlib
@@ -134,6 +135,8 @@ manifest = dumps({"schemaVersion": 2, "mediaType": "application/vnd.oci.image.ma
 layer1 = strip_end(tar_bytes(tarfile.USTAR_FORMAT, [member("a/f", data=b"1"), member("a/g", data=b"2")]))
 layer2 = strip_end(tar_bytes(tarfile.USTAR_FORMAT, [member("a/.wh.f", data=b"")]))
 put("oci", "layout.bin", "\n%%\n".join([index, manifest]).encode() + b"\n%%\n" + layer1 + b"\n%%\n" + layer2)
+gz_manifest = dumps({"layers": [{"mediaType": "application/vnd.oci.image.layer.v1.tar+gzip", "digest": B}]})
+put("oci", "layout_gzip.bin", "\n%%\n".join([index, gz_manifest]).encode() + b"\n%%\n" + gzip.compress(layer1, mtime=0))
 nested = dumps({"schemaVersion": 2, "mediaType": "application/vnd.oci.image.index.v1+json", "manifests": [{"digest": B}]})
 put("oci", "nested_index.bin", "\n%%\n".join([index, nested, manifest]))
 put("oci", "zstd.bin", "\n%%\n".join([index, dumps({"layers": [{"mediaType": "application/vnd.oci.image.layer.v1.tar+zstd",
