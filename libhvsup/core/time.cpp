@@ -93,9 +93,14 @@ std::optional<Timestamp> parse_rfc3339(std::string_view s)
         return std::nullopt;
     }
     if (pos != s.size()) return std::nullopt;
-    Timestamp t = time_point_cast<nanoseconds>(sys_days{ymd}) + hours{h} + minutes{mi} + seconds{se} +
-                  nanoseconds{frac_ns} - minutes{offset_minutes};
-    return t;
+    // Whole seconds first (no overflow for years 0000-9999), then the range a Timestamp
+    // (int64 nanoseconds: 1677-09-21 to 2262-04-11) holds; converting a time outside it
+    // would overflow.
+    const sys_seconds whole = sys_days{ymd} + hours{h} + minutes{mi} + seconds{se} - minutes{offset_minutes};
+    constexpr seconds lowest = duration_cast<seconds>(Timestamp::min().time_since_epoch()) + seconds{1};
+    constexpr seconds highest = duration_cast<seconds>(Timestamp::max().time_since_epoch()) - seconds{1};
+    if (whole.time_since_epoch() < lowest || whole.time_since_epoch() > highest) return std::nullopt;
+    return Timestamp{whole} + nanoseconds{frac_ns};
 }
 
 }  // namespace hvsup

@@ -94,6 +94,14 @@ json::object inspect_image(const std::string& path)
         out["problem"] = fmt::format("ext4 superblock magic = {:#x}, want 0xef53", get16(sb, 0x38));
         return out;
     }
+    // s_log_block_size: ext4 blocks are 1 KiB to 64 KiB. A larger value is a damaged or
+    // hostile superblock (and would be an undefined shift below).
+    const uint32_t log_block = get32(sb, 0x18);
+    if (log_block > 6) {
+        out["superblock"] = nullptr;
+        out["problem"] = fmt::format("ext4 log block size = {}, want 0 to 6 (1 KiB to 64 KiB blocks)", log_block);
+        return out;
+    }
     std::array<uint8_t, 16> uuid{};
     std::memcpy(uuid.data(), sb + 0x68, 16);
     std::string label(reinterpret_cast<const char*>(sb + 0x78), 16);
@@ -101,7 +109,7 @@ json::object inspect_image(const std::string& path)
     const uint32_t incompat = get32(sb, 0x60);
     const uint64_t blocks = get32(sb, 0x04) | ((incompat & incompat_64bit) ? uint64_t(get32(sb, 0x150)) << 32 : 0);
     const uint64_t free_blocks = get32(sb, 0x0C) | ((incompat & incompat_64bit) ? uint64_t(get32(sb, 0x158)) << 32 : 0);
-    const uint32_t block = 1024u << get32(sb, 0x18);
+    const uint32_t block = 1024u << log_block;
     const uint32_t ro = get32(sb, 0x64);
     out["superblock"] = json::object{
         {"magic", fmt::format("{:#x}", get16(sb, 0x38))},

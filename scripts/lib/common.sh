@@ -41,3 +41,7 @@ hvsup_build() {
 
 # The image builder's rootfs test and benchmark build a Debian minbase tree (scripts/test.d/image_rootfs.sh).
 HVSUP_PACKAGES+=(debootstrap)
+
+# The fuzz stage builds libFuzzer targets with clang (scripts/test.d/fuzz.sh); the sanitizer
+# stage uses g++'s ASan/UBSan runtimes (scripts/test.d/sanitizers.sh).
+HVSUP_PACKAGES+=(clang libclang-rt-14-dev)

@@ -33,3 +33,21 @@ TEST_CASE("RFC 3339 parsing applies offsets and rejects garbage", "[time]")
         CHECK_FALSE(parse_rfc3339(bad));
     }
 }
+
+TEST_CASE("RFC 3339 timestamps beyond the nanosecond clock are rejected, not wrapped", "[time]")
+{
+    // Found by fuzzing the result payload (test/fuzz, target result): a year such as 9999
+    // overflowed the int64 nanosecond count (undefined behaviour, a garbage time).
+    for (const char* far : {"9999-12-31T23:59:59Z", "2262-04-11T23:47:16Z", "2262-04-12T00:00:00+00:01",
+                            "2262-04-11T23:00:00-23:59", "1677-09-21T00:12:44Z", "0000-01-01T00:00:00Z"}) {
+        INFO(far);
+        CHECK_FALSE(parse_rfc3339(far));
+    }
+    // The last whole seconds that fit still parse, fraction included.
+    auto hi = parse_rfc3339("2262-04-11T23:47:15.999999999Z");
+    REQUIRE(hi);
+    CHECK(format_rfc3339_nano(*hi) == "2262-04-11T23:47:15.999999999Z");
+    auto lo = parse_rfc3339("1677-09-21T01:12:45+01:00");
+    REQUIRE(lo);
+    CHECK(format_rfc3339(*lo) == "1677-09-21T00:12:45Z");
+}
