@@ -111,6 +111,7 @@ def test_sigkill_at_random_points_never_tears_state_or_leaks(tmp_path):
     rng = random.Random(seed)
     rt = Runtime(tmp_path)
     names = ["c0", "c1", "c2"]
+    landed = {}  # (command, state the kill left recorded) -> count: where the kills landed
     step = "setup"
     try:
         for i in range(iterations):
@@ -136,6 +137,11 @@ def test_sigkill_at_random_points_never_tears_state_or_leaks(tmp_path):
             proc.wait(timeout=60)
 
             check_state_files(rt.state / name, f"{step}, killed after {kill_after:.3f} s")
+            try:
+                left = json.loads((rt.state / name / "event.json").read_text())["state"]
+            except (OSError, ValueError):
+                left = "no state"
+            landed[(command, left)] = landed.get((command, left), 0) + 1
             r = rt.cli(rt.request("inspect", name))  # a reader after the crash gets an answer
             assert r.get("event") or r["error"] == f"workspace {name} not found", (step, r)
 
@@ -162,6 +168,7 @@ def test_sigkill_at_random_points_never_tears_state_or_leaks(tmp_path):
         assert rt.host.live_systems() == [], step
         assert hcnsim.endpoint_ids(rt.host.sim_dir) == [], step
         assert wait_until(lambda: not helper_pids(rt.state)), step
+        print("kills landed (command, recorded state): " + ", ".join(f"{k}: {v}" for k, v in sorted(landed.items())))
     except BaseException:
         print(f"crash consistency failed at {step}; replay with HVSUP_CRASH_SEED={seed}")
         raise
