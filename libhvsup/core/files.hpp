@@ -2,7 +2,9 @@
 // Paths cross the API as UTF-8; from_utf8/to_utf8 are the only conversions.
 #pragma once
 
+#include <chrono>
 #include <cstddef>
+#include <cstdint>
 #include <filesystem>
 #include <optional>
 #include <string>
@@ -41,12 +43,19 @@ class FileLock {
 public:
     explicit FileLock(const std::filesystem::path& lock_file);
     ~FileLock();
+
+    // Tries to take the lock for up to `wait` (zero: one attempt); nullopt while another holder
+    // keeps it. Does not create missing directories: a missing parent is ErrorCode::not_found.
+    // On POSIX a lock file that was unlinked or replaced while waiting is reopened, so a holder
+    // that removes the directory (delete) never leaves a second holder on a stale file.
+    static std::optional<FileLock> try_acquire(const std::filesystem::path& lock_file, std::chrono::milliseconds wait);
     FileLock(FileLock&& other) noexcept;
     FileLock& operator=(FileLock&&) = delete;
     FileLock(const FileLock&) = delete;
     FileLock& operator=(const FileLock&) = delete;
 
 private:
+    explicit FileLock(intptr_t handle) : handle_(handle) {}
     intptr_t handle_;
 };
 

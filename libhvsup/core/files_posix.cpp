@@ -4,6 +4,7 @@
 #include "core/error.hpp"
 
 #include <atomic>
+#include <thread>
 #include <cerrno>
 #include <fcntl.h>
 #include <sys/file.h>
@@ -131,6 +132,35 @@ FileLock::FileLock(const std::filesystem::path& lock_file) : handle_(-1)
         throw system_error(err, "lock " + to_utf8(lock_file));
     }
     handle_ = fd;
+}
+
+std::optional<FileLock> FileLock::try_acquire(const std::filesystem::path& lock_file, std::chrono::milliseconds wait)
+{
+    const auto deadline = std::chrono::steady_clock::now() + wait;
+    const std::string name = to_utf8(lock_file);
+    for (;;) {
+        Fd fd(::open(lock_file.c_str(), O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600));
+        if (fd.get() < 0) {
+            if (errno == ENOENT) throw Error(ErrorCode::not_found, fmt::format("open lock {}: directory does not exist", name));
+            throw system_error(errno, "open lock " + name);
+        }
+        for (;;) {
+            if (::flock(fd.get(), LOCK_EX | LOCK_NB) == 0) {
+                // The holder before us may have removed the file (delete removes the runtime
+                // directory under the lock): a lock on an unlinked inode guards nothing.
+                struct stat held {}, current {};
+                if (::fstat(fd.get(), &held) == 0 && ::stat(lock_file.c_str(), &current) == 0 &&
+                    held.st_dev == current.st_dev && held.st_ino == current.st_ino) {
+                    return FileLock(static_cast<intptr_t>(fd.release()));
+                }
+                break;  // reopen by path
+            }
+            if (errno == EINTR) continue;
+            if (errno != EWOULDBLOCK) throw system_error(errno, "lock " + name);
+            if (std::chrono::steady_clock::now() >= deadline) return std::nullopt;
+            std::this_thread::sleep_for(std::chrono::milliseconds(20));
+        }
+    }
 }
 
 FileLock::~FileLock()

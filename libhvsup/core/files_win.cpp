@@ -184,6 +184,31 @@ FileLock::FileLock(const std::filesystem::path& lock_file) : handle_(-1)
     handle_ = reinterpret_cast<intptr_t>(h.release());
 }
 
+std::optional<FileLock> FileLock::try_acquire(const std::filesystem::path& lock_file, std::chrono::milliseconds wait)
+{
+    const auto deadline = std::chrono::steady_clock::now() + wait;
+    DWORD err = 0;
+    const DWORD share = FILE_SHARE_READ | FILE_SHARE_WRITE | FILE_SHARE_DELETE;
+    Handle h = open_no_follow(lock_file, GENERIC_READ | GENERIC_WRITE, share, OPEN_ALWAYS,
+                              win32::PrivateSecurity::attributes(), err);
+    if (!h) {
+        if (err == ERROR_PATH_NOT_FOUND) {
+            throw Error(ErrorCode::not_found, fmt::format("open lock {}: directory does not exist", to_utf8(lock_file)));
+        }
+        throw win32::error(err, "open lock " + to_utf8(lock_file));
+    }
+    for (;;) {
+        OVERLAPPED at{};
+        if (::LockFileEx(h.get(), LOCKFILE_EXCLUSIVE_LOCK | LOCKFILE_FAIL_IMMEDIATELY, 0, MAXDWORD, MAXDWORD, &at)) {
+            return FileLock(reinterpret_cast<intptr_t>(h.release()));
+        }
+        const DWORD last = ::GetLastError();
+        if (last != ERROR_LOCK_VIOLATION && last != ERROR_IO_PENDING) throw win32::error(last, "lock " + to_utf8(lock_file));
+        if (std::chrono::steady_clock::now() >= deadline) return std::nullopt;
+        std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    }
+}
+
 FileLock::~FileLock()
 {
     // Closing the handle releases the lock.

@@ -31,4 +31,7 @@ void terminate(int64_t pid, std::chrono::milliseconds timeout);
 // Path of the running executable (UTF-8).
 std::string current_executable();
 
+// PID of the calling process.
+int64_t current_pid();
+
 }  // namespace hvsup::process

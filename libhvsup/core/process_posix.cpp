@@ -153,4 +153,6 @@ std::string current_executable()
     return buf;
 }
 
+int64_t current_pid() { return static_cast<int64_t>(::getpid()); }
+
 }  // namespace hvsup::process

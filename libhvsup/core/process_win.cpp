@@ -208,4 +208,6 @@ std::string current_executable()
     }
 }
 
+int64_t current_pid() { return static_cast<int64_t>(::GetCurrentProcessId()); }
+
 }  // namespace hvsup::process

@@ -21,6 +21,11 @@ std::string serial_pipe_basename(std::string_view pipe_name)
     return std::string(name);
 }
 
+std::string serial_pipe_sddl(std::string_view user_sid)
+{
+    return "D:P(A;;GA;;;SY)(A;;GA;;;BA)(A;;GA;;;" + std::string(user_sid) + ")";
+}
+
 namespace detail {
 
 SerialLog::SerialLog(const std::filesystem::path& file) : path_(file), file_(nullptr)

@@ -28,6 +28,10 @@ public:
 // ErrorCode::invalid_argument when the name is empty or contains a path separator.
 std::string serial_pipe_basename(std::string_view pipe_name);
 
+// The DACL of the COM1 pipe server (Windows): protected (no inherited entries), full access for
+// SYSTEM, Administrators and the supervisor's own user `user_sid` ("S-1-5-21-..."), nobody else.
+std::string serial_pipe_sddl(std::string_view user_sid);
+
 // Creates the pipe server before returning (so the compute system can be created after it)
 // and serves it on `executor`. `log_file` is created (0600) when missing and only appended to.
 // `emulation_dir`: where the POSIX emulation publishes the pipe; empty means

@@ -39,7 +39,7 @@ Error last_error(const std::string& name, const char* what)
         .with_system_error(static_cast<int32_t>(err));
 }
 
-// "D:P(A;;GA;;;SY)(A;;GA;;;BA)(A;;GA;;;<current user SID>)": protected, no inherited entries.
+// serial_pipe_sddl() with the current user's SID.
 std::wstring pipe_sddl(const std::string& name)
 {
     HANDLE token = nullptr;
@@ -57,9 +57,11 @@ std::wstring pipe_sddl(const std::string& name)
     if (!ConvertSidToStringSidW(reinterpret_cast<TOKEN_USER*>(buffer.data())->User.Sid, &sid_text)) {
         throw last_error(name, "format user SID");
     }
-    std::wstring sddl = L"D:P(A;;GA;;;SY)(A;;GA;;;BA)(A;;GA;;;" + std::wstring(sid_text) + L")";
+    const std::wstring sid(sid_text);
     LocalFree(sid_text);
-    return sddl;
+    // SID strings are ASCII ("S-1-5-21-..."): widening them byte by byte is exact.
+    const std::string sddl = serial_pipe_sddl(std::string(sid.begin(), sid.end()));
+    return std::wstring(sddl.begin(), sddl.end());
 }
 
 HANDLE create_pipe(const std::string& name)

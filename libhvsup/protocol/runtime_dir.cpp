@@ -34,6 +34,7 @@ std::optional<RuntimeState> RuntimeDir::load() const
 {
     const auto path = runtime_file();
     auto content = files::read_if_exists(path, max_runtime_file_bytes);
+    known_runtime_json_ = content.value_or(std::string());
     if (!content) return std::nullopt;
     try {
         json::value v = json::parse(*content, "runtime state");
@@ -48,10 +49,24 @@ std::vector<Event> RuntimeDir::events() const { return read_event_history(events
 
 RuntimeState RuntimeDir::record(const Transition& t)
 {
+    const std::string& id = t.identity.runtime_id;
+    if (t.guard != Transition::Guard::none && !exists()) {
+        throw Error(ErrorCode::not_found, fmt::format("workspace {} was deleted while this command ran", id));
+    }
     files::ensure_private_dir(dir_);
     files::FileLock lock(file("events.json.lock"));
 
+    const std::string expected = t.expected_runtime_json;
     const std::optional<RuntimeState> previous = load();
+    if (t.guard == Transition::Guard::exists && !previous) {
+        throw Error(ErrorCode::not_found, fmt::format("workspace {} was deleted while this command ran", id));
+    }
+    if (t.guard == Transition::Guard::unchanged && known_runtime_json_ != expected) {
+        const std::string now_state = previous ? fmt::format("{}: {}", previous->event.state, previous->event.detail)
+                                               : std::string("deleted");
+        throw Error(ErrorCode::conflict,
+                    fmt::format("workspace {} was changed by another command while this one ran (now {})", id, now_state));
+    }
     RuntimeState s;
     s.event = Event{t.identity, t.state, t.detail, t.at};
     if (t.config) s.config = *t.config;
@@ -78,11 +93,28 @@ RuntimeState RuntimeDir::record(const Transition& t)
     // History first: a crash after this point leaves the newest event recorded, never lost.
     append_event(events_file(), s.event);
     files::write_atomic(event_file(), json::pretty(encode(s.event, TimePrecision::seconds)) + "\n");
-    files::write_atomic(runtime_file(), json::pretty(encode(s)) + "\n");
+    std::string text = json::pretty(encode(s)) + "\n";
+    files::write_atomic(runtime_file(), text);
+    known_runtime_json_ = std::move(text);
     return s;
 }
 
 void RuntimeDir::remove() const { files::remove_tree(dir_); }
+
+void RuntimeDir::remove_except(std::string_view keep) const
+{
+    std::error_code ec;
+    std::filesystem::remove(runtime_file(), ec);
+    if (ec && ec != std::errc::no_such_file_or_directory) {
+        throw system_error(ec.value(), "remove " + files::to_utf8(runtime_file()));
+    }
+    std::vector<std::filesystem::path> entries;
+    for (std::filesystem::directory_iterator it(dir_, ec), end; !ec && it != end; it.increment(ec)) {
+        if (it->path().filename() != files::from_utf8(keep)) entries.push_back(it->path());
+    }
+    if (ec && ec != std::errc::no_such_file_or_directory) throw system_error(ec.value(), "list " + files::to_utf8(dir_));
+    for (const auto& entry : entries) files::remove_tree(entry);
+}
 
 RuntimeReadiness recorded_readiness(const std::string& state, bool serial_input, Timestamp at)
 {

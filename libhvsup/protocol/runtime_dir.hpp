@@ -27,6 +27,12 @@ struct Transition {
     bool reset_ids = false;               // true: forget recorded compute/network IDs (prepare)
     std::string error;
     Timestamp at{};
+    // What must hold, under the state lock, for the transition to be written (docs/security.md,
+    // "Command lock"). `exists`: runtime.json is present (a runtime deleted meanwhile is not
+    // recreated). `unchanged`: runtime.json is still exactly `expected_runtime_json` (empty
+    // text: absent), i.e. no other command recorded since this one last read or wrote it.
+    enum class Guard { none, exists, unchanged } guard = Guard::none;
+    std::string expected_runtime_json;
 };
 
 class RuntimeDir {
@@ -49,19 +55,27 @@ public:
     // runtime.json, or nullopt when it does not exist. A malformed file throws
     // ErrorCode::integrity.
     std::optional<RuntimeState> load() const;
+    // The text of runtime.json as this object last loaded or recorded it ("" when absent).
+    const std::string& known_runtime_json() const { return known_runtime_json_; }
     std::vector<Event> events() const;
 
     // Records `t`: ensures the directory, serial.log (and serial.in when the config asks for
     // serial input), appends to events.json, then replaces event.json and runtime.json.
     // Returns the runtime state written. Throws without touching runtime.json when the
-    // previous runtime.json or events.json is malformed.
+    // previous runtime.json or events.json is malformed, and ErrorCode::conflict (or not_found
+    // for a runtime deleted meanwhile) when t.guard does not hold.
     RuntimeState record(const Transition& t);
 
     // Removes the runtime directory and everything in it.
     void remove() const;
+    // Removes everything in the runtime directory but the top-level entry `keep` (a lock file
+    // its caller holds: Windows cannot remove an open file's directory), runtime.json first so
+    // that a concurrent reader sees the runtime gone rather than half-removed.
+    void remove_except(std::string_view keep) const;
 
 private:
     std::filesystem::path dir_;
+    mutable std::string known_runtime_json_;
 };
 
 // E2 readiness recorded with each transition (microagent-protocol.md §6.6).

@@ -72,6 +72,9 @@ public:
     virtual NetworkAttachment prepare(const protocol::Config& config, const std::string& runtime_id) = 0;
     // Empty id: no-op; an endpoint that no longer exists: success.
     virtual void release(const std::string& endpoint_id) = 0;
+    // Releases endpoints named after `runtime_id` that no state file records (a start killed
+    // between creating its endpoint and recording it). No HCN on this host: nothing to do.
+    virtual void release_unrecorded(const std::string& runtime_id) { (void)runtime_id; }
     // Doctor's check: "" when HCN answers, else why not ("probe HCN/HNS access: …").
     virtual std::string probe() = 0;
 };

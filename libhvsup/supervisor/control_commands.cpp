@@ -3,6 +3,7 @@
 
 #include "core/error.hpp"
 #include "protocol/lifecycle.hpp"
+#include "supervisor/command_lock.hpp"
 #include "supervisor/runtime_lifecycle.hpp"
 
 #include <fmt/format.h>
@@ -37,7 +38,7 @@ Response Supervisor::prepare_command(const Request& request)
     const std::optional<RuntimeState> previous = dir.load();
     ensure_can_start(request.identity->runtime_id, previous);
     reclaim_previous_boot(request.identity->runtime_id, previous);
-    TransitionWriter writer(dir, *request.identity);
+    TransitionWriter writer(dir, *request.identity, transition_guard(request.command));
     RuntimeIds ids;
     ids.listener_pid = 0;
     return event_response(writer.record(state::prepared, "prepared windows-hyperv workspace", ids, *request.config, {},
@@ -50,12 +51,34 @@ Response Supervisor::control_command(const Request& request)
     const std::string& name = request.identity->runtime_id;
     RuntimeDir dir(request.config->state_dir, name);
     const std::optional<RuntimeState> recorded = dir.load();
-    if (!recorded) return failure(fmt::format("workspace {} not found", name));
-
     const ControlSpec spec = control_spec(command);
-    TransitionWriter writer(dir, *request.identity);
+    if (!recorded) {
+        // A directory without runtime.json is what an interrupted delete (killed while removing
+        // the tree) or a start killed before its first record leaves; neither created anything
+        // on the host (the first record precedes every HCS/HCN call), so delete finishes it.
+        if (command == "delete" && dir.exists()) {
+            dir.remove_except(command_lock_file);  // the lock's release removes the rest
+            return event_response(Event{*request.identity, spec.final_state, spec.detail, now()});
+        }
+        return failure(fmt::format("workspace {} not found", name));
+    }
+
+    TransitionWriter writer(dir, *request.identity, transition_guard(command));
     RuntimeIds ids;
     ids.listener_pid = 0;  // every terminal write clears the helper PID
+
+    // A start that was interrupted (killed, crashed, or preempted right now) may have created a
+    // compute system or an endpoint it had not recorded yet. Both are named after the runtime
+    // (compute-system id = runtime ID, endpoint "microagent-<id>"), so they are found by name.
+    const bool interrupted_start = recorded->event.state == state::starting;
+    std::string compute_id = recorded->compute_system_id;
+    if (compute_id.empty() && interrupted_start && spec.action != ControlSpec::Action::none) {
+        try {
+            if (backends_.compute->exists(name)) compute_id = name;
+        } catch (const Error& e) {
+            if (e.code() != ErrorCode::unsupported) return writer.fail(fmt::format("{} failed: {}", command, e.what()), ids);
+        }
+    }
 
     // Order (§8.4): helper, compute system, endpoint, state, directory.
     if (recorded->vsock_listener_pid > 0) {
@@ -68,9 +91,9 @@ Response Supervisor::control_command(const Request& request)
                                ids);
         }
     }
-    if (!recorded->compute_system_id.empty() && spec.action != ControlSpec::Action::none) {
+    if (!compute_id.empty() && spec.action != ControlSpec::Action::none) {
         try {
-            stop_compute_system(recorded->compute_system_id, spec.action == ControlSpec::Action::shutdown);
+            stop_compute_system(compute_id, spec.action == ControlSpec::Action::shutdown);
         } catch (const Error& e) {
             const bool tolerated = is_missing_compute_system(e.what()) &&
                                    (command == "delete" || is_terminal_state(recorded->event.state));
@@ -80,12 +103,13 @@ Response Supervisor::control_command(const Request& request)
     }
     try {
         backends_.network->release(recorded->network_endpoint_id);
+        if (interrupted_start) backends_.network->release_unrecorded(name);
     } catch (const Error& e) {
         return writer.fail(fmt::format("network cleanup failed: {}", e.what()), ids);
     }
 
     if (command == "delete") {
-        dir.remove();
+        dir.remove_except(command_lock_file);  // the lock's release removes the rest
         return event_response(Event{*request.identity, spec.final_state, spec.detail, now()});
     }
     return event_response(writer.record(spec.final_state, spec.detail, ids));

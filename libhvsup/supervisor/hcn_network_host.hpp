@@ -17,6 +17,17 @@ public:
         return NetworkAttachment{a.network_id, a.endpoint_id, a.runtime};
     }
     void release(const std::string& endpoint_id) override { networking_.release_endpoint(endpoint_id); }
+    void release_unrecorded(const std::string& runtime_id) override
+    {
+        std::vector<std::string> ids;
+        try {
+            ids = networking_.endpoint_ids(hcn::endpoint_name(runtime_id));
+        } catch (const Error& e) {
+            if (e.code() == ErrorCode::unsupported) return;  // no HCN here: nothing can exist
+            throw;
+        }
+        for (const auto& id : ids) networking_.release_endpoint(id);
+    }
     std::string probe() override
     {
         try {

@@ -26,7 +26,7 @@ bool vanished(ComputeHost& compute, const RuntimeState& recorded)
 
 }  // namespace
 
-Response Supervisor::inspect_command(const Request& request)
+Response Supervisor::inspect_command(const Request& request, bool may_repair)
 {
     const std::string& name = request.identity->runtime_id;
     RuntimeDir dir(request.config->state_dir, name);
@@ -41,8 +41,11 @@ Response Supervisor::inspect_command(const Request& request)
         result_error = e.what();
     }
 
-    if (vanished(*backends_.compute, *recorded)) {
-        TransitionWriter writer(dir, recorded->event.identity);
+    // Repairs are recorded only under the command lock: while another command holds it, that
+    // command owns the runtime and inspect reports what is recorded.
+    if (!may_repair) {
+    } else if (vanished(*backends_.compute, *recorded)) {
+        TransitionWriter writer(dir, recorded->event.identity, Transition::Guard::unchanged);
         RuntimeIds ids;
         ids.listener_pid = 0;
         std::string cleanup;
@@ -62,7 +65,7 @@ Response Supervisor::inspect_command(const Request& request)
     } else if (recorded->vsock_listener_pid > 0 && !backends_.services->helper_alive(recorded->vsock_listener_pid)) {
         // The helper died (killed from outside, crashed): its listeners are gone. Say so in the
         // timeline and stop pointing at a PID the OS may hand to another process.
-        TransitionWriter writer(dir, recorded->event.identity);
+        TransitionWriter writer(dir, recorded->event.identity, Transition::Guard::unchanged);
         RuntimeIds ids;
         ids.listener_pid = 0;
         const std::string detail = fmt::format("{}; hvsock-listener helper {} exited, host listeners are down",

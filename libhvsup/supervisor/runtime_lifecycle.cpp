@@ -1,5 +1,7 @@
 #include "supervisor/runtime_lifecycle.hpp"
 
+#include <fmt/format.h>
+
 namespace hvsup::supervisor {
 
 using namespace hvsup::protocol;
@@ -20,14 +22,28 @@ Event TransitionWriter::record(const std::string& state, const std::string& deta
     t.error = error;
     t.reset_ids = reset_ids;
     t.at = now();
+    t.guard = guard_;
+    t.expected_runtime_json = dir_.known_runtime_json();
     return dir_.record(t).event;
 }
 
 Response TransitionWriter::fail(const std::string& detail, const RuntimeIds& ids, const std::optional<Config>& config)
 {
-    Response r = event_response(record(state::failed, detail, ids, config, detail));
+    Event recorded;
+    try {
+        recorded = record(state::failed, detail, ids, config, detail);
+    } catch (const Error& e) {
+        if (!is_preempted(e)) throw;
+        throw Error(e.code(), fmt::format("{}; not recorded: {}", detail, e.what()));
+    }
+    Response r = event_response(recorded);
     r.error = detail;
     return r;
+}
+
+bool is_preempted(const Error& e)
+{
+    return e.code() == ErrorCode::conflict || e.code() == ErrorCode::not_found;
 }
 
 Response event_response(const Event& event)

@@ -2,6 +2,7 @@
 // responses from them.
 #pragma once
 
+#include "core/error.hpp"
 #include "protocol/runtime_dir.hpp"
 #include "protocol/types.hpp"
 
@@ -22,20 +23,32 @@ struct RuntimeIds {
 // Records transitions for one request's identity into one runtime directory.
 class TransitionWriter {
 public:
-    TransitionWriter(protocol::RuntimeDir& dir, protocol::Identity identity) : dir_(dir), identity_(std::move(identity)) {}
+    // `guard` applies to every record (protocol::Transition::guard); `unchanged` compares with
+    // the runtime.json that `dir` last loaded or recorded.
+    TransitionWriter(protocol::RuntimeDir& dir, protocol::Identity identity,
+                     protocol::Transition::Guard guard = protocol::Transition::Guard::none)
+        : dir_(dir), identity_(std::move(identity)), guard_(guard)
+    {
+    }
 
     protocol::Event record(const std::string& state, const std::string& detail, const RuntimeIds& ids,
                            const std::optional<protocol::Config>& config = std::nullopt, const std::string& error = {},
                            bool reset_ids = false);
 
-    // Records `failed` with `detail` as both detail and error; the response carries both.
+    // Records `failed` with `detail` as both detail and error; the response carries both. When
+    // the guard does not hold, throws the guard's error prefixed with `detail`.
     protocol::Response fail(const std::string& detail, const RuntimeIds& ids,
                             const std::optional<protocol::Config>& config = std::nullopt);
 
 private:
     protocol::RuntimeDir& dir_;
     protocol::Identity identity_;
+    protocol::Transition::Guard guard_;
 };
+
+// True for the errors a guarded record throws when another command changed or deleted the
+// runtime meanwhile (kill or quarantine preempting a lifecycle command).
+bool is_preempted(const Error& e);
 
 protocol::Response event_response(const protocol::Event& event);
 

@@ -7,6 +7,7 @@
 #include "protocol/lifecycle.hpp"
 #include "protocol/result_file.hpp"
 #include "protocol/validate.hpp"
+#include "supervisor/command_lock.hpp"
 #include "supervisor/runtime_lifecycle.hpp"
 
 #include <fmt/format.h>
@@ -60,7 +61,9 @@ Response Supervisor::start_command(const Request& request)
     const bool foreground = request.command == "run";
     const std::string result_target = result_path(config, name);
     const milliseconds bound = config.timeout_seconds > 0 ? milliseconds(config.timeout_seconds * 1000) : milliseconds::max();
-    TransitionWriter writer(dir, identity);
+    // Guarded: a kill or quarantine that preempts this command (docs/security.md, "Command lock")
+    // makes the next record throw, and whatever this command created is torn down.
+    TransitionWriter writer(dir, identity, transition_guard(request.command));
     RuntimeIds ids;
 
     // Backend-level validation (recorded as failed, nothing created).
@@ -146,7 +149,12 @@ Response Supervisor::start_command(const Request& request)
             return fail_with_cleanup(fmt::format("listener setup failed: {}", e.what()));
         }
     } else if (has_detached_services(config, name)) {
-        writer.record(state::starting, "starting windows-hyperv runtime listener helper", ids, config);
+        try {
+            writer.record(state::starting, "starting windows-hyperv runtime listener helper", ids, config);
+        } catch (const Error& e) {
+            if (!is_preempted(e)) throw;
+            return fail_with_cleanup(fmt::format("{} interrupted", request.command));
+        }
         try {
             ids.listener_pid = backends_.services->launch_helper(config.state_dir, name, files::to_utf8(dir.listener_log()));
         } catch (const Error& e) {
@@ -160,8 +168,13 @@ Response Supervisor::start_command(const Request& request)
     } catch (const Error& e) {
         return fail_with_cleanup(fmt::format("start failed: {}", e.what()));
     }
-    const Event running =
-        writer.record(state::running, fmt::format("serial={}", files::to_utf8(dir.serial_log())), ids, config);
+    Event running;
+    try {
+        running = writer.record(state::running, fmt::format("serial={}", files::to_utf8(dir.serial_log())), ids, config);
+    } catch (const Error& e) {
+        if (!is_preempted(e)) throw;
+        return fail_with_cleanup(fmt::format("{} interrupted", request.command));
+    }
 
     if (!foreground || !has_any_listener(config)) return event_response(running);
 

@@ -5,6 +5,7 @@
 #include "core/json.hpp"
 #include "hcs/client.hpp"
 #include "protocol/codec.hpp"
+#include "supervisor/command_lock.hpp"
 #include "supervisor/hcn_network_host.hpp"
 #include "supervisor/hcs_compute_host.hpp"
 #include "supervisor/hvsock_runtime_services.hpp"
@@ -93,6 +94,9 @@ bool is_missing_compute_system(const std::string& text)
 
 Response Supervisor::handle(std::string_view request_json)
 {
+    if (request_json.size() > max_request_bytes) {
+        return failure(fmt::format("request exceeds {} bytes", max_request_bytes));
+    }
     Request request;
     try {
         request = decode_request(request_json);
@@ -116,7 +120,18 @@ Response Supervisor::handle(Request request)
             }
         }
         validate_request(request);
-        return dispatch(request);
+        std::optional<CommandLock> lock;
+        if (lock_mode(request.command) != LockMode::none && request.identity && request.config) {
+            const std::string& id = request.identity->runtime_id;
+            lock.emplace(CommandLock::take(RuntimeDir(request.config->state_dir, id), id, request.command,
+                                           options_.command_lock_wait, options_.preempt_wait, options_.logger));
+            // An exclusive command that took no lock found no runtime directory: it must not act
+            // on one that a concurrent start creates a moment later.
+            if (!lock->held() && lock_mode(request.command) == LockMode::exclusive_existing) {
+                return failure(fmt::format("workspace {} not found", id));
+            }
+        }
+        return dispatch(request, lock && lock->held());
     } catch (const Error& e) {
         return failure(e.what());
     } catch (const std::bad_alloc&) {
@@ -126,14 +141,14 @@ Response Supervisor::handle(Request request)
     }
 }
 
-Response Supervisor::dispatch(Request& request)
+Response Supervisor::dispatch(Request& request, bool lock_held)
 {
     const std::string& c = request.command;
     if (c == "host") return host_command();
     if (c == "check") return check_command(request);
     if (c == "prepare") return prepare_command(request);
     if (c == "start" || c == "run") return start_command(request);
-    if (c == "inspect") return inspect_command(request);
+    if (c == "inspect") return inspect_command(request, lock_held);
     if (c == "console") return console_command(request);
     return control_command(request);
 }

@@ -27,6 +27,11 @@ struct SupervisorOptions {
     // then it is terminated and gets `unregister_wait` to disappear.
     std::chrono::milliseconds graceful_stop{std::chrono::seconds(15)};
     std::chrono::milliseconds unregister_wait{std::chrono::seconds(120)};
+    // Command lock (docs/security.md): how long a lifecycle command waits for another one on
+    // the same runtime before failing as busy, and how long kill/quarantine wait before they
+    // preempt it.
+    std::chrono::milliseconds command_lock_wait{std::chrono::seconds(10)};
+    std::chrono::milliseconds preempt_wait{std::chrono::seconds(2)};
 };
 
 struct Backends {
@@ -42,7 +47,8 @@ public:
     // then fail closed).
     Supervisor(SupervisorOptions options, std::unique_ptr<ComputeHost> compute);
 
-    // Decodes, validates and runs a request; every failure becomes an ok:false response.
+    // Decodes, validates and runs a request; every failure becomes an ok:false response. A
+    // request over max_request_bytes is refused before it is parsed.
     protocol::Response handle(std::string_view request_json);
     protocol::Response handle(protocol::Request request);
 
@@ -51,12 +57,13 @@ public:
     const SupervisorOptions& options() const { return options_; }
 
 private:
-    protocol::Response dispatch(protocol::Request& request);
+    protocol::Response dispatch(protocol::Request& request, bool lock_held);
     protocol::Response host_command();
     protocol::Response check_command(const protocol::Request& request);
     protocol::Response prepare_command(const protocol::Request& request);
     protocol::Response start_command(const protocol::Request& request);
-    protocol::Response inspect_command(const protocol::Request& request);
+    // `may_repair`: this inspect holds the command lock, so it may record what it notices.
+    protocol::Response inspect_command(const protocol::Request& request, bool may_repair);
     protocol::Response control_command(const protocol::Request& request);
     protocol::Response console_command(const protocol::Request& request);
 
@@ -75,6 +82,9 @@ private:
 // The backends for these options: HCS/HCN from System32 on Windows or from explicit provider
 // libraries; elsewhere, without providers, backends that fail closed.
 Backends make_backends(const SupervisorOptions& options);
+
+// The largest request document handle() accepts (the CLI applies the same limit while reading).
+inline constexpr size_t max_request_bytes = 16u << 20;
 
 // {"ok": false, "backend": "windows-hyperv", "error": message}
 protocol::Response failure(std::string message);

@@ -129,7 +129,7 @@ def test_prepare_inspect_quarantine_stop_delete_lifecycle(state_dir):
                                                               network={"mode": "nat", "portForwards": [{"hostPort": 18080, "guestPort": 8080}]})))
     assert proc.returncode == 0, proc.stderr
     check_golden("prepare", proc.stdout, state_dir)
-    assert sorted(p.name for p in runtime.iterdir()) == ["event.json", "events.json", "events.json.lock", "runtime.json", "serial.in", "serial.log"]
+    assert sorted(p.name for p in runtime.iterdir()) == ["command.holder", "command.lock", "event.json", "events.json", "events.json.lock", "runtime.json", "serial.in", "serial.log"]
     assert oct(runtime.stat().st_mode & 0o777) == "0o700"
     assert all(oct(p.stat().st_mode & 0o777) == "0o600" for p in runtime.iterdir())
     check_golden("prepare-runtime-state", (runtime / "runtime.json").read_text(), state_dir)

@@ -6,6 +6,7 @@
 #include "protocol/codec.hpp"
 #include "protocol/runtime_dir.hpp"
 #include "protocol/validate.hpp"
+#include "supervisor/command_lock.hpp"
 #include "supervisor/supervisor.hpp"
 #include "test_util.hpp"
 
@@ -175,6 +176,8 @@ struct Fixture {
         SupervisorOptions options;
         options.graceful_stop = std::chrono::milliseconds(10);
         options.unregister_wait = std::chrono::milliseconds(10);
+        options.command_lock_wait = std::chrono::milliseconds(100);
+        options.preempt_wait = std::chrono::milliseconds(20);
         sup = std::make_unique<Supervisor>(options, Backends{std::move(h), std::move(n), std::move(sv)});
     }
 
@@ -642,4 +645,82 @@ TEST_CASE("inspect notices a helper that died and clears its PID", "[supervisor]
     CHECK(r.event->detail == "serial=x; hvsock-listener helper 4321 exited, host listeners are down");
     CHECK(f.dir().load()->vsock_listener_pid == 0);
     CHECK(f.dir().load()->compute_system_id == "agent-1");
+}
+
+TEST_CASE("a request over the size limit is refused before it is parsed", "[supervisor][security]")
+{
+    Fixture f;
+    std::string big = R"({"command":"host","pad":")" + std::string(max_request_bytes, 'x') + R"("})";
+    Response r = f.sup->handle(big);
+    CHECK_FALSE(r.ok);
+    CHECK(r.error == "request exceeds 16777216 bytes");
+    CHECK(f.host->calls.empty());
+}
+
+TEST_CASE("a second lifecycle command fails busy while another holds the runtime", "[supervisor][lock]")
+{
+    Fixture f;
+    f.record_running("stopped");
+    f.host->live.clear();
+    RuntimeDir dir = f.dir();
+    CommandLock holder = CommandLock::take(dir, "agent-1", "run", std::chrono::milliseconds(0),
+                                           std::chrono::milliseconds(0), Logger{});
+    REQUIRE(holder.held());
+    for (const char* command : {"start", "run", "prepare", "stop", "halt", "delete"}) {
+        Response r = f.run(command);
+        CHECK_FALSE(r.ok);
+        CHECK(r.error.rfind("workspace agent-1 is busy: run (pid ", 0) == 0);
+    }
+    CHECK(f.host->calls.empty());
+    CHECK(f.states() == std::vector<std::string>{"stopped"});
+}
+
+TEST_CASE("kill preempts the holder of the command lock and wins the record", "[supervisor][lock]")
+{
+    Fixture f;
+    f.record_running("running");
+    RuntimeDir dir = f.dir();
+    CommandLock holder = CommandLock::take(dir, "agent-1", "run", std::chrono::milliseconds(0),
+                                           std::chrono::milliseconds(0), Logger{});
+    Response r = f.run("kill");
+    CHECK(r.ok);
+    CHECK(r.event->detail == "windows-hyperv compute system killed");
+    CHECK(f.host->live.empty());
+    CHECK(f.network->calls == std::vector<std::string>{"release endpoint-1"});
+}
+
+TEST_CASE("inspect never waits for the lock and repairs only while it holds it", "[supervisor][lock]")
+{
+    Fixture f;
+    f.record_running("running");
+    f.host->live.clear();  // exited on its own
+    {
+        RuntimeDir dir = f.dir();
+        CommandLock holder = CommandLock::take(dir, "agent-1", "run", std::chrono::milliseconds(0),
+                                               std::chrono::milliseconds(0), Logger{});
+        Response r = f.run("inspect");
+        CHECK(r.ok);
+        CHECK(r.event->state == "running");  // the holder owns the runtime: reported, not repaired
+    }
+    CHECK(f.run("inspect").event->state == "stopped");
+}
+
+TEST_CASE("controls after an interrupted start tear down the system named after the runtime", "[supervisor][crash]")
+{
+    for (const char* command : {"kill", "delete", "stop"}) {
+        Fixture f;
+        Transition t;
+        t.identity = Identity{"req-0", "agent-1", "workload", "windows-hyperv", ""};
+        t.state = "starting";
+        t.detail = "creating windows-hyperv compute system";
+        t.config = Config{};
+        t.at = now();
+        f.dir().record(t);        // the start was killed after create, before recording the id
+        f.host->live.insert("agent-1");
+        Response r = f.run(command);
+        CHECK(r.ok);
+        CHECK(f.host->live.empty());
+        const std::string call = std::string(command) == "stop" ? "shutdown agent-1" : "terminate agent-1";
+        CHECK(std::find(f.host->calls.begin(), f.host->calls.end(), call) != f.host->calls.end());
+    }
 }

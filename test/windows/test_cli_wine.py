@@ -86,7 +86,7 @@ def test_prepare_inspect_delete_state_files(cli, state_dir):
 
     rt = state_dir / "rt-1"
     names = sorted(p.name for p in rt.iterdir())
-    assert names == ["event.json", "events.json", "events.json.lock", "runtime.json", "serial.log"], names
+    assert names == ["command.holder", "command.lock", "event.json", "events.json", "events.json.lock", "runtime.json", "serial.log"], names
     runtime = read_json(rt / "runtime.json")
     assert runtime["event"]["state"] == "prepared"
     assert runtime["config"]["stateDir"] == winpath(state_dir)
