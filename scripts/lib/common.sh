@@ -41,3 +41,8 @@ hvsup_build() {
 
 # The image builder's rootfs test and benchmark build a Debian minbase tree (scripts/test.d/image_rootfs.sh).
 HVSUP_PACKAGES+=(debootstrap)
+
+# zstd-compressed tars and OCI layers (libhvsup/image).
+HVSUP_PACKAGES+=(libzstd-dev)
+# The zstd CLI makes the zstd test fixtures (test/integration/test_image_oci.py).
+HVSUP_PACKAGES+=(zstd)
