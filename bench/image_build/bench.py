@@ -13,7 +13,7 @@ With --entries N (e.g. 1000000) it also builds an image from a generated tar str
 empty files (1000 per directory) piped into `vhdbuild --from-tar -` and prints the time and
 peak RSS: the memory bound for trees with many entries.
 
-Usage: bench.py [--build-dir DIR] [--runs N] [--trees minbase,large] [--entries N] [--keep]
+Usage: bench.py [--build-dir DIR] [--runs N] [--trees minbase,large] [--entries N] [--baseline VHDBUILD] [--keep]
 """
 import argparse
 import os
@@ -134,7 +134,8 @@ def bench_entries(vhdbuild, n, work):
         many_entries_tar(n, proc.stdin)
     finally:
         proc.stdin.close()
-    out, err = proc.communicate()
+    out, err = proc.stdout.read(), proc.stderr.read()
+    proc.wait()
     elapsed = time.monotonic() - t0
     if proc.returncode != 0:
         raise SystemExit(f"failed: vhdbuild --from-tar - ({n} entries)\n{err.decode()}")
@@ -166,6 +167,7 @@ def main():
     ap.add_argument("--build-dir", default=os.environ.get("HVSUP_BUILD_DIR", str(ROOT / "build")))
     ap.add_argument("--runs", type=int, default=5)
     ap.add_argument("--trees", default="minbase,large")
+    ap.add_argument("--baseline", help="another vhdbuild binary to time alongside (e.g. an older build)")
     ap.add_argument("--entries", type=int, default=0, help="also build from a generated tar of N empty files")
     ap.add_argument("--keep", action="store_true", help="keep the last images")
     args = ap.parse_args()
@@ -206,6 +208,9 @@ def main():
         cases = {
             "vhdbuild --from-tar": [vhdbuild, "--from-tar", tar, "-o", img, "--size", f"{size_mb}M", "--quiet"],
             "vhdbuild --from-dir": [vhdbuild, "--from-dir", tree, "-o", img, "--size", f"{size_mb}M", "--quiet"],
+            **({"baseline --from-tar": [args.baseline, "--from-tar", tar, "-o", img, "--size", f"{size_mb}M", "--quiet"],
+                "baseline --from-dir": [args.baseline, "--from-dir", tree, "-o", img, "--size", f"{size_mb}M", "--quiet"]}
+               if args.baseline else {}),
             "mke2fs -t ext4 -d DIR": ["mke2fs", "-q", "-F", "-t", "ext4", "-d", tree, img, f"{size_mb}M"],
             "mke2fs -d, same features": ["mke2fs", "-q", "-F", "-t", "ext4", "-O",
                                          "^metadata_csum,^64bit,^resize_inode,^dir_index,^orphan_file,^metadata_csum_seed",
