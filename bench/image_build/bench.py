@@ -9,7 +9,11 @@ with ratios and peak RSS (GNU time's %M). Page cache is warm; other jobs may sha
 so read the ratios, not the absolute times. Cases run round-robin with an untimed sync
 before each run.
 
-Usage: bench.py [--build-dir DIR] [--runs N] [--trees minbase,large] [--keep]
+With --entries N (e.g. 1000000) it also builds an image from a generated tar stream of N
+empty files (1000 per directory) piped into `vhdbuild --from-tar -` and prints the time and
+peak RSS: the memory bound for trees with many entries.
+
+Usage: bench.py [--build-dir DIR] [--runs N] [--trees minbase,large] [--entries N] [--baseline VHDBUILD] [--keep]
 """
 import argparse
 import os
@@ -87,6 +91,64 @@ def make_tar(tree, tar):
         os.rename(str(tar) + ".tmp", tar)
 
 
+def ustar_header(name, mode, typeflag, mtime=1700000000):
+    h = bytearray(512)
+    h[0:len(name)] = name
+    h[100:108] = b"%07o\0" % mode
+    h[108:116] = b"0000000\0"
+    h[116:124] = b"0000000\0"
+    h[124:136] = b"00000000000\0"
+    h[136:148] = b"%011o\0" % mtime
+    h[148:156] = b" " * 8
+    h[156] = typeflag
+    h[257:263] = b"ustar\0"
+    h[263:265] = b"00"
+    h[148:156] = b"%06o\0 " % sum(h)
+    return bytes(h)
+
+
+def many_entries_tar(n, out):
+    """Writes a tar of n empty files, 1000 per directory, to the binary stream `out`."""
+    per_dir = 1000
+    buf = []
+    for d in range((n + per_dir - 1) // per_dir):
+        buf.append(ustar_header(b"d%05d/" % d, 0o755, ord("5")))
+        for f in range(min(per_dir, n - d * per_dir)):
+            buf.append(ustar_header(b"d%05d/file-%07d" % (d, d * per_dir + f), 0o644, ord("0")))
+        if len(buf) > 4096:
+            out.write(b"".join(buf))
+            buf.clear()
+    buf.append(bytes(1024))
+    out.write(b"".join(buf))
+
+
+def bench_entries(vhdbuild, n, work):
+    img = work / "many.vhd"
+    if img.exists():
+        img.unlink()
+    os.sync()
+    t0 = time.monotonic()
+    proc = subprocess.Popen(["/usr/bin/time", "-f", "%M", str(vhdbuild), "--from-tar", "-", "-o", str(img), "--quiet",
+                             "--json"], stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    try:
+        many_entries_tar(n, proc.stdin)
+    finally:
+        proc.stdin.close()
+    out, err = proc.stdout.read(), proc.stderr.read()
+    proc.wait()
+    elapsed = time.monotonic() - t0
+    if proc.returncode != 0:
+        raise SystemExit(f"failed: vhdbuild --from-tar - ({n} entries)\n{err.decode()}")
+    import json
+    summary = json.loads(out)
+    rss = int(err.decode().strip().splitlines()[-1])
+    fsck = subprocess.run(["e2fsck", "-fn", str(img)], capture_output=True, text=True)
+    print(f"\n== {n} empty files ({(n + 999) // 1000} directories) from a generated tar on stdin")
+    print(f"vhdbuild --from-tar -: {elapsed:.2f} s (tar generation included), peak RSS {rss / 1024:.1f} MiB, "
+          f"{summary['files']} files, image {summary['diskBytes'] >> 20} MiB, e2fsck -fn exit {fsck.returncode}")
+    img.unlink()
+
+
 def timed(argv, out):
     """Runs argv under GNU time; returns (seconds, peak RSS KiB)."""
     if out.exists():
@@ -105,6 +167,8 @@ def main():
     ap.add_argument("--build-dir", default=os.environ.get("HVSUP_BUILD_DIR", str(ROOT / "build")))
     ap.add_argument("--runs", type=int, default=5)
     ap.add_argument("--trees", default="minbase,large")
+    ap.add_argument("--baseline", help="another vhdbuild binary to time alongside (e.g. an older build)")
+    ap.add_argument("--entries", type=int, default=0, help="also build from a generated tar of N empty files")
     ap.add_argument("--keep", action="store_true", help="keep the last images")
     args = ap.parse_args()
     build = pathlib.Path(args.build_dir)
@@ -117,7 +181,7 @@ def main():
     work.mkdir(exist_ok=True)
 
     trees = {}
-    for name in args.trees.split(","):
+    for name in filter(None, args.trees.split(",")):
         path = cache / name
         if name == "minbase":
             ok, how = debootstrap(path)
@@ -144,6 +208,9 @@ def main():
         cases = {
             "vhdbuild --from-tar": [vhdbuild, "--from-tar", tar, "-o", img, "--size", f"{size_mb}M", "--quiet"],
             "vhdbuild --from-dir": [vhdbuild, "--from-dir", tree, "-o", img, "--size", f"{size_mb}M", "--quiet"],
+            **({"baseline --from-tar": [args.baseline, "--from-tar", tar, "-o", img, "--size", f"{size_mb}M", "--quiet"],
+                "baseline --from-dir": [args.baseline, "--from-dir", tree, "-o", img, "--size", f"{size_mb}M", "--quiet"]}
+               if args.baseline else {}),
             "mke2fs -t ext4 -d DIR": ["mke2fs", "-q", "-F", "-t", "ext4", "-d", tree, img, f"{size_mb}M"],
             "mke2fs -d, same features": ["mke2fs", "-q", "-F", "-t", "ext4", "-O",
                                          "^metadata_csum,^64bit,^resize_inode,^dir_index,^orphan_file,^metadata_csum_seed",
@@ -171,6 +238,8 @@ def main():
             print(f"{label:28} {sec:9.2f} {rss / 1024:8.1f}M {sec / floor:6.2f} {sec / durable:10.2f} {mke2fs / sec:17.2f}")
         if not args.keep and img.exists():
             img.unlink()
+    if args.entries:
+        bench_entries(vhdbuild, args.entries, work)
 
 
 if __name__ == "__main__":

@@ -3,12 +3,15 @@
 #include "core/error.hpp"
 #include "core/files.hpp"
 
+#include <unistd.h>
 #include <zlib.h>
+#include <zstd.h>
 
 #include <cerrno>
 #include <climits>
 #include <cstdio>
 #include <cstring>
+#include <vector>
 
 #include <fmt/format.h>
 
@@ -47,7 +50,62 @@ private:
     uint64_t pos_ = 0;
 };
 
+// zstd frames (one or more, as `zstd` writes them) decompressed with libzstd.
+class ZstdStream final : public ByteStream {
+public:
+    ZstdStream(int fd, std::string name)
+        : fd_(fd), name_(std::move(name)), ctx_(ZSTD_createDCtx()), in_buf_(ZSTD_DStreamInSize())
+    {
+        if (ctx_ == nullptr) {
+            ::close(fd_);
+            throw Error(ErrorCode::no_memory, "open " + name_ + ": out of memory");
+        }
+    }
+    ~ZstdStream() override
+    {
+        ZSTD_freeDCtx(ctx_);
+        ::close(fd_);
+    }
+
+    size_t read(uint8_t* buf, size_t max) override
+    {
+        ZSTD_outBuffer out{buf, max, 0};
+        while (out.pos == 0 && max > 0) {
+            if (in_.pos == in_.size) {
+                ssize_t n = ::read(fd_, in_buf_.data(), in_buf_.size());
+                if (n < 0 && errno == EINTR) continue;
+                if (n < 0) throw system_error(errno, "read " + name_);
+                if (n == 0) {
+                    if (pending_ != 0) throw Error(ErrorCode::integrity, fmt::format("read {}: truncated zstd data", name_));
+                    return 0;
+                }
+                in_ = ZSTD_inBuffer{in_buf_.data(), static_cast<size_t>(n), 0};
+            }
+            const size_t r = ZSTD_decompressStream(ctx_, &out, &in_);
+            if (ZSTD_isError(r)) throw Error(ErrorCode::integrity, fmt::format("read {}: {}", name_, ZSTD_getErrorName(r)));
+            pending_ = r;  // 0 at the end of a frame
+        }
+        pos_ += out.pos;
+        return out.pos;
+    }
+    uint64_t position() const override { return pos_; }
+
+private:
+    int fd_;
+    std::string name_;
+    ZSTD_DCtx* ctx_;
+    std::vector<uint8_t> in_buf_;
+    ZSTD_inBuffer in_{nullptr, 0, 0};
+    size_t pending_ = 0;
+    uint64_t pos_ = 0;
+};
+
 }  // namespace
+
+std::unique_ptr<ByteStream> open_zstd_stream(int fd, const std::string& name)
+{
+    return std::make_unique<ZstdStream>(fd, name);
+}
 
 std::unique_ptr<ByteStream> open_gzip_stream(int fd, const std::string& name)
 {

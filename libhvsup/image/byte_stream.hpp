@@ -1,5 +1,5 @@
 // Sequential input for archive sources: a file or standard input, gzip-compressed or not
-// (detected from the data, decompressed with zlib).
+// (detected from the data, decompressed with zlib), or zstd (libzstd).
 #pragma once
 
 #include <cstddef>
@@ -25,5 +25,11 @@ std::unique_ptr<ByteStream> open_stream(const std::filesystem::path& path);
 
 // A gzip (or, transparently, plain) stream over `fd`, which it owns (zlib builds only).
 std::unique_ptr<ByteStream> open_gzip_stream(int fd, const std::string& name);
+
+// A zstd stream over `fd`, which it owns (libzstd builds only).
+std::unique_ptr<ByteStream> open_zstd_stream(int fd, const std::string& name);
+
+// The first four bytes of a zstd frame.
+constexpr uint8_t zstd_magic[4] = {0x28, 0xB5, 0x2F, 0xFD};
 
 }  // namespace hvsup::image

@@ -1,5 +1,5 @@
 // ByteStream without zlib (builds that lack it, e.g. the mingw-w64 cross build): plain tar
-// only; gzip input is recognised by its magic bytes and refused with a clear error.
+// only; gzip and zstd input are recognised by their magic bytes and refused with a clear error.
 #include "image/byte_stream.hpp"
 
 #include "core/error.hpp"
@@ -24,6 +24,9 @@ public:
         if (n == 0 && std::ferror(f_)) throw Error(ErrorCode::io, "read " + name_ + ": " + std::strerror(errno));
         if (pos_ == 0 && n >= 2 && buf[0] == 0x1f && buf[1] == 0x8b) {
             throw Error(ErrorCode::unsupported, name_ + ": gzip input needs a build with zlib; decompress it first");
+        }
+        if (pos_ == 0 && n >= 4 && std::memcmp(buf, zstd_magic, 4) == 0) {
+            throw Error(ErrorCode::unsupported, name_ + ": zstd input needs a build with libzstd; decompress it first");
         }
         pos_ += n;
         return n;

@@ -86,13 +86,17 @@ void Ext4Writer::write_data(InodeRef ref, uint64_t offset, uint64_t length, Data
             continue;
         }
         const size_t chunk = static_cast<size_t>(std::min<uint64_t>({remaining, run_end - pos, buffer_.size()}));
+        // Small pieces are read straight into the output's staging room (one copy fewer).
+        uint8_t* dst = out_.stage(chunk, at);
+        const bool staged = dst != nullptr;
+        if (!staged) dst = buffer_.data();
         size_t got = 0;
         while (got < chunk) {
-            size_t n = source.read(buffer_.data() + got, chunk - got);
+            size_t n = source.read(dst + got, chunk - got);
             if (n == 0) throw Error(ErrorCode::integrity, fmt::format("\"{}\": the input ends inside the file's data", path));
             got += n;
         }
-        out_.write_at(buffer_.data(), chunk, at);
+        if (!staged) out_.write_at(buffer_.data(), chunk, at);
         pos += chunk;
         remaining -= chunk;
         bytes_ += chunk;

@@ -14,6 +14,22 @@ class OutputFile {
 public:
     virtual ~OutputFile() = default;
     virtual void write_at(const void* data, size_t size, uint64_t offset) = 0;
+    // Like write_at, but `data` is not copied: it must stay valid and unchanged until flush()
+    // (or any call that is not a write_at/write_at_ref/stage continuing the same run).
+    virtual void write_at_ref(const void* data, size_t size, uint64_t offset) { write_at(data, size, offset); }
+    // Room for `size` bytes to be written at `offset`: the caller fills the returned memory
+    // (valid until the next call on this object) instead of passing a buffer to write_at,
+    // saving a copy. nullptr when the implementation has no such room; use write_at then.
+    virtual uint8_t* stage(size_t size, uint64_t offset)
+    {
+        (void)size, (void)offset;
+        return nullptr;
+    }
+    // Issues what write_at/write_at_ref/stage combined so far.
+    virtual void flush() {}
+    // Records that an earlier write could not be issued (from a destructor, which cannot
+    // throw): commit() then fails.
+    virtual void mark_failed() {}
     // Copies `size` bytes at `in_offset` of the open file `fd` to `out_offset` inside the
     // kernel (copy_file_range). False when this platform or file pair cannot; then nothing
     // was copied. Throws on I/O errors and when `fd` ends early.

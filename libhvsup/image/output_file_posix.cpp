@@ -6,6 +6,7 @@
 
 #include <fcntl.h>
 #include <sys/stat.h>
+#include <sys/uio.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -38,38 +39,109 @@ public:
         if (!committed_) ::unlink(temp_.c_str());
     }
 
-    // Small writes (headers, small files, metadata) are combined: a write that continues
-    // the pending one, or starts at the next block boundary after it (the gap is the tail of
-    // a block the pending write began, zero in the image), is appended instead of issued.
+    // Small writes (headers, small files, metadata) are combined into one pwritev: a write
+    // that continues the pending run, or starts at the next block boundary after it (the gap
+    // is the tail of a block the run began, zero in the image), is appended instead of
+    // issued. Copied writes go through a 1 MiB staging buffer; write_at_ref and stage add
+    // their bytes without a copy.
+    bool continues(uint64_t offset, size_t size) const
+    {
+        if (pending_len_ == 0) return true;
+        const uint64_t end = pending_start_ + pending_len_;
+        const uint64_t next_block = (end + 4095) / 4096 * 4096;
+        return (offset == end || offset == next_block) && pending_len_ + (offset - end) + size <= max_pending &&
+               iov_.size() + 3 <= max_iov;  // gap, data, final padding
+    }
+
+    // Appends the zero gap before `offset` and returns; the caller appends the bytes.
+    void open_run(uint64_t offset)
+    {
+        if (pending_len_ == 0) {
+            pending_start_ = offset;
+            return;
+        }
+        const uint64_t gap = offset - (pending_start_ + pending_len_);
+        if (gap > 0) {
+            iov_.push_back({const_cast<uint8_t*>(zeros), static_cast<size_t>(gap)});
+            pending_len_ += static_cast<size_t>(gap);
+        }
+    }
+
+    void append(const uint8_t* p, size_t size)
+    {
+        if (!iov_.empty() && static_cast<const uint8_t*>(iov_.back().iov_base) + iov_.back().iov_len == p &&
+            iov_.back().iov_base != zeros) {
+            iov_.back().iov_len += size;  // contiguous in memory too
+        } else {
+            iov_.push_back({const_cast<uint8_t*>(p), size});
+        }
+        pending_len_ += size;
+    }
+
+    uint8_t* stage(size_t size, uint64_t offset) override
+    {
+        if (size > stage_.size() / 2) return nullptr;
+        if (!continues(offset, size) || stage_used_ + size > stage_.size()) flush();
+        open_run(offset);
+        uint8_t* at = stage_.data() + stage_used_;
+        stage_used_ += size;
+        append(at, size);
+        return at;
+    }
+
     void write_at(const void* data, size_t size, uint64_t offset) override
     {
-        if (pending_len_ > 0) {
-            const uint64_t end = pending_start_ + pending_len_;
-            const uint64_t next_block = (end + 4095) / 4096 * 4096;
-            if ((offset == end || offset == next_block) && (offset - end) + size <= pending_.size() - pending_len_) {
-                std::memset(pending_.data() + pending_len_, 0, offset - end);
-                std::memcpy(pending_.data() + pending_len_ + (offset - end), data, size);
-                pending_len_ += static_cast<size_t>(offset - end) + size;
-                return;
-            }
+        if (size > stage_.size() / 2) {
             flush();
-        }
-        if (size >= pending_.size() / 2) {
             write_now(data, size, offset);
             return;
         }
-        std::memcpy(pending_.data(), data, size);
-        pending_start_ = offset;
-        pending_len_ = size;
+        std::memcpy(stage(size, offset), data, size);
     }
 
-    void flush()
+    void write_at_ref(const void* data, size_t size, uint64_t offset) override
+    {
+        if (!continues(offset, size)) flush();
+        if (size > max_pending) {
+            write_now(data, size, offset);
+            return;
+        }
+        open_run(offset);
+        append(static_cast<const uint8_t*>(data), size);
+    }
+
+    void flush() override
     {
         if (pending_len_ == 0) return;
-        const size_t n = pending_len_;
+        // Whole pages: the rest of the last block is zero in the image (nothing is written
+        // mid-block after a run's end), and full-page writes spare the kernel its partial-page
+        // zeroing. Never past a size set_size() fixed (the VHD footer follows it).
+        const uint64_t end = pending_start_ + pending_len_;
+        const uint64_t padded = (end + 4095) / 4096 * 4096;
+        if (padded != end && (!size_set_ || padded <= size_)) iov_.push_back({const_cast<uint8_t*>(zeros), static_cast<size_t>(padded - end)});
+        uint64_t offset = pending_start_;
+        size_t first = 0;
         pending_len_ = 0;
-        write_now(pending_.data(), n, pending_start_);
+        stage_used_ = 0;
+        while (first < iov_.size()) {
+            ssize_t n = ::pwritev(fd_, iov_.data() + first, static_cast<int>(iov_.size() - first), static_cast<off_t>(offset));
+            if (n < 0) {
+                if (errno == EINTR) continue;
+                iov_.clear();
+                throw system_error(errno, "write " + files::to_utf8(temp_));
+            }
+            offset += static_cast<uint64_t>(n);
+            auto left = static_cast<size_t>(n);
+            while (first < iov_.size() && left >= iov_[first].iov_len) left -= iov_[first++].iov_len;
+            if (left > 0) {  // a partial write inside one vector
+                iov_[first].iov_base = static_cast<uint8_t*>(iov_[first].iov_base) + left;
+                iov_[first].iov_len -= left;
+            }
+        }
+        iov_.clear();
     }
+
+    void mark_failed() override { failed_ = true; }
 
     void write_now(const void* data, size_t size, uint64_t offset)
     {
@@ -115,10 +187,13 @@ public:
     {
         flush();
         if (::ftruncate(fd_, static_cast<off_t>(size)) != 0) throw system_error(errno, "resize " + files::to_utf8(temp_));
+        size_set_ = true;
+        size_ = size;
     }
 
     void commit() override
     {
+        if (failed_) throw Error(ErrorCode::io, "write " + files::to_utf8(temp_) + ": an earlier write failed");
         flush();
         if (::fsync(fd_) != 0) throw system_error(errno, "flush " + files::to_utf8(temp_));
         if (::close(fd_) != 0) {
@@ -134,9 +209,17 @@ private:
     std::filesystem::path dest_, temp_;
     int fd_ = -1;
     bool committed_ = false;
-    std::vector<uint8_t> pending_ = std::vector<uint8_t>(1u << 20);
+    static constexpr size_t max_pending = 4u << 20;
+    static constexpr size_t max_iov = 1024;  // IOV_MAX on Linux
+    static constexpr uint8_t zeros[4096] = {};
+    std::vector<uint8_t> stage_ = std::vector<uint8_t>(1u << 20);
+    size_t stage_used_ = 0;
+    std::vector<iovec> iov_;
     uint64_t pending_start_ = 0;
     size_t pending_len_ = 0;
+    bool failed_ = false;
+    bool size_set_ = false;
+    uint64_t size_ = 0;
 };
 
 class PosixInput final : public InputFile {

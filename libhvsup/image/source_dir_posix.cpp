@@ -102,11 +102,27 @@ private:
     uint64_t offset_ = 0;
 };
 
-void copy_data(Ext4Writer& writer, InodeRef ref, const std::string& path, uint64_t size, const std::string& rel)
+// Opens for reading without updating the source's atime (O_NOATIME: the caller owns the file
+// or is privileged), so building twice from the same tree reads the same attributes.
+int open_noatime(const std::string& path, int flags)
 {
-    Fd fd(::open(path.c_str(), O_RDONLY | O_NOFOLLOW | O_CLOEXEC));
+    int fd = ::open(path.c_str(), flags | O_NOATIME | O_CLOEXEC);
+    if (fd < 0 && errno == EPERM) fd = ::open(path.c_str(), flags | O_CLOEXEC);
+    return fd;
+}
+
+void copy_data(Ext4Writer& writer, InodeRef ref, const std::string& path, uint64_t size, uint64_t allocated,
+               const std::string& rel)
+{
+    if (size == 0) return;
+    Fd fd(open_noatime(path, O_RDONLY | O_NOFOLLOW));
     if (fd.get() < 0) throw system_error(errno, "open " + path);
     FileSource reader(fd.get(), path, size);
+    if (allocated >= size) {
+        // As many bytes allocated as the size: no holes to find (two lseeks saved per file).
+        writer.write_data(ref, 0, size, reader, rel);
+        return;
+    }
     uint64_t pos = 0;
     while (pos < size) {
         off_t data = ::lseek(fd.get(), static_cast<off_t>(pos), SEEK_DATA);
@@ -156,8 +172,14 @@ void add_directory(Ext4Writer& writer, const std::filesystem::path& dir)
         const std::string rel_dir = std::move(pending.back());
         pending.pop_back();
         const std::string abs_dir = rel_dir.empty() ? base : base + "/" + rel_dir;
-        DIR* d = ::opendir(abs_dir.c_str());
-        if (d == nullptr) throw system_error(errno, "read " + abs_dir);
+        const int dfd = open_noatime(abs_dir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW);
+        if (dfd < 0) throw system_error(errno, "read " + abs_dir);
+        DIR* d = ::fdopendir(dfd);
+        if (d == nullptr) {
+            const int err = errno;
+            ::close(dfd);
+            throw system_error(err, "read " + abs_dir);
+        }
         std::vector<std::string> names;
         errno = 0;
         while (dirent* e = ::readdir(d)) {
@@ -192,7 +214,7 @@ void add_directory(Ext4Writer& writer, const std::filesystem::path& dir)
             case S_IFREG: {
                 a.size = static_cast<uint64_t>(st.st_size);
                 const InodeRef ref = tree.add(rel, std::move(a));
-                copy_data(writer, ref, abs, static_cast<uint64_t>(st.st_size), rel);
+                copy_data(writer, ref, abs, static_cast<uint64_t>(st.st_size), static_cast<uint64_t>(st.st_blocks) * 512, rel);
                 break;
             }
             case S_IFLNK: {
@@ -201,6 +223,11 @@ void add_directory(Ext4Writer& writer, const std::filesystem::path& dir)
                 if (len < 0) throw system_error(errno, "read link " + abs);
                 target.resize(static_cast<size_t>(len));
                 a.set_target(std::move(target));
+                // readlink updates a symlink's atime (relatime: the first read after a change)
+                // and no flag avoids it: record the atime as it stands after the read, so a
+                // second build of the same tree sees the same value.
+                struct stat after {};
+                if (::lstat(abs.c_str(), &after) == 0) a.atime = to_time(after.st_atim);
                 tree.add(rel, std::move(a));
                 break;
             }

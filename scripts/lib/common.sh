@@ -45,3 +45,7 @@ HVSUP_PACKAGES+=(debootstrap)
 # The fuzz stage builds libFuzzer targets with clang (scripts/test.d/fuzz.sh); the sanitizer
 # stage uses g++'s ASan/UBSan runtimes (scripts/test.d/sanitizers.sh).
 HVSUP_PACKAGES+=(clang libclang-rt-14-dev)
+# zstd-compressed tars and OCI layers (libhvsup/image).
+HVSUP_PACKAGES+=(libzstd-dev)
+# The zstd CLI makes the zstd test fixtures (test/integration/test_image_oci.py).
+HVSUP_PACKAGES+=(zstd)

@@ -111,6 +111,38 @@ def test_deterministic_output(tree, tmp_path):
     assert "Filesystem volume name:   root" in info
 
 
+def test_directory_input_is_deterministic_across_reads(tmp_path):
+    """A freshly made tree (atimes older than ctimes, so relatime would move them on the first
+    read) built twice gives the same bytes: vhdbuild reads files and directories without
+    touching their atimes. Reading the tree in between (which moves atimes once under
+    relatime) and building again stays stable too, and the recorded atimes are the source's."""
+    src = make_tree(tmp_path / "fresh")
+    opts = ["--uuid", UUID, "--timestamp", "1700000000", "--metadata-csum"]
+    digest = lambda p: hashlib.sha256(p.read_bytes()).hexdigest()
+    a, b = tmp_path / "a.vhd", tmp_path / "b.vhd"
+    build("--from-dir", src, "-o", a, *opts)
+    build("--from-dir", src, "-o", b, *opts)
+    assert digest(a) == digest(b)
+    # A user reads everything (files, directories, links); two builds after that agree too.
+    for dirpath, dirnames, filenames in os.walk(src):
+        for n in filenames:
+            p = os.path.join(dirpath, n)
+            if os.path.islink(p):
+                os.readlink(p)
+            elif stat.S_ISREG(os.lstat(p).st_mode):
+                with open(p, "rb") as f:
+                    f.read()
+    c, d = tmp_path / "c.vhd", tmp_path / "d.vhd"
+    build("--from-dir", src, "-o", c, *opts)
+    build("--from-dir", src, "-o", d, *opts)
+    assert digest(c) == digest(d)
+    # The atimes recorded are the source's as it stands now (not dropped, not the build time).
+    for rel in ["etc/hostname", "big", "a", "a/fast", "slow"]:
+        got = parse_stat(debugfs(d, [f'stat "/{rel}"'])[0])
+        assert got["atime"] == os.lstat(src / rel).st_atime_ns, rel
+    fsck_clean(d)
+
+
 def test_empty_volume_and_raw_output(tmp_path):
     vhd = tmp_path / "empty.vhd"
     summary = build("--empty", "64M", "-o", vhd)

@@ -2,15 +2,17 @@
 import ctypes
 import gzip
 import hashlib
+import io
 import json
 import os
 import pathlib
+import subprocess
 import tarfile
 
 import pytest
 
 from conftest import BUILD
-from test_image_support import build, debugfs, fsck_clean, parse_stat
+from test_image_support import build, debugfs, fsck_clean, parse_stat, vhdbuild
 from test_image_tar import make_tar, member
 
 
@@ -176,3 +178,105 @@ def test_c_abi_rejects_bad_arguments(lib, tmp_path):
     assert lib.hvsup_image_inspect(str(tmp_path / "missing").encode(), None, None) == -2  # out is NULL
     out = ctypes.c_void_p()
     assert lib.hvsup_image_inspect(str(tmp_path / "missing").encode(), ctypes.byref(out), None) == -4  # not found
+
+
+# --- blob digests and zstd layers ---------------------------------------------------------
+
+def zstd(data):
+    proc = subprocess.run(["zstd", "-q", "-c", "-"], input=data, capture_output=True, check=True)
+    return proc.stdout
+
+
+def make_zstd_layout(root):
+    """Two layers, both zstd (the upper one written as two frames, as `zstd` concatenation gives)."""
+    root.mkdir()
+    (root / "oci-layout").write_text('{"imageLayoutVersion": "1.0.0"}')
+    lower = make_tar([member("etc/", tarfile.DIRTYPE, mode=0o755), member("etc/a", data=b"a" * 5000),
+                      member("etc/b", data=os.urandom(300_000)), member("d/", tarfile.DIRTYPE, mode=0o755),
+                      member("d/x", data=b"x")])
+    upper = make_tar([member("etc/.wh.a", data=b""), member("d/.wh..wh..opq", data=b""), member("d/z", data=b"z"),
+                      member("etc/c", data=b"c" * 70_000)])
+    half = len(upper) // 2
+    zmedia = "application/vnd.oci.image.layer.v1.tar+zstd"
+    layers = [dict(add_blob(root, zstd(lower)), mediaType=zmedia),
+              dict(add_blob(root, zstd(upper[:half]) + zstd(upper[half:])), mediaType=zmedia)]
+    config = dict(add_blob(root, b'{"architecture": "amd64"}'), mediaType="application/vnd.oci.image.config.v1+json")
+    manifest = {"schemaVersion": 2, "mediaType": "application/vnd.oci.image.manifest.v1+json", "config": config,
+                "layers": layers}
+    m = add_blob(root, json.dumps(manifest).encode())
+    (root / "index.json").write_text(json.dumps(
+        {"schemaVersion": 2, "manifests": [dict(m, mediaType="application/vnd.oci.image.manifest.v1+json")]}))
+    return root, lower, upper
+
+
+def test_oci_zstd_layers_round_trip(tmp_path):
+    layout, lower, upper = make_zstd_layout(tmp_path / "layout")
+    out = tmp_path / "zstd.vhd"
+    build("--from-oci", layout, "-o", out)
+    fsck_clean(out)
+    assert ls(out, "/etc") >= {"b", "c"} and "a" not in ls(out, "/etc")
+    assert "z" in ls(out, "/d") and "x" not in ls(out, "/d")
+    src = {m.name: m for m in tarfile.open(fileobj=io.BytesIO(lower))}
+    dump = tmp_path / "b"
+    debugfs(out, [f'dump "/etc/b" "{dump}"', f'dump "/etc/c" "{tmp_path / "c"}"'])
+    assert dump.read_bytes() == tarfile.open(fileobj=io.BytesIO(lower)).extractfile(src["etc/b"]).read()
+    assert (tmp_path / "c").read_bytes() == b"c" * 70_000
+
+
+def test_zstd_tar_file_gives_the_same_image_as_plain(tmp_path):
+    layout, lower, _ = make_zstd_layout(tmp_path / "layout")
+    plain, packed = tmp_path / "l.tar", tmp_path / "l.tar.zst"
+    plain.write_bytes(lower)
+    packed.write_bytes(zstd(lower))
+    opts = ["--uuid", "2f0a2c5e-7b41-4d3e-9a53-0c1d2e3f4a5b", "--timestamp", "1700000000"]
+    a, b = tmp_path / "a.vhd", tmp_path / "b.vhd"
+    build("--from-tar", plain, "-o", a, *opts)
+    build("--from-tar", packed, "-o", b, *opts)
+    fsck_clean(b)
+    assert a.read_bytes() == b.read_bytes()
+    # Truncated zstd data: an error, no output.
+    cut = tmp_path / "cut.tar.zst"
+    cut.write_bytes(packed.read_bytes()[: len(packed.read_bytes()) // 2])
+    outdir = tmp_path / "out"
+    outdir.mkdir()
+    proc = vhdbuild("--from-tar", cut, "-o", outdir / "x.vhd", check=False)
+    assert proc.returncode == 1 and b"zstd" in proc.stderr, proc.stderr
+    assert list(outdir.iterdir()) == []
+
+
+def _corrupt(path):
+    data = bytearray(path.read_bytes())
+    data[len(data) // 2] ^= 0x01
+    path.write_bytes(bytes(data))
+
+
+@pytest.mark.parametrize("which", ["layer", "config", "manifest", "layer-size"])
+def test_oci_blob_digest_mismatch_is_refused(tmp_path, which):
+    layout, _, _ = make_zstd_layout(tmp_path / "layout")
+    index = json.loads((layout / "index.json").read_text())
+    mdigest = index["manifests"][0]["digest"]
+    manifest = json.loads((layout / "blobs" / "sha256" / mdigest.split(":")[1]).read_bytes())
+    blob = lambda d: layout / "blobs" / "sha256" / d.split(":")[1]
+    if which == "layer":
+        bad = manifest["layers"][1]["digest"]
+        _corrupt(blob(bad))
+    elif which == "config":
+        bad = manifest["config"]["digest"]
+        _corrupt(blob(bad))
+    elif which == "manifest":
+        bad = mdigest
+        text = blob(bad).read_bytes()
+        blob(bad).write_bytes(text.replace(b'"schemaVersion": 2', b'"schemaVersion": 3'))  # same size
+    else:  # the right content, but a descriptor claiming another size
+        bad = manifest["layers"][0]["digest"]
+        manifest["layers"][0]["size"] += 1
+        m = add_blob(layout, json.dumps(manifest).encode())
+        (layout / "index.json").write_text(json.dumps({"schemaVersion": 2, "manifests": [m]}))
+    outdir = tmp_path / "out"
+    outdir.mkdir()
+    proc = vhdbuild("--from-oci", layout, "-o", outdir / "x.vhd", check=False)
+    assert proc.returncode == 1
+    err = proc.stderr.decode()
+    assert bad in err, err
+    assert ("descriptor says" if which == "layer-size" else "digest mismatch") in err, err
+    assert list(outdir.iterdir()) == []

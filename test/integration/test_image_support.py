@@ -118,6 +118,11 @@ def source_entries(root):
     for dirpath, dirnames, filenames in os.walk(root):
         paths += [os.path.join(dirpath, n) for n in dirnames + filenames]
     # lstat after listing everything: listing a directory may move its atime (relatime).
+    # Reading a symlink moves its atime too (the first read after a change; vhdbuild records
+    # a symlink's atime as it stands after reading the target), so read each link first.
+    for p in paths:
+        if os.path.islink(p):
+            os.readlink(p)
     return [(os.path.relpath(p, root), os.lstat(p)) for p in paths]
 
 
