@@ -303,9 +303,13 @@ def test_helper_serves_more_connections_than_its_inherited_soft_limit(emulation)
     lock = threading.Lock()
 
     def counting_echo(conn):
+        first = conn.recv(64)
+        if not first.startswith(b"conn-"):
+            return  # wait_listening's probe
         with lock:
             opened.append(1)
-        GuestService.echo(conn)
+        conn.sendall(first + recv_all(conn))
+        conn.shutdown(socket.SHUT_WR)
 
     guest = GuestService(emulation, VM, 82, handler=counting_echo)
     host_port = free_port()
