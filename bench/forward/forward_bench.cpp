@@ -1,7 +1,8 @@
 // bench/forward: a published port served by hvsock-listener against socat doing the same
 // bridge (TCP listener -> the guest's emulated hvsock port) in the same run, on the same
 // simulated guest. Prints throughput, connect-to-first-byte latency and 1000 held connections
-// for both, with ratios. See docs/hvsock.md for the command and recorded numbers.
+// for both, with ratios and a met/NOT met line per target. See docs/hvsock.md for the command
+// and recorded numbers.
 #include "core/process.hpp"
 #include "hvsock/transport.hpp"
 
