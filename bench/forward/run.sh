@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Builds and runs bench/forward. Extra arguments go to forward-bench (--mib N, --latency-rounds N,
-# --concurrent N). Needs socat (in HVSUP_PACKAGES).
+# --concurrent N, --repeat N, --endpoints zerocopy|copy). Needs socat (in HVSUP_PACKAGES).
+# Recorded numbers and how to read them: docs/hvsock.md, "Benchmark".
 set -euo pipefail
 . "$(dirname "$0")/../../scripts/lib/common.sh"
 hvsup_ensure_packages socat

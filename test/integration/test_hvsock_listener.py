@@ -289,3 +289,58 @@ def test_slow_consumer_keeps_helper_memory_bounded(emulation):
     finally:
         assert stop(proc) == 0
         guest.close()
+
+
+def test_helper_serves_more_connections_than_its_inherited_soft_limit(emulation):
+    """The helper raises its open-file soft limit to the hard limit and ignores SIGPIPE, as the
+    reference (Go) helper's runtime does: 200 held connections need ~400 descriptors."""
+    import resource
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    if hard != resource.RLIM_INFINITY and hard < 1024:
+        pytest.skip(f"hard open-file limit {hard} is too low to show the raise")
+    import threading
+    opened = []
+    lock = threading.Lock()
+
+    def counting_echo(conn):
+        first = conn.recv(64)
+        if not first.startswith(b"conn-"):
+            return  # wait_listening's probe
+        with lock:
+            opened.append(1)
+        conn.sendall(first + recv_all(conn))
+        conn.shutdown(socket.SHUT_WR)
+
+    guest = GuestService(emulation, VM, 82, handler=counting_echo)
+    host_port = free_port()
+    env = dict(os.environ, HVSUP_HVSOCK_EMULATION_DIR=str(emulation))
+    proc = subprocess.Popen([str(tool("hvsock-listener")), "--forward", f"{host_port}={VM}:82"], env=env,
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                            preexec_fn=lambda: resource.setrlimit(resource.RLIMIT_NOFILE, (128, hard)))
+    clients = []
+    try:
+        wait_listening(host_port)
+        limits = pathlib.Path(f"/proc/{proc.pid}/limits").read_text()
+        line = next(l for l in limits.splitlines() if l.startswith("Max open files"))
+        assert line.split()[3] == line.split()[4], line
+        sigign = next(l for l in pathlib.Path(f"/proc/{proc.pid}/status").read_text().splitlines()
+                      if l.startswith("SigIgn:"))
+        assert int(sigign.split()[1], 16) & (1 << (signal.SIGPIPE - 1))
+        for i in range(200):
+            c = socket.create_connection(("127.0.0.1", host_port), timeout=20)
+            c.sendall(b"conn-%d;" % i)
+            clients.append(c)
+        # All of them are bridged at the same time before any is finished.
+        deadline = time.monotonic() + 30
+        while len(opened) < 200 and time.monotonic() < deadline:
+            time.sleep(0.02)
+        assert len(opened) == 200
+        for i, c in enumerate(clients):
+            c.shutdown(socket.SHUT_WR)
+            assert recv_all(c) == b"conn-%d;" % i
+        assert guest.errors == []
+    finally:
+        for c in clients:
+            c.close()
+        assert stop(proc) == 0
+        guest.close()

@@ -7,6 +7,8 @@
 
 #include <catch2/catch.hpp>
 
+#include <boost/asio/steady_timer.hpp>
+
 #include <fstream>
 #include <sstream>
 
@@ -277,4 +279,92 @@ TEST_CASE("a slow consumer stalls the guest instead of growing memory", "[hvsock
         if (ec) break;
     }
     CHECK(received == total);
+}
+
+TEST_CASE("after bulk data the guest's half-close reaches the TCP target and the reply still flows back", "[hvsock]")
+{
+    TempDir dir;
+    LogCapture log;
+    // Large enough that both directions leave the small-exchange path (see bridge.hpp).
+    const std::string request(6 << 20, 'q');
+    std::string reply(5 << 20, 'r');
+    reply += "end";
+    std::promise<size_t> target_got;
+    TcpServer target([&](tcp::socket& s) {
+        std::string got = read_all(s);  // returns only once the guest's half-close arrived
+        target_got.set_value(got == request ? got.size() : 0);
+        asio::write(s, asio::buffer(reply));
+        s.shutdown(tcp::socket::shutdown_send);
+    });
+    Guest guest(dir.path() / "hvsock", vm_id);
+    ListenerSpec spec = base_spec(dir, log);
+    spec.vsock_listeners.push_back({2049, "127.0.0.1:" + std::to_string(target.port())});
+    auto set = ListenerSet::start(spec);
+
+    Stream s = guest.connect(2049);
+    std::thread writer([&] {
+        asio::write(s, asio::buffer(request));
+        s.shutdown(Stream::shutdown_send);
+    });
+    std::string back = read_all(s);
+    writer.join();
+    auto fut = target_got.get_future();
+    REQUIRE(fut.wait_for(std::chrono::seconds(20)) == std::future_status::ready);
+    CHECK(fut.get() == request.size());
+    CHECK(back.size() == reply.size());
+    CHECK(back == reply);
+}
+
+TEST_CASE("a guest that stops reading stalls the client instead of growing memory", "[hvsock]")
+{
+    TempDir dir;
+    LogCapture log;
+    Guest guest(dir.path() / "hvsock", vm_id);
+    const uint16_t port = free_port();
+    constexpr uint64_t total = 256ull << 20;
+    std::atomic<bool> start_reading{false};
+    std::promise<uint64_t> guest_got;
+    guest.listen(port, [&](Stream s) -> asio::awaitable<void> {
+        asio::steady_timer tick(co_await asio::this_coro::executor);
+        while (!start_reading) {
+            tick.expires_after(std::chrono::milliseconds(10));
+            co_await tick.async_wait(asio::use_awaitable);
+        }
+        uint64_t got = 0;
+        std::vector<char> buf(1 << 20);
+        for (;;) {
+            auto [ec, n] = co_await s.async_read_some(asio::buffer(buf), asio::as_tuple(asio::use_awaitable));
+            got += n;
+            if (ec) break;
+        }
+        guest_got.set_value(got);
+    });
+    ListenerSpec spec = base_spec(dir, log);
+    spec.published_ports.push_back({"tcp", "", port});
+    auto set = ListenerSet::start(spec);
+
+    asio::io_context io;
+    tcp::socket client = connect_tcp(io, port);
+    std::atomic<uint64_t> written{0};
+    std::thread writer([&] {
+        std::vector<char> chunk(64 * 1024, 'u');
+        while (written < total) {
+            asio::write(client, asio::buffer(chunk));
+            written += chunk.size();
+        }
+        client.shutdown(tcp::socket::shutdown_send);
+    });
+    uint64_t last = 0;
+    for (int stable = 0; stable < 5;) {
+        std::this_thread::sleep_for(std::chrono::milliseconds(100));
+        const uint64_t now = written.load();
+        stable = now == last ? stable + 1 : 0;
+        last = now;
+    }
+    CHECK(last < (64ull << 20));
+    start_reading = true;
+    writer.join();
+    auto fut = guest_got.get_future();
+    REQUIRE(fut.wait_for(std::chrono::seconds(60)) == std::future_status::ready);
+    CHECK(fut.get() == total);
 }

@@ -4,6 +4,7 @@
 //  - Standalone: --forward and --vsock describe the bridges on the command line.
 // Diagnostics go to stderr, which the supervisor appends to hvsock-listener.log.
 #include "compute_system_watch.hpp"
+#include "process_setup.hpp"
 #include "runtime_spec.hpp"
 #include "stop_signal.hpp"
 
@@ -271,6 +272,7 @@ int main(int argc, char** argv)
     }
     if (runtime_mode && !hvsup::files::is_safe_basename(args.name)) return usage_error("bad --name " + args.name);
 
+    if (std::string note = prepare_process(); !note.empty()) log_line(note);
     StopSignal stop;
     stop.add_source(signal_source());
     std::vector<std::unique_ptr<hvsock::ListenerSet>> sets;
