@@ -693,9 +693,11 @@ TEST_CASE("cancel ends run's result wait with the failure cleanup; the context s
     f.services->never_delivers = false;
     f.host->keeps_running = false;
     bool again = true;
-    r = f.sup->handle(std::string_view(f.request("run", "agent-2", f.result_listener())), again);
+    r = f.sup->handle(std::string_view(f.request("run", "agent-1", f.result_listener())), again);
+    INFO(r.error);
     CHECK_FALSE(again);
     CHECK(r.ok);
+    CHECK(r.event->state == "stopped");
 }
 
 TEST_CASE("a cancelled stop records failed and keeps the IDs of a system that may still run", "[supervisor][cancel]")
