@@ -55,7 +55,8 @@ typedef enum hvsup_status {
     HVSUP_E_HOST = -7,             /**< HCS/HCN reported a failure (see HRESULT) */
     HVSUP_E_INTEGRITY = -8,        /**< a state file is malformed; it was left untouched */
     HVSUP_E_TOO_LARGE = -9,
-    HVSUP_E_NO_MEMORY = -10
+    HVSUP_E_NO_MEMORY = -10,
+    HVSUP_E_CANCELLED = -11        /**< hvsup_context_cancel interrupted the call */
 } hvsup_status;
 
 /** Log levels passed to hvsup_log_callback. */
@@ -172,8 +173,10 @@ HVSUP_API void hvsup_context_free(hvsup_context* context);
  * @return HVSUP_OK whenever a response document was produced, including responses with
  *         "ok": false (a malformed request, a failed command): inspect the document's "ok" and
  *         "error". A failure status means no document: NULL arguments (HVSUP_E_INVALID_ARGUMENT)
- *         or no memory (HVSUP_E_NO_MEMORY).
- * Blocking: `run` blocks until the guest exits. Thread-safe per context.
+ *         or no memory (HVSUP_E_NO_MEMORY), or HVSUP_E_CANCELLED when hvsup_context_cancel
+ *         interrupted the call (the error message is the detail recorded in the state file).
+ * Blocking: `run` blocks until the guest exits; hvsup_context_cancel ends the wait early.
+ * Thread-safe per context.
  */
 HVSUP_API hvsup_status hvsup_supervise(hvsup_context* context, const char* request_json, char** out,
                                        hvsup_error** error);
@@ -192,6 +195,31 @@ HVSUP_API hvsup_status hvsup_supervise(hvsup_context* context, const char* reque
  */
 HVSUP_API hvsup_status hvsup_plan(hvsup_context* context, const char* request_json, char** out,
                                   hvsup_error** error);
+
+/**
+ * Cancels the hvsup_supervise calls in flight on `context`.
+ *
+ * Waits inside those calls (run's wait for the guest result and for the exit; stop/halt's wait
+ * for the guest to shut down; the wait for a terminated system to disappear) notice it within
+ * about 100 ms, and the call returns HVSUP_E_CANCELLED with an error object (no response
+ * document). Work that is not a wait (an HCS create or start, a file write) finishes first.
+ *
+ * Fail-closed: a cancelled `run` cleans up as any failed run does (terminates its compute
+ * system, releases its HCN endpoint, stops its listeners) and records `failed` with a detail
+ * saying it was cancelled; the cleanup itself is not cancellable. A cancelled stop/halt/kill/
+ * delete records `failed`, keeps the compute-system and endpoint IDs (the system may still run)
+ * and releases nothing; a later kill or delete finishes the job.
+ *
+ * One-shot: only calls already in flight are cancelled. A call that starts after this returns
+ * is not affected, so a context can be reused; a caller racing a call's start may repeat
+ * hvsup_context_cancel until that call returns (repeats are harmless).
+ *
+ * @param context  [in] required
+ * @return HVSUP_OK (also when no call is in flight); HVSUP_E_INVALID_ARGUMENT for NULL.
+ * Threading: callable from any thread, including while other threads are inside
+ * hvsup_supervise on `context`; never blocks. The context must not be freed concurrently.
+ */
+HVSUP_API hvsup_status hvsup_context_cancel(hvsup_context* context);
 
 /* ---------------------------------------------------------------------------------------- */
 /* Host diagnostics                                                                         */

@@ -90,8 +90,22 @@ hvsup_status hvsup_supervise(hvsup_context* context, const char* request_json, c
         *out = nullptr;
         if (context == nullptr) return invalid(error, "hvsup_supervise: context is NULL");
         if (request_json == nullptr) return invalid(error, "hvsup_supervise: request_json is NULL");
-        const auto response = context->supervisor->handle(std::string_view(request_json));
+        bool cancelled = false;
+        const auto response = context->supervisor->handle(std::string_view(request_json), cancelled);
+        if (cancelled) {
+            // No document: the failure (and its cleanup) is recorded in the state file.
+            return hvsup::capi::report(error, HVSUP_E_CANCELLED, response.error.c_str(), "supervise");
+        }
         return hand_out(hvsup::protocol::to_response_text(response), out);
+    });
+}
+
+hvsup_status hvsup_context_cancel(hvsup_context* context)
+{
+    return hvsup::capi::guarded(nullptr, [&]() -> hvsup_status {
+        if (context == nullptr) return HVSUP_E_INVALID_ARGUMENT;
+        context->supervisor->cancel();
+        return HVSUP_OK;
     });
 }
 

@@ -20,6 +20,7 @@ enum class ErrorCode : int32_t {
     integrity = -8,  // a state file is malformed; it is left untouched
     too_large = -9,
     no_memory = -10,
+    cancelled = -11,  // hvsup_context_cancel interrupted a wait
 };
 
 class Error : public std::runtime_error {

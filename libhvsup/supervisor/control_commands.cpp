@@ -93,7 +93,7 @@ Response Supervisor::control_command(const Request& request)
     }
     if (!compute_id.empty() && spec.action != ControlSpec::Action::none) {
         try {
-            stop_compute_system(compute_id, spec.action == ControlSpec::Action::shutdown);
+            stop_compute_system(compute_id, spec.action == ControlSpec::Action::shutdown, /*cancellable=*/true);
         } catch (const Error& e) {
             const bool tolerated = is_missing_compute_system(e.what()) &&
                                    (command == "delete" || is_terminal_state(recorded->event.state));

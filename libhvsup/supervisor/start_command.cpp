@@ -178,17 +178,21 @@ Response Supervisor::start_command(const Request& request)
 
     if (!foreground || !has_any_listener(config)) return event_response(running);
 
+    // A cancelled wait (hvsup_context_cancel) fails the run like any other failure.
+    auto step_failure = [](const char* step, const Error& e) {
+        return e.code() == ErrorCode::cancelled ? fmt::format("run {}", e.what()) : fmt::format("{}: {}", step, e.what());
+    };
     try {
         wait_for_result_or_exit(*listeners, ids.compute_system_id, bound);
     } catch (const Error& e) {
-        return fail_with_cleanup(fmt::format("result listener failed: {}", e.what()));
+        return fail_with_cleanup(step_failure("result listener failed", e));
     }
     try {
-        if (!backends_.compute->wait_for_exit(ids.compute_system_id, bound)) {
+        if (!wait_for_exit_cancellable(ids.compute_system_id, bound, "waiting for the compute system to exit")) {
             throw Error(ErrorCode::host, fmt::format("compute system {} did not exit within {} s", name, config.timeout_seconds));
         }
     } catch (const Error& e) {
-        return fail_with_cleanup(fmt::format("wait failed: {}", e.what()));
+        return fail_with_cleanup(step_failure("wait failed", e));
     }
     listeners->close();
     if (serial) serial->close();
@@ -250,9 +254,10 @@ void Supervisor::wait_for_result_or_exit(ListenerSet& listeners, const std::stri
 {
     // A guest that dies before delivering must not leave `run` waiting forever: between slices
     // of the result wait, ask HCS whether the system is still there.
-    constexpr milliseconds slice{200};
+    constexpr milliseconds slice{100};
     const auto started = std::chrono::steady_clock::now();
     for (;;) {
+        throw_if_cancelled("waiting for the guest result");
         if (listeners.wait_for_result(slice)) return;
         if (backends_.compute->wait_for_exit(id, milliseconds(0))) {
             // One last look: the result may have landed just before the exit.
@@ -265,12 +270,18 @@ void Supervisor::wait_for_result_or_exit(ListenerSet& listeners, const std::stri
     }
 }
 
-void Supervisor::stop_compute_system(const std::string& id, bool graceful)
+void Supervisor::stop_compute_system(const std::string& id, bool graceful, bool cancellable)
 {
     ComputeHost& compute = *backends_.compute;
+    auto wait = [&](milliseconds bound, const std::string& what) {
+        return cancellable ? wait_for_exit_cancellable(id, bound, what) : compute.wait_for_exit(id, bound);
+    };
     if (graceful) {
         compute.shutdown(id);
-        if (compute.wait_for_exit(id, options_.graceful_stop)) return;
+        if (wait(options_.graceful_stop,
+                 fmt::format("waiting for compute system {} to shut down; it may still be running", id))) {
+            return;
+        }
         options_.logger.log(LogLevel::warning, "compute system {} ignored shutdown for {} ms; terminating", id,
                             options_.graceful_stop.count());
     }
@@ -280,7 +291,8 @@ void Supervisor::stop_compute_system(const std::string& id, bool graceful)
         if (graceful && is_missing_compute_system(e.what())) return;  // it left between the two calls
         throw;
     }
-    if (!compute.wait_for_exit(id, options_.unregister_wait)) {
+    if (!wait(options_.unregister_wait,
+              fmt::format("waiting for terminated compute system {} to disappear; it may still exist", id))) {
         std::string state = compute.state(id);
         throw Error(ErrorCode::host, fmt::format("compute system {} survived teardown (State: {})", id,
                                                  state.empty() ? "unknown" : state));

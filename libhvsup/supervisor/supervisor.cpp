@@ -14,6 +14,8 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
+
 namespace hvsup::supervisor {
 
 using namespace hvsup::protocol;
@@ -92,8 +94,29 @@ bool is_missing_compute_system(const std::string& text)
                               t.find("virtual machine or container") != std::string::npos);
 }
 
+namespace {
+
+// The handle() call running on this thread: its supervisor, the cancel generation it started
+// with, and whether a wait noticed a cancel().
+struct CallScope {
+    const void* owner;
+    uint64_t start;
+    bool observed = false;
+    CallScope* outer;
+};
+thread_local CallScope* current_call = nullptr;
+
+}  // namespace
+
 Response Supervisor::handle(std::string_view request_json)
 {
+    bool cancelled = false;
+    return handle(request_json, cancelled);
+}
+
+Response Supervisor::handle(std::string_view request_json, bool& cancelled)
+{
+    cancelled = false;
     if (request_json.size() > max_request_bytes) {
         return failure(fmt::format("request exceeds {} bytes", max_request_bytes));
     }
@@ -103,11 +126,55 @@ Response Supervisor::handle(std::string_view request_json)
     } catch (const Error& e) {
         return failure(e.what());
     }
-    return handle(std::move(request));
+    return handle_request(std::move(request), cancelled);
 }
 
 Response Supervisor::handle(Request request)
 {
+    bool cancelled = false;
+    return handle_request(std::move(request), cancelled);
+}
+
+void Supervisor::throw_if_cancelled(const std::string& what) const
+{
+    for (CallScope* call = current_call; call != nullptr; call = call->outer) {
+        if (call->owner != this) continue;
+        if (cancel_generation_.load() == call->start) return;
+        call->observed = true;
+        throw Error(ErrorCode::cancelled, fmt::format("cancelled by the caller while {}", what));
+    }
+}
+
+bool Supervisor::wait_for_exit_cancellable(const std::string& id, std::chrono::milliseconds bound,
+                                           const std::string& what)
+{
+    // Slices are counted, not timed, so a host that answers at once is asked once per slice.
+    constexpr std::chrono::milliseconds slice{100};
+    for (;;) {
+        throw_if_cancelled(what);
+        const auto step = std::min(bound, slice);
+        if (backends_.compute->wait_for_exit(id, step)) return true;
+        if (bound != std::chrono::milliseconds::max()) bound -= step;
+        if (bound <= std::chrono::milliseconds(0)) {
+            throw_if_cancelled(what);
+            return false;
+        }
+    }
+}
+
+Response Supervisor::handle_request(Request request, bool& cancelled)
+{
+    CallScope scope{this, cancel_generation_.load(), false, current_call};
+    current_call = &scope;
+    struct Restore {
+        CallScope& scope;
+        bool& cancelled;
+        ~Restore()
+        {
+            current_call = scope.outer;
+            cancelled = scope.observed;
+        }
+    } restore{scope, cancelled};
     try {
         if (classify_command(request.command) != CommandClass::host && !options_.default_state_dir.empty()) {
             // The context's state dir stands in for a missing config.stateDir. A full-config

@@ -8,6 +8,7 @@
 #include "protocol/types.hpp"
 #include "supervisor/compute_host.hpp"
 
+#include <atomic>
 #include <chrono>
 #include <memory>
 #include <string>
@@ -51,6 +52,13 @@ public:
     // request over max_request_bytes is refused before it is parsed.
     protocol::Response handle(std::string_view request_json);
     protocol::Response handle(protocol::Request request);
+    // handle() that also reports whether cancel() interrupted the call (`cancelled`); the
+    // response then holds the recorded failure.
+    protocol::Response handle(std::string_view request_json, bool& cancelled);
+
+    // Cancels the calls in flight (hvsup_context_cancel): their waits end within ~100 ms with
+    // ErrorCode::cancelled. Calls that start later are not affected. Thread-safe, never blocks.
+    void cancel() noexcept { cancel_generation_.fetch_add(1); }
 
     ComputeHost& host() { return *backends_.compute; }
     NetworkHost& network() { return *backends_.network; }
@@ -73,10 +81,18 @@ private:
     // run: waits for the guest result; fails when the system exits first or `bound` passes.
     void wait_for_result_or_exit(ListenerSet& listeners, const std::string& id, std::chrono::milliseconds bound);
     // Shuts a compute system down (graceful) or terminates it, within the teardown bounds.
-    void stop_compute_system(const std::string& id, bool graceful);
+    // `cancellable`: cancel() ends its waits (a control command); cleanup passes false.
+    void stop_compute_system(const std::string& id, bool graceful, bool cancellable = false);
+    protocol::Response handle_request(protocol::Request request, bool& cancelled);
+    // Throws ErrorCode::cancelled ("cancelled by the caller while <what>") once cancel() was
+    // called during the current handle() on this thread.
+    void throw_if_cancelled(const std::string& what) const;
+    // compute->wait_for_exit in slices of at most 100 ms, checking cancellation between them.
+    bool wait_for_exit_cancellable(const std::string& id, std::chrono::milliseconds bound, const std::string& what);
 
     SupervisorOptions options_;
     Backends backends_;
+    std::atomic<uint64_t> cancel_generation_{0};
 };
 
 // The backends for these options: HCS/HCN from System32 on Windows or from explicit provider

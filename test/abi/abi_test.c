@@ -105,6 +105,19 @@ int main(void)
     EXPECT(ok == 0 || ok == 1);
     EXPECT(out != NULL && strstr(out, "\"checks\"") != NULL);
     hvsup_string_free(out);
+    out = NULL;
+
+    /* Cancellation: NULL is rejected; with no call in flight it is a no-op, and it does not
+     * stick: the next call runs normally (one-shot, calls in flight only). */
+    EXPECT(HVSUP_E_CANCELLED == -11);
+    EXPECT(hvsup_context_cancel(NULL) == HVSUP_E_INVALID_ARGUMENT);
+    EXPECT(hvsup_context_cancel(ctx) == HVSUP_OK);
+    EXPECT(hvsup_context_cancel(ctx) == HVSUP_OK);
+    EXPECT(hvsup_supervise(ctx, "{\"command\":\"host\"}", &out, &err) == HVSUP_OK);
+    EXPECT(err == NULL);
+    EXPECT(out != NULL && strstr(out, "\"host\"") != NULL);
+    hvsup_string_free(out);
+    out = NULL;
 
     hvsup_context_free(ctx);
     if (failures == 0) printf("abi_test: all expectations met\n");

@@ -12,7 +12,10 @@
 
 #include <catch2/catch.hpp>
 
+#include <atomic>
+#include <functional>
 #include <set>
+#include <thread>
 
 using namespace hvsup;
 using namespace hvsup::protocol;
@@ -27,6 +30,9 @@ struct FakeHost final : ComputeHost {
     bool available = true;
     bool ignores_shutdown = false;  // the guest never leaves on a shutdown request
     bool survives_terminate = false;
+    bool keeps_running = false;   // started guests never exit on their own
+    bool blocking_waits = false;  // a wait on a live system takes its timeout (capped at 100 ms)
+    std::atomic<int> waits{0};
     std::set<std::string> live;
     std::set<std::string> started;  // guests that exit on their own once their workload is done
     std::vector<CreateRequest> created;
@@ -72,10 +78,14 @@ struct FakeHost final : ComputeHost {
         act("terminate " + id);
         if (!survives_terminate) live.erase(id);
     }
-    bool wait_for_exit(const std::string& id, std::chrono::milliseconds) override
+    bool wait_for_exit(const std::string& id, std::chrono::milliseconds timeout) override
     {
         calls.push_back("wait " + id);
-        if (started.count(id) != 0) live.erase(id);
+        ++waits;
+        if (started.count(id) != 0 && !keeps_running) live.erase(id);
+        if (blocking_waits && live.count(id) != 0) {
+            std::this_thread::sleep_for(std::min(timeout, std::chrono::milliseconds(100)));
+        }
         return live.count(id) == 0;
     }
     bool exists(const std::string& id) override { return live.count(id) != 0; }
@@ -116,8 +126,12 @@ struct FakeServices final : RuntimeServices {
         FakeServices& owner;
         std::string result_path;
         explicit Listeners(FakeServices& o, std::string path) : owner(o), result_path(std::move(path)) {}
-        bool wait_for_result(std::chrono::milliseconds) override
+        bool wait_for_result(std::chrono::milliseconds timeout) override
         {
+            if (owner.never_delivers) {
+                std::this_thread::sleep_for(std::min(timeout, std::chrono::milliseconds(100)));
+                return false;
+            }
             owner.calls.push_back("wait result");
             if (!owner.fail_result.empty()) throw Error(ErrorCode::io, owner.fail_result);
             if (!owner.payload.empty()) files::write_atomic(files::from_utf8(result_path), owner.payload);
@@ -128,6 +142,7 @@ struct FakeServices final : RuntimeServices {
     std::vector<std::string> calls;
     std::string payload = R"({"exitCode":0,"stdout":"ok\n"})";
     std::string fail_result;
+    bool never_delivers = false;  // the guest never sends its result
     std::set<int64_t> helpers;
 
     std::unique_ptr<SerialCapture> start_serial_capture(const std::string& pipe, const std::string&) override
@@ -164,7 +179,7 @@ struct Fixture {
     FakeServices* services = nullptr;
     std::unique_ptr<Supervisor> sup;
 
-    explicit Fixture(bool available = true)
+    explicit Fixture(bool available = true, std::chrono::milliseconds grace = std::chrono::milliseconds(10))
     {
         auto h = std::make_unique<FakeHost>();
         h->available = available;
@@ -174,7 +189,7 @@ struct Fixture {
         auto sv = std::make_unique<FakeServices>();
         services = sv.get();
         SupervisorOptions options;
-        options.graceful_stop = std::chrono::milliseconds(10);
+        options.graceful_stop = grace;
         options.unregister_wait = std::chrono::milliseconds(10);
         options.command_lock_wait = std::chrono::milliseconds(100);
         options.preempt_wait = std::chrono::milliseconds(20);
@@ -689,6 +704,80 @@ TEST_CASE("kill preempts the holder of the command lock and wins the record", "[
     CHECK(f.network->calls == std::vector<std::string>{"release endpoint-1"});
 }
 
+namespace {
+
+// Runs `request` on another thread, cancels it once `ready` holds (the call is inside a
+// wait), and returns the response with whether the supervisor reported the call as cancelled.
+std::pair<Response, bool> cancel_when(Fixture& f, const std::string& request, const std::function<bool()>& ready)
+{
+    Response r;
+    bool cancelled = false;
+    std::thread call([&] { r = f.sup->handle(std::string_view(request), cancelled); });
+    for (int i = 0; i < 6000 && !ready(); ++i) std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    f.sup->cancel();
+    call.join();
+    return {r, cancelled};
+}
+
+}  // namespace
+
+TEST_CASE("cancel ends run's result wait with the failure cleanup; the context stays usable", "[supervisor][cancel]")
+{
+    Fixture f;
+    f.host->keeps_running = true;
+    f.host->blocking_waits = true;
+    f.services->never_delivers = true;
+    auto [r, cancelled] = cancel_when(f, f.request("run", "agent-1", f.result_listener() + R"(,"network":{"mode":"nat"})"),
+                                      [&] { return f.host->waits > 0; });
+    CHECK(cancelled);
+    CHECK_FALSE(r.ok);
+    CHECK(r.error == "run cancelled by the caller while waiting for the guest result");
+    CHECK(f.host->live.empty());  // terminated
+    CHECK(std::count(f.host->calls.begin(), f.host->calls.end(), "terminate agent-1") == 1);
+    CHECK(f.network->calls.back() == "release endpoint-1");
+    CHECK(f.services->calls.back() == "close listeners");
+    auto s = f.dir().load();
+    CHECK(s->event.state == "failed");
+    CHECK(s->event.detail == r.error);
+    CHECK(s->compute_system_id == "agent-1");
+
+    // One-shot: the next call on the same supervisor is not cancelled.
+    f.services->never_delivers = false;
+    f.host->keeps_running = false;
+    bool again = true;
+    r = f.sup->handle(std::string_view(f.request("run", "agent-1", f.result_listener())), again);
+    INFO(r.error);
+    CHECK_FALSE(again);
+    CHECK(r.ok);
+    CHECK(r.event->state == "stopped");
+}
+
+TEST_CASE("a cancelled stop records failed and keeps the IDs of a system that may still run", "[supervisor][cancel]")
+{
+    Fixture f(true, std::chrono::hours(1));
+    f.record_running();
+    f.host->ignores_shutdown = true;
+    f.host->blocking_waits = true;
+    auto [r, cancelled] = cancel_when(f, f.request("stop"), [&] { return f.host->waits > 0; });
+    CHECK(cancelled);
+    CHECK_FALSE(r.ok);
+    CHECK(r.error == "stop failed: cancelled by the caller while waiting for compute system agent-1 to shut down; it "
+                     "may still be running");
+    CHECK(f.host->live.count("agent-1") == 1);  // not terminated behind the caller's back
+    CHECK(f.network->calls.empty());            // its endpoint is still in use
+    auto s = f.dir().load();
+    CHECK(s->event.state == "failed");
+    CHECK(s->compute_system_id == "agent-1");
+    CHECK(s->network_endpoint_id == "endpoint-1");
+
+    // kill finishes the job.
+    f.host->blocking_waits = false;
+    r = f.run("kill");
+    CHECK(r.ok);
+    CHECK(f.host->live.empty());
+    CHECK(f.network->calls == std::vector<std::string>{"release endpoint-1"});
+}
+
 TEST_CASE("inspect never waits for the lock and repairs only while it holds it", "[supervisor][lock]")
 {
     Fixture f;
@@ -723,4 +812,15 @@ TEST_CASE("controls after an interrupted start tear down the system named after 
         const std::string call = std::string(command) == "stop" ? "shutdown agent-1" : "terminate agent-1";
         CHECK(std::find(f.host->calls.begin(), f.host->calls.end(), call) != f.host->calls.end());
     }
+}
+
+TEST_CASE("cancel with no call in flight does not affect later calls", "[supervisor][cancel]")
+{
+    Fixture f;
+    f.sup->cancel();
+    bool cancelled = true;
+    Response r = f.sup->handle(std::string_view(f.request("run", "agent-1", f.result_listener())), cancelled);
+    CHECK_FALSE(cancelled);
+    CHECK(r.ok);
+    CHECK(r.event->state == "stopped");
 }

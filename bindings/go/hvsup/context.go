@@ -13,20 +13,38 @@ import "C"
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"runtime"
 	"runtime/cgo"
 	"sync"
+	"time"
 )
 
-// Options configure a Context (hvsup_context_options).
+// Options configure a Context: one field per hvsup_context_options field (version is filled
+// in; log_callback and log_user are Log).
 type Options struct {
-	StateDir   string  // used when a request has no config.stateDir
-	HCSLibrary string  // explicit HCS provider library (e.g. a simulator)
-	HCNLibrary string  // explicit HCN provider library
-	Log        LogFunc // optional; kept alive until Close
-	// HCSAPI forces "computecore" or "vmcompute"; BootMode is "kernel-direct" (default) or
-	// "uefi-vmbfs"; ListenerHelper is the hvsock-listener path (default: beside the executable).
+	Flags      uint32  // flags: reserved, must be 0 (anything else is ErrInvalidArgument)
+	StateDir   string  // default_state_dir: used when a request has no config.stateDir
+	HCSLibrary string  // hcs_library: explicit HCS provider library (e.g. a simulator)
+	HCNLibrary string  // hcn_library: explicit HCN provider library
+	Log        LogFunc // log_callback + log_user; optional; kept alive until Close
+	// HCSAPI (hcs_api) forces "computecore" or "vmcompute"; BootMode (boot_mode) is
+	// "kernel-direct" (default) or "uefi-vmbfs"; ListenerHelper (listener_helper) is the
+	// hvsock-listener path (default: beside the executable).
 	HCSAPI, BootMode, ListenerHelper string
+	// StopGrace (stop_grace_ms): how long stop/halt wait for the guest before terminating;
+	// UnregisterWait (unregister_wait_ms): how long a terminated system gets to disappear.
+	// 0 means the library defaults (15 s, 120 s); whole milliseconds, at most 2^32-1 ms.
+	StopGrace, UnregisterWait time.Duration
+}
+
+// cMillis converts an Options duration to the C field (0 = default).
+func cMillis(name string, d time.Duration) (C.uint32_t, error) {
+	ms := d.Milliseconds()
+	if d < 0 || ms > 0xFFFFFFFF || (d > 0 && ms == 0) {
+		return 0, &Error{Code: StatusInvalidArgument, Message: "hvsup: " + name + " must be 0 or 1 ms to 2^32-1 ms, got " + d.String()}
+	}
+	return C.uint32_t(ms), nil
 }
 
 // Context is a supervisor context. It may be used from several goroutines; Close waits for
@@ -43,6 +61,15 @@ func NewContext(opts Options) (*Context, error) {
 	if st := C.hvsup_context_options_init(&copts, C.HVSUP_CONTEXT_OPTIONS_VERSION); st != C.HVSUP_OK {
 		return nil, &Error{Code: Status(st), Message: "hvsup_context_options_init failed"}
 	}
+	grace, err := cMillis("StopGrace", opts.StopGrace)
+	if err != nil {
+		return nil, err
+	}
+	unregister, err := cMillis("UnregisterWait", opts.UnregisterWait)
+	if err != nil {
+		return nil, err
+	}
+	copts.flags, copts.stop_grace_ms, copts.unregister_wait_ms = C.uint32_t(opts.Flags), grace, unregister
 	stateDir, hcs, hcn := cString(opts.StateDir), cString(opts.HCSLibrary), cString(opts.HCNLibrary)
 	defer freeC(stateDir)
 	defer freeC(hcs)
@@ -59,7 +86,7 @@ func NewContext(opts Options) (*Context, error) {
 		copts.log_callback = C.hvsup_go_log_callback()
 		copts.log_user = C.hvsup_go_user(C.uintptr_t(c.log))
 	}
-	err := call(func(errp **C.hvsup_error) C.hvsup_status { return C.hvsup_context_create(&c.handle, &copts, errp) })
+	err = call(func(errp **C.hvsup_error) C.hvsup_status { return C.hvsup_context_create(&c.handle, &copts, errp) })
 	if err != nil {
 		if c.log != 0 {
 			c.log.Delete()
@@ -95,8 +122,13 @@ func (c *Context) with(fn func(h *C.hvsup_context) error) error {
 }
 
 // SuperviseJSON runs one request given as JSON text and returns the response JSON text.
-// ctx is checked before the call; a call in progress is not interrupted (use another
-// request, e.g. "stop", to end a running guest).
+//
+// ctx is honoured during the call: when it is done, the call's waits (run's result and exit
+// waits, stop's grace and unregister waits) end within about 100 ms and the error is an
+// *Error with StatusCancelled whose Cause is ctx.Err(), so both errors.Is(err,
+// context.Canceled) (or context.DeadlineExceeded) and errors.As(err, &*hvsup.Error) hold. A
+// cancelled run is cleaned up and recorded as failed (docs/c-api.md, "Cancellation").
+// Cancellation is per C context: it also cancels other calls in flight on this Context.
 func (c *Context) SuperviseJSON(ctx context.Context, request []byte) ([]byte, error) {
 	if err := ctx.Err(); err != nil {
 		return nil, err
@@ -105,6 +137,8 @@ func (c *Context) SuperviseJSON(ctx context.Context, request []byte) ([]byte, er
 	defer freeC(creq)
 	var text string
 	err := c.with(func(h *C.hvsup_context) error {
+		stop := watchCancel(ctx, h)
+		defer stop()
 		var err error
 		text, err = callForString(func(out **C.char, errp **C.hvsup_error) C.hvsup_status {
 			return C.hvsup_supervise(h, creq, out, errp)
@@ -112,9 +146,61 @@ func (c *Context) SuperviseJSON(ctx context.Context, request []byte) ([]byte, er
 		return err
 	})
 	if err != nil {
+		var herr *Error
+		if errors.As(err, &herr) && herr.Code == StatusCancelled && ctx.Err() != nil {
+			herr.Cause = ctx.Err()
+		}
 		return nil, err
 	}
 	return []byte(text), nil
+}
+
+// watchCancel calls hvsup_context_cancel(h) once ctx is done, and again every 50 ms until stop
+// is called (a cancel that lands before the C call has started would otherwise be lost: the C
+// cancel only reaches calls already in flight). stop returns once the watcher has ended, so
+// no cancel reaches h after the caller's call returned.
+func watchCancel(ctx context.Context, h *C.hvsup_context) (stop func()) {
+	if h == nil || ctx.Done() == nil {
+		return func() {}
+	}
+	done, finished := make(chan struct{}), make(chan struct{})
+	go func() {
+		defer close(finished)
+		select {
+		case <-done:
+			return
+		case <-ctx.Done():
+		}
+		ticker := time.NewTicker(50 * time.Millisecond)
+		defer ticker.Stop()
+		for {
+			C.hvsup_context_cancel(h)
+			select {
+			case <-done:
+				return
+			case <-ticker.C:
+			}
+		}
+	}()
+	return func() {
+		close(done)
+		<-finished
+	}
+}
+
+// Cancel cancels the calls in flight on this context (hvsup_context_cancel): they return an
+// *Error with StatusCancelled (errors.Is(err, ErrCancelled)). Calls that start later are not
+// affected. Safe from any goroutine; a no-op after Close.
+func (c *Context) Cancel() error {
+	return c.with(func(h *C.hvsup_context) error {
+		if h == nil {
+			return nil
+		}
+		if st := C.hvsup_context_cancel(h); st != C.HVSUP_OK {
+			return &Error{Code: Status(st), Message: "hvsup_context_cancel failed"}
+		}
+		return nil
+	})
 }
 
 // Supervise runs one request. A document with "ok": false is returned with a nil error (see

@@ -1,6 +1,9 @@
 package hvsup
 
-import "fmt"
+import (
+	"errors"
+	"fmt"
+)
 
 // Status mirrors hvsup_status. A Status is itself an error, so each code doubles as the
 // sentinel that errors.Is matches: errors.Is(err, hvsup.ErrNotFound).
@@ -18,6 +21,7 @@ const (
 	StatusIntegrity       Status = -8
 	StatusTooLarge        Status = -9
 	StatusNoMemory        Status = -10
+	StatusCancelled       Status = -11 // Context.Cancel or a done context.Context interrupted the call
 )
 
 // Sentinels, one per failure code.
@@ -32,13 +36,14 @@ var (
 	ErrIntegrity       error = StatusIntegrity
 	ErrTooLarge        error = StatusTooLarge
 	ErrNoMemory        error = StatusNoMemory
+	ErrCancelled       error = StatusCancelled
 )
 
 var statusNames = map[Status]string{
 	StatusOK: "OK", StatusError: "ERROR", StatusInvalidArgument: "INVALID_ARGUMENT",
 	StatusUnsupported: "UNSUPPORTED", StatusNotFound: "NOT_FOUND", StatusConflict: "CONFLICT",
 	StatusIO: "IO", StatusHost: "HOST", StatusIntegrity: "INTEGRITY", StatusTooLarge: "TOO_LARGE",
-	StatusNoMemory: "NO_MEMORY",
+	StatusNoMemory: "NO_MEMORY", StatusCancelled: "CANCELLED",
 }
 
 // String is the code's name as in the header without the HVSUP_E_ prefix; UNKNOWN_<n> for
@@ -59,6 +64,9 @@ type Error struct {
 	Operation  string // "" when none applies
 	HResult    int32  // HCS/HCN HRESULT, or 0
 	SystemCode int32  // errno / GetLastError(), or 0
+	// Cause is the context.Context's error (context.Canceled or context.DeadlineExceeded)
+	// when that context cancelled the call (Code is then StatusCancelled); errors.Is sees it.
+	Cause error
 }
 
 func (e *Error) Error() string {
@@ -80,6 +88,10 @@ func (e *Error) Error() string {
 
 // Unwrap exposes the code, so errors.Is(err, hvsup.ErrNotFound) works.
 func (e *Error) Unwrap() error { return e.Code }
+
+// Is matches the Cause as well: errors.Is(err, context.DeadlineExceeded) holds for a call that
+// a context deadline cancelled.
+func (e *Error) Is(target error) bool { return e.Cause != nil && errors.Is(e.Cause, target) }
 
 // ResponseError is Response.Err() for a document with "ok": false.
 type ResponseError struct {

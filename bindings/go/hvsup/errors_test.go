@@ -45,14 +45,16 @@ func TestClosedContextIsAnInvalidArgument(t *testing.T) {
 
 func TestStatusNamesMirrorTheHeader(t *testing.T) {
 	want := map[hvsup.Status]string{0: "OK", -1: "ERROR", -2: "INVALID_ARGUMENT", -3: "UNSUPPORTED", -4: "NOT_FOUND",
-		-5: "CONFLICT", -6: "IO", -7: "HOST", -8: "INTEGRITY", -9: "TOO_LARGE", -10: "NO_MEMORY", -42: "UNKNOWN_42"}
+		-5: "CONFLICT", -6: "IO", -7: "HOST", -8: "INTEGRITY", -9: "TOO_LARGE", -10: "NO_MEMORY", -11: "CANCELLED",
+		-42: "UNKNOWN_42"}
 	for code, name := range want {
 		if code.String() != name {
 			t.Errorf("%d: %q, want %q", int32(code), code.String(), name)
 		}
 	}
 	sentinels := []error{hvsup.ErrGeneric, hvsup.ErrInvalidArgument, hvsup.ErrUnsupported, hvsup.ErrNotFound,
-		hvsup.ErrConflict, hvsup.ErrIO, hvsup.ErrHost, hvsup.ErrIntegrity, hvsup.ErrTooLarge, hvsup.ErrNoMemory}
+		hvsup.ErrConflict, hvsup.ErrIO, hvsup.ErrHost, hvsup.ErrIntegrity, hvsup.ErrTooLarge, hvsup.ErrNoMemory,
+		hvsup.ErrCancelled}
 	for i := range sentinels {
 		e := &hvsup.Error{Code: hvsup.Status(-(i + 1)), Message: "m", HResult: -2147024894, SystemCode: 2}
 		for j, other := range sentinels {

@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"os"
 	"strings"
+	"time"
 
 	"hvsup/bindings/go/hvsup"
 )
@@ -86,4 +87,47 @@ func ExampleHvsockServiceID() {
 	// Output:
 	// 00000400-facb-11e6-bd58-64006a7986d3 1024
 	// true
+}
+
+func ExampleOpenHCN() {
+	// The build tree's HCN simulator stands in for computenetwork.dll (on Windows leave
+	// ProviderLibrary empty); it keeps its state in $HVSUP_SIM_DIR.
+	sim, _ := os.MkdirTemp("", "hvsup-hcn-")
+	defer os.RemoveAll(sim)
+	os.Setenv("HVSUP_SIM_DIR", sim)
+	defer os.Unsetenv("HVSUP_SIM_DIR")
+	n, err := hvsup.OpenHCN(hvsup.HCNOptions{ProviderLibrary: exampleBuildDir() + "/test/sim/hcn/libhvsup-sim-hcn.so"})
+	if err != nil {
+		panic(err)
+	}
+	defer n.Close()
+	nat, _ := n.EnsureNATNetwork() // "microagent-nat", created when absent
+	ep, _ := n.CreateEndpoint(nat.ID, "microagent-agent-1", hvsup.HCNEndpointReplaceStale)
+	fmt.Println(nat.Name, nat.Ipams[0].Subnets[0].IPAddressPrefix, ep.IPConfigurations[0].IPAddress)
+	fmt.Println(n.DeleteEndpoint(ep.ID)) // the caller owns the endpoint
+	_, err = n.FindNetwork("no such network")
+	fmt.Println(errors.Is(err, hvsup.ErrNotFound))
+	// Output:
+	// microagent-nat 192.168.127.0/24 192.168.127.2
+	// <nil>
+	// true
+}
+
+func ExampleContext_Supervise_cancel() {
+	opts, run, cleanup := exampleSilentRun() // the simulated host; its guest never delivers a result
+	defer cleanup()
+	c, _ := hvsup.NewContext(opts)
+	defer c.Close()
+	ctx, cancel := context.WithTimeout(context.Background(), time.Second)
+	defer cancel()
+	_, err := c.Supervise(ctx, run) // returns soon after the deadline, cleaned up
+	var herr *hvsup.Error
+	fmt.Println(errors.Is(err, context.DeadlineExceeded), errors.Is(err, hvsup.ErrCancelled), errors.As(err, &herr))
+	fmt.Println(herr.Message)
+	inspected, _ := c.Supervise(context.Background(), hvsup.Request{Command: "inspect", Identity: run.Identity, Config: run.Config})
+	fmt.Println(inspected.Event.State)
+	// Output:
+	// true true true
+	// run cancelled by the caller while waiting for the guest result
+	// failed
 }

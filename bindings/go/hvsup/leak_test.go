@@ -171,3 +171,59 @@ func TestNoCMemoryLeakedByImageBuilds(t *testing.T) {
 		t.Fatalf("C heap grew by %d bytes over %d image builds", grown, rounds)
 	}
 }
+
+// HCN primitives against the simulator (documents, error objects, handles) leak nothing.
+func TestNoCMemoryLeakedByHCNCalls(t *testing.T) {
+	h := newSimHost(t)
+	provider := hcnLibrary(t)
+	runtime.LockOSThread()
+	defer runtime.UnlockOSThread()
+	round := func() {
+		n, err := hvsup.OpenHCN(hvsup.HCNOptions{ProviderLibrary: provider})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := n.Probe(); err != nil {
+			t.Fatal(err)
+		}
+		nat, err := n.EnsureNATNetwork()
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := n.FindNetwork("Nope"); !errors.Is(err, hvsup.ErrNotFound) {
+			t.Fatal(err)
+		}
+		ep, err := n.CreateEndpoint(nat.ID, "microagent-leak", hvsup.HCNEndpointReplaceStale)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := n.EndpointProperties(ep.ID); err != nil {
+			t.Fatal(err)
+		}
+		if err := n.DeleteEndpoint(ep.ID); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := n.EndpointProperties(ep.ID); !errors.Is(err, hvsup.ErrNotFound) {
+			t.Fatal(err)
+		}
+		n.Close()
+		if _, err := hvsup.OpenHCN(hvsup.HCNOptions{}); !errors.Is(err, hvsup.ErrUnsupported) {
+			t.Fatal(err)
+		}
+	}
+	for i := 0; i < 10; i++ {
+		round()
+	}
+	const rounds = 50
+	grown := lowestGrowth(t, func() {
+		for i := 0; i < rounds; i++ {
+			round()
+		}
+	})
+	if grown > leakSlack {
+		t.Fatalf("C heap grew by %d bytes over %d rounds of HCN calls", grown, rounds)
+	}
+	if e := h.endpoints(); len(e) != 0 {
+		t.Fatalf("endpoints left: %v", e)
+	}
+}

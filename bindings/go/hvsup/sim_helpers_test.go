@@ -3,6 +3,7 @@ package hvsup_test
 import (
 	"encoding/binary"
 	"encoding/json"
+	"fmt"
 	"os"
 	"path/filepath"
 	"syscall"
@@ -104,4 +105,58 @@ func (h *simHost) request(command, runtime string) hvsup.Request {
 		Config: &hvsup.Config{KernelPath: h.kernel, RootfsPath: h.rootfs, StateDir: h.state,
 			Network: &hvsup.NetworkConfig{Mode: "isolated"}},
 	}
+}
+
+// The HCN simulator (test/sim/hcn): state under HVSUP_SIM_DIR/hcn (README.md there).
+func hcnLibrary(t *testing.T) string {
+	path := filepath.Join(buildDir(), "test", "sim", "hcn", "libhvsup-sim-hcn.so")
+	if _, err := os.Stat(path); err != nil {
+		t.Fatalf("HCN simulator not built: %v", err)
+	}
+	return path
+}
+
+// endpoints are the ids of the simulator's live endpoints.
+func (h *simHost) endpoints() []string {
+	matches, _ := filepath.Glob(filepath.Join(h.simDir, "hcn", "endpoints", "*.json"))
+	var ids []string
+	for _, m := range matches {
+		ids = append(ids, filepath.Base(m[:len(m)-len(".json")]))
+	}
+	return ids
+}
+
+// injectFault makes the next call of an HCN entry point fail with hresult.
+func (h *simHost) injectFault(t *testing.T, function string, hresult uint32, message string) {
+	dir := filepath.Join(h.simDir, "hcn")
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		t.Fatal(err)
+	}
+	data, _ := json.Marshal(map[string]interface{}{function: map[string]interface{}{
+		"hresult": fmt.Sprintf("0x%08x", hresult), "message": message, "count": 1}})
+	if err := os.WriteFile(filepath.Join(dir, "faults.json"), data, 0o600); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// seedNetwork adds an existing network without IPAM (an external switch) and returns its id.
+func (h *simHost) seedNetwork(t *testing.T, name, typ string) string {
+	dir := filepath.Join(h.simDir, "hcn", "networks")
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		t.Fatal(err)
+	}
+	id := "5b0e8f3a-1c2d-4e5f-8a9b-" + fmt.Sprintf("%012x", len(name)*7919+len(typ))
+	data, _ := json.Marshal(map[string]interface{}{"ID": id, "Name": name, "Type": typ,
+		"SchemaVersion": map[string]int{"Major": 2, "Minor": 0}})
+	if err := os.WriteFile(filepath.Join(dir, id+".json"), data, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	return id
+}
+
+// runtimeState reads <state>/<runtime>/runtime.json.
+func (h *simHost) runtimeState(t *testing.T, runtime string) map[string]interface{} {
+	var s map[string]interface{}
+	readJSON(t, filepath.Join(h.state, runtime, "runtime.json"), &s)
+	return s
 }

@@ -7,10 +7,10 @@
 The library is found through HVSUP_LIBRARY (a file), HVSUP_BUILD_DIR (a meson build dir), the
 repository's build/ directory, or the system's library path. See docs/bindings.md.
 """
-from . import hcs, hvsock, image
+from . import hcn, hcs, hvsock, image
 from ._native import Library, library
 from .context import Context, DoctorReport
-from .errors import (ConflictError, HostError, HvsupError, IntegrityError, InvalidArgumentError, IOFailure,
+from .errors import (CancelledError, ConflictError, HostError, HvsupError, IntegrityError, InvalidArgumentError, IOFailure,
                      LogLevel, NoMemoryError, NotFoundError, Status, TooLargeError, UnsupportedError)
 
 ABI_VERSION = 1
@@ -27,7 +27,7 @@ def version() -> str:
 
 
 __all__ = [
-    "ABI_VERSION", "hcs", "hvsock", "image", "Context", "ConflictError", "DoctorReport", "HostError", "HvsupError", "IntegrityError",
+    "ABI_VERSION", "CancelledError", "hcn", "hcs", "hvsock", "image", "Context", "ConflictError", "DoctorReport", "HostError", "HvsupError", "IntegrityError",
     "InvalidArgumentError", "IOFailure", "Library", "LogLevel", "NoMemoryError", "NotFoundError", "Status",
     "TooLargeError", "UnsupportedError", "abi_version", "library", "version",
 ]

@@ -104,6 +104,17 @@ class ImageBuildOptions(Structure):
                 ("progress_user", c_void_p)]
 
 
+# hvsup/hcn.h
+HCN_OPTIONS_VERSION = 1
+HCN_ENDPOINT_REPLACE_STALE = 1
+
+
+class HcnOptions(Structure):
+    """hvsup_hcn_options (HVSUP_HCN_OPTIONS_VERSION 1)."""
+
+    _fields_ = [("version", c_uint32), ("flags", c_uint32), ("provider_library", c_char_p)]
+
+
 # name -> (restype, argtypes). Every `hvsup_error**` is the last argument and is filled in by
 # hvsup._native.call(); do not pass it yourself.
 SIGNATURES = {
@@ -160,10 +171,23 @@ SIGNATURES = {
     "hvsup_hvsock_listeners_wait_result": (status_t, [handle_t, c_uint32, POINTER(c_uint32), out_handle_t]),
     "hvsup_hvsock_listeners_stop": (status_t, [handle_t, out_handle_t]),
     "hvsup_hvsock_listeners_free": (None, [handle_t]),
+    # hvsup/hcn.h
+    "hvsup_hcn_options_init": (status_t, [POINTER(HcnOptions), c_uint32]),
+    "hvsup_hcn_open": (status_t, [out_handle_t, POINTER(HcnOptions), out_handle_t]),
+    "hvsup_hcn_free": (None, [handle_t]),
+    "hvsup_hcn_probe": (status_t, [handle_t, out_handle_t]),
+    "hvsup_hcn_nat_network_ensure": (status_t, [handle_t, out_handle_t, out_handle_t]),
+    "hvsup_hcn_network_find": (status_t, [handle_t, c_char_p, out_handle_t, out_handle_t]),
+    "hvsup_hcn_endpoint_create": (status_t, [handle_t, c_char_p, c_char_p, c_uint32, out_handle_t, out_handle_t]),
+    "hvsup_hcn_endpoint_delete": (status_t, [handle_t, c_char_p, out_handle_t]),
+    "hvsup_hcn_endpoint_properties": (status_t, [handle_t, c_char_p, out_handle_t, out_handle_t]),
+    # cancellation (hvsup.h); no error out-parameter: call it directly, not through call()
+    "hvsup_context_cancel": (status_t, [handle_t]),
 }
 
 # Exports that a library may lack (added after ABI 1 shipped: the primitives headers and
 # hvsup_plan). Calling a missing one raises HvsupError with Status.UNSUPPORTED instead of
 # failing at load time.
 OPTIONAL = frozenset(name for name in SIGNATURES
-                     if name.startswith(("hvsup_hcs_", "hvsup_hvsock_", "hvsup_image_")) or name == "hvsup_plan")
+                     if name.startswith(("hvsup_hcs_", "hvsup_hvsock_", "hvsup_image_", "hvsup_hcn_"))
+                     or name in ("hvsup_plan", "hvsup_context_cancel"))

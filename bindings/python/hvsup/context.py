@@ -34,7 +34,8 @@ class Context:
     log:         callable(level: LogLevel, message: str); called from whichever thread runs a
                  call on this context. It must not call back into the context. Exceptions it
                  raises are collected in `log_errors` (they cannot cross the C ABI).
-    One context may be used from several threads; close() waits for calls in flight.
+    One context may be used from several threads; close() waits for calls in flight, and
+    cancel() (from another thread) ends their waits early.
     """
 
     def __init__(self, state_dir=None, hcs_library=None, hcn_library=None,
@@ -116,6 +117,21 @@ class Context:
         handle = self._enter_call()
         try:
             return fn(handle)
+        finally:
+            self._leave_call(handle)
+
+    def cancel(self):
+        """hvsup_context_cancel: the supervise() calls in flight on this context (in other
+        threads) stop waiting within about 100 ms and raise CancelledError; a cancelled `run`
+        is cleaned up and recorded as failed, a cancelled stop records failed and keeps its IDs
+        (docs/c-api.md, "Cancellation"). Calls that start later are not affected. Thread-safe;
+        a no-op on a closed context."""
+        handle = self._enter_call()
+        try:
+            if handle:
+                status = self._lib.function("hvsup_context_cancel")(handle)
+                if status < 0:
+                    raise self._lib.take_error(status, ctypes.c_void_p())
         finally:
             self._leave_call(handle)
 

@@ -17,6 +17,7 @@ class Status(IntEnum):
     INTEGRITY = -8
     TOO_LARGE = -9
     NO_MEMORY = -10
+    CANCELLED = -11
 
     @classmethod
     def _missing_(cls, value):
@@ -110,6 +111,11 @@ class NoMemoryError(HvsupError):
     pass
 
 
+class CancelledError(HvsupError):
+    """Context.cancel() interrupted the call (HVSUP_E_CANCELLED); the message is the failure
+    recorded in the state file."""
+
+
 _BY_CODE = {
     Status.INVALID_ARGUMENT: InvalidArgumentError,
     Status.UNSUPPORTED: UnsupportedError,
@@ -120,4 +126,5 @@ _BY_CODE = {
     Status.INTEGRITY: IntegrityError,
     Status.TOO_LARGE: TooLargeError,
     Status.NO_MEMORY: NoMemoryError,
+    Status.CANCELLED: CancelledError,
 }

@@ -5,6 +5,7 @@ usage: leak_driver.py ROUNDS clean|leak
   leak:  the negative control: calls the C functions directly and drops what they return
 """
 import ctypes
+import os
 import pathlib
 import sys
 import tempfile
@@ -20,6 +21,9 @@ ident = {"requestID": "r", "runtimeID": "agent", "role": "workload", "backend": 
 prepare = {"command": "prepare", "identity": ident,
            "config": {"kernelPath": "/k", "rootfsPath": "/r", "stateDir": str(state)}}
 logged = []
+# the HCN simulator beside the library (<build>/libhvsup/libhvsup.so -> <build>/test/sim/hcn/)
+hcn_provider = pathlib.Path(lib.path).resolve().parents[1] / "test" / "sim" / "hcn" / "libhvsup-sim-hcn.so"
+os.environ["HVSUP_SIM_DIR"] = str(state / "sim")
 
 if mode == "clean":
     for i in range(rounds):
@@ -68,6 +72,27 @@ if mode == "clean":
                 planner.plan({"command": "run"})
             except hvsup.InvalidArgumentError:
                 pass
+        # HCN primitives against the simulator: documents, error objects, handles
+        with hvsup.hcn.Hcn(hcn_provider) as net:
+            net.probe()
+            nat = net.ensure_nat_network()
+            try:
+                net.find_network("Nope")
+            except hvsup.NotFoundError:
+                pass
+            ep = net.create_endpoint(nat["ID"], "microagent-leak", replace_stale=True)
+            assert net.endpoint_properties(ep["ID"])["ID"] == ep["ID"]
+            net.delete_endpoint(ep["ID"])
+            try:
+                net.endpoint_properties(ep["ID"])
+            except hvsup.NotFoundError:
+                pass
+        try:
+            hvsup.hcn.Hcn()
+        except hvsup.UnsupportedError:
+            pass
+        with hvsup.Context() as idle:
+            idle.cancel()
         bad = _abi.ContextOptions(version=99)
         try:
             lib.call("hvsup_context_create", ctypes.byref(ctypes.c_void_p()), ctypes.byref(bad))

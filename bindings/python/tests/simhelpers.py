@@ -87,3 +87,58 @@ def sim(tmp_path, monkeypatch):
     monkeypatch.setenv("HVSUP_HVSOCK_EMULATION_DIR", str(host.hvsock_dir))
     yield host
     host.kill_guests()
+
+
+def hcn_library():
+    """The HCN simulator (test/sim/hcn); it keeps its state under $HVSUP_SIM_DIR/hcn."""
+    path = BUILD / "test" / "sim" / "hcn" / "libhvsup-sim-hcn.so"
+    if not path.exists():
+        pytest.fail(f"{path} is not built; run ./scripts/test")
+    return path
+
+
+def hcnsim():
+    """test/sim/hcn/hcnsim.py: seed networks, list endpoints, inject faults."""
+    import sys
+    sys.path.insert(0, str(ROOT / "test" / "sim" / "hcn"))
+    import hcnsim as module
+    return module
+
+
+def wait_for_state(host, runtime, state, attempts=6000):
+    """Polls <state>/<runtime>/runtime.json until its event is `state` (10 ms apart)."""
+    import json
+    import time
+    path = host.state / runtime / "runtime.json"
+    for _ in range(attempts):
+        try:
+            if json.loads(path.read_text())["event"]["state"] == state:
+                return
+        except (OSError, ValueError, KeyError):
+            pass
+        time.sleep(0.01)
+    raise AssertionError(f"{runtime} never reached {state}")
+
+
+class simulated_host:
+    """A SimHost with its environment set while the `with` block runs (for code outside
+    pytest fixtures, such as the documentation's examples); kills its guests at the end."""
+
+    _names = ("HVSUP_SIM_DIR", "HVSUP_HVSOCK_EMULATION_DIR")
+
+    def __init__(self, root):
+        self.host = SimHost(root)
+
+    def __enter__(self):
+        self._saved = {name: os.environ.get(name) for name in self._names}
+        os.environ["HVSUP_SIM_DIR"] = str(self.host.sim_dir)
+        os.environ["HVSUP_HVSOCK_EMULATION_DIR"] = str(self.host.hvsock_dir)
+        return self.host
+
+    def __exit__(self, *exc):
+        self.host.kill_guests()
+        for name, value in self._saved.items():
+            if value is None:
+                os.environ.pop(name, None)
+            else:
+                os.environ[name] = value

@@ -15,5 +15,6 @@ def test_the_doc_has_python_examples():
 @pytest.mark.parametrize("index", range(len(BLOCKS)))
 def test_doc_example_runs(lib, tmp_path, monkeypatch, index):
     monkeypatch.chdir(tmp_path)
+    monkeypatch.delenv("HVSUP_SIM_DIR", raising=False)  # restored after an example sets it
     code = compile(BLOCKS[index], f"{DOC.name}[python block {index}]", "exec")
     exec(code, {"__name__": f"doc_example_{index}"})  # noqa: S102 - the documented examples

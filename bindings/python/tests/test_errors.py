@@ -11,8 +11,14 @@ from conftest import full_request, state_request
 
 def test_status_mirrors_the_header():
     header = {"OK": 0, "ERROR": -1, "INVALID_ARGUMENT": -2, "UNSUPPORTED": -3, "NOT_FOUND": -4, "CONFLICT": -5,
-              "IO": -6, "HOST": -7, "INTEGRITY": -8, "TOO_LARGE": -9, "NO_MEMORY": -10}
+              "IO": -6, "HOST": -7, "INTEGRITY": -8, "TOO_LARGE": -9, "NO_MEMORY": -10,
+              "CANCELLED": -11}
     assert {s.name: s.value for s in hvsup.Status} == header
+
+
+def test_cancelled_maps_to_its_own_exception():
+    e = hvsup.HvsupError.of(-11, "run cancelled by the caller while waiting for the guest result")
+    assert type(e) is hvsup.CancelledError and e.code is hvsup.Status.CANCELLED
 
 
 def test_unknown_status_codes_survive():

@@ -1,0 +1,74 @@
+package hvsup_test
+
+import (
+	"encoding/binary"
+	"os"
+	"path/filepath"
+
+	"hvsup/bindings/go/hvsup"
+)
+
+// Helpers of the Example functions (which have no *testing.T): the simulated host of test/sim.
+
+func exampleBuildDir() string {
+	if dir := os.Getenv("HVSUP_BUILD_DIR"); dir != "" {
+		return dir
+	}
+	return filepath.Join(repoRoot(), "build")
+}
+
+func must(err error) {
+	if err != nil {
+		panic(err)
+	}
+}
+
+// exampleSilentRun prepares a simulated host (HCS and HCN simulators, a kernel file, a fixed
+// VHD) whose guest boots but never delivers its result, and returns the context options and
+// a `run` request with a result listener on the NAT network. cleanup kills the guests and
+// removes everything.
+func exampleSilentRun() (hvsup.Options, hvsup.Request, func()) {
+	dir, err := os.MkdirTemp("", "hvsup-example-")
+	must(err)
+	simDir, hvsockDir := filepath.Join(dir, "sim"), filepath.Join(dir, "hvsock")
+	must(os.MkdirAll(filepath.Join(simDir, "scripts"), 0o700))
+	must(os.MkdirAll(hvsockDir, 0o700))
+	must(os.WriteFile(filepath.Join(simDir, "scripts", "default.json"), []byte(`{"guest": {}}`), 0o600))
+	kernel, rootfs, state := filepath.Join(dir, "Image"), filepath.Join(dir, "rootfs.vhd"), filepath.Join(dir, "state")
+	must(os.WriteFile(kernel, []byte("kernel"), 0o600))
+	const size = 65536
+	footer := make([]byte, 512)
+	copy(footer, "conectix")
+	binary.BigEndian.PutUint32(footer[8:], 2)
+	binary.BigEndian.PutUint32(footer[12:], 0x00010000)
+	binary.BigEndian.PutUint64(footer[16:], 0xFFFFFFFFFFFFFFFF)
+	binary.BigEndian.PutUint64(footer[40:], size)
+	binary.BigEndian.PutUint64(footer[48:], size)
+	binary.BigEndian.PutUint32(footer[60:], 2)
+	copy(footer[68:84], []byte("0123456789abcdef"))
+	var sum uint32
+	for _, b := range footer {
+		sum += uint32(b)
+	}
+	binary.BigEndian.PutUint32(footer[64:], ^sum)
+	must(os.WriteFile(rootfs, append(make([]byte, size), footer...), 0o600))
+	os.Setenv("HVSUP_SIM_DIR", simDir)
+	os.Setenv("HVSUP_HVSOCK_EMULATION_DIR", hvsockDir)
+	build := exampleBuildDir()
+	opts := hvsup.Options{HCSLibrary: filepath.Join(build, "test", "sim", "libhvsup-sim-computecore.so"),
+		HCNLibrary: filepath.Join(build, "test", "sim", "hcn", "libhvsup-sim-hcn.so")}
+	run := hvsup.Request{
+		Command:  "run",
+		Identity: &hvsup.Identity{RequestID: "req-1", RuntimeID: "agent-1", Role: "workload", Backend: "windows-hyperv"},
+		Config: &hvsup.Config{KernelPath: kernel, RootfsPath: rootfs, StateDir: state,
+			Network:        &hvsup.NetworkConfig{Mode: "nat"},
+			VsockListeners: []hvsup.VsockListener{{Port: 1024, Target: filepath.Join(state, "agent-1", "result.json")}}},
+	}
+	cleanup := func() {
+		(&simHost{simDir: simDir}).killGuests()
+		os.Unsetenv("HVSUP_SIM_DIR")
+		os.Unsetenv("HVSUP_HVSOCK_EMULATION_DIR")
+		os.RemoveAll(dir)
+	}
+	return opts, run, cleanup
+}
