@@ -28,7 +28,7 @@ api::PWSTR host_string(const std::string& utf8)
     } catch (...) {
         w = u"<invalid UTF-8>";
     }
-    auto* out = static_cast<char16_t*>(std::malloc((w.size() + 1) * sizeof(char16_t)));
+    auto* out = static_cast<char16_t*>(host_alloc((w.size() + 1) * sizeof(char16_t)));
     if (out == nullptr) return nullptr;
     std::memcpy(out, w.c_str(), (w.size() + 1) * sizeof(char16_t));
     return out;
@@ -45,7 +45,10 @@ Host& Host::instance()
     return host;
 }
 
-Host::Host() : worker_([this] { run_worker(); }) {}
+Host::Host() : worker_([this] { run_worker(); })
+{
+    keep_loaded();
+}
 
 Host::~Host()
 {
