@@ -41,14 +41,20 @@ std::string from_wide(api::PCWSTR s)
 
 Host& Host::instance()
 {
+    // Where the platform keeps the simulator loaded for good (Windows), the host is never
+    // destroyed: a DLL's destructors run at process exit after the worker thread was killed,
+    // and touching its mutex or condition variable then hangs the exit. Elsewhere it is
+    // destroyed at exit or unload, joining the worker.
+    static const bool pinned = keep_loaded();
+    if (pinned) {
+        static Host* forever = new Host;
+        return *forever;
+    }
     static Host host;
     return host;
 }
 
-Host::Host() : worker_([this] { run_worker(); })
-{
-    keep_loaded();
-}
+Host::Host() : worker_([this] { run_worker(); }) {}
 
 Host::~Host()
 {

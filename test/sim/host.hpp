@@ -153,8 +153,8 @@ void signal_guest(int64_t pid, bool kill);
 // POSIX, CoTaskMemAlloc on Windows (as the real HCS returns them).
 void* host_alloc(size_t bytes);
 int64_t current_pid();
-// Windows: pins the simulator DLL so FreeLibrary never unmaps the worker thread's code (and
-// never joins it under the loader lock). POSIX: nothing.
-void keep_loaded();
+// Windows: pins the simulator DLL so FreeLibrary never unmaps the worker thread's code, and
+// returns true (the Host is then never destroyed). POSIX: returns false.
+bool keep_loaded();
 
 }  // namespace hvsup::sim

@@ -112,6 +112,9 @@ int64_t current_pid()
     return static_cast<int64_t>(::getpid());
 }
 
-void keep_loaded() {}
+bool keep_loaded()
+{
+    return false;
+}
 
 }  // namespace hvsup::sim

@@ -100,11 +100,11 @@ int64_t current_pid()
     return static_cast<int64_t>(::GetCurrentProcessId());
 }
 
-void keep_loaded()
+bool keep_loaded()
 {
     HMODULE self = nullptr;
-    ::GetModuleHandleExW(GET_MODULE_HANDLE_EX_FLAG_FROM_ADDRESS | GET_MODULE_HANDLE_EX_FLAG_PIN,
-                         reinterpret_cast<LPCWSTR>(&keep_loaded), &self);
+    return ::GetModuleHandleExW(GET_MODULE_HANDLE_EX_FLAG_FROM_ADDRESS | GET_MODULE_HANDLE_EX_FLAG_PIN,
+                                reinterpret_cast<LPCWSTR>(&keep_loaded), &self) != FALSE;
 }
 
 }  // namespace hvsup::sim

@@ -1,5 +1,9 @@
 // Hyper-V sockets and the COM1 pipe on Windows: AF_HYPERV failing closed where the host lacks
 // it (Wine, Windows without Hyper-V), and the serial capture's real named pipe server.
+
+// This program links the library's internals statically: the C ABI is called directly, not
+// imported from hvsup.dll.
+#define HVSUP_BUILDING_LIBRARY 1
 #include "core/error.hpp"
 #include "hvsock/serial_capture.hpp"
 #include "hvsock/transport.hpp"
