@@ -28,7 +28,7 @@ api::PWSTR host_string(const std::string& utf8)
     } catch (...) {
         w = u"<invalid UTF-8>";
     }
-    auto* out = static_cast<char16_t*>(std::malloc((w.size() + 1) * sizeof(char16_t)));
+    auto* out = static_cast<char16_t*>(host_alloc((w.size() + 1) * sizeof(char16_t)));
     if (out == nullptr) return nullptr;
     std::memcpy(out, w.c_str(), (w.size() + 1) * sizeof(char16_t));
     return out;
@@ -41,6 +41,15 @@ std::string from_wide(api::PCWSTR s)
 
 Host& Host::instance()
 {
+    // Where the platform keeps the simulator loaded for good (Windows), the host is never
+    // destroyed: a DLL's destructors run at process exit after the worker thread was killed,
+    // and touching its mutex or condition variable then hangs the exit. Elsewhere it is
+    // destroyed at exit or unload, joining the worker.
+    static const bool pinned = keep_loaded();
+    if (pinned) {
+        static Host* forever = new Host;
+        return *forever;
+    }
     static Host host;
     return host;
 }

@@ -138,14 +138,23 @@ private:
     std::thread worker_;
 };
 
-// Strings handed to the caller: malloc'd UTF-16 (the POSIX provider contract; the binding
-// frees them with free()).
+// Strings handed to the caller: UTF-16 from host_alloc (malloc on POSIX, CoTaskMemAlloc on
+// Windows: the binding frees them the matching way).
 api::PWSTR host_string(const std::string& utf8);
 std::string from_wide(api::PCWSTR s);
 
-// The guest process (process_posix.cpp).
+// The guest process and the platform's conventions (process_posix.cpp, process_win.cpp).
 int64_t spawn_guest(const std::filesystem::path& sim_dir, const std::string& id, const std::filesystem::path& log);
 bool guest_alive(int64_t pid);
+// POSIX: SIGTERM / SIGKILL. Windows has no signals: a shutdown request reaches the guest
+// through the record's StopRequest, which it polls; a kill is TerminateProcess.
 void signal_guest(int64_t pid, bool kill);
+// Memory for strings handed to the caller, in the allocator the binding frees with: malloc on
+// POSIX, CoTaskMemAlloc on Windows (as the real HCS returns them).
+void* host_alloc(size_t bytes);
+int64_t current_pid();
+// Windows: pins the simulator DLL so FreeLibrary never unmaps the worker thread's code, and
+// returns true (the Host is then never destroyed). POSIX: returns false.
+bool keep_loaded();
 
 }  // namespace hvsup::sim

@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <cstdlib>
 #include <fstream>
 
 extern char** environ;
@@ -95,6 +96,25 @@ bool guest_alive(int64_t pid)
 void signal_guest(int64_t pid, bool kill_it)
 {
     if (pid > 0) ::kill(static_cast<pid_t>(pid), kill_it ? SIGKILL : SIGTERM);
+}
+
+}  // namespace hvsup::sim
+
+namespace hvsup::sim {
+
+void* host_alloc(size_t bytes)
+{
+    return std::malloc(bytes);
+}
+
+int64_t current_pid()
+{
+    return static_cast<int64_t>(::getpid());
+}
+
+bool keep_loaded()
+{
+    return false;
 }
 
 }  // namespace hvsup::sim

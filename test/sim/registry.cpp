@@ -1,12 +1,12 @@
 #include "registry.hpp"
 
 #include "core/error.hpp"
+#include "host.hpp"
 
 #include <fmt/format.h>
 
 #include <cstdlib>
 #include <fstream>
-#include <unistd.h>
 
 namespace hvsup::sim {
 namespace {
@@ -217,7 +217,7 @@ Script Registry::script(const std::string& id) const
 void Registry::log_call(const std::string& api, const std::string& call, const std::string& id) const
 {
     const std::string line = json::compact(json::object{
-                                 {"pid", static_cast<int64_t>(::getpid())}, {"api", api}, {"call", call}, {"id", id}}) +
+                                 {"pid", current_pid()}, {"api", api}, {"call", call}, {"id", id}}) +
                              "\n";
     std::ofstream out(dir_ / "calls.jsonl", std::ios::app | std::ios::binary);
     out << line;

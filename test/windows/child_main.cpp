@@ -3,6 +3,8 @@
 //                                       line, as CommandLineToArgvW parsed them), then
 //                                       "ready", then sleeps until it is terminated.
 //   hvsup-test-child.exe exit CODE      exits at once with CODE.
+//   hvsup-test-child.exe alive PID      prints "image: <executable of PID>" and exits 0 while
+//                                       PID is a running process, 1 when it is not.
 #include <windows.h>
 #include <shellapi.h>
 
@@ -29,6 +31,17 @@ int main()
     if (argv == nullptr || argc < 2) return 2;
     const std::wstring mode = argv[1];
     if (mode == L"exit") return argc > 2 ? _wtoi(argv[2]) : 2;
+    if (mode == L"alive") {
+        if (argc < 3) return 2;
+        HANDLE h = ::OpenProcess(PROCESS_QUERY_LIMITED_INFORMATION | SYNCHRONIZE, FALSE, static_cast<DWORD>(_wtoi(argv[2])));
+        if (h == nullptr) return 1;
+        wchar_t image[32768];
+        DWORD size = 32768;
+        if (::QueryFullProcessImageNameW(h, 0, image, &size)) put(L"image: " + std::wstring(image, size));
+        const bool running = ::WaitForSingleObject(h, 0) == WAIT_TIMEOUT;
+        ::CloseHandle(h);
+        return running ? 0 : 1;
+    }
     if (mode != L"sleep") return 2;
     put(std::wstring(L"console: ") + (::GetConsoleWindow() != nullptr ? L"yes" : L"no"));
     for (int i = 2; i < argc; ++i) put(L"arg: " + std::wstring(argv[i]));

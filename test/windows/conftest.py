@@ -31,6 +31,9 @@ def windows_program(relative: str) -> pathlib.Path:
 def wine_env() -> dict:
     env = dict(os.environ)
     env.setdefault("WINEDEBUG", "-all")
+    # Wine turns the Unix command line into the Windows one with the Unix locale's charset:
+    # a UTF-8 locale, so that non-ASCII arguments reach the programs' wide command line.
+    env["LC_ALL"] = "C.UTF-8"
     # hvsup.dll is found through WINEPATH, as a Windows user would put it on PATH or beside the tool.
     env["WINEPATH"] = winpath(BUILD / "libhvsup")
     return env

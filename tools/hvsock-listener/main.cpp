@@ -26,6 +26,7 @@
 #include <fmt/format.h>
 
 #include "hvsup_build_config.h"
+#include "common/arguments.hpp"
 
 namespace {
 
@@ -209,6 +210,9 @@ std::vector<std::unique_ptr<hvsock::ListenerSet>> start_standalone(const Args& a
 
 int main(int argc, char** argv)
 {
+    hvsup::tools::Utf8Argv utf8_argv(argc, argv);  // UTF-8 on Windows too (common/arguments.hpp)
+    argc = utf8_argv.argc();
+    argv = utf8_argv.argv();
     Args args;
     std::vector<std::string> argl(argv + 1, argv + argc);
     for (size_t i = 0; i < argl.size(); ++i) {

@@ -2,6 +2,7 @@
 // One request in (stdin, --request PATH or --request-json JSON), one response out on stdout,
 // diagnostics on stderr, exit 0 iff the response says "ok": true.
 #include "hvsup/hvsup.h"
+#include "common/arguments.hpp"
 
 #include <boost/json.hpp>
 
@@ -105,6 +106,9 @@ int print_error(const char* what, hvsup_status status, hvsup_error* error)
 
 int main(int argc, char** argv)
 {
+    hvsup::tools::Utf8Argv utf8_argv(argc, argv);  // UTF-8 on Windows too (common/arguments.hpp)
+    argc = utf8_argv.argc();
+    argv = utf8_argv.argv();
     Args args;
     std::vector<std::string> positional;
     for (int i = 1; i < argc; ++i) {
@@ -201,7 +205,7 @@ int main(int argc, char** argv)
     } else if (args.request_json) {
         request = *args.request_json;
     } else if (args.request_path) {
-        std::ifstream in(*args.request_path, std::ios::binary);
+        std::ifstream in(hvsup::tools::utf8_path(*args.request_path), std::ios::binary);
         if (!in) {
             hvsup_context_free(context);
             return local_failure("read request " + *args.request_path + ": " + std::strerror(errno));

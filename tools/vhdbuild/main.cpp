@@ -1,6 +1,7 @@
 // vhdbuild: builds a fixed-VHD (or raw) ext4 disk from a directory, a tar or an OCI layout,
 // and inspects one. Thin: flags -> JSON request -> hvsup_image_build (include/hvsup/image.h).
 #include "hvsup/image.h"
+#include "common/arguments.hpp"
 
 #include <boost/json.hpp>
 
@@ -134,6 +135,9 @@ int inspect(int argc, char** argv, bool verify_only)
 
 int main(int argc, char** argv)
 {
+    hvsup::tools::Utf8Argv utf8_argv(argc, argv);  // UTF-8 on Windows too (common/arguments.hpp)
+    argc = utf8_argv.argc();
+    argv = utf8_argv.argv();
     if (argc >= 2 && std::strcmp(argv[1], "inspect") == 0) return inspect(argc, argv, false);
     if (argc >= 2 && std::strcmp(argv[1], "verify") == 0) return inspect(argc, argv, true);
 

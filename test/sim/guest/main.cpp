@@ -2,29 +2,27 @@
 // contract (microagent-protocol.md §10) as the test scripts it, over the Hyper-V socket
 // emulation transport (loopback TCP + port files under HVSUP_HVSOCK_EMULATION_DIR):
 //   - reads the kernel command line from the compute-system document,
-//   - connects to the COM1 pipe (E/pipes/<name>.port) and writes boot text,
+//   - connects to the COM1 pipe and writes boot text (POSIX: E/pipes/<name>.port; Windows: the
+//     real named pipe \\.\pipe\<name>, see platform.hpp),
 //   - serves scripted published ports (guest listener per hostPort: echo or TCP proxy),
 //   - delivers the scripted result (snake_case JSON + "\n") to the host result port,
-//   - powers off after a delay, on SIGTERM (unless told to ignore shutdown), or crashes.
+//   - powers off after a delay, on a shutdown request (SIGTERM; on Windows the record's
+//     StopRequest) unless told to ignore it, or crashes.
 // Script: HVSUP_SIM_DIR/scripts/<id>.json (else default.json), member "guest":
 //   {"serial": "text", "result": {...}, "resultPort": 1024, "resultDelayMs": 0,
 //    "exitAfterMs": 100, "crashAfterMs": -1, "ignoreShutdown": false, "shellEcho": false,
 //    "forwards": [{"hostPort": 18080, "echo": true} | {"hostPort": 18080, "target": "127.0.0.1:8080"}]}
 #include "core/files.hpp"
 #include "core/json.hpp"
-
-#include <arpa/inet.h>
-#include <netinet/in.h>
-#include <signal.h>
-#include <sys/socket.h>
-#include <unistd.h>
+#include "guest/net.hpp"
+#include "guest/platform.hpp"
+#include "common/arguments.hpp"
 
 #include <atomic>
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
 #include <filesystem>
-#include <fstream>
 #include <iostream>
 #include <sstream>
 #include <string>
@@ -34,15 +32,11 @@
 namespace fs = std::filesystem;
 using namespace std::chrono_literals;
 namespace json = hvsup::json;
+using namespace hvsup::sim::guest;
 
 namespace {
 
 std::atomic<bool> shutdown_requested{false};
-
-extern "C" void on_term(int)
-{
-    shutdown_requested = true;
-}
 
 std::string service_id(uint32_t port)
 {
@@ -51,111 +45,72 @@ std::string service_id(uint32_t port)
     return buf;
 }
 
-std::optional<int> read_port_file(const fs::path& file)
-{
-    std::ifstream in(file);
-    int port = 0;
-    if (!(in >> port) || port <= 0 || port > 65535) return std::nullopt;
-    return port;
-}
-
-int connect_loopback(int port)
-{
-    int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-    if (fd < 0) return -1;
-    sockaddr_in addr{};
-    addr.sin_family = AF_INET;
-    addr.sin_port = htons(static_cast<uint16_t>(port));
-    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    if (::connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0) {
-        ::close(fd);
-        return -1;
-    }
-    return fd;
-}
-
-// Reads the port file and connects, retrying every 50 ms until `limit`.
-int connect_via(const fs::path& port_file, std::chrono::milliseconds limit)
-{
-    const auto deadline = std::chrono::steady_clock::now() + limit;
-    for (;;) {
-        if (auto port = read_port_file(port_file)) {
-            int fd = connect_loopback(*port);
-            if (fd >= 0) return fd;
-        }
-        if (std::chrono::steady_clock::now() >= deadline) return -1;
-        std::this_thread::sleep_for(50ms);
-    }
-}
-
-bool write_all(int fd, const std::string& data)
-{
-    size_t off = 0;
-    while (off < data.size()) {
-        const ssize_t n = ::send(fd, data.data() + off, data.size() - off, MSG_NOSIGNAL);
-        if (n <= 0) return false;
-        off += static_cast<size_t>(n);
-    }
-    return true;
-}
-
-void pump(int from, int to)
+void pump(tcp::socket& from, tcp::socket& to)
 {
     char buf[16384];
     for (;;) {
-        const ssize_t n = ::recv(from, buf, sizeof buf, 0);
-        if (n <= 0) break;
-        if (!write_all(to, std::string(buf, static_cast<size_t>(n)))) break;
+        boost::system::error_code ec;
+        const size_t n = from.read_some(asio::buffer(buf), ec);
+        if (n == 0 || ec) break;
+        if (!write_all(to, std::string(buf, n))) break;
     }
-    ::shutdown(to, SHUT_WR);
+    boost::system::error_code ignored;
+    to.shutdown(tcp::socket::shutdown_send, ignored);
 }
 
 struct Listener {
-    int fd = -1;
+    std::shared_ptr<tcp::acceptor> acceptor;
     fs::path port_file;
 };
 
 Listener listen_guest(const fs::path& emulation, const std::string& vm, uint32_t port)
 {
     Listener l;
-    l.fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-    sockaddr_in addr{};
-    addr.sin_family = AF_INET;
-    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    if (l.fd < 0 || ::bind(l.fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0 || ::listen(l.fd, 16) != 0) {
-        std::cerr << "guest: listen for port " << port << " failed\n";
+    try {
+        l.acceptor = std::make_shared<tcp::acceptor>(io(), tcp::endpoint(asio::ip::address_v4::loopback(), 0));
+    } catch (const std::exception& e) {
+        std::cerr << "guest: listen for port " << port << " failed: " << e.what() << "\n";
         return Listener{};
     }
-    socklen_t len = sizeof addr;
-    ::getsockname(l.fd, reinterpret_cast<sockaddr*>(&addr), &len);
     l.port_file = emulation / vm / "guest" / (service_id(port) + ".port");
     hvsup::files::ensure_private_dir(l.port_file.parent_path());
-    hvsup::files::write_atomic(l.port_file, std::to_string(ntohs(addr.sin_port)) + "\n");
+    hvsup::files::write_atomic(l.port_file, std::to_string(l.acceptor->local_endpoint().port()) + "\n");
     return l;
 }
 
 void serve(Listener l, bool echo, std::string target)
 {
     for (;;) {
-        int c = ::accept4(l.fd, nullptr, nullptr, SOCK_CLOEXEC);
-        if (c < 0) return;
+        auto c = std::make_shared<tcp::socket>(io());
+        boost::system::error_code ec;
+        l.acceptor->accept(*c, ec);
+        if (ec) return;
         std::thread([c, echo, target] {
             if (echo) {
-                pump(c, c);
+                pump(*c, *c);
             } else {
                 const auto colon = target.rfind(':');
                 const int port = colon == std::string::npos ? 0 : std::atoi(target.c_str() + colon + 1);
-                int t = port > 0 ? connect_loopback(port) : -1;
-                if (t >= 0) {
-                    std::thread back([c, t] { pump(t, c); });
-                    pump(c, t);
+                auto t = port > 0 ? connect_loopback(port) : nullptr;
+                if (t) {
+                    std::thread back([c, t] { pump(*t, *c); });
+                    pump(*c, *t);
                     back.join();
-                    ::close(t);
                 }
             }
-            ::close(c);
+            boost::system::error_code ignored;
+            c->close(ignored);
         }).detach();
     }
+}
+
+// Ends the guest without running destructors: detached threads still block in accept() on
+// sockets of the shared io_context, as a powered-off VM's services simply vanish.
+[[noreturn]] void power_off(int code)
+{
+    std::cerr.flush();
+    std::cout.flush();
+    std::_Exit(code);
 }
 
 std::string cmdline_value(const std::string& cmdline, const std::string& key)
@@ -189,25 +144,9 @@ int64_t member_int(const json::object& o, const char* key, int64_t fallback)
 
 }  // namespace
 
-int main(int argc, char** argv)
+int run(const fs::path& sim_dir, const std::string& id)
 {
-    fs::path sim_dir;
-    std::string id;
-    for (int i = 1; i + 1 < argc; i += 2) {
-        const std::string flag = argv[i];
-        if (flag == "--sim-dir")
-            sim_dir = argv[i + 1];
-        else if (flag == "--id")
-            id = argv[i + 1];
-    }
-    if (sim_dir.empty() || id.empty()) {
-        std::cerr << "usage: hvsup-sim-guest --sim-dir DIR --id ID\n";
-        return 2;
-    }
-    struct sigaction sa {};
-    sa.sa_handler = on_term;
-    sigaction(SIGTERM, &sa, nullptr);
-    signal(SIGPIPE, SIG_IGN);
+    watch_shutdown(sim_dir, id, shutdown_requested);
 
     try {
         auto record_text = hvsup::files::read_if_exists(sim_dir / "systems" / (id + ".json"), 16u << 20);
@@ -257,17 +196,17 @@ int main(int argc, char** argv)
         std::cerr << "guest " << id << " (" << runtime_id << ") booting: " << cmdline << "\n";
 
         const char* e = std::getenv("HVSUP_HVSOCK_EMULATION_DIR");
-        const fs::path emulation = e != nullptr ? fs::path(e) : fs::path();
+        const fs::path emulation = e != nullptr ? hvsup::files::from_utf8(e) : fs::path();
 
-        int serial = -1;
+        std::unique_ptr<SerialPort> serial;
         const std::string prefix = "\\\\.\\pipe\\";
-        if (!pipe.empty() && !emulation.empty()) {
+        if (!pipe.empty()) {
             const std::string name = pipe.rfind(prefix, 0) == 0 ? pipe.substr(prefix.size()) : pipe;
-            serial = connect_via(emulation / "pipes" / (name + ".port"), 2000ms);
-            if (serial >= 0) {
-                write_all(serial, "hvsup-sim-guest: Linux version 6.12.22-sim (simulated)\n");
-                write_all(serial, "Kernel command line: " + cmdline + "\n");
-                write_all(serial, json::read_string(guest, "serial", "serial"));
+            serial = open_serial(name, emulation, 2000ms);
+            if (serial) {
+                serial->write("hvsup-sim-guest: Linux version 6.12.22-sim (simulated)\n");
+                serial->write("Kernel command line: " + cmdline + "\n");
+                serial->write(json::read_string(guest, "serial", "serial"));
             } else {
                 std::cerr << "guest: serial pipe " << pipe << " is not served\n";
             }
@@ -280,7 +219,7 @@ int main(int argc, char** argv)
                     const json::object& fo = json::as_object(f, "forwards[]");
                     const auto port = static_cast<uint32_t>(json::read_int(fo, "hostPort", "hostPort", 1, 65535));
                     Listener l = listen_guest(emulation, runtime_id, port);
-                    if (l.fd < 0) continue;
+                    if (!l.acceptor) continue;
                     port_files.push_back(l.port_file);
                     std::thread(serve, l, json::read_bool(fo, "echo", "echo"),
                                 json::read_string(fo, "target", "target"))
@@ -290,7 +229,7 @@ int main(int argc, char** argv)
             const std::string shell = cmdline_value(cmdline, "microagent_shell_port");
             if (json::read_bool(guest, "shellEcho", "shellEcho") && !shell.empty()) {
                 Listener l = listen_guest(emulation, runtime_id, static_cast<uint32_t>(std::stoul(shell)));
-                if (l.fd >= 0) {
+                if (l.acceptor) {
                     port_files.push_back(l.port_file);
                     std::thread(serve, l, true, std::string()).detach();
                 }
@@ -307,14 +246,15 @@ int main(int argc, char** argv)
         if (has_result && !emulation.empty()) {
             std::this_thread::sleep_for(std::chrono::milliseconds(member_int(guest, "resultDelayMs", 0)));
             const auto port = static_cast<uint32_t>(member_int(guest, "resultPort", 1024));
-            int fd = connect_via(emulation / runtime_id / "host" / (service_id(port) + ".port"), 15000ms);
-            if (fd >= 0) {
-                write_all(fd, json::compact(*result) + "\n");
-                ::shutdown(fd, SHUT_WR);
+            auto socket = connect_via(emulation / runtime_id / "host" / (service_id(port) + ".port"), 15000ms);
+            if (socket) {
+                write_all(*socket, json::compact(*result) + "\n");
+                boost::system::error_code ec;
+                socket->shutdown(tcp::socket::shutdown_send, ec);
                 char drain[256];
-                while (::recv(fd, drain, sizeof drain, 0) > 0) {
+                while (!ec && socket->read_some(asio::buffer(drain), ec) > 0) {
                 }
-                ::close(fd);
+                socket->close(ec);
                 std::cerr << "guest: result delivered to port " << port << "\n";
             } else {
                 std::cerr << "guest: result port " << port << " refused for 15s\n";
@@ -338,9 +278,9 @@ int main(int argc, char** argv)
             const bool timer = exit_after >= 0 && now - result_done >= std::chrono::milliseconds(exit_after);
             const bool asked = shutdown_requested && !ignore_shutdown;
             if (timer || asked) {
-                if (serial >= 0) {
-                    write_all(serial, "reboot: Power down\n");
-                    ::close(serial);
+                if (serial) {
+                    serial->write("reboot: Power down\n");
+                    serial.reset();
                 }
                 cleanup();
                 hvsup::files::write_atomic(sim_dir / "exits" / (id + ".json"), "{\"ExitType\":\"GracefulExit\"}\n");
@@ -353,4 +293,22 @@ int main(int argc, char** argv)
         std::cerr << "guest " << id << ": " << ex.what() << "\n";
         return 4;
     }
+}
+
+int main(int argc, char** argv)
+{
+    const std::vector<std::string> args = hvsup::tools::utf8_arguments(argc, argv);
+    fs::path sim_dir;
+    std::string id;
+    for (size_t i = 1; i + 1 < args.size(); i += 2) {
+        if (args[i] == "--sim-dir")
+            sim_dir = hvsup::files::from_utf8(args[i + 1]);
+        else if (args[i] == "--id")
+            id = args[i + 1];
+    }
+    if (sim_dir.empty() || id.empty()) {
+        std::cerr << "usage: hvsup-sim-guest --sim-dir DIR --id ID\n";
+        return 2;
+    }
+    power_off(run(sim_dir, id));
 }
