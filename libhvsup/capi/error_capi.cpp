@@ -6,6 +6,10 @@
 #include <cstdlib>
 #include <cstring>
 
+// The firewall passes ErrorCode values through as hvsup_status: they must stay equal.
+static_assert(static_cast<int>(hvsup::ErrorCode::no_memory) == static_cast<int>(HVSUP_E_NO_MEMORY));
+static_assert(static_cast<int>(hvsup::ErrorCode::cancelled) == static_cast<int>(HVSUP_E_CANCELLED));
+
 namespace hvsup::capi {
 
 hvsup_status report(hvsup_error** out, hvsup_status code, const char* message, const std::string& operation,
