@@ -94,12 +94,13 @@ std::optional<Timestamp> parse_rfc3339(std::string_view s)
     }
     if (pos != s.size()) return std::nullopt;
     // Whole seconds first (no overflow for years 0000-9999), then the range a Timestamp
-    // (int64 nanoseconds: 1677-09-21 to 2262-04-11) holds; converting a time outside it
-    // would overflow.
+    // (int64 nanoseconds: 1677-09-21T00:12:43 to 2262-04-11T23:47:16) holds; converting a
+    // time outside it would overflow. The range starts at the first whole day, because
+    // formatting floors a time to its day.
     const sys_seconds whole = sys_days{ymd} + hours{h} + minutes{mi} + seconds{se} - minutes{offset_minutes};
-    constexpr seconds lowest = duration_cast<seconds>(Timestamp::min().time_since_epoch()) + seconds{1};
-    constexpr seconds highest = duration_cast<seconds>(Timestamp::max().time_since_epoch()) - seconds{1};
-    if (whole.time_since_epoch() < lowest || whole.time_since_epoch() > highest) return std::nullopt;
+    constexpr sys_seconds lowest{sys_days{year{1677} / September / 22}};
+    constexpr sys_seconds highest{duration_cast<seconds>(Timestamp::max().time_since_epoch()) - seconds{1}};
+    if (whole < lowest || whole > highest) return std::nullopt;
     return Timestamp{whole} + nanoseconds{frac_ns};
 }
 
