@@ -175,7 +175,12 @@ HVSUP_API void hvsup_context_free(hvsup_context* context);
  *         "error". A failure status means no document: NULL arguments (HVSUP_E_INVALID_ARGUMENT)
  *         or no memory (HVSUP_E_NO_MEMORY), or HVSUP_E_CANCELLED when hvsup_context_cancel
  *         interrupted the call (the error message is the detail recorded in the state file).
+ * Limits: a request over 16 MiB is answered "ok": false, "request exceeds 16777216 bytes".
  * Blocking: `run` blocks until the guest exits; hvsup_context_cancel ends the wait early.
+ * Lifecycle commands on one runtime are serialized across processes by
+ * <stateDir>/<runtimeID>/command.lock: prepare/start/run/stop/halt/delete wait up to 10 s for
+ * it, then answer "workspace <id> is busy: ..."; kill and quarantine wait at most 2 s and then
+ * act anyway; inspect never waits (docs/security.md).
  * Thread-safe per context.
  */
 HVSUP_API hvsup_status hvsup_supervise(hvsup_context* context, const char* request_json, char** out,

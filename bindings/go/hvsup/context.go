@@ -29,7 +29,7 @@ type Options struct {
 	HCNLibrary string  // hcn_library: explicit HCN provider library
 	Log        LogFunc // log_callback + log_user; optional; kept alive until Close
 	// HCSAPI (hcs_api) forces "computecore" or "vmcompute"; BootMode (boot_mode) is
-	// "kernel-direct" (default) or "uefi-vmbfs"; ListenerHelper (listener_helper) is the
+	// "auto" (default: per host, see doctor), "kernel-direct" or "uefi-vmbfs"; ListenerHelper is the
 	// hvsock-listener path (default: beside the executable).
 	HCSAPI, BootMode, ListenerHelper string
 	// StopGrace (stop_grace_ms): how long stop/halt wait for the guest before terminating;

@@ -28,7 +28,7 @@ class Context:
     state_dir:   used when a request has no config.stateDir
     hcs_library, hcn_library: explicit HCS/HCN provider libraries (e.g. a simulator)
     hcs_api:     "computecore" or "vmcompute" forces that HCS API
-    boot_mode:   "kernel-direct" (default) or "uefi-vmbfs"
+    boot_mode:   "auto" (default: chosen per host, see doctor), "kernel-direct" or "uefi-vmbfs"
     listener_helper: path of hvsock-listener (default: beside the executable)
     stop_grace_ms, unregister_wait_ms: 0 = the library defaults
     log:         callable(level: LogLevel, message: str); called from whichever thread runs a
