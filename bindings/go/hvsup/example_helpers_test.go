@@ -1,7 +1,6 @@
 package hvsup_test
 
 import (
-	"encoding/binary"
 	"os"
 	"path/filepath"
 
@@ -36,22 +35,7 @@ func exampleSilentRun() (hvsup.Options, hvsup.Request, func()) {
 	must(os.WriteFile(filepath.Join(simDir, "scripts", "default.json"), []byte(`{"guest": {}}`), 0o600))
 	kernel, rootfs, state := filepath.Join(dir, "Image"), filepath.Join(dir, "rootfs.vhd"), filepath.Join(dir, "state")
 	must(os.WriteFile(kernel, []byte("kernel"), 0o600))
-	const size = 65536
-	footer := make([]byte, 512)
-	copy(footer, "conectix")
-	binary.BigEndian.PutUint32(footer[8:], 2)
-	binary.BigEndian.PutUint32(footer[12:], 0x00010000)
-	binary.BigEndian.PutUint64(footer[16:], 0xFFFFFFFFFFFFFFFF)
-	binary.BigEndian.PutUint64(footer[40:], size)
-	binary.BigEndian.PutUint64(footer[48:], size)
-	binary.BigEndian.PutUint32(footer[60:], 2)
-	copy(footer[68:84], []byte("0123456789abcdef"))
-	var sum uint32
-	for _, b := range footer {
-		sum += uint32(b)
-	}
-	binary.BigEndian.PutUint32(footer[64:], ^sum)
-	must(os.WriteFile(rootfs, append(make([]byte, size), footer...), 0o600))
+	must(os.WriteFile(rootfs, fixedVHDImage(65536), 0o600))
 	os.Setenv("HVSUP_SIM_DIR", simDir)
 	os.Setenv("HVSUP_HVSOCK_EMULATION_DIR", hvsockDir)
 	build := exampleBuildDir()

@@ -33,7 +33,9 @@ func simLibrary(t *testing.T, api string) string {
 	return path
 }
 
-func writeFixedVHD(t *testing.T, path string, size uint64) {
+// fixedVHDImage is `size` zero bytes followed by a valid fixed-VHD footer: what the simulator
+// requires of every attached disk.
+func fixedVHDImage(size uint64) []byte {
 	footer := make([]byte, 512)
 	copy(footer, "conectix")
 	binary.BigEndian.PutUint32(footer[8:], 2)
@@ -48,7 +50,11 @@ func writeFixedVHD(t *testing.T, path string, size uint64) {
 		sum += uint32(b)
 	}
 	binary.BigEndian.PutUint32(footer[64:], ^sum)
-	if err := os.WriteFile(path, append(make([]byte, size), footer...), 0o600); err != nil {
+	return append(make([]byte, size), footer...)
+}
+
+func writeFixedVHD(t *testing.T, path string, size uint64) {
+	if err := os.WriteFile(path, fixedVHDImage(size), 0o600); err != nil {
 		t.Fatal(err)
 	}
 }
