@@ -34,6 +34,10 @@ supp="$HVSUP_ROOT/test/sanitizers"
 export ASAN_OPTIONS="detect_leaks=1:halt_on_error=1:abort_on_error=1:detect_stack_use_after_return=1:check_initialization_order=1:strict_init_order=1:print_summary=1"
 export UBSAN_OPTIONS="halt_on_error=1:abort_on_error=1:print_stacktrace=1:print_summary=1"
 export LSAN_OPTIONS="suppressions=$supp/lsan.supp:print_suppressions=0"
+# Tests that starve the process of file descriptors skip themselves under the sanitizers: the
+# sanitizer runtime needs a pipe of its own to read memory (UBSan's vptr check then reports a
+# bad vptr that is not there). They run in the normal suite.
+export HVSUP_SANITIZED=1
 
 failed=0
 echo "-- meson test (sanitized)"

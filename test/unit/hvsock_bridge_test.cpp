@@ -9,6 +9,9 @@
 #include <catch2/catch.hpp>
 
 #include <csignal>
+#include <cstdlib>
+#include <future>
+#include <thread>
 #include <sys/resource.h>
 #include <unistd.h>
 
@@ -51,6 +54,10 @@ public:
     {
         io_.stop();
         thread_.join();
+        // The client sockets belong to client_io_, which is declared (and so destroyed) before
+        // them: close them while their I/O context still exists (ASan: use after free).
+        client_a.reset();
+        client_b.reset();
     }
     // The bridge returned (both directions finished); a deadline for a hung test only.
     bool finished() { return finished_.wait_for(std::chrono::seconds(30)) == std::future_status::ready; }
@@ -282,7 +289,36 @@ TEST_CASE("the kernel copy into a stream that cannot send fails without SIGPIPE"
 
 TEST_CASE("without a free descriptor for its pipe the bridge keeps copying in user space", "[hvsock][bridge]")
 {
+    if (std::getenv("HVSUP_SANITIZED") != nullptr) {
+        // scripts/test.d/sanitizers.sh: the sanitizer runtime checks memory through a pipe of its
+        // own, which the descriptor limit below denies (false "invalid vptr" reports).
+        WARN("skipped in the sanitizer stage: it starves the process of descriptors");
+        return;
+    }
     Bridged bridge(BridgeCopy::automatic);
+    // The sender thread is running before the limit is tightened: the sanitizers' runtime
+    // needs descriptors of its own when a thread starts (UBSan then misreports a bad vptr).
+    constexpr uint64_t total = 16ull << 20;
+    uint64_t sent = 0;
+    std::promise<bool> go;  // false: a REQUIRE failed, send nothing
+    std::promise<void> running;
+    std::thread a([&, started = go.get_future()]() mutable {
+        running.set_value();
+        if (started.get()) sent = send_pattern(*bridge.client_a, total, 6);
+    });
+    running.get_future().wait();
+    struct JoinOnExit {
+        std::thread& thread;
+        std::promise<bool>& go;
+        bool released = false;
+        void join()
+        {
+            if (!released) go.set_value(false);
+            released = true;
+            if (thread.joinable()) thread.join();
+        }
+        ~JoinOnExit() { join(); }
+    } join_on_exit{a, go};
     // Every descriptor below the lowest free one is taken: a limit there makes pipe2() fail
     // with EMFILE while the bridge's sockets keep working.
     const int lowest_free = ::dup(0);
@@ -299,11 +335,10 @@ TEST_CASE("without a free descriptor for its pipe the bridge keeps copying in us
     } restore{saved};
     REQUIRE(::dup(0) == -1);
 
-    constexpr uint64_t total = 16ull << 20;
-    uint64_t sent = 0;
-    std::thread a([&] { sent = send_pattern(*bridge.client_a, total, 6); });
+    go.set_value(true);
+    join_on_exit.released = true;
     Received got = receive_all(*bridge.client_b);
-    a.join();
+    join_on_exit.join();  // `sent` is the sender's
     CHECK(got.bytes == total);
     CHECK(got.hash == sent);
     CHECK(got.end == asio::error::eof);
