@@ -3,8 +3,7 @@ and request builders. The simulator reads HVSUP_SIM_DIR and the hvsock emulation
 HVSUP_HVSOCK_EMULATION_DIR at call time, so in-process tests set them with monkeypatch."""
 import os
 import pathlib
-import struct
-import uuid
+import sys
 
 import pytest
 
@@ -19,18 +18,9 @@ def sim_library(api="computecore"):
     return path
 
 
-def write_fixed_vhd(path, data_bytes=65536):
-    """Zeros plus a valid fixed-VHD footer (what the simulator checks)."""
-    footer = bytearray(512)
-    footer[0:8] = b"conectix"
-    struct.pack_into(">IIQ", footer, 8, 2, 0x00010000, 0xFFFFFFFFFFFFFFFF)
-    struct.pack_into(">QQ", footer, 40, data_bytes, data_bytes)
-    struct.pack_into(">I", footer, 60, 2)
-    footer[68:84] = uuid.uuid4().bytes
-    struct.pack_into(">I", footer, 64, (~sum(footer)) & 0xFFFFFFFF)
-    with open(path, "wb") as f:
-        f.write(b"\0" * data_bytes)
-        f.write(footer)
+# The simulator's own helper (test/sim/simhost.py): a fixed-VHD footer the simulator accepts.
+sys.path.insert(0, str(ROOT / "test" / "sim"))
+from simhost import write_fixed_vhd  # noqa: E402,F401
 
 
 class SimHost:
