@@ -183,8 +183,8 @@ uint32_t default_journal_blocks(uint64_t fs_blocks)
     return 262144;
 }
 
-uint64_t pack_directory(const std::vector<DirEntryOut>& entries, bool csum,
-                        const std::function<void(uint8_t* block)>& emit)
+uint64_t pack_directory(std::span<const DirEntryOut> entries, bool csum,
+                        const std::function<void(uint8_t* block)>& emit, const std::function<void()>& each_entry)
 {
     const size_t usable = block_size - (csum ? 12 : 0);
     std::vector<uint8_t> block(block_size, 0);
@@ -205,6 +205,7 @@ uint64_t pack_directory(const std::vector<DirEntryOut>& entries, bool csum,
         off = 0;
     };
     for (const auto& e : entries) {
+        if (each_entry) each_entry();
         const size_t rec = 8 + ((e.name.size() + 3) & ~size_t(3));
         if (off + rec > usable) close();
         uint8_t* p = block.data() + off;

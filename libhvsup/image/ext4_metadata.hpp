@@ -11,6 +11,7 @@
 #include <array>
 #include <cstdint>
 #include <functional>
+#include <span>
 #include <string_view>
 #include <vector>
 
@@ -61,9 +62,11 @@ struct DirEntryOut {
 };
 // Packs entries into linear directory blocks. `emit` receives each finished block; returns
 // the number of blocks. With csum, each block ends with the checksum tail (sealed by emit's
-// caller through seal_dir_block, which needs the block's owner).
-uint64_t pack_directory(const std::vector<DirEntryOut>& entries, bool csum,
-                        const std::function<void(uint8_t* block)>& emit);
+// caller through seal_dir_block, which needs the block's owner). `each_entry`, when given,
+// runs before every entry is read (the names may live in a spill arena; see SpillArena).
+uint64_t pack_directory(std::span<const DirEntryOut> entries, bool csum,
+                        const std::function<void(uint8_t* block)>& emit,
+                        const std::function<void()>& each_entry = {});
 void seal_dir_block(uint8_t* block, uint32_t inode_seed);
 
 }  // namespace hvsup::image

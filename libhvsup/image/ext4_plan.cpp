@@ -15,6 +15,7 @@ using namespace ext4;
 namespace {
 
 constexpr uint32_t last_group_minimum = 64;  // data blocks a trailing partial group must offer
+constexpr uint64_t max_inodes_per_group = 32768;  // one inode bitmap block
 
 }  // namespace
 
@@ -81,7 +82,7 @@ Plan choose_plan(const FsOptions& options, uint64_t fixed_blocks, const BlockAll
         p.geo.gdt_blocks = gdt_blocks_for(p.geo.groups, ds);
         const uint64_t want = std::max<uint64_t>(uint64_t(used_inodes) + used_inodes / 4 + 64, blocks / 4);
         uint64_t ipg = (want + p.geo.groups - 1) / p.geo.groups;
-        ipg = std::clamp<uint64_t>((ipg + 15) / 16 * 16, 32, 32768);
+        ipg = std::clamp<uint64_t>((ipg + 15) / 16 * 16, 32, max_inodes_per_group);
         p.geo.inodes_per_group = static_cast<uint32_t>(ipg);
         p.geo.itable_blocks = static_cast<uint32_t>(ipg * inode_size / block_size);
         p.journal_blocks = options.journal ? default_journal_blocks(blocks) : 0;
@@ -106,7 +107,11 @@ Plan choose_plan(const FsOptions& options, uint64_t fixed_blocks, const BlockAll
             plan = plan_for(blocks);
             uint64_t next = blocks;
             if (!fits_inodes(plan)) {
-                next = (uint64_t(plan.geo.groups) + 1) * blocks_per_group;
+                // Straight to enough groups for the inodes at the most a group holds (one
+                // group per round took more rounds than allowed for millions of entries).
+                const uint64_t want_inodes = uint64_t(used_inodes) + used_inodes / 4 + 64;
+                const uint64_t groups_needed = (want_inodes + max_inodes_per_group - 1) / max_inodes_per_group;
+                next = std::max<uint64_t>(uint64_t(plan.geo.groups) + 1, groups_needed) * blocks_per_group;
             } else {
                 BlockAllocator sim = alloc;
                 place_metadata(sim, plan, nullptr, csum, fs_seed);

@@ -24,6 +24,21 @@ namespace {
 constexpr size_t copy_buffer = 1u << 20;
 constexpr uint32_t max_links = 65000;
 
+// A vector of `n` copies of `value` in `mem`, filled a slice at a time with `checkpoint` in
+// between, so a spill arena can let go of the pages already written.
+template <class T, class Checkpoint>
+std::pmr::vector<T> filled_vector(size_t n, T value, std::pmr::memory_resource* mem, Checkpoint checkpoint)
+{
+    std::pmr::vector<T> v(mem);
+    v.reserve(n);
+    constexpr size_t slice = 4096;
+    while (v.size() < n) {
+        v.insert(v.end(), std::min(slice, n - v.size()), value);
+        checkpoint();
+    }
+    return v;
+}
+
 uint32_t links_of_dir(uint64_t subdirs) { return subdirs + 2 > max_links ? 1 : static_cast<uint32_t>(subdirs + 2); }
 
 }  // namespace
@@ -36,8 +51,9 @@ Inode implicit_directory(int64_t timestamp)
     return d;
 }
 
-Ext4Writer::Ext4Writer(FsOptions options, OutputFile& out)
-    : options_(std::move(options)), out_(out), tree_(implicit_directory(options_.timestamp)),
+Ext4Writer::Ext4Writer(FsOptions options, OutputFile& out, std::pmr::memory_resource* memory)
+    : options_(std::move(options)), out_(out), spill_(dynamic_cast<SpillArena*>(memory)),
+      tree_(implicit_directory(options_.timestamp), memory),
       alloc_(make_allocator(options_, fixed_blocks_)), buffer_(copy_buffer)
 {
     if (options_.label.size() > 16) throw Error(ErrorCode::invalid_argument, "the label is longer than 16 bytes");
@@ -104,6 +120,11 @@ void Ext4Writer::write_data(InodeRef ref, uint64_t offset, uint64_t length, Data
     }
 }
 
+void Ext4Writer::checkpoint()
+{
+    if (spill_ != nullptr) spill_->checkpoint();
+}
+
 void Ext4Writer::note_entry()
 {
     ++entries_;
@@ -140,20 +161,24 @@ FsSummary Ext4Writer::finish()
     struct DirJob {
         uint32_t node, ino, parent_ino;
     };
-    std::vector<uint32_t> ino_of(tree_.inode_slots(), 0);
-    std::vector<uint32_t> links(tree_.inode_slots(), 0);
-    std::vector<InodeRef> by_ino(first_ino + 1, no_inode);
+    std::pmr::memory_resource* mem = memory();
+    auto cp = [this] { checkpoint(); };
+    std::pmr::vector<uint32_t> ino_of = filled_vector<uint32_t>(tree_.inode_slots(), 0, mem, cp);
+    std::pmr::vector<uint32_t> links = filled_vector<uint32_t>(tree_.inode_slots(), 0, mem, cp);
+    std::pmr::vector<InodeRef> by_ino(first_ino + 1, no_inode, mem);
     by_ino.reserve(tree_.inode_slots() + first_ino + 1);
     const InodeRef root = tree_.node(0).inode;
     ino_of[root] = root_ino;
     by_ino[root_ino] = root;
     ino_of[lost] = lost_found_ino;
     by_ino[lost_found_ino] = lost;
-    std::vector<DirJob> dirs{{0, root_ino, root_ino}};
+    std::pmr::vector<DirJob> dirs({{0, root_ino, root_ino}}, mem);
     for (size_t i = 0; i < dirs.size(); ++i) {
+        checkpoint();
         const auto& node = tree_.node(dirs[i].node);
         uint64_t subdirs = 0;
         for (const auto& [name, child] : node.dir->entries) {
+            checkpoint();
             const auto& cn = tree_.node(child);
             if (ino_of[cn.inode] == 0) {
                 if (by_ino.size() > UINT32_MAX - 1) throw Error(ErrorCode::too_large, "too many inodes");
@@ -171,12 +196,22 @@ FsSummary Ext4Writer::finish()
     }
     const uint32_t used_inodes = static_cast<uint32_t>(by_ino.size() - 1);
 
-    std::map<InodeRef, ExtentTree> trees;
-    std::map<InodeRef, uint64_t> xattr_blocks;
-    std::vector<uint64_t> extra_blocks;  // tree and attribute blocks
+    struct TreeRoot {
+        std::array<uint8_t, 60> iblock;
+        uint64_t blocks;  // index and leaf blocks (their numbers are in extra_blocks)
+    };
+    // Both filled in inode-number order, so sorted by it: looked up by binary search.
+    std::pmr::vector<std::pair<uint32_t, TreeRoot>> trees(mem);
+    std::pmr::vector<std::pair<uint32_t, uint64_t>> xattr_blocks(mem);
+    auto find_ino = [](const auto& sorted, uint32_t ino) {
+        auto it = std::lower_bound(sorted.begin(), sorted.end(), ino, [](const auto& e, uint32_t i) { return e.first < i; });
+        return it != sorted.end() && it->first == ino ? &it->second : nullptr;
+    };
+    std::pmr::vector<uint64_t> extra_blocks(mem);  // tree and attribute blocks
 
     // Slow symlinks: the target in a data block.
     for (uint32_t ino = first_ino; ino <= used_inodes; ++ino) {
+        checkpoint();
         Inode& in = tree_.inode(by_ino[ino]);
         if ((in.mode & s_ifmt) != s_iflnk) {
             if ((in.mode & s_ifmt) == s_ifreg) ++summary.files;
@@ -198,9 +233,9 @@ FsSummary Ext4Writer::finish()
 
     // Directories.
     {
-        std::vector<DirEntryOut> entries;
-        std::vector<uint8_t> pending;
+        std::pmr::vector<DirEntryOut> entries(mem);
         for (const auto& job : dirs) {
+            checkpoint();
             const auto& node = tree_.node(job.node);
             Inode& in = tree_.inode(node.inode);
             entries.clear();
@@ -208,10 +243,11 @@ FsSummary Ext4Writer::finish()
             entries.push_back({".", job.ino, FileType::directory});
             entries.push_back({"..", job.parent_ino, FileType::directory});
             for (const auto& [name, child] : node.dir->entries) {
+                checkpoint();
                 const InodeRef r = tree_.node(child).inode;
                 entries.push_back({name, ino_of[r], file_type_of(tree_.inode(r).mode)});
             }
-            const uint64_t count = pack_directory(entries, csum, nullptr);
+            const uint64_t count = pack_directory(entries, csum, nullptr, cp);
             in.extents.clear();
             uint64_t b = 0;
             while (b < count) {
@@ -229,13 +265,14 @@ FsSummary Ext4Writer::finish()
                 const uint64_t phys = in.extents[ext].physical + (k - in.extents[ext].logical);
                 out_.write_at(block, block_size, phys * block_size);
                 ++k;
-            });
+            }, cp);
             ++summary.directories;
         }
     }
 
     // Attribute blocks and extent-tree blocks.
     for (uint32_t ino = root_ino; ino <= used_inodes; ++ino) {
+        checkpoint();
         const InodeRef r = by_ino[ino];
         if (r == no_inode) continue;
         Inode& in = tree_.inode(r);
@@ -245,14 +282,14 @@ FsSummary Ext4Writer::finish()
                 const uint64_t at = alloc_.take_contiguous(1);
                 if (csum) seal_xattr_block(enc.block.data(), at, fs_seed);
                 out_.write_at(enc.block.data(), block_size, at * block_size);
-                xattr_blocks[r] = at;
+                xattr_blocks.emplace_back(ino, at);
                 extra_blocks.push_back(at);
             }
         }
         if (in.extents.size() > 4) {
             auto tree = build_extent_tree(in.extents, alloc_, out_, csum, inode_checksum_seed(fs_seed, ino));
             extra_blocks.insert(extra_blocks.end(), tree.tree_blocks.begin(), tree.tree_blocks.end());
-            trees.emplace(r, std::move(tree));
+            trees.emplace_back(ino, TreeRoot{tree.iblock, tree.tree_blocks.size()});
         }
     }
 
@@ -273,7 +310,7 @@ FsSummary Ext4Writer::finish()
         out_.write_at(jsb.data(), block_size, meta.journal.front().physical * block_size);
         journal_inode.mode = s_ifreg | 0600;
         journal_inode.atime = journal_inode.mtime = journal_inode.ctime = FileTime{options_.timestamp, 0};
-        journal_inode.extents = meta.journal;
+        journal_inode.extents.assign(meta.journal.begin(), meta.journal.end());
         journal_inode.size = uint64_t(plan.journal_blocks) * block_size;
     }
 
@@ -291,6 +328,7 @@ FsSummary Ext4Writer::finish()
             const uint64_t hi = std::min(last, lo + slice - 1);
             table.assign((hi - lo + 1) * inode_size, 0);
             for (uint64_t ino = lo; ino <= hi; ++ino) {
+                checkpoint();
                 uint8_t* raw = table.data() + (ino - lo) * inode_size;
                 InodeRecord rec;
                 rec.ino = static_cast<uint32_t>(ino);
@@ -309,10 +347,9 @@ FsSummary Ext4Writer::finish()
                     const bool fast_symlink = type == s_iflnk && in.target().size() < 60;
                     if (type == s_ifreg || type == s_ifdir || (type == s_iflnk && !fast_symlink)) {
                         rec.extents = true;
-                        auto t = trees.find(r);
-                        if (t != trees.end()) {
-                            rec.iblock = t->second.iblock;
-                            rec.blocks += t->second.tree_blocks.size();
+                        if (const TreeRoot* t = find_ino(trees, rec.ino)) {
+                            rec.iblock = t->iblock;
+                            rec.blocks += t->blocks;
                         } else {
                             rec.iblock = build_extent_tree(in.extents, alloc_, out_, csum, 0).iblock;
                         }
@@ -329,9 +366,8 @@ FsSummary Ext4Writer::finish()
                     if (!in.xattrs().empty()) {
                         xa = encode_xattrs(in.xattrs(), fmt::format("inode {}", ino));
                         rec.xattrs = &xa;
-                        auto xb = xattr_blocks.find(r);
-                        if (xb != xattr_blocks.end()) {
-                            rec.xattr_block = xb->second;
+                        if (const uint64_t* xb = find_ino(xattr_blocks, rec.ino)) {
+                            rec.xattr_block = *xb;
                             rec.blocks += 1;
                         }
                     }
@@ -353,28 +389,21 @@ FsSummary Ext4Writer::finish()
     }
 
     // Block bitmaps from every block in use.
-    std::vector<std::pair<uint64_t, uint64_t>> used;
-    {
-        size_t n = extra_blocks.size() + meta.journal.size() + meta.journal_tree.size() + 4 * size_t(geo.groups);
-        for (uint32_t ino = root_ino; ino <= used_inodes; ++ino) {
-            if (by_ino[ino] != no_inode) n += tree_.inode(by_ino[ino]).extents.size();
-        }
-        used.reserve(n);
-    }
+    UsedBlocks used(geo.groups, mem, cp);
     for (uint32_t ino = root_ino; ino <= used_inodes; ++ino) {
+        checkpoint();
         if (by_ino[ino] == no_inode) continue;
-        for (const auto& e : tree_.inode(by_ino[ino]).extents) used.emplace_back(e.physical, e.count);
+        for (const auto& e : tree_.inode(by_ino[ino]).extents) used.mark(e.physical, e.count);
     }
-    for (uint64_t b : extra_blocks) used.emplace_back(b, 1);
-    for (const auto& e : meta.journal) used.emplace_back(e.physical, e.count);
-    for (uint64_t b : meta.journal_tree) used.emplace_back(b, 1);
+    for (uint64_t b : extra_blocks) used.mark(b, 1);
+    for (const auto& e : meta.journal) used.mark(e.physical, e.count);
+    for (uint64_t b : meta.journal_tree) used.mark(b, 1);
     for (uint32_t g = 0; g < geo.groups; ++g) {
-        used.emplace_back(meta.block_bitmap[g], 1);
-        used.emplace_back(meta.inode_bitmap[g], 1);
-        used.emplace_back(meta.inode_table[g], geo.itable_blocks);
-        if (group_has_super(g)) used.emplace_back(uint64_t(g) * blocks_per_group, 1 + geo.gdt_blocks);
+        used.mark(meta.block_bitmap[g], 1);
+        used.mark(meta.inode_bitmap[g], 1);
+        used.mark(meta.inode_table[g], geo.itable_blocks);
+        if (group_has_super(g)) used.mark(uint64_t(g) * blocks_per_group, 1 + geo.gdt_blocks);
     }
-    std::sort(used.begin(), used.end());
 
     GroupMetadata gm;
     gm.geo = &geo;

@@ -7,9 +7,11 @@
 #include "image/fs_tree.hpp"
 #include "image/layout.hpp"
 #include "image/output_file.hpp"
+#include "image/spill_arena.hpp"
 
 #include <functional>
 #include <memory>
+#include <memory_resource>
 #include <vector>
 
 namespace hvsup::image {
@@ -19,9 +21,14 @@ public:
     // Called now and then with bytes written and entries seen; return false to cancel.
     using Progress = std::function<bool(uint64_t bytes, uint64_t entries)>;
 
-    Ext4Writer(FsOptions options, OutputFile& out);
+    // The tree and the final pass's tables take their memory from `memory`; the builder
+    // passes a SpillArena so that memory stays bounded whatever the number of entries.
+    Ext4Writer(FsOptions options, OutputFile& out, std::pmr::memory_resource* memory = std::pmr::get_default_resource());
 
     FsTree& tree() { return tree_; }
+    std::pmr::memory_resource* memory() const { return tree_.memory(); }
+    // Lets a SpillArena release its pages during long loops that only read the tree.
+    void checkpoint();
     const FsOptions& options() const { return options_; }
 
     // Writes `length` bytes at `offset` of the regular file `ref`. Segments of one file come
@@ -42,6 +49,7 @@ private:
 
     FsOptions options_;
     OutputFile& out_;
+    SpillArena* spill_;  // the memory resource when it is one, else null
     FsTree tree_;
     uint64_t fixed_blocks_ = 0;  // 0 when the size follows the content; set before alloc_
     BlockAllocator alloc_;

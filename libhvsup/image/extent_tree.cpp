@@ -52,7 +52,7 @@ uint64_t extent_tree_blocks(size_t count)
     return total;
 }
 
-ExtentTree build_extent_tree(const std::vector<Extent>& extents, BlockAllocator& alloc, OutputFile& out, bool csum,
+ExtentTree build_extent_tree(std::span<const Extent> extents, BlockAllocator& alloc, OutputFile& out, bool csum,
                              uint32_t inode_seed)
 {
     ExtentTree tree;

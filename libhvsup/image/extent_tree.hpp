@@ -7,6 +7,7 @@
 
 #include <array>
 #include <cstdint>
+#include <span>
 #include <vector>
 
 namespace hvsup::image {
@@ -18,7 +19,7 @@ struct ExtentTree {
 
 // Builds the tree for `extents` (sorted by logical block). Tree blocks are allocated from
 // `alloc` and written to `out`; with metadata_csum their tails are sealed with `inode_seed`.
-ExtentTree build_extent_tree(const std::vector<Extent>& extents, BlockAllocator& alloc, OutputFile& out,
+ExtentTree build_extent_tree(std::span<const Extent> extents, BlockAllocator& alloc, OutputFile& out,
                              bool csum, uint32_t inode_seed);
 
 // Blocks a tree for `count` extents needs beyond the inode.

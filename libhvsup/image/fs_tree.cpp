@@ -2,6 +2,7 @@
 
 #include "core/error.hpp"
 #include "image/ext4_format.hpp"
+#include "image/spill_arena.hpp"
 
 #include <cstring>
 
@@ -13,6 +14,8 @@ namespace {
 bool is_dir(const Inode& i) { return (i.mode & ext4::s_ifmt) == ext4::s_ifdir; }
 bool is_symlink(const Inode& i) { return (i.mode & ext4::s_ifmt) == ext4::s_iflnk; }
 
+constexpr size_t name_chunk_size = 64 * 1024;  // names are at most 255 bytes
+
 Error bad_path(std::string_view path, std::string_view why)
 {
     return Error(ErrorCode::invalid_argument, fmt::format("unsafe path \"{}\": {}", path, why));
@@ -20,49 +23,133 @@ Error bad_path(std::string_view path, std::string_view why)
 
 }  // namespace
 
-Inode::Inode(const Inode& o)
-    : mode(o.mode), uid(o.uid), gid(o.gid), atime(o.atime), mtime(o.mtime), ctime(o.ctime), size(o.size),
-      dev_major(o.dev_major), dev_minor(o.dev_minor), extents(o.extents),
-      extra_(o.extra_ ? std::make_unique<InodeExtra>(*o.extra_) : nullptr)
+Inode::Inode(const Inode& o, const allocator_type& a) : extents(o.extents, a)
 {
+    copy_fields(o);
+    if (o.extra_) {
+        extra_ = std::pmr::polymorphic_allocator<InodeExtra>(a).allocate(1);
+        try {
+            new (extra_) InodeExtra(*o.extra_, a);
+        } catch (...) {
+            std::pmr::polymorphic_allocator<InodeExtra>(a).deallocate(extra_, 1);
+            extra_ = nullptr;
+            throw;
+        }
+    }
+}
+
+Inode::Inode(Inode&& o) noexcept : extents(std::move(o.extents)), extra_(o.extra_)
+{
+    copy_fields(o);
+    o.extra_ = nullptr;
+}
+
+Inode::Inode(Inode&& o, const allocator_type& a) : extents(a)
+{
+    if (o.get_allocator() == a) {
+        *this = std::move(o);
+    } else {
+        *this = o;  // another resource: the memory cannot move, the contents are copied
+    }
 }
 
 Inode& Inode::operator=(const Inode& o)
 {
-    if (this != &o) *this = Inode(o);
+    if (this == &o) return *this;
+    copy_fields(o);
+    extents.assign(o.extents.begin(), o.extents.end());
+    if (!o.extra_) {
+        drop_extra();
+    } else {
+        InodeExtra& mine = extra();
+        mine.target.assign(o.extra_->target);
+        mine.xattrs.assign(o.extra_->xattrs.begin(), o.extra_->xattrs.end());
+    }
     return *this;
 }
 
-const std::string& Inode::target() const
+Inode& Inode::operator=(Inode&& o)
 {
-    static const std::string none;
-    return extra_ ? extra_->target : none;
+    if (this == &o) return *this;
+    if (o.get_allocator() != get_allocator()) return *this = o;
+    copy_fields(o);
+    extents = std::move(o.extents);
+    drop_extra();
+    extra_ = o.extra_;
+    o.extra_ = nullptr;
+    return *this;
 }
 
-void Inode::set_target(std::string target)
+Inode::~Inode() { drop_extra(); }
+
+void Inode::copy_fields(const Inode& o)
 {
-    if (!extra_) extra_ = std::make_unique<InodeExtra>();
-    extra_->target = std::move(target);
+    mode = o.mode;
+    uid = o.uid;
+    gid = o.gid;
+    atime = o.atime;
+    mtime = o.mtime;
+    ctime = o.ctime;
+    size = o.size;
+    dev_major = o.dev_major;
+    dev_minor = o.dev_minor;
 }
 
-const std::vector<Xattr>& Inode::xattrs() const
+InodeExtra& Inode::extra()
 {
-    static const std::vector<Xattr> none;
+    if (!extra_) {
+        std::pmr::polymorphic_allocator<InodeExtra> a(get_allocator());
+        InodeExtra* p = a.allocate(1);
+        try {
+            new (p) InodeExtra(get_allocator());
+        } catch (...) {
+            a.deallocate(p, 1);
+            throw;
+        }
+        extra_ = p;
+    }
+    return *extra_;
+}
+
+void Inode::drop_extra() noexcept
+{
+    if (!extra_) return;
+    extra_->~InodeExtra();
+    std::pmr::polymorphic_allocator<InodeExtra>(get_allocator()).deallocate(extra_, 1);
+    extra_ = nullptr;
+}
+
+std::string_view Inode::target() const { return extra_ ? std::string_view(extra_->target) : std::string_view(); }
+
+void Inode::set_target(std::string_view target) { extra().target.assign(target); }
+
+const std::pmr::vector<Xattr>& Inode::xattrs() const
+{
+    static const std::pmr::vector<Xattr> none;
     return extra_ ? extra_->xattrs : none;
 }
 
-std::vector<Xattr>& Inode::mutable_xattrs()
-{
-    if (!extra_) extra_ = std::make_unique<InodeExtra>();
-    return extra_->xattrs;
-}
+std::pmr::vector<Xattr>& Inode::mutable_xattrs() { return extra().xattrs; }
 
-FsTree::FsTree(Inode implicit_dir) : implicit_(std::move(implicit_dir))
+FsTree::FsTree(Inode implicit_dir, std::pmr::memory_resource* memory)
+    : memory_(memory), wink_out_(dynamic_cast<SpillArena*>(memory) != nullptr),
+      storage_(std::pmr::polymorphic_allocator<Storage>(memory).new_object<Storage>(memory)),
+      inodes_(storage_->inodes), nodes_(storage_->nodes), dirs_(storage_->dirs), name_chunks_(storage_->name_chunks),
+      implicit_(std::move(implicit_dir))
 {
     implicit_.mode = ext4::s_ifdir | (implicit_.mode & 07777);
     new_node(new_inode(implicit_), 0);
-    nodes_[0].dir = std::make_unique<Dir>();
+    nodes_[0].dir = new_dir();
 }
+
+FsTree::~FsTree()
+{
+    if (wink_out_) return;
+    for (char* c : name_chunks_) memory_->deallocate(c, name_chunk_size, 1);
+    std::pmr::polymorphic_allocator<Storage>(memory_).delete_object(storage_);
+}
+
+FsTree::Dir* FsTree::new_dir() { return &dirs_.emplace_back(); }
 
 InodeRef FsTree::new_inode(Inode attrs)
 {
@@ -72,12 +159,11 @@ InodeRef FsTree::new_inode(Inode attrs)
 
 std::string_view FsTree::intern(std::string_view name)
 {
-    constexpr size_t chunk = 64 * 1024;  // names are at most 255 bytes
-    if (name_chunks_.empty() || chunk_used_ + name.size() > chunk) {
-        name_chunks_.push_back(std::make_unique<char[]>(chunk));
+    if (name_chunks_.empty() || chunk_used_ + name.size() > name_chunk_size) {
+        name_chunks_.push_back(static_cast<char*>(memory_->allocate(name_chunk_size, 1)));
         chunk_used_ = 0;
     }
-    char* at = name_chunks_.back().get() + chunk_used_;
+    char* at = name_chunks_.back() + chunk_used_;
     std::memcpy(at, name.data(), name.size());
     chunk_used_ += name.size();
     return {at, name.size()};
@@ -125,7 +211,7 @@ uint32_t FsTree::walk_parent(const std::vector<std::string>& parts, bool create,
             if (!create) return UINT32_MAX;
             // Created by this layer: an opaque marker later in the same layer must keep it.
             uint32_t id = new_node(new_inode(implicit_), layer);
-            nodes_[id].dir = std::make_unique<Dir>();
+            nodes_[id].dir = new_dir();
             nodes_[cur].dir->entries.emplace(intern(parts[i]), id);
             cur = id;
             continue;
@@ -160,7 +246,7 @@ InodeRef FsTree::add(std::string_view path, Inode attrs, uint16_t layer)
     }
     const bool dir_entry = is_dir(attrs);
     uint32_t id = new_node(new_inode(std::move(attrs)), layer);
-    if (dir_entry) nodes_[id].dir = std::make_unique<Dir>();
+    if (dir_entry) nodes_[id].dir = new_dir();
     nodes_[parent].dir->entries.emplace(intern(parts.back()), id);
     return nodes_[id].inode;
 }

@@ -7,6 +7,7 @@
 #include <deque>
 #include <map>
 #include <memory>
+#include <memory_resource>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -19,9 +20,25 @@ struct FileTime {
     bool operator==(const FileTime&) const = default;
 };
 
+// Every container of the tree takes its memory from the tree's memory resource (the
+// builder's SpillArena), so they are allocator-aware: copies and moves into the tree land in
+// the tree's memory, wherever the source object lived.
+using TreeAllocator = std::pmr::polymorphic_allocator<std::byte>;
+
 struct Xattr {
-    std::string name;   // full name, e.g. "user.comment", "security.capability"
-    std::string value;
+    using allocator_type = TreeAllocator;
+    std::pmr::string name;  // full name, e.g. "user.comment", "security.capability"
+    std::pmr::string value;
+
+    Xattr() = default;
+    explicit Xattr(const allocator_type& a) : name(a), value(a) {}
+    Xattr(std::string_view n, std::string_view v, const allocator_type& a = {}) : name(n, a), value(v, a) {}
+    Xattr(const Xattr& o, const allocator_type& a) : name(o.name, a), value(o.value, a) {}
+    Xattr(Xattr&& o, const allocator_type& a) : name(std::move(o.name), a), value(std::move(o.value), a) {}
+    Xattr(const Xattr&) = default;
+    Xattr(Xattr&&) = default;
+    Xattr& operator=(const Xattr&) = default;
+    Xattr& operator=(Xattr&&) = default;
 };
 
 // A run of file blocks: `count` blocks at logical block `logical` stored from `physical`.
@@ -34,11 +51,17 @@ struct Extent {
 // Fields few inodes use (symlink targets, xattrs) live behind one pointer: the tree holds an
 // Inode per entry, so every byte here is paid once per file.
 struct InodeExtra {
-    std::string target;
-    std::vector<Xattr> xattrs;
+    using allocator_type = TreeAllocator;
+    std::pmr::string target;
+    std::pmr::vector<Xattr> xattrs;
+
+    explicit InodeExtra(const allocator_type& a) : target(a), xattrs(a) {}
+    InodeExtra(const InodeExtra& o, const allocator_type& a) : target(o.target, a), xattrs(o.xattrs, a) {}
 };
 
 struct Inode {
+    using allocator_type = TreeAllocator;
+
     uint32_t mode = 0;  // type and permission bits, as st_mode
     uint32_t uid = 0;
     uint32_t gid = 0;
@@ -46,21 +69,29 @@ struct Inode {
     uint64_t size = 0;  // regular files; symlinks use target().size()
     uint32_t dev_major = 0;
     uint32_t dev_minor = 0;
-    std::vector<Extent> extents;  // data of regular files (and slow symlinks, filled at finalize)
+    std::pmr::vector<Extent> extents;  // data of regular files (and slow symlinks, filled at finalize)
 
-    const std::string& target() const;  // symlink target; empty when none
-    void set_target(std::string target);
-    const std::vector<Xattr>& xattrs() const;
-    std::vector<Xattr>& mutable_xattrs();
+    std::string_view target() const;  // symlink target; empty when none
+    void set_target(std::string_view target);
+    const std::pmr::vector<Xattr>& xattrs() const;
+    std::pmr::vector<Xattr>& mutable_xattrs();
+    allocator_type get_allocator() const { return extents.get_allocator(); }
 
     Inode() = default;
-    Inode(const Inode& other);
+    explicit Inode(const allocator_type& a) : extents(a) {}
+    Inode(const Inode& other) : Inode(other, allocator_type{}) {}
+    Inode(const Inode& other, const allocator_type& a);
+    Inode(Inode&& other) noexcept;
+    Inode(Inode&& other, const allocator_type& a);
     Inode& operator=(const Inode& other);
-    Inode(Inode&&) noexcept = default;
-    Inode& operator=(Inode&&) noexcept = default;
+    Inode& operator=(Inode&& other);
+    ~Inode();
 
 private:
-    std::unique_ptr<InodeExtra> extra_;
+    void copy_fields(const Inode& o);
+    InodeExtra& extra();
+    void drop_extra() noexcept;
+    InodeExtra* extra_ = nullptr;  // allocated from get_allocator()
 };
 
 using InodeRef = uint32_t;
@@ -74,7 +105,13 @@ class FsTree {
 public:
     // `implicit` gives the attributes of directories created because a deeper path needs them
     // (and of the root until a source sets it).
-    explicit FsTree(Inode implicit_dir);
+    // All of the tree's memory comes from `memory` (the builder passes its SpillArena).
+    explicit FsTree(Inode implicit_dir, std::pmr::memory_resource* memory = std::pmr::get_default_resource());
+    ~FsTree();
+    FsTree(const FsTree&) = delete;
+    FsTree& operator=(const FsTree&) = delete;
+
+    std::pmr::memory_resource* memory() const { return memory_; }
 
     InodeRef root() const { return 0; }
     Inode& inode(InodeRef ref) { return inodes_[ref]; }
@@ -106,13 +143,17 @@ public:
     void set_path_options(PathOptions o) { path_options_ = o; }
 
     struct Dir {
-        // name (kept in the tree's name arena) -> node
-        std::map<std::string_view, uint32_t, std::less<>> entries;
+        using allocator_type = TreeAllocator;
+        // name (kept in the tree's name chunks) -> node
+        std::pmr::map<std::string_view, uint32_t, std::less<>> entries;
+
+        explicit Dir(const allocator_type& a) : entries(a) {}
+        Dir(Dir&& o, const allocator_type& a) : entries(std::move(o.entries), a) {}
     };
     struct Node {
         InodeRef inode = no_inode;
         uint16_t layer = 0;
-        std::unique_ptr<Dir> dir;  // directories only
+        Dir* dir = nullptr;  // directories only; owned by the tree's dirs_
     };
     const Node& node(uint32_t id) const { return nodes_[id]; }
     size_t node_count() const { return nodes_.size(); }
@@ -124,12 +165,28 @@ private:
     InodeRef new_inode(Inode attrs);
     std::string_view intern(std::string_view name);
 
+    Dir* new_dir();
+
+    // The containers live in `memory` too. When that is a SpillArena they are not destroyed
+    // with the tree ("winked out"): the arena drops all its pages at once, and running the
+    // destructors would walk, and fault back in, every page the tree spans.
+    struct Storage {
+        explicit Storage(std::pmr::memory_resource* m) : inodes(m), nodes(m), dirs(m), name_chunks(m) {}
+        // Deques: stable references and no reallocation peaks while the tree grows.
+        std::pmr::deque<Inode> inodes;
+        std::pmr::deque<Node> nodes;
+        std::pmr::deque<Dir> dirs;
+        std::pmr::vector<char*> name_chunks;
+    };
+    std::pmr::memory_resource* memory_;
+    bool wink_out_;
+    Storage* storage_;
+    std::pmr::deque<Inode>& inodes_;
+    std::pmr::deque<Node>& nodes_;
+    std::pmr::deque<Dir>& dirs_;
+    std::pmr::vector<char*>& name_chunks_;
     Inode implicit_;
     PathOptions path_options_;
-    // Deques: stable references and no reallocation peaks while the tree grows.
-    std::deque<Inode> inodes_;
-    std::deque<Node> nodes_;
-    std::vector<std::unique_ptr<char[]>> name_chunks_;
     size_t chunk_used_ = 0;
 };
 

@@ -11,7 +11,39 @@ namespace hvsup::image {
 
 using namespace ext4;
 
-uint64_t write_group_metadata(OutputFile& out, const GroupMetadata& m, const std::vector<std::pair<uint64_t, uint64_t>>& used)
+UsedBlocks::UsedBlocks(uint32_t groups, std::pmr::memory_resource* memory, std::function<void()> checkpoint)
+    : groups_(groups), memory_(memory), checkpoint_(std::move(checkpoint)),
+      bits_(static_cast<uint8_t*>(memory->allocate(uint64_t(groups) * block_size, 8)))
+{
+    for (uint32_t g = 0; g < groups_; ++g) {  // a group at a time, so the arena can let go of pages
+        std::memset(bits_ + uint64_t(g) * block_size, 0, block_size);
+        checkpoint_();
+    }
+}
+
+UsedBlocks::~UsedBlocks() { memory_->deallocate(bits_, uint64_t(groups_) * block_size, 8); }
+
+void UsedBlocks::mark(uint64_t first, uint64_t count)
+{
+    checkpoint_();
+    uint64_t bit = first;
+    const uint64_t end = std::min<uint64_t>(first + count, uint64_t(groups_) * blocks_per_group);
+    for (; bit < end && (bit & 7) != 0; ++bit) bits_[bit / 8] |= static_cast<uint8_t>(1u << (bit & 7));
+    if (end - bit >= 8) {
+        const uint64_t bytes = (end - bit) / 8;
+        std::memset(bits_ + bit / 8, 0xFF, bytes);
+        bit += bytes * 8;
+    }
+    for (; bit < end; ++bit) bits_[bit / 8] |= static_cast<uint8_t>(1u << (bit & 7));
+}
+
+void UsedBlocks::copy_group(uint32_t g, uint8_t* out) const
+{
+    checkpoint_();
+    std::memcpy(out, bits_ + uint64_t(g) * block_size, block_size);
+}
+
+uint64_t write_group_metadata(OutputFile& out, const GroupMetadata& m, const UsedBlocks& used)
 {
     const Geometry& geo = *m.geo;
     const bool csum = m.options->metadata_csum;
@@ -21,27 +53,13 @@ uint64_t write_group_metadata(OutputFile& out, const GroupMetadata& m, const std
     uint64_t free_blocks = 0;
     {
         std::vector<uint8_t> bitmap(block_size);
-        size_t u = 0;
         for (uint32_t g = 0; g < geo.groups; ++g) {
-            std::fill(bitmap.begin(), bitmap.end(), 0);
+            used.copy_group(g, bitmap.data());
             const uint64_t gstart = uint64_t(g) * blocks_per_group, gend = gstart + blocks_per_group;
-            auto set_bits = [&](uint64_t from, uint64_t to) {  // [from, to) relative to the group
-                for (uint64_t bit = from; bit < to; ++bit) {
-                    if ((bit & 7) == 0 && bit + 8 <= to) {
-                        const uint64_t bytes = (to - bit) / 8;
-                        std::memset(bitmap.data() + bit / 8, 0xFF, bytes);
-                        bit += bytes * 8 - 1;
-                        continue;
-                    }
-                    bitmap[bit / 8] |= static_cast<uint8_t>(1u << (bit & 7));
-                }
-            };
-            while (u < used.size() && used[u].first + used[u].second <= gstart) ++u;
-            for (size_t k = u; k < used.size() && used[k].first < gend; ++k) {
-                const uint64_t from = std::max(used[k].first, gstart), to = std::min(used[k].first + used[k].second, gend);
-                if (from < to) set_bits(from - gstart, to - gstart);
+            // Padding: the bits of blocks past the end of the filesystem are set.
+            for (uint64_t bit = gend > geo.blocks ? geo.blocks - gstart : blocks_per_group; bit < blocks_per_group; ++bit) {
+                bitmap[bit / 8] |= static_cast<uint8_t>(1u << (bit & 7));
             }
-            if (gend > geo.blocks) set_bits(geo.blocks - gstart, blocks_per_group);
             uint32_t set = 0;
             for (size_t i = 0; i < bitmap.size(); i += 8) {
                 uint64_t w;

@@ -9,6 +9,9 @@
 
 #include <array>
 #include <cstdint>
+#include <functional>
+#include <memory_resource>
+#include <span>
 #include <utility>
 #include <vector>
 
@@ -26,7 +29,30 @@ struct GroupMetadata {
     const std::vector<uint32_t>* used_dirs = nullptr;  // directories per group
 };
 
-// `used`: every block in use as sorted (start, count) runs. Returns the free block count.
-uint64_t write_group_metadata(OutputFile& out, const GroupMetadata& m, const std::vector<std::pair<uint64_t, uint64_t>>& used);
+// The filesystem's block bitmap while it is being filled: one 4 KiB bitmap block per group,
+// in `memory` (the builder's SpillArena). Runs are marked in any order, so no list of every
+// extent has to be kept and sorted. `checkpoint` is called as the bitmap is filled and read,
+// letting a spill arena release pages.
+class UsedBlocks {
+public:
+    UsedBlocks(uint32_t groups, std::pmr::memory_resource* memory, std::function<void()> checkpoint);
+    ~UsedBlocks();
+    UsedBlocks(const UsedBlocks&) = delete;
+    UsedBlocks& operator=(const UsedBlocks&) = delete;
+
+    void mark(uint64_t first, uint64_t count);
+    // Copies group `g`'s 4096-byte bitmap to `out`.
+    void copy_group(uint32_t g, uint8_t* out) const;
+
+private:
+    uint32_t groups_;
+    std::pmr::memory_resource* memory_;
+    std::function<void()> checkpoint_;
+    uint8_t* bits_;
+};
+
+// Writes block bitmaps (from `used`, plus the padding past the end), inode bitmaps, group
+// descriptors and superblocks. Returns the free block count.
+uint64_t write_group_metadata(OutputFile& out, const GroupMetadata& m, const UsedBlocks& used);
 
 }  // namespace hvsup::image

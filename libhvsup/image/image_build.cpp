@@ -152,7 +152,9 @@ json::object build_image(const BuildRequest& request, const BuildProgress& progr
     const auto started = std::chrono::steady_clock::now();
     const auto out_path = files::from_utf8(request.output);
     auto out = OutputFile::create(out_path);
-    Ext4Writer writer(request.fs, *out);
+    // The tree's metadata spills to a file beside the output (on the same disk, not in RAM).
+    SpillArena metadata(out_path.has_parent_path() ? out_path.parent_path() : std::filesystem::path("."));
+    Ext4Writer writer(request.fs, *out, &metadata);
     writer.tree().set_path_options({request.convert_backslash});
     if (progress) writer.set_progress(progress);
     switch (request.source) {

@@ -39,9 +39,9 @@ private:
 
 FileTime to_time(const struct timespec& ts) { return FileTime{ts.tv_sec, static_cast<uint32_t>(ts.tv_nsec)}; }
 
-std::vector<Xattr> read_xattrs(const std::string& path)
+std::pmr::vector<Xattr> read_xattrs(const std::string& path)
 {
-    std::vector<Xattr> out;
+    std::pmr::vector<Xattr> out;
     ssize_t n = ::llistxattr(path.c_str(), nullptr, 0);
     if (n < 0) {
         if (errno == ENOTSUP || errno == ENOSYS) return out;
@@ -65,7 +65,7 @@ std::vector<Xattr> read_xattrs(const std::string& path)
         v = ::lgetxattr(path.c_str(), name.c_str(), value.data(), value.size());
         if (v < 0) throw system_error(errno, fmt::format("read attribute {} of {}", name, path));
         value.resize(static_cast<size_t>(v));
-        out.push_back({std::move(name), std::move(value)});
+        out.emplace_back(name, value);
     }
     return out;
 }
@@ -155,6 +155,46 @@ Inode attrs_of(const struct stat& st, const std::string& path)
     return a;
 }
 
+// Names (or relative paths) packed into one byte buffer with an index, in the writer's memory:
+// a directory of a million entries costs its bytes plus 8 per name, and freeing the list is
+// two deallocations rather than a walk over a million strings.
+class NameList {
+public:
+    explicit NameList(std::pmr::memory_resource* mem) : bytes_(mem), index_(mem) {}
+    void push_back(std::string_view name)
+    {
+        index_.push_back({bytes_.size(), name.size()});
+        bytes_.insert(bytes_.end(), name.begin(), name.end());
+    }
+    void pop_back()  // the last one pushed (the list used as a stack)
+    {
+        bytes_.resize(index_.back().first);
+        index_.pop_back();
+    }
+    std::string_view operator[](size_t i) const { return {bytes_.data() + index_[i].first, index_[i].second}; }
+    std::string_view back() const { return (*this)[index_.size() - 1]; }
+    size_t size() const { return index_.size(); }
+    bool empty() const { return index_.empty(); }
+    void clear()
+    {
+        bytes_.clear();
+        index_.clear();
+    }
+    // Sorts by name (bytewise); `checkpoint` runs now and then, as the sort touches the list.
+    template <class Checkpoint>
+    void sort(Checkpoint checkpoint)
+    {
+        std::sort(index_.begin(), index_.end(), [&](const auto& a, const auto& b) {
+            checkpoint();
+            return std::string_view(bytes_.data() + a.first, a.second) < std::string_view(bytes_.data() + b.first, b.second);
+        });
+    }
+
+private:
+    std::pmr::vector<char> bytes_;
+    std::pmr::vector<std::pair<size_t, size_t>> index_;  // offset, length
+};
+
 }  // namespace
 
 void add_directory(Ext4Writer& writer, const std::filesystem::path& dir)
@@ -166,10 +206,16 @@ void add_directory(Ext4Writer& writer, const std::filesystem::path& dir)
     if (!S_ISDIR(st.st_mode)) throw Error(ErrorCode::invalid_argument, base + " is not a directory");
     tree.add("", attrs_of(st, base));
 
-    std::map<std::pair<dev_t, ino_t>, std::string> seen;
-    std::vector<std::string> pending{""};  // relative directories still to read
+    // Everything that grows with the tree takes the tree's (spilled) memory.
+    std::pmr::memory_resource* mem = writer.memory();
+    std::pmr::map<std::pair<dev_t, ino_t>, std::pmr::string> seen(mem);
+    NameList pending(mem);  // relative directories still to read
+    pending.push_back("");
+    NameList names(mem), subdirs(mem);
     while (!pending.empty()) {
-        const std::string rel_dir = std::move(pending.back());
+        const std::string rel_dir(pending.back());
+        names.clear();
+        subdirs.clear();
         pending.pop_back();
         const std::string abs_dir = rel_dir.empty() ? base : base + "/" + rel_dir;
         const int dfd = open_noatime(abs_dir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW);
@@ -180,19 +226,19 @@ void add_directory(Ext4Writer& writer, const std::filesystem::path& dir)
             ::close(dfd);
             throw system_error(err, "read " + abs_dir);
         }
-        std::vector<std::string> names;
         errno = 0;
         while (dirent* e = ::readdir(d)) {
-            std::string n = e->d_name;
-            if (n != "." && n != "..") names.push_back(std::move(n));
+            const std::string_view n = e->d_name;
+            if (n != "." && n != "..") names.push_back(n);
         }
         const int err = errno;
         ::closedir(d);
         if (err != 0) throw system_error(err, "read " + abs_dir);
-        std::sort(names.begin(), names.end());
-        std::vector<std::string> subdirs;
-        for (const auto& n : names) {
-            const std::string rel = rel_dir.empty() ? n : rel_dir + "/" + n;
+        names.sort([&] { writer.checkpoint(); });
+        for (size_t i = 0; i < names.size(); ++i) {
+            writer.checkpoint();
+            const std::string_view n = names[i];
+            const std::string rel = rel_dir.empty() ? std::string(n) : rel_dir + "/" + std::string(n);
             const std::string abs = base + "/" + rel;
             if (::lstat(abs.c_str(), &st) != 0) throw system_error(errno, "read " + abs);
             writer.note_entry();
@@ -203,7 +249,7 @@ void add_directory(Ext4Writer& writer, const std::filesystem::path& dir)
                     tree.add_hard_link(rel, it->second);
                     continue;
                 }
-                seen.emplace(key, rel);
+                seen.emplace(key, std::string_view(rel));
             }
             Inode a = attrs_of(st, abs);
             switch (st.st_mode & S_IFMT) {
@@ -222,7 +268,7 @@ void add_directory(Ext4Writer& writer, const std::filesystem::path& dir)
                 ssize_t len = ::readlink(abs.c_str(), target.data(), target.size());
                 if (len < 0) throw system_error(errno, "read link " + abs);
                 target.resize(static_cast<size_t>(len));
-                a.set_target(std::move(target));
+                a.set_target(target);
                 // readlink updates a symlink's atime (relatime: the first read after a change)
                 // and no flag avoids it: record the atime as it stands after the read, so a
                 // second build of the same tree sees the same value.
@@ -243,7 +289,7 @@ void add_directory(Ext4Writer& writer, const std::filesystem::path& dir)
             }
         }
         // Depth first, in name order.
-        for (auto it = subdirs.rbegin(); it != subdirs.rend(); ++it) pending.push_back(std::move(*it));
+        for (size_t i = subdirs.size(); i-- > 0;) pending.push_back(subdirs[i]);
     }
 }
 

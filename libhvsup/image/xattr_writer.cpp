@@ -94,7 +94,7 @@ bool place(const std::vector<const Prepared*>& list, uint8_t* base, uint8_t* ent
 
 }  // namespace
 
-EncodedXattrs encode_xattrs(const std::vector<Xattr>& xattrs, std::string_view path)
+EncodedXattrs encode_xattrs(std::span<const Xattr> xattrs, std::string_view path)
 {
     EncodedXattrs out;
     if (xattrs.empty()) return out;
@@ -115,7 +115,7 @@ EncodedXattrs encode_xattrs(const std::vector<Xattr>& xattrs, std::string_view p
         if (p.name.size() > 255) {
             throw Error(ErrorCode::invalid_argument, fmt::format("\"{}\": attribute name \"{}\" is too long", path, x.name));
         }
-        p.value = (p.index == 2 || p.index == 3) ? acl_to_disk(x.value, path) : x.value;
+        p.value = (p.index == 2 || p.index == 3) ? acl_to_disk(x.value, path) : std::string(x.value);
         p.hash = entry_hash(p);
         prepared.push_back(std::move(p));
     }

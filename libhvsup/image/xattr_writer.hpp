@@ -6,6 +6,7 @@
 
 #include <array>
 #include <cstdint>
+#include <span>
 #include <string_view>
 #include <vector>
 
@@ -22,7 +23,7 @@ struct EncodedXattrs {
 };
 
 // Throws too_large naming `path` when the attributes do not fit in the inode plus one block.
-EncodedXattrs encode_xattrs(const std::vector<Xattr>& xattrs, std::string_view path);
+EncodedXattrs encode_xattrs(std::span<const Xattr> xattrs, std::string_view path);
 
 // Stores the metadata_csum checksum of an attribute block that lives at `block_nr`.
 void seal_xattr_block(uint8_t* block, uint64_t block_nr, uint32_t fs_seed);
