@@ -22,14 +22,6 @@ using hvsup::test::TempDir;
 
 namespace {
 
-uint64_t resident_bytes()
-{
-    std::ifstream in("/proc/self/statm");
-    uint64_t size = 0, resident = 0;
-    in >> size >> resident;
-    return resident * static_cast<uint64_t>(::sysconf(_SC_PAGESIZE));
-}
-
 void fill(uint8_t* p, size_t n, uint32_t seed)
 {
     for (size_t i = 0; i < n; i += 4096) std::memcpy(p + i, &seed, sizeof seed), ++seed;
@@ -96,6 +88,18 @@ TEST_CASE("contents survive releasing the arena's pages", "[image][spill]")
 
 #if !defined(__SANITIZE_ADDRESS__)
 // (Under AddressSanitizer every byte written also dirties shadow memory outside the arena.)
+namespace {
+
+uint64_t resident_bytes()
+{
+    std::ifstream in("/proc/self/statm");
+    uint64_t size = 0, resident = 0;
+    in >> size >> resident;
+    return resident * static_cast<uint64_t>(::sysconf(_SC_PAGESIZE));
+}
+
+}  // namespace
+
 TEST_CASE("the resident set stays within the budget while far more is written", "[image][spill]")
 {
     TempDir dir;
