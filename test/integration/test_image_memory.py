@@ -8,40 +8,11 @@ import subprocess
 import pytest
 
 from conftest import tool
+from many_entries import many_entries_tar
 from test_image_support import fsck_clean
 
 PEAK_LIMIT_KIB = 64 * 1024  # the bound
 SANITIZED = os.environ.get("HVSUP_SANITIZED") == "1"  # shadow memory and quarantine inflate RSS
-
-
-def _ustar(name, mode, typeflag):
-    h = bytearray(512)
-    h[0:len(name)] = name
-    h[100:108] = b"%07o\0" % mode
-    h[108:116] = b"0000000\0"
-    h[116:124] = b"0000000\0"
-    h[124:136] = b"00000000000\0"
-    h[136:148] = b"%011o\0" % 1700000000
-    h[148:156] = b" " * 8
-    h[156] = typeflag
-    h[257:263] = b"ustar\0"
-    h[263:265] = b"00"
-    h[148:156] = b"%06o\0 " % sum(h)
-    return bytes(h)
-
-
-def _many_entries_tar(path, entries, per_dir=1000):
-    with open(path, "wb") as out:
-        buf = []
-        for d in range((entries + per_dir - 1) // per_dir):
-            buf.append(_ustar(b"dir%05d/" % d, 0o755, ord("5")))
-            for f in range(min(per_dir, entries - d * per_dir)):
-                buf.append(_ustar(b"dir%05d/a-file-with-a-longer-name-%07d" % (d, d * per_dir + f), 0o644, ord("0")))
-            if len(buf) > 8192:
-                out.write(b"".join(buf))
-                buf.clear()
-        buf.append(bytes(1024))
-        out.write(b"".join(buf))
 
 
 def _peak_kib(argv):
@@ -58,9 +29,10 @@ def _peak_kib(argv):
 
 @pytest.fixture(scope="module")
 def many_tar(tmp_path_factory):
-    # 400 000 entries: the in-memory tree of earlier builds needed ~90 MiB for this.
+    # 400 000 entries: the in-memory tree of earlier builds needed ~95 MiB for this.
     path = tmp_path_factory.mktemp("many") / "many.tar"
-    _many_entries_tar(path, 400_000)
+    with open(path, "wb") as out:
+        many_entries_tar(400_000, out)
     return path
 
 
