@@ -117,7 +117,18 @@ def bench_entries(vhdbuild, n, work):
     print(f"\n== {n} empty files ({(n + 999) // 1000} directories) from a generated tar on stdin")
     print(f"vhdbuild --from-tar -: {elapsed:.2f} s (tar generation included), peak RSS {rss / 1024:.1f} MiB, "
           f"{summary['files']} files, image {summary['diskBytes'] >> 20} MiB, e2fsck -fn exit {fsck.returncode}")
+    print(verdict(f"peak memory under {PEAK_TARGET_MIB} MiB", rss / 1024 < PEAK_TARGET_MIB, f"{rss / 1024:.1f} MiB"))
     img.unlink()
+
+
+# The targets; the verdict lines below compare this run's medians with them.
+MKE2FS_TARGET = 3.0     # at least this many times faster than `mke2fs -t ext4 -d`
+FLOOR_TARGET = 1.3      # at most this many times the durable cp floor
+PEAK_TARGET_MIB = 64
+
+
+def verdict(what, met, detail):
+    return f"target {what}: {'met' if met else 'NOT met'} ({detail})"
 
 
 def timed(argv, out):
@@ -207,6 +218,16 @@ def main():
         print(f"{'case':28} {'median s':>9} {'peak RSS':>10} {'/cp':>6} {'/cp+fsync':>10} {'mke2fs -d ÷ this':>17}")
         for label, (sec, rss) in results.items():
             print(f"{label:28} {sec:9.2f} {rss / 1024:8.1f}M {sec / floor:6.2f} {sec / durable:10.2f} {mke2fs / sec:17.2f}")
+        ours = {label: results[label] for label in ("vhdbuild --from-tar", "vhdbuild --from-dir")}
+        print(verdict(f"at least {MKE2FS_TARGET:g}x faster than mke2fs -d",
+                      all(mke2fs / sec >= MKE2FS_TARGET for sec, _ in ours.values()),
+                      ", ".join(f"{label.split()[-1]} {mke2fs / sec:.2f}x" for label, (sec, _) in ours.items())))
+        print(verdict(f"within {FLOOR_TARGET:g}x of cp + fsync",
+                      all(sec / durable <= FLOOR_TARGET for sec, _ in ours.values()),
+                      ", ".join(f"{label.split()[-1]} {sec / durable:.2f}x" for label, (sec, _) in ours.items())))
+        print(verdict(f"peak memory under {PEAK_TARGET_MIB} MiB",
+                      all(rss / 1024 < PEAK_TARGET_MIB for _, rss in ours.values()),
+                      ", ".join(f"{label.split()[-1]} {rss / 1024:.1f} MiB" for label, (_, rss) in ours.items())))
         if not args.keep and img.exists():
             img.unlink()
     if args.entries:
