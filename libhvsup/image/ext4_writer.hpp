@@ -1,6 +1,8 @@
 // The ext4 writer: file data is written as the sources stream it (bounded buffers), the
 // metadata (directories, inode tables, bitmaps, descriptors, superblocks, journal) once the
-// tree is complete. Memory grows with the number of entries, never with the data size.
+// tree is complete. Memory does not grow with the data size; the tree's metadata grows with
+// the number of entries and lives in the memory resource given (the builder's SpillArena,
+// which keeps it out of the resident set).
 #pragma once
 
 #include "image/fs_options.hpp"
