@@ -105,7 +105,11 @@ void SpillArena::grow(uint64_t at_least)
     }
     void* p = ::mmap(base_ + mapped_, add, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_FIXED, fd_,
                      static_cast<off_t>(mapped_));
-    if (p == MAP_FAILED) throw system_error(errno, "map the metadata spill file");
+    if (p == MAP_FAILED) {
+        throw system_error(errno, fmt::format("map the metadata spill file in {} (the output's filesystem must allow "
+                                              "shared writable mappings; write the image to a local disk)",
+                                              files::to_utf8(directory_)));
+    }
     // No readahead: it would fill the page cache with large folios, and a fault maps a whole
     // folio (up to 2 MiB here) into the process, so a few scattered reads of the tree would
     // bring tens of MiB back into the resident set between two checkpoints (seen: 3 M
