@@ -35,7 +35,9 @@ public:
 
     // Cheap: counts calls, and now and then compares the process's resident set with the
     // budget and releases the arena's pages when it is over. Long loops that only read the
-    // arena call it; allocations call it themselves.
+    // arena call it; allocations call it themselves. The resident set is the whole process's:
+    // two builds running in one process (C ABI callers) make each other release more often,
+    // which costs time, never correctness.
     void checkpoint();
 
     // Releases every arena page from the process now (the contents stay).
