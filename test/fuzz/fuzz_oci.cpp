@@ -5,6 +5,7 @@
 #include "core/error.hpp"
 #include "image/ext4_writer.hpp"
 #include "image/sources.hpp"
+#include "fuzz_image.hpp"
 
 #include "fuzz_util.hpp"
 
@@ -15,17 +16,6 @@
 #include <vector>
 
 using namespace hvsup;
-
-namespace {
-
-class NullOutput final : public image::OutputFile {
-public:
-    void write_at(const void*, size_t, uint64_t) override {}
-    void set_size(uint64_t) override {}
-    void commit() override {}
-};
-
-}  // namespace
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size)
 {
@@ -52,7 +42,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size)
             std::filesystem::remove(blob);
         }
     }
-    NullOutput out;
+    fuzz::NullOutput out;
     try {
         image::FsOptions options;
         options.journal = false;  // the journal is the same for every input: no coverage, much time

@@ -4,6 +4,7 @@
 #include "core/error.hpp"
 #include "image/ext4_writer.hpp"
 #include "image/sources.hpp"
+#include "fuzz_image.hpp"
 
 #include <algorithm>
 #include <cstddef>
@@ -32,20 +33,13 @@ private:
     size_t pos_ = 0;
 };
 
-class NullOutput final : public image::OutputFile {
-public:
-    void write_at(const void*, size_t, uint64_t) override {}
-    void set_size(uint64_t) override {}
-    void commit() override {}
-};
-
 }  // namespace
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size)
 {
     static const image::Whiteouts modes[] = {image::Whiteouts::keep_names, image::Whiteouts::apply,
                                              image::Whiteouts::overlay};
-    NullOutput out;
+    fuzz::NullOutput out;
     try {
         image::FsOptions options;
         options.journal = false;  // the journal is the same for every input: no coverage, much time

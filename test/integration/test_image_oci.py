@@ -23,6 +23,16 @@ def add_blob(layout, data):
     return {"digest": f"sha256:{digest}", "size": len(data)}
 
 
+def write_manifest(root, layers, config):
+    """Adds the config blob, a manifest of `layers` (descriptors) and index.json pointing at it."""
+    config = dict(add_blob(root, config), mediaType="application/vnd.oci.image.config.v1+json")
+    manifest = {"schemaVersion": 2, "mediaType": "application/vnd.oci.image.manifest.v1+json", "config": config,
+                "layers": layers}
+    m = add_blob(root, json.dumps(manifest).encode())
+    (root / "index.json").write_text(json.dumps(
+        {"schemaVersion": 2, "manifests": [dict(m, mediaType="application/vnd.oci.image.manifest.v1+json")]}))
+
+
 def make_layout(root):
     root.mkdir()
     (root / "oci-layout").write_text('{"imageLayoutVersion": "1.0.0"}')
@@ -32,12 +42,7 @@ def make_layout(root):
                       member("etc/c", data=b"c")])
     layers = [dict(add_blob(root, gzip.compress(lower)), mediaType="application/vnd.oci.image.layer.v1.tar+gzip"),
               dict(add_blob(root, upper), mediaType="application/vnd.oci.image.layer.v1.tar")]
-    config = dict(add_blob(root, b"{}"), mediaType="application/vnd.oci.image.config.v1+json")
-    manifest = {"schemaVersion": 2, "mediaType": "application/vnd.oci.image.manifest.v1+json", "config": config,
-                "layers": layers}
-    m = add_blob(root, json.dumps(manifest).encode())
-    (root / "index.json").write_text(json.dumps(
-        {"schemaVersion": 2, "manifests": [dict(m, mediaType="application/vnd.oci.image.manifest.v1+json")]}))
+    write_manifest(root, layers, b"{}")
     return root
 
 
@@ -200,12 +205,7 @@ def make_zstd_layout(root):
     zmedia = "application/vnd.oci.image.layer.v1.tar+zstd"
     layers = [dict(add_blob(root, zstd(lower)), mediaType=zmedia),
               dict(add_blob(root, zstd(upper[:half]) + zstd(upper[half:])), mediaType=zmedia)]
-    config = dict(add_blob(root, b'{"architecture": "amd64"}'), mediaType="application/vnd.oci.image.config.v1+json")
-    manifest = {"schemaVersion": 2, "mediaType": "application/vnd.oci.image.manifest.v1+json", "config": config,
-                "layers": layers}
-    m = add_blob(root, json.dumps(manifest).encode())
-    (root / "index.json").write_text(json.dumps(
-        {"schemaVersion": 2, "manifests": [dict(m, mediaType="application/vnd.oci.image.manifest.v1+json")]}))
+    write_manifest(root, layers, b'{"architecture": "amd64"}')
     return root, lower, upper
 
 

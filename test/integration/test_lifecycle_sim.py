@@ -6,7 +6,6 @@ import json
 import os
 import pathlib
 import signal
-import socket
 import subprocess
 import sys
 import threading
@@ -285,27 +284,8 @@ def test_a_helper_killed_from_outside_is_noticed_by_inspect(rt1):
     assert rt1.cli(rt1.request("stop"))["ok"]
 
 
-
-def connect_and_echo(port, payload=b"ping"):
-    with socket.create_connection(("127.0.0.1", port), timeout=5) as c:
-        c.sendall(payload)
-        c.shutdown(socket.SHUT_WR)
-        data = b""
-        while True:
-            chunk = c.recv(65536)
-            if not chunk:
-                return data
-            data += chunk
-
-
-def free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 def test_nat_start_publishes_ports_and_quarantine_severs_them(rt):
-    port = free_port()
+    port = simhost.free_port()
     rt.host.script({"guest": {"forwards": [{"hostPort": port, "echo": True}]}})
     r = rt.cli(rt.request("start", network={"mode": "nat", "portForwards": [{"hostPort": port, "guestPort": 8080}]}))
     assert r["ok"], r
@@ -318,7 +298,7 @@ def test_nat_start_publishes_ports_and_quarantine_severs_them(rt):
     deadline = time.monotonic() + 10
     while True:  # the published port is bound before the guest's service listens
         try:
-            echoed = connect_and_echo(port)
+            echoed = simhost.connect_and_echo(port)
             if echoed == b"ping" or time.monotonic() > deadline:
                 break
         except OSError:
@@ -329,7 +309,7 @@ def test_nat_start_publishes_ports_and_quarantine_severs_them(rt):
     assert rt.cli(rt.request("quarantine"))["event"]["state"] == "quarantined"
     assert hcnsim.endpoint_names(rt.host.sim_dir) == []
     with pytest.raises(OSError):
-        connect_and_echo(port)
+        simhost.connect_and_echo(port)
     assert rt.host.live_systems() == ["agent-1"]
     rt.cli(rt.request("kill"))
 

@@ -9,6 +9,7 @@
 import json
 import os
 import pathlib
+import socket
 import struct
 import uuid
 
@@ -25,6 +26,27 @@ def write_fixed_vhd(path, data_bytes=65536):
     with open(path, "wb") as f:
         f.write(b"\0" * data_bytes)
         f.write(footer)
+
+
+def free_port():
+    """A loopback TCP port nothing listens on (for a published port's host side)."""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def connect_and_echo(port, payload=b"ping"):
+    """Sends `payload` to 127.0.0.1:`port` through a published port (the simulated guest
+    echoes it), half-closes, and returns everything read back."""
+    with socket.create_connection(("127.0.0.1", port), timeout=5) as c:
+        c.sendall(payload)
+        c.shutdown(socket.SHUT_WR)
+        data = b""
+        while True:
+            chunk = c.recv(65536)
+            if not chunk:
+                return data
+            data += chunk
 
 
 def _guest_alive(pid):

@@ -12,7 +12,6 @@ Only Hyper-V itself is simulated. Paths handed to Windows programs are Z:\\ path
 """
 import json
 import pathlib
-import socket
 import subprocess
 import sys
 import tempfile
@@ -207,26 +206,8 @@ def test_detached_start_spawns_the_listener_and_stop_ends_it(rt):
     assert not (rt.state / "agent-1").exists()
 
 
-def free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def echo_once(port, payload):
-    with socket.create_connection(("127.0.0.1", port), timeout=5) as c:
-        c.sendall(payload)
-        c.shutdown(socket.SHUT_WR)
-        data = b""
-        while True:
-            chunk = c.recv(65536)
-            if not chunk:
-                return data
-            data += chunk
-
-
 def test_published_port_is_forwarded_with_winsock(rt1):
-    port = free_port()
+    port = simhost.free_port()
     rt1.host.script({"guest": {"forwards": [{"hostPort": port, "echo": True}]}})
     r = rt1.cli(rt1.request("start", network={"mode": "nat", "portForwards": [{"hostPort": port, "guestPort": 8080}]}),
                 expect_ok=True)
@@ -237,7 +218,7 @@ def test_published_port_is_forwarded_with_winsock(rt1):
     deadline = time.monotonic() + 20
     while True:  # the published port is bound before the guest's service listens
         try:
-            echoed = echo_once(port, payload)
+            echoed = simhost.connect_and_echo(port, payload)
             if echoed == payload or time.monotonic() > deadline:
                 break
         except OSError:
@@ -248,7 +229,7 @@ def test_published_port_is_forwarded_with_winsock(rt1):
     r = rt1.cli(rt1.request("kill"), expect_ok=True)
     assert r["event"]["state"] == "stopped"
     with pytest.raises(OSError):
-        echo_once(port, b"x")
+        simhost.connect_and_echo(port, b"x")
     rt1.cli(rt1.request("delete"), expect_ok=True)
 
 
