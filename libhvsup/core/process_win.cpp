@@ -195,17 +195,7 @@ void terminate(int64_t pid, std::chrono::milliseconds timeout)
 
 std::string current_executable()
 {
-    std::vector<wchar_t> buffer(MAX_PATH);
-    for (;;) {
-        const DWORD n = ::GetModuleFileNameW(nullptr, buffer.data(), static_cast<DWORD>(buffer.size()));
-        if (n == 0) {
-            const DWORD last = ::GetLastError();  // before building the message
-            throw win32::error(last, "find the running executable");
-        }
-        if (n < buffer.size()) return win32::to_utf8(std::wstring_view(buffer.data(), n));
-        if (buffer.size() >= 32768) throw Error(ErrorCode::io, "find the running executable: path too long");
-        buffer.resize(buffer.size() * 2);
-    }
+    return win32::to_utf8(win32::module_file_name(nullptr, "find the running executable"));
 }
 
 int64_t current_pid() { return static_cast<int64_t>(::GetCurrentProcessId()); }

@@ -25,6 +25,10 @@ std::string error_text(DWORD err);
 // no_memory, everything else to io.
 Error error(DWORD err, const std::string& what);
 
+// The full path of a loaded module (nullptr: the running executable), of any length;
+// failures throw error(…, what).
+std::wstring module_file_name(HMODULE module, const std::string& what);
+
 // A move-only owner of a kernel HANDLE (NULL and INVALID_HANDLE_VALUE both mean none).
 class Handle {
 public:

@@ -47,6 +47,21 @@ std::string error_text(DWORD err)
     return fmt::format("{} (Windows error {})", text, err);
 }
 
+std::wstring module_file_name(HMODULE module, const std::string& what)
+{
+    std::vector<wchar_t> buffer(MAX_PATH);
+    for (;;) {
+        const DWORD n = ::GetModuleFileNameW(module, buffer.data(), static_cast<DWORD>(buffer.size()));
+        if (n == 0) {
+            const DWORD last = ::GetLastError();  // before building the message
+            throw error(last, what);
+        }
+        if (n < buffer.size()) return std::wstring(buffer.data(), n);
+        if (buffer.size() >= 32768) throw Error(ErrorCode::io, what + ": path too long");
+        buffer.resize(buffer.size() * 2);
+    }
+}
+
 Error error(DWORD err, const std::string& what)
 {
     ErrorCode code = ErrorCode::io;

@@ -18,20 +18,6 @@
 namespace hvsup::sim {
 namespace {
 
-std::filesystem::path module_path(HMODULE module)
-{
-    std::vector<wchar_t> buffer(MAX_PATH);
-    for (;;) {
-        const DWORD n = ::GetModuleFileNameW(module, buffer.data(), static_cast<DWORD>(buffer.size()));
-        if (n == 0) {
-            const DWORD last = ::GetLastError();  // before building the message
-            throw win32::error(last, "locate the simulator DLL");
-        }
-        if (n < buffer.size()) return std::filesystem::path(std::wstring(buffer.data(), n));
-        buffer.resize(buffer.size() * 2);
-    }
-}
-
 std::filesystem::path guest_executable()
 {
     const DWORD n = ::GetEnvironmentVariableW(L"HVSUP_SIM_GUEST", nullptr, 0);
@@ -46,7 +32,8 @@ std::filesystem::path guest_executable()
         const DWORD last = ::GetLastError();  // before building the message
         throw win32::error(last, "locate the simulator DLL to find hvsup-sim-guest.exe");
     }
-    return module_path(self).parent_path() / L"hvsup-sim-guest.exe";
+    return std::filesystem::path(win32::module_file_name(self, "locate the simulator DLL")).parent_path() /
+           L"hvsup-sim-guest.exe";
 }
 
 std::string utf8(const std::filesystem::path& p)
