@@ -61,3 +61,28 @@ def test_a_failed_many_entry_build_leaves_nothing(many_tar, tmp_path):
     assert proc.returncode == 1
     assert "give a larger --size" in proc.stderr
     assert os.listdir(out_dir) == []
+
+
+@pytest.mark.skipif(os.geteuid() != 0, reason="mounts a small tmpfs (root only)")
+def test_no_room_for_the_spill_file_is_a_clear_error(tmp_path):
+    # The spill file's space is reserved with fallocate as it grows (64 MiB at a time), so a
+    # full filesystem is an error naming the directory, not a SIGBUS on a write through the
+    # mapping. A 4 MiB tmpfs cannot hold the first 64 MiB.
+    small = tmp_path / "small"
+    small.mkdir()
+    mounted = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=4m", "tmpfs", str(small)], capture_output=True,
+                             text=True)
+    if mounted.returncode != 0:
+        pytest.skip(f"cannot mount a tmpfs here: {mounted.stderr.strip()}")
+    try:
+        tar = tmp_path / "one.tar"
+        with open(tar, "wb") as out:
+            many_entries_tar(10, out)
+        proc = subprocess.run([str(tool("vhdbuild")), "--from-tar", str(tar), "-o", str(small / "x.vhd")],
+                              capture_output=True, text=True, timeout=60)
+        assert proc.returncode == 1, proc.stderr
+        assert "grow the metadata spill file in" in proc.stderr and str(small) in proc.stderr, proc.stderr
+        assert "No space left on device" in proc.stderr or "no space" in proc.stderr.lower(), proc.stderr
+        assert os.listdir(small) == []
+    finally:
+        subprocess.run(["umount", str(small)], check=True)
