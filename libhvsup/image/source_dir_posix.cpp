@@ -156,7 +156,7 @@ Inode attrs_of(const struct stat& st, const std::string& path)
 }
 
 // Names (or relative paths) packed into one byte buffer with an index, in the writer's memory:
-// a directory of a million entries costs its bytes plus 8 per name, and freeing the list is
+// a directory of a million entries costs its bytes plus 16 per name, and freeing the list is
 // two deallocations rather than a walk over a million strings.
 class NameList {
 public:
