@@ -9,7 +9,7 @@ import time
 from conftest import tool
 from test_concurrency import rt  # noqa: F401  (fixture: simulated host, leak checks)
 from test_crash_consistency import wait_until
-from test_lifecycle_sim import free_port
+from test_lifecycle_sim import simhost  # test/sim on the path, and its helpers
 
 
 def listening_addresses(port):
@@ -54,7 +54,7 @@ def test_state_dirs_and_files_are_private(rt):  # noqa: F811
 
 
 def test_published_ports_bind_loopback_unless_a_host_is_named(rt):  # noqa: F811
-    default_port, named_port = free_port(), free_port()
+    default_port, named_port = simhost.free_port(), simhost.free_port()
     rt.host.script({"guest": {"forwards": [{"hostPort": default_port, "echo": True},
                                            {"hostPort": named_port, "echo": True}]}})
     r = rt.cli(rt.request("start", network={"mode": "nat", "portForwards": [
