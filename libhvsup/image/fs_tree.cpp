@@ -5,6 +5,7 @@
 #include "image/spill_arena.hpp"
 
 #include <cstring>
+#include <vector>
 
 #include <fmt/format.h>
 
@@ -306,15 +307,86 @@ void FsTree::remove(std::string_view path)
     nodes_[parent].dir->entries.erase(parts.back());
 }
 
-void FsTree::make_opaque(std::string_view path, uint16_t layer)
+// Drops, below `top` (and `top` itself unless `keep_top`), everything only lower layers put
+// there. Returns whether anything of `layer` remains at `top`. Iterative: a hostile archive
+// can nest directories deeper than the stack allows.
+bool FsTree::prune_lower(uint32_t top, uint16_t layer, bool keep_top)
+{
+    struct Item {
+        uint32_t node;
+        size_t parent;  // index in `order`
+        std::string_view name;
+    };
+    std::vector<Item> order{{top, SIZE_MAX, {}}};
+    for (size_t i = 0; i < order.size(); ++i) {
+        if (const Dir* d = nodes_[order[i].node].dir) {
+            for (const auto& [name, child] : d->entries) order.push_back({child, i, name});
+        }
+    }
+    std::vector<uint8_t> keeps_child(order.size(), 0);
+    bool top_kept = false;
+    for (size_t i = order.size(); i-- > 0;) {
+        Node& n = nodes_[order[i].node];
+        const bool kept = n.layer >= layer || keeps_child[i] != 0 || (i == 0 && keep_top);
+        if (kept && n.layer < layer && !(i == 0 && keep_top)) {
+            // A lower directory that stays only because this layer put entries in it: after
+            // the whiteout this layer would have created it, so it takes implicit attributes.
+            inodes_[n.inode] = implicit_;
+            n.layer = layer;
+        }
+        if (i == 0) {
+            top_kept = kept;
+            break;
+        }
+        if (kept) {
+            keeps_child[order[i].parent] = 1;
+        } else {
+            nodes_[order[order[i].parent].node].dir->entries.erase(order[i].name);
+        }
+    }
+    return top_kept;
+}
+
+void FsTree::mark_opaque(Inode& dir)
+{
+    auto& xs = dir.mutable_xattrs();
+    std::erase_if(xs, [](const Xattr& x) { return x.name == "trusted.overlay.opaque"; });
+    xs.emplace_back("trusted.overlay.opaque", "y");
+}
+
+void FsTree::whiteout(std::string_view path, uint16_t layer, const Inode* overlay_device)
+{
+    auto parts = split(path);
+    if (parts.empty()) throw bad_path(path, "a whiteout cannot hide the root");
+    uint32_t parent = walk_parent(parts, overlay_device != nullptr, path, layer);
+    if (parent == UINT32_MAX) return;
+    Dir& dir = *nodes_[parent].dir;
+    auto it = dir.entries.find(parts.back());
+    bool kept = false;
+    uint32_t id = UINT32_MAX;
+    if (it != dir.entries.end()) {
+        id = it->second;
+        kept = prune_lower(id, layer, false);
+        if (!kept) dir.entries.erase(it);
+    }
+    if (overlay_device == nullptr) return;
+    if (!kept) {
+        add(path, *overlay_device, layer);
+    } else if (nodes_[id].dir) {
+        mark_opaque(inodes_[nodes_[id].inode]);  // this layer's directory over a hidden lower one
+    }
+}
+
+void FsTree::opaque(std::string_view path, uint16_t layer, bool overlay)
 {
     uint32_t n = find_node(path);
-    if (n == UINT32_MAX || !nodes_[n].dir) return;
-    auto& entries = nodes_[n].dir->entries;
-    for (auto it = entries.begin(); it != entries.end();) {
-        if (nodes_[it->second].layer < layer) it = entries.erase(it);
-        else ++it;
+    if (n == UINT32_MAX && overlay) {
+        add(path, implicit_, layer);
+        n = find_node(path);
     }
+    if (n == UINT32_MAX || !nodes_[n].dir) return;
+    prune_lower(n, layer, true);
+    if (overlay) mark_opaque(inodes_[nodes_[n].inode]);
 }
 
 }  // namespace hvsup::image

@@ -137,8 +137,17 @@ public:
     // Removes the entry (and its subtree); absent entries are ignored.
     void remove(std::string_view path);
 
-    // Removes the children of the directory at `path` that came from layers before `layer`.
-    void make_opaque(std::string_view path, uint16_t layer);
+    // OCI whiteouts hide the LOWER layers only, wherever they stand in their layer's tar: what
+    // `layer` itself added at or below `path` (before or after the marker) stays.
+    // whiteout(): the entry at `path` as the layers before `layer` left it goes; a directory
+    // this layer re-declared or created entries in stays, emptied of lower entries (a lower
+    // directory kept only for this layer's entries takes the implicit attributes, as if this
+    // layer had created it). With `overlay_device` (overlay mode) a 0/0 character device
+    // takes the place of what went, or the kept directory is marked opaque.
+    void whiteout(std::string_view path, uint16_t layer, const Inode* overlay_device = nullptr);
+    // opaque(): the directory at `path` keeps only what `layer` added to it; with `overlay`
+    // it is created when absent and gets trusted.overlay.opaque=y.
+    void opaque(std::string_view path, uint16_t layer, bool overlay);
 
     void set_path_options(PathOptions o) { path_options_ = o; }
 
@@ -161,6 +170,8 @@ public:
 private:
     uint32_t walk_parent(const std::vector<std::string>& parts, bool create, std::string_view path, uint16_t layer = 0);
     uint32_t find_node(std::string_view path) const;
+    bool prune_lower(uint32_t node, uint16_t layer, bool keep_top);
+    static void mark_opaque(Inode& dir);
     uint32_t new_node(InodeRef inode, uint16_t layer);
     InodeRef new_inode(Inode attrs);
     std::string_view intern(std::string_view name);

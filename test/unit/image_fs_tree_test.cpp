@@ -80,7 +80,7 @@ TEST_CASE("whiteouts: remove and opaque directories", "[image][tree]")
     FsTree t(dir());
     t.add("d/lower", file(), 1);
     t.add("d/same", file(), 2);
-    t.make_opaque("d", 2);
+    t.opaque("d", 2, false);
     CHECK(t.find("d/lower") == no_inode);
     CHECK(t.find("d/same") != no_inode);
     t.remove("d/same");
@@ -102,7 +102,73 @@ TEST_CASE("an opaque marker keeps what its own layer created, even below implici
     FsTree t(dir());
     t.add("d/lower", file(), 1);
     t.add("d/sub/file", file(), 2);  // d/sub is created implicitly by layer 2
-    t.make_opaque("d", 2);
+    t.opaque("d", 2, false);
     CHECK(t.find("d/lower") == no_inode);
     CHECK(t.find("d/sub/file") != no_inode);
+}
+
+TEST_CASE("a whiteout after a same-layer entry hides only the lower layers' entry", "[image][tree]")
+{
+    FsTree t(dir());
+    t.add("-x", file(0600), 1);
+    InodeRef upper = t.add("-x", file(0640), 2);  // layer 2 replaces it, then whites out the lower one
+    t.whiteout("-x", 2);
+    CHECK(t.find("-x") == upper);
+    t.add("gone", file(), 1);
+    t.whiteout("gone", 2);
+    CHECK(t.find("gone") == no_inode);
+    t.whiteout("absent/entry", 2);  // nothing to hide: no error, nothing created
+    CHECK(t.find("absent") == no_inode);
+}
+
+TEST_CASE("a whiteout of a lower directory keeps what the upper layer put inside it", "[image][tree]")
+{
+    FsTree t(Inode(dir(0711)));
+    t.add("d", dir(0700), 1);
+    t.add("d/old", file(), 1);
+    t.add("d/sub/older", file(), 1);
+    t.add("d/sub/new", file(), 2);  // layer 2 writes into the lower d/sub, then whites out d
+    t.whiteout("d", 2);
+    CHECK(t.find("d/old") == no_inode);
+    CHECK(t.find("d/sub/older") == no_inode);
+    CHECK(t.find("d/sub/new") != no_inode);
+    // d and d/sub now exist only because layer 2 created entries in them: implicit attributes.
+    CHECK((t.inode(t.find("d")).mode & 07777) == 0711);
+}
+
+TEST_CASE("an opaque marker after its siblings keeps the upper layer and drops every lower child", "[image][tree]")
+{
+    FsTree t(dir());
+    t.add("d/-a/old", file(), 1);
+    t.add("d/-b", dir(0700), 1);
+    t.add("d/-b/old", file(), 1);
+    t.add("d/#lower", file(), 1);
+    t.add("d/-a/new", file(), 2);  // into the lower d/-a: d/-a must survive with only "new"
+    t.add("d/-b", dir(0750), 2);   // re-declared: its lower children must still go
+    t.opaque("d", 2, false);
+    CHECK(t.find("d/-a/new") != no_inode);
+    CHECK(t.find("d/-a/old") == no_inode);
+    CHECK(t.find("d/-b") != no_inode);
+    CHECK((t.inode(t.find("d/-b")).mode & 07777) == 0750);
+    CHECK(t.find("d/-b/old") == no_inode);
+    CHECK(t.find("d/#lower") == no_inode);
+}
+
+TEST_CASE("overlay whiteouts: a device where the lower entry was, opaque where this layer keeps a directory",
+          "[image][tree]")
+{
+    FsTree t(dir());
+    Inode device;
+    device.mode = ext4::s_ifchr;
+    t.add("f", file(), 1);
+    t.whiteout("f", 2, &device);
+    CHECK((t.inode(t.find("f")).mode & ext4::s_ifmt) == ext4::s_ifchr);
+    t.add("d/old", file(), 1);
+    t.add("d/new", file(), 2);
+    t.whiteout("d", 2, &device);
+    CHECK(t.find("d/old") == no_inode);
+    CHECK(t.find("d/new") != no_inode);
+    const auto& xs = t.inode(t.find("d")).xattrs();
+    REQUIRE(xs.size() == 1);
+    CHECK(xs[0].name == "trusted.overlay.opaque");
 }
