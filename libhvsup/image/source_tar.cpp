@@ -1,14 +1,17 @@
 // Tar input: ustar, pax (path, linkpath, size, uid, gid, times with nanoseconds,
-// SCHILY.xattr.*), GNU long names and long link names, hard links, devices and fifos.
+// SCHILY.xattr.*, SCHILY.acl.*), GNU long names and long link names, hard links, devices and
+// fifos, GNU sparse members (pax 0.0, 0.1, 1.0 and the old 'S' type).
 #include "image/sources.hpp"
 
 #include "core/error.hpp"
 #include "image/ext4_format.hpp"
+#include "image/tar_acl.hpp"
 
 #include <cctype>
 #include <cstring>
 #include <map>
 #include <optional>
+#include <vector>
 
 #include <fmt/format.h>
 
@@ -86,16 +89,21 @@ std::string field(const uint8_t* h, size_t off, size_t len)
     return std::string(reinterpret_cast<const char*>(h + off), n);
 }
 
-std::optional<uint64_t> number(const uint8_t* h, size_t off, size_t len)
+// A numeric header field: octal text, or GNU base-256 (first byte's top bit set; the rest is a
+// two's complement number, so 0xFF... is negative: GNU tar writes pre-1970 times that way).
+std::optional<int64_t> signed_number(const uint8_t* h, size_t off, size_t len)
 {
-    if (h[off] & 0x80) {  // GNU base-256
-        if (h[off] & 0x40) return std::nullopt;  // negative
-        uint64_t v = h[off] & 0x3F;
+    if (h[off] & 0x80) {
+        const bool negative = (h[off] & 0x40) != 0;
+        // Accumulate the magnitude of the (complemented, for negatives) value.
+        const uint8_t flip = negative ? 0xFF : 0x00;
+        uint64_t v = (h[off] ^ flip) & 0x3F;
         for (size_t i = 1; i < len; ++i) {
-            if (v >> 56) return std::nullopt;
-            v = (v << 8) | h[off + i];
+            if (v >> 55) return std::nullopt;
+            v = (v << 8) | static_cast<uint8_t>(h[off + i] ^ flip);
         }
-        return v;
+        if (v > static_cast<uint64_t>(INT64_MAX)) return std::nullopt;
+        return negative ? -static_cast<int64_t>(v) - 1 : static_cast<int64_t>(v);
     }
     uint64_t v = 0;
     size_t i = 0;
@@ -110,7 +118,15 @@ std::optional<uint64_t> number(const uint8_t* h, size_t off, size_t len)
     for (; i < len; ++i) {
         if (h[off + i] != ' ' && h[off + i] != 0) return std::nullopt;
     }
-    return v;
+    return static_cast<int64_t>(v);
+}
+
+// Sizes, ids, device numbers and the checksum: never negative.
+std::optional<uint64_t> number(const uint8_t* h, size_t off, size_t len)
+{
+    auto v = signed_number(h, off, len);
+    if (!v || *v < 0) return std::nullopt;
+    return static_cast<uint64_t>(*v);
 }
 
 bool parse_time(std::string_view text, FileTime& out)
@@ -145,7 +161,26 @@ bool parse_time(std::string_view text, FileTime& out)
     return true;
 }
 
-using PaxRecords = std::map<std::string, std::string>;
+// ext4 with 256-byte inodes stores 32 signed bits of seconds plus two epoch bits:
+// 1901-12-13T20:45:52Z .. 2446-05-10T22:38:55Z.
+constexpr int64_t ext4_min_time = INT32_MIN;
+constexpr int64_t ext4_max_time = INT32_MAX + 3 * (int64_t(1) << 32);
+
+// Device numbers in ext4's new encoding (i_block[1]): 12 bits of major, 20 of minor.
+constexpr uint64_t ext4_max_major = (1u << 12) - 1;
+constexpr uint64_t ext4_max_minor = (1u << 20) - 1;
+
+struct PaxRecords {
+    std::map<std::string, std::string> values;
+    // GNU sparse 0.0 repeats GNU.sparse.offset / GNU.sparse.numbytes: kept in order.
+    std::vector<std::pair<std::string, std::string>> sparse_00;
+
+    const std::string* find(const std::string& key) const
+    {
+        auto it = values.find(key);
+        return it == values.end() ? nullptr : &it->second;
+    }
+};
 
 void parse_pax(const std::string& data, PaxRecords& out, const std::string& name)
 {
@@ -159,13 +194,15 @@ void parse_pax(const std::string& data, PaxRecords& out, const std::string& name
             len = len * 10 + static_cast<uint64_t>(data[i] - '0');
             if (len > data.size()) break;
         }
-        if (len == 0 || pos + len > data.size() || data[pos + len - 1] != '\n') {
+        if (len == 0 || pos + len > data.size() || sp + 1 > pos + len - 1 || data[pos + len - 1] != '\n') {
             throw Error(ErrorCode::integrity, name + ": malformed pax record");
         }
         std::string rec = data.substr(sp + 1, pos + len - 1 - (sp + 1));
         size_t eq = rec.find('=');
         if (eq == std::string::npos) throw Error(ErrorCode::integrity, name + ": malformed pax record");
-        out[rec.substr(0, eq)] = rec.substr(eq + 1);
+        std::string key = rec.substr(0, eq);
+        if (key == "GNU.sparse.offset" || key == "GNU.sparse.numbytes") out.sparse_00.emplace_back(key, rec.substr(eq + 1));
+        out.values[std::move(key)] = rec.substr(eq + 1);
         pos += len;
     }
 }
@@ -177,6 +214,117 @@ std::pair<std::string, std::string> split_dir(const std::string& path)
     size_t slash = p.rfind('/');
     if (slash == std::string::npos) return {"", p};
     return {p.substr(0, slash), p.substr(slash + 1)};
+}
+
+// A sparse member: the file's size and its data segments (offset, length), in order.
+struct SparseMap {
+    uint64_t real_size = 0;
+    std::vector<std::pair<uint64_t, uint64_t>> segments;
+};
+
+class EntryError {
+public:
+    EntryError(const std::string& archive, const std::string& path) : archive_(archive), path_(path) {}
+    Error operator()(ErrorCode code, std::string_view why) const
+    {
+        return Error(code, fmt::format("{}: \"{}\": {}", archive_, path_, why));
+    }
+
+private:
+    const std::string& archive_;
+    const std::string& path_;
+};
+
+uint64_t decimal(std::string_view text, const EntryError& bad, std::string_view what)
+{
+    FileTime t;
+    if (!parse_time(text, t) || t.nsec != 0 || t.sec < 0 || text.find('.') != std::string_view::npos) {
+        throw bad(ErrorCode::integrity, fmt::format("bad {} \"{}\"", what, text));
+    }
+    return static_cast<uint64_t>(t.sec);
+}
+
+// GNU sparse 1.0: the map leads the member's data as decimal lines (count, then offset and
+// length pairs), padded to a 512-byte block. Returns the bytes it took.
+uint64_t read_sparse_map_10(TarReader& tar, uint64_t stored, SparseMap& map, const EntryError& bad)
+{
+    std::string text;
+    uint64_t consumed = 0;
+    size_t pos = 0;
+    auto next_line = [&]() -> std::string {
+        while (true) {
+            size_t nl = text.find('\n', pos);
+            if (nl != std::string::npos) {
+                std::string line = text.substr(pos, nl - pos);
+                pos = nl + 1;
+                return line;
+            }
+            if (consumed + 512 > stored || consumed + 512 > max_meta_bytes) {
+                throw bad(ErrorCode::integrity, "the sparse map runs past the member's data");
+            }
+            uint8_t block[512];
+            tar.read_exact(block, 512);
+            consumed += 512;
+            text.append(reinterpret_cast<const char*>(block), 512);
+        }
+    };
+    const uint64_t count = decimal(next_line(), bad, "sparse map count");
+    if (count > max_meta_bytes / 4) throw bad(ErrorCode::integrity, "the sparse map is too large");
+    for (uint64_t i = 0; i < count; ++i) {
+        const uint64_t off = decimal(next_line(), bad, "sparse map offset");
+        const uint64_t len = decimal(next_line(), bad, "sparse map length");
+        map.segments.emplace_back(off, len);
+    }
+    return consumed;
+}
+
+// The old GNU 'S' member: four (offset, length) pairs in the header, more in extension blocks.
+void read_sparse_map_old(TarReader& tar, const uint8_t* h, SparseMap& map, const EntryError& bad)
+{
+    auto entries = [&](const uint8_t* block, size_t first, size_t n) {
+        for (size_t i = 0; i < n; ++i) {
+            const size_t at = first + 24 * i;
+            if (block[at] == 0) return;  // unused slots are empty
+            auto off = number(block, at, 12), len = number(block, at + 12, 12);
+            if (!off || !len) throw bad(ErrorCode::integrity, "bad sparse map entry");
+            map.segments.emplace_back(*off, *len);
+        }
+    };
+    entries(h, 386, 4);
+    auto real = number(h, 483, 12);
+    if (!real) throw bad(ErrorCode::integrity, "bad sparse real size");
+    map.real_size = *real;
+    bool extended = h[482] != 0;
+    uint8_t ext[512];
+    for (size_t blocks = 0; extended; ++blocks) {
+        if (blocks * 512 > max_meta_bytes) throw bad(ErrorCode::integrity, "the sparse map is too large");
+        tar.read_exact(ext, 512);
+        entries(ext, 0, 21);
+        extended = ext[504] != 0;
+    }
+}
+
+// Segments in increasing order, inside the file, adding up to the stored data.
+void check_sparse_map(const SparseMap& map, uint64_t data_bytes, const EntryError& bad)
+{
+    if (map.real_size > max_entry_bytes) throw bad(ErrorCode::too_large, fmt::format("absurd sparse size of {} bytes", map.real_size));
+    uint64_t end = 0, total = 0;
+    for (auto [off, len] : map.segments) {
+        if (off < end || len > map.real_size || off > map.real_size - len) {
+            throw bad(ErrorCode::integrity, "the sparse map's segments overlap, are out of order or lie past the end");
+        }
+        end = off + len;
+        total += len;
+    }
+    if (total != data_bytes) {
+        throw bad(ErrorCode::integrity,
+                  fmt::format("the sparse map describes {} bytes of data, the member holds {}", total, data_bytes));
+    }
+}
+
+void refuse_nul(std::string_view text, const EntryError& bad, std::string_view what)
+{
+    if (text.find('\0') != std::string_view::npos) throw bad(ErrorCode::invalid_argument, fmt::format("the {} contains NUL", what));
 }
 
 }  // namespace
@@ -208,27 +356,33 @@ void add_tar(Ext4Writer& writer, ByteStream& in, const std::string& name, uint16
         const int64_t ssum = static_cast<int64_t>(usum) - 256 * static_cast<int64_t>(high);
         auto stored = number(h, 148, 8);
         if (!stored || (*stored != usum && static_cast<int64_t>(*stored) != ssum)) {
+            if (header_at == 0 && std::memcmp(h, zstd_magic, 4) == 0) {
+                throw Error(ErrorCode::unsupported,
+                            fmt::format("{}: the input is zstd-compressed, which is only detected in files; "
+                                        "decompress it first (zstd -dc FILE | vhdbuild --from-tar - …)", name));
+            }
             throw Error(ErrorCode::integrity, fmt::format("{}: bad header checksum at byte {}", name, header_at));
         }
         const char type = static_cast<char>(h[156]);
         auto size_field = number(h, 124, 12);
-        if (!size_field) throw Error(ErrorCode::integrity, fmt::format("{}: bad size field at byte {}", name, header_at));
-        uint64_t size = *size_field;
 
         if (type == 'x' || type == 'g') {
-            parse_pax(tar.read_record(size, "pax"), type == 'x' ? local : global, name);
+            if (!size_field) throw Error(ErrorCode::integrity, fmt::format("{}: bad size field at byte {}", name, header_at));
+            parse_pax(tar.read_record(*size_field, "pax"), type == 'x' ? local : global, name);
             continue;
         }
         if (type == 'L' || type == 'K') {
-            std::string s = tar.read_record(size, "GNU long name");
+            if (!size_field) throw Error(ErrorCode::integrity, fmt::format("{}: bad size field at byte {}", name, header_at));
+            std::string s = tar.read_record(*size_field, "GNU long name");
             while (!s.empty() && s.back() == '\0') s.pop_back();
             (type == 'L' ? long_name : long_link) = s;
             continue;
         }
 
         PaxRecords pax = global;
-        for (auto& [k, v] : local) pax[k] = v;
-        local.clear();
+        for (auto& [k, v] : local.values) pax.values[k] = v;
+        pax.sparse_00 = std::move(local.sparse_00);
+        local = PaxRecords{};
 
         std::string path = field(h, 0, 100);
         const bool ustar = std::memcmp(h + 257, "ustar\0", 6) == 0;
@@ -237,27 +391,31 @@ void add_tar(Ext4Writer& writer, ByteStream& in, const std::string& name, uint16
             if (!prefix.empty()) path = prefix + "/" + path;
         }
         if (long_name) path = *long_name;
-        if (auto it = pax.find("path"); it != pax.end()) path = it->second;
+        if (auto v = pax.find("path")) path = *v;
+        if (auto v = pax.find("GNU.sparse.name")) path = *v;  // sparse 0.1 / 1.0: the real name
         std::string link = field(h, 157, 100);
         if (long_link) link = *long_link;
-        if (auto it = pax.find("linkpath"); it != pax.end()) link = it->second;
+        if (auto v = pax.find("linkpath")) link = *v;
         long_name.reset();
         long_link.reset();
+        const EntryError bad(name, path);
+        refuse_nul(path, bad, "name");
+        refuse_nul(link, bad, "link target");
 
-        if (auto it = pax.find("size"); it != pax.end()) {
+        // Pax records override the header's fields, so a header field pax replaces may hold
+        // anything (bsdtar leaves out-of-range values there).
+        uint64_t size = 0;
+        if (auto v = pax.find("size")) {
             FileTime t;
-            if (!parse_time(it->second, t) || t.nsec != 0 || t.sec < 0) {
-                throw Error(ErrorCode::integrity, fmt::format("{}: bad pax size for \"{}\"", name, path));
-            }
+            if (!parse_time(*v, t) || t.nsec != 0 || t.sec < 0) throw bad(ErrorCode::integrity, "bad pax size");
             size = static_cast<uint64_t>(t.sec);
+        } else if (!size_field) {
+            throw Error(ErrorCode::integrity, fmt::format("{}: bad size field at byte {}", name, header_at));
+        } else {
+            size = *size_field;
         }
         if (size > max_entry_bytes) {
             throw Error(ErrorCode::too_large, fmt::format("{}: \"{}\" claims an absurd size of {} bytes", name, path, size));
-        }
-        for (const auto& [k, v] : pax) {
-            if (k.rfind("GNU.sparse.", 0) == 0) {
-                throw Error(ErrorCode::unsupported, fmt::format("{}: \"{}\": GNU sparse tar entries are not supported", name, path));
-            }
         }
 
         Inode attrs;
@@ -267,37 +425,106 @@ void add_tar(Ext4Writer& writer, ByteStream& in, const std::string& name, uint16
             return *v;
         };
         attrs.mode = static_cast<uint32_t>(num(100, 8, "mode") & 07777);
-        attrs.uid = static_cast<uint32_t>(num(108, 8, "uid"));
-        attrs.gid = static_cast<uint32_t>(num(116, 8, "gid"));
-        attrs.mtime = FileTime{static_cast<int64_t>(num(136, 12, "mtime")), 0};
-        auto pax_int = [&](const char* key, uint32_t& out) {
-            if (auto it = pax.find(key); it != pax.end()) {
+        auto id = [&](size_t off, const char* key) -> uint32_t {
+            uint64_t v = 0;
+            if (auto text = pax.find(key)) {
                 FileTime t;
-                if (!parse_time(it->second, t) || t.sec < 0 || t.sec > UINT32_MAX) {
-                    throw Error(ErrorCode::integrity, fmt::format("{}: bad pax {} for \"{}\"", name, key, path));
+                if (!parse_time(*text, t) || t.sec < 0 || t.nsec != 0) throw bad(ErrorCode::integrity, fmt::format("bad pax {}", key));
+                v = static_cast<uint64_t>(t.sec);
+            } else {
+                v = num(off, 8, key);
+            }
+            if (v > UINT32_MAX) {
+                throw bad(ErrorCode::invalid_argument, fmt::format("{} {} is out of range (ext4 ids are 32 bits)", key, v));
+            }
+            return static_cast<uint32_t>(v);
+        };
+        attrs.uid = id(108, "uid");
+        attrs.gid = id(116, "gid");
+        auto time = [&](const char* key, std::optional<FileTime> fallback) {
+            FileTime t;
+            if (auto text = pax.find(key)) {
+                if (!parse_time(*text, t)) throw bad(ErrorCode::integrity, fmt::format("bad pax {}", key));
+            } else if (fallback) {
+                t = *fallback;
+            } else {
+                auto v = signed_number(h, 136, 12);
+                if (!v) throw Error(ErrorCode::integrity, fmt::format("{}: bad mtime field for \"{}\"", name, path));
+                t = FileTime{*v, 0};
+            }
+            if (t.sec < ext4_min_time || t.sec > ext4_max_time) {
+                throw bad(ErrorCode::invalid_argument,
+                          fmt::format("{} {} is outside ext4's range (1901-12-13 to 2446-05-10)", key, t.sec));
+            }
+            return t;
+        };
+        attrs.mtime = time("mtime", std::nullopt);
+        attrs.atime = time("atime", attrs.mtime);
+        attrs.ctime = time("ctime", attrs.mtime);
+        for (const auto& [k, v] : pax.values) {
+            if (k.rfind("SCHILY.xattr.", 0) == 0) {
+                refuse_nul(k, bad, "extended attribute name");
+                attrs.mutable_xattrs().push_back({k.substr(13), v});
+            }
+        }
+        // POSIX ACLs as text (GNU tar --acls, bsdtar): stored as the xattrs the kernel uses.
+        for (const char* kind : {"access", "default"}) {
+            if (auto text = pax.find(std::string("SCHILY.acl.") + kind)) {
+                const std::string xname = std::string("system.posix_acl_") + kind;
+                auto& xs = attrs.mutable_xattrs();
+                std::erase_if(xs, [&](const Xattr& x) { return std::string_view(x.name) == xname; });
+                std::string value = acl_text_to_xattr(*text, fmt::format("{}: \"{}\": SCHILY.acl.{}", name, path, kind));
+                // An ACL of the three base entries alone is just the mode: the kernel stores none.
+                if (value.size() > 4 + 3 * 8) xs.push_back({xname, value});
+            }
+        }
+
+        // GNU sparse members: the map, from pax records (0.0, 0.1), the data (1.0) or the
+        // old 'S' header; the data segments follow.
+        std::optional<SparseMap> sparse;
+        if (type == 'S') {
+            sparse.emplace();
+            read_sparse_map_old(tar, h, *sparse, bad);
+        } else if (auto major = pax.find("GNU.sparse.major")) {
+            if (*major != "1" || (pax.find("GNU.sparse.minor") && *pax.find("GNU.sparse.minor") != "0")) {
+                throw bad(ErrorCode::unsupported, "unsupported GNU sparse format version");
+            }
+            sparse.emplace();
+            auto real = pax.find("GNU.sparse.realsize");
+            if (!real) throw bad(ErrorCode::integrity, "GNU sparse 1.0 member without GNU.sparse.realsize");
+            sparse->real_size = decimal(*real, bad, "GNU.sparse.realsize");
+        } else if (auto map_text = pax.find("GNU.sparse.map")) {  // 0.1
+            sparse.emplace();
+            std::string_view rest = *map_text;
+            std::vector<uint64_t> numbers;
+            while (!rest.empty()) {
+                const size_t comma = rest.find(',');
+                numbers.push_back(decimal(rest.substr(0, comma), bad, "GNU.sparse.map"));
+                if (comma == std::string_view::npos) break;
+                rest.remove_prefix(comma + 1);
+            }
+            if (numbers.size() % 2 != 0) throw bad(ErrorCode::integrity, "GNU.sparse.map has an odd count");
+            for (size_t i = 0; i < numbers.size(); i += 2) sparse->segments.emplace_back(numbers[i], numbers[i + 1]);
+        } else if (!pax.sparse_00.empty()) {  // 0.0
+            sparse.emplace();
+            for (size_t i = 0; i < pax.sparse_00.size(); i += 2) {
+                if (i + 1 >= pax.sparse_00.size() || pax.sparse_00[i].first != "GNU.sparse.offset" ||
+                    pax.sparse_00[i + 1].first != "GNU.sparse.numbytes") {
+                    throw bad(ErrorCode::integrity, "GNU.sparse.offset and GNU.sparse.numbytes do not pair up");
                 }
-                out = static_cast<uint32_t>(t.sec);
+                sparse->segments.emplace_back(decimal(pax.sparse_00[i].second, bad, "GNU.sparse.offset"),
+                                              decimal(pax.sparse_00[i + 1].second, bad, "GNU.sparse.numbytes"));
             }
-        };
-        pax_int("uid", attrs.uid);
-        pax_int("gid", attrs.gid);
-        auto pax_time = [&](const char* key, FileTime& out) {
-            if (auto it = pax.find(key); it != pax.end()) {
-                if (!parse_time(it->second, out)) throw Error(ErrorCode::integrity, fmt::format("{}: bad pax {} for \"{}\"", name, key, path));
-                return true;
-            }
-            return false;
-        };
-        pax_time("mtime", attrs.mtime);
-        if (!pax_time("atime", attrs.atime)) attrs.atime = attrs.mtime;
-        if (!pax_time("ctime", attrs.ctime)) attrs.ctime = attrs.mtime;
-        for (const auto& [k, v] : pax) {
-            if (k.rfind("SCHILY.xattr.", 0) == 0) attrs.mutable_xattrs().push_back({k.substr(13), v});
+        }
+        if (sparse && type != 'S' && !pax.find("GNU.sparse.major")) {
+            auto real = pax.find("GNU.sparse.size");
+            if (!real) throw bad(ErrorCode::integrity, "GNU sparse member without GNU.sparse.size");
+            sparse->real_size = decimal(*real, bad, "GNU.sparse.size");
         }
 
         uint32_t kind = 0;
         switch (type) {
-        case '0': case '\0': case '7': kind = s_ifreg; break;
+        case '0': case '\0': case '7': case 'S': kind = s_ifreg; break;
         case '1': kind = 0; break;
         case '2': kind = s_iflnk; break;
         case '3': kind = s_ifchr; break;
@@ -308,38 +535,29 @@ void add_tar(Ext4Writer& writer, ByteStream& in, const std::string& name, uint16
             throw Error(ErrorCode::unsupported, fmt::format("{}: \"{}\": unsupported tar entry type '{}'", name, path,
                                                             std::isprint(static_cast<unsigned char>(type)) ? type : '?'));
         }
+        if (sparse && kind != s_ifreg) throw bad(ErrorCode::integrity, "a sparse map on a member that is not a regular file");
         if (type == '0' && !path.empty() && path.back() == '/') kind = s_ifdir;  // old tars
         attrs.mode |= kind;
         writer.note_entry();
 
-        // OCI whiteouts.
+        // OCI whiteouts: they hide entries of the lower layers only, wherever they stand in
+        // their layer's tar (FsTree::whiteout / opaque keep this layer's own entries).
         if (whiteouts != Whiteouts::keep_names) {
             auto [dir, base] = split_dir(path);
             if (base.rfind(".wh.", 0) == 0) {
                 tree.split(path);  // confinement check
+                const bool overlay = whiteouts == Whiteouts::overlay;
                 if (base == ".wh..wh..opq") {
-                    if (whiteouts == Whiteouts::apply) {
-                        tree.make_opaque(dir, layer);
-                    } else {
-                        InodeRef d = tree.find(dir);
-                        if (d == no_inode) {
-                            Inode implicit = implicit_directory(writer.options().timestamp);
-                            d = tree.add(dir, implicit, layer);
-                        }
-                        auto& xs = tree.inode(d).mutable_xattrs();
-                        std::erase_if(xs, [](const Xattr& x) { return x.name == "trusted.overlay.opaque"; });
-                        xs.push_back({"trusted.overlay.opaque", "y"});
-                    }
+                    tree.opaque(dir, layer, overlay);
                 } else {
-                    const std::string target = dir.empty() ? base.substr(4) : dir + "/" + base.substr(4);
-                    if (whiteouts == Whiteouts::apply) {
-                        tree.remove(target);
-                    } else {
-                        Inode wh = attrs;
-                        wh.mode = s_ifchr;
-                        if (!wh.xattrs().empty()) wh.mutable_xattrs().clear();
-                        tree.add(target, wh, layer);
+                    const std::string hidden = base.substr(4);
+                    if (hidden.empty() || hidden == "." || hidden == "..") {
+                        throw bad(ErrorCode::invalid_argument, "a whiteout must name an entry (\".wh.\" followed by a name)");
                     }
+                    Inode wh = attrs;
+                    wh.mode = s_ifchr;
+                    if (!wh.xattrs().empty()) wh.mutable_xattrs().clear();
+                    tree.whiteout(dir.empty() ? hidden : dir + "/" + hidden, layer, overlay ? &wh : nullptr);
                 }
                 tar.skip(size + TarReader::padding(size));
                 continue;
@@ -356,8 +574,23 @@ void add_tar(Ext4Writer& writer, ByteStream& in, const std::string& name, uint16
             attrs.set_target(link);
         }
         if (kind == s_ifchr || kind == s_ifblk) {
-            attrs.dev_major = static_cast<uint32_t>(num(329, 8, "devmajor"));
-            attrs.dev_minor = static_cast<uint32_t>(num(337, 8, "devminor"));
+            const uint64_t major = num(329, 8, "devmajor"), minor = num(337, 8, "devminor");
+            if (major > ext4_max_major || minor > ext4_max_minor) {
+                throw bad(ErrorCode::invalid_argument, fmt::format("device {}:{} is beyond ext4's encoding (major < 4096, minor < 1048576)",
+                                                                   major, minor));
+            }
+            attrs.dev_major = static_cast<uint32_t>(major);
+            attrs.dev_minor = static_cast<uint32_t>(minor);
+        }
+        if (sparse) {
+            uint64_t map_bytes = 0;
+            if (pax.find("GNU.sparse.major")) map_bytes = read_sparse_map_10(tar, size, *sparse, bad);
+            check_sparse_map(*sparse, size - map_bytes, bad);
+            attrs.size = sparse->real_size;
+            const InodeRef ref = tree.add(path, std::move(attrs), layer);
+            for (auto [off, len] : sparse->segments) writer.write_data(ref, off, len, tar.stream(), path);
+            tar.skip(TarReader::padding(size));
+            continue;
         }
         if (kind == s_ifreg) attrs.size = size;
         const InodeRef ref = tree.add(path, std::move(attrs), layer);
