@@ -227,7 +227,13 @@ public:
     EntryError(const std::string& archive, const std::string& path) : archive_(archive), path_(path) {}
     Error operator()(ErrorCode code, std::string_view why) const
     {
-        return Error(code, fmt::format("{}: \"{}\": {}", archive_, path_, why));
+        // A NUL would end the message where a C caller reads it: shown as "\0".
+        std::string shown;
+        for (char c : path_) {
+            if (c == '\0') shown += "\\0";
+            else shown += c;
+        }
+        return Error(code, fmt::format("{}: \"{}\": {}", archive_, shown, why));
     }
 
 private:
@@ -338,7 +344,19 @@ void add_tar(Ext4Writer& writer, ByteStream& in, const std::string& name, uint16
     uint8_t h[512];
     while (true) {
         const uint64_t header_at = in.position();
-        if (!tar.read_block(h)) break;  // end without the two zero blocks: accepted
+        // zstd is detected in files only: name it rather than a checksum or truncation.
+        auto zstd_error = [&] {
+            return Error(ErrorCode::unsupported,
+                         fmt::format("{}: the input is zstd-compressed, which is only detected in files; "
+                                     "decompress it first (zstd -dc FILE | vhdbuild --from-tar - …)", name));
+        };
+        std::memset(h, 0, 4);
+        try {
+            if (!tar.read_block(h)) break;  // end without the two zero blocks: accepted
+        } catch (const Error&) {
+            if (header_at == 0 && std::memcmp(h, zstd_magic, 4) == 0) throw zstd_error();
+            throw;
+        }
         // Header checksum: the sum of all bytes with the checksum field read as spaces, as
         // unsigned or (old tars) signed bytes. Branch-free loops the compiler vectorises.
         uint32_t any = 0, usum = 0, high = 0;
@@ -356,11 +374,7 @@ void add_tar(Ext4Writer& writer, ByteStream& in, const std::string& name, uint16
         const int64_t ssum = static_cast<int64_t>(usum) - 256 * static_cast<int64_t>(high);
         auto stored = number(h, 148, 8);
         if (!stored || (*stored != usum && static_cast<int64_t>(*stored) != ssum)) {
-            if (header_at == 0 && std::memcmp(h, zstd_magic, 4) == 0) {
-                throw Error(ErrorCode::unsupported,
-                            fmt::format("{}: the input is zstd-compressed, which is only detected in files; "
-                                        "decompress it first (zstd -dc FILE | vhdbuild --from-tar - …)", name));
-            }
+            if (header_at == 0 && std::memcmp(h, zstd_magic, 4) == 0) throw zstd_error();
             throw Error(ErrorCode::integrity, fmt::format("{}: bad header checksum at byte {}", name, header_at));
         }
         const char type = static_cast<char>(h[156]);

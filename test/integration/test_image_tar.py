@@ -5,9 +5,13 @@ import io
 import os
 import tarfile
 
+import shutil
+import subprocess
+
 import pytest
 
-from test_image_support import build, debugfs, fsck_clean, parse_stat, qemu_virtual_size, vhdbuild
+from test_image_support import (LoopMount, build, debugfs, fsck_clean, loop_mount_available, parse_stat,
+                                qemu_virtual_size, vhdbuild)
 
 UUID = "6a1f0e4c-1111-4222-8333-944455556666"
 NS = 1_600_000_000_123_456_789
@@ -251,3 +255,208 @@ def test_mutated_archives_fail_cleanly_or_build_clean_images(tmp_path):
             assert list(outdir.iterdir()) == [], i
             failed += 1
     assert built > 0 and failed > 0
+
+
+# --- Input-side correctness: names, numbers, times, ACLs, sparse members -------------------
+
+def refused(tmp_path, data, message, *extra):
+    """Builds from `data`; asserts exit 1 with `message` and no output left."""
+    src = tmp_path / "in.tar"
+    src.write_bytes(data)
+    outdir = tmp_path / "out"
+    outdir.mkdir(exist_ok=True)
+    proc = vhdbuild("--from-tar", src, "-o", outdir / "disk.vhd", *extra, check=False)
+    assert proc.returncode == 1, proc.stderr
+    assert message.encode() in proc.stderr, proc.stderr
+    assert list(outdir.iterdir()) == []
+    return proc
+
+
+def built_stats(tmp_path, data, paths, *extra):
+    src = tmp_path / "ok.tar"
+    src.write_bytes(data)
+    out = tmp_path / "ok.vhd"
+    build("--from-tar", src, "-o", out, *extra)
+    fsck_clean(out)
+    return out, stats(out, paths)
+
+
+def test_nul_in_pax_link_target_or_name_is_refused(tmp_path):
+    # pax records are length-delimited, so a NUL fits; the symlink e2fsck then calls invalid.
+    refused(tmp_path, make_tar([member("l", tarfile.SYMTYPE, linkname="x", mode=0o777, pax={"linkpath": "tar\0get"})]),
+            "\"l\": the link target contains NUL")
+    refused(tmp_path, make_tar([member("f", data=b"x", pax={"path": "a\0b"})]), "contains NUL")
+    refused(tmp_path, make_tar([member("h", tarfile.LNKTYPE, linkname="x", pax={"linkpath": "x\0y"})]),
+            "the link target contains NUL")
+
+
+def gnu_tar(tmp_path, *args, cwd):
+    out = tmp_path / f"gnu{len(list(tmp_path.iterdir()))}.tar"
+    subprocess.run(["tar", *args, "-cf", str(out), "."], cwd=cwd, check=True, capture_output=True)
+    return out.read_bytes()
+
+
+def test_pre_1970_mtimes_from_gnu_tar_and_pax(tmp_path):
+    src = tmp_path / "src"
+    src.mkdir()
+    (src / "old").write_bytes(b"old\n")
+    os.utime(src / "old", (-315619200, -315619200))  # 1960-01-01
+    (src / "older").write_bytes(b"older\n")
+    os.utime(src / "older", (-2147483000, -2147483000))  # 1901-12-13, just inside ext4's range
+    for fmt in ("gnu", "posix"):
+        data = gnu_tar(tmp_path, f"--format={fmt}", cwd=src)
+        _, s = built_stats(tmp_path, data, ["old", "older"])
+        assert s["old"]["mtime"] == -315619200 * 1_000_000_000, fmt
+        assert s["older"]["mtime"] == -2147483000 * 1_000_000_000, fmt
+    if shutil.which("bsdtar"):
+        out = tmp_path / "bsd.tar"
+        subprocess.run(["bsdtar", "--format", "pax", "-cf", str(out), "-C", str(src), "."], check=True)
+        _, s = built_stats(tmp_path, out.read_bytes(), ["old"])
+        assert s["old"]["mtime"] == -315619200 * 1_000_000_000
+
+
+def test_a_pax_mtime_overrides_a_malformed_header_field(tmp_path):
+    data = bytearray(make_tar([member("f", data=b"x", pax={"mtime": "-100.5"})]))
+    # The ustar header follows the pax header and its data block: spoil its mtime field.
+    h = 1024
+    assert data[h:h + 1] == b"f"
+    data[h + 136:h + 148] = b"zzzzzzzzzzz\0"
+    data[h + 148:h + 156] = b" " * 8
+    data[h + 148:h + 156] = b"%06o\0 " % sum(data[h:h + 512])
+    _, s = built_stats(tmp_path, bytes(data), ["f"])
+    assert s["f"]["mtime"] == -100 * 1_000_000_000 - 500_000_000
+
+
+def test_out_of_range_ids_times_and_devices_are_refused(tmp_path):
+    # tarfile writes these as GNU base-256 numbers: 2^32 used to become uid 0.
+    refused(tmp_path, make_tar([member("suid", data=b"x", mode=0o4755, uid=1 << 32)], fmt=tarfile.GNU_FORMAT),
+            "uid 4294967296 is out of range")
+    refused(tmp_path, make_tar([member("g", data=b"x", gid=(1 << 32) + 5)], fmt=tarfile.GNU_FORMAT),
+            "gid 4294967301 is out of range")
+    refused(tmp_path, make_tar([member("p", data=b"x", pax={"uid": str(1 << 32)})]), "uid 4294967296 is out of range")
+    refused(tmp_path, make_tar([member("t", data=b"x", pax={"mtime": "15032385536"})]), "outside ext4's range")
+    refused(tmp_path, make_tar([member("t", data=b"x", pax={"atime": "-2147483649"})]), "outside ext4's range")
+    refused(tmp_path, make_tar([member("t", data=b"x", mtime=-(1 << 40))], fmt=tarfile.GNU_FORMAT), "outside ext4's range")
+    refused(tmp_path, make_tar([member("c", tarfile.CHRTYPE, devmajor=4096, devminor=0)], fmt=tarfile.GNU_FORMAT),
+            "device 4096:0 is beyond ext4's encoding")
+    refused(tmp_path, make_tar([member("c", tarfile.BLKTYPE, devmajor=1, devminor=1 << 20)], fmt=tarfile.GNU_FORMAT),
+            "device 1:1048576 is beyond ext4's encoding")
+    # The edges themselves are fine.
+    _, s = built_stats(tmp_path, make_tar([member("u", data=b"x", uid=(1 << 32) - 2, pax={"mtime": "15032385535"}),
+                                           member("c", tarfile.CHRTYPE, devmajor=4095, devminor=(1 << 20) - 1)]),
+                       ["u", "c"])
+    assert s["u"]["uid"] == (1 << 32) - 2 and s["u"]["mtime"] == 15032385535 * 1_000_000_000
+    assert s["c"]["device"] == (4095, (1 << 20) - 1)
+
+
+ACL_FILE = "user::rw-\nuser:1234:rw-\ngroup::r--\ngroup:99:r--\nmask::rw-\nother::r--\n"
+
+
+def test_schily_acls_become_posix_acl_xattrs(tmp_path):
+    data = make_tar([member("f", data=b"x", mode=0o664, pax={"SCHILY.acl.access": ACL_FILE}),
+                     member("d/", tarfile.DIRTYPE, mode=0o755,
+                            pax={"SCHILY.acl.default": "user::rwx,user:bob:r-x:1001,group::r-x,mask::r-x,other::r-x"}),
+                     member("plain", data=b"y", pax={"SCHILY.acl.access": "user::rw-,group::r--,other::r--"})])
+    out, s = built_stats(tmp_path, data, ["f", "d", "plain"])
+    assert "system.posix_acl_access" in s["f"]["xattrs"]
+    assert "system.posix_acl_default" in s["d"]["xattrs"]
+    assert not any("acl" in k for k in s["plain"]["xattrs"])  # the mode says it all
+    if loop_mount_available() is None and shutil.which("getfacl"):
+        with LoopMount(out, tmp_path / "mnt", readonly=True) as mnt:
+            text = subprocess.run(["getfacl", "-n", "-c", "f"], cwd=mnt, capture_output=True, text=True, check=True).stdout
+            assert [l for l in text.splitlines() if l] == [l for l in ACL_FILE.splitlines()]
+            text = subprocess.run(["getfacl", "-n", "-c", "-d", "d"], cwd=mnt, capture_output=True, text=True,
+                                  check=True).stdout
+            assert "user:1001:r-x" in text
+
+
+def test_gnu_tar_and_bsdtar_acl_archives(tmp_path):
+    if not shutil.which("setfacl"):
+        pytest.skip("setfacl (package acl) missing")
+    src = tmp_path / "src"
+    src.mkdir()
+    (src / "f").write_bytes(b"x")
+    proc = subprocess.run(["setfacl", "-m", "u:54321:rw,g:54322:r", str(src / "f")], capture_output=True)
+    if proc.returncode != 0:
+        pytest.skip(f"no ACL support here: {proc.stderr!r}")
+    archives = {"gnu": gnu_tar(tmp_path, "--acls", "--format=posix", cwd=src)}
+    if shutil.which("bsdtar"):
+        out = tmp_path / "bsd.tar"
+        subprocess.run(["bsdtar", "--acls", "--format", "pax", "-cf", str(out), "-C", str(src), "."], check=True)
+        archives["bsdtar"] = out.read_bytes()
+    for kind, data in archives.items():
+        out, _ = built_stats(tmp_path, data, ["f"])
+        if loop_mount_available() is None:
+            with LoopMount(out, tmp_path / "mnt", readonly=True) as mnt:
+                text = subprocess.run(["getfacl", "-n", "-c", "f"], cwd=mnt, capture_output=True, text=True,
+                                      check=True).stdout
+                assert "user:54321:rw-" in text and "group:54322:r--" in text, (kind, text)
+
+
+def test_malformed_or_unresolvable_acls_are_refused(tmp_path):
+    refused(tmp_path, make_tar([member("f", data=b"x", pax={"SCHILY.acl.access": "user::rw-\nuser:bob:r--\ngroup::r--\nmask::r--\nother::r--\n"})]),
+            "ACL entry \"user:bob:r--\": names a user or group without a numeric id")
+    refused(tmp_path, make_tar([member("f", data=b"x", pax={"SCHILY.acl.access": "user::rw-,user:5:r--,group::r--,other::r--"})]),
+            "needs a mask:: entry")
+    refused(tmp_path, make_tar([member("f", data=b"x", pax={"SCHILY.acl.access": "user::rwz,group::r--,other::r--"})]),
+            "bad permissions")
+
+
+def sparse_source(tmp_path):
+    src = tmp_path / "sparse-src"
+    src.mkdir()
+    with open(src / "holes", "wb") as f:
+        f.truncate(64 << 20)
+        f.seek(1000)
+        f.write(b"A" * 5000)
+        f.seek(20 << 20)
+        f.write(os.urandom(70000))
+        f.seek((64 << 20) - 10)
+        f.write(b"tail-bytes")
+    with open(src / "allhole", "wb") as f:
+        f.truncate(8 << 20)
+    return src
+
+
+@pytest.mark.parametrize("flavour", ["0.0", "0.1", "1.0", "oldgnu", "bsdtar"])
+def test_gnu_sparse_members_are_written_with_holes(tmp_path, flavour):
+    src = sparse_source(tmp_path)
+    if flavour == "bsdtar":
+        if not shutil.which("bsdtar"):
+            pytest.skip("bsdtar (package libarchive-tools) missing")
+        out = tmp_path / "bsd.tar"
+        subprocess.run(["bsdtar", "--format", "pax", "-cf", str(out), "-C", str(src), "."], check=True)
+        data = out.read_bytes()
+    elif flavour == "oldgnu":
+        data = gnu_tar(tmp_path, "--format=gnu", "--sparse", cwd=src)
+    else:
+        data = gnu_tar(tmp_path, "--format=posix", "--sparse", f"--sparse-version={flavour}", cwd=src)
+    assert len(data) < (4 << 20)  # the archive itself holds only the data
+    out, s = built_stats(tmp_path, data, ["holes", "allhole"])
+    assert s["holes"]["size"] == 64 << 20 and s["allhole"]["size"] == 8 << 20
+    # Holes stay holes: a few blocks of data (512-byte units), not 64 MiB.
+    assert s["holes"]["blockcount"] < 1024, s["holes"]
+    assert s["allhole"]["blockcount"] == 0, s["allhole"]
+    assert hashlib.sha256(cat(out, "holes", tmp_path)).digest() == hashlib.sha256((src / "holes").read_bytes()).digest()
+
+
+def test_bad_sparse_maps_are_refused(tmp_path):
+    refused(tmp_path, make_tar([member("s", data=b"abcd", pax={"GNU.sparse.size": "100", "GNU.sparse.map": "0,2,1,2"})]),
+            "the sparse map's segments overlap")
+    refused(tmp_path, make_tar([member("s", data=b"abcd", pax={"GNU.sparse.size": "100", "GNU.sparse.map": "0,2,98,3"})]),
+            "lie past the end")
+    refused(tmp_path, make_tar([member("s", data=b"abcd", pax={"GNU.sparse.size": "100", "GNU.sparse.map": "0,2"})]),
+            "the sparse map describes 2 bytes of data, the member holds 4")
+    refused(tmp_path, make_tar([member("s", data=b"abcd", pax={"GNU.sparse.major": "2", "GNU.sparse.minor": "0"})]),
+            "unsupported GNU sparse format version")
+
+
+def test_zstd_on_standard_input_is_named(tmp_path):
+    data = subprocess.run(["zstd", "-q", "-c"], input=make_tar([member("f", data=b"x")]), capture_output=True,
+                          check=True).stdout
+    outdir = tmp_path / "out"
+    outdir.mkdir()
+    proc = vhdbuild("--from-tar", "-", "-o", outdir / "d.vhd", input=data, check=False)
+    assert proc.returncode == 1
+    assert b"zstd-compressed" in proc.stderr and b"bad header checksum" not in proc.stderr, proc.stderr
+    assert list(outdir.iterdir()) == []
