@@ -49,9 +49,12 @@ HVSUP_API hvsup_status hvsup_image_build_options_init(hvsup_image_build_options*
  * Builds an image described by a JSON request:
  *   {"fromDir": PATH} | {"fromTar": PATH or "-" for stdin} | {"fromOci": PATH} | {"empty": true},
  *   "output": PATH (required), "size": bytes or "512M" (required for empty), "free": headroom
- *   when the size follows the content (default "64M"), "label", "uuid" (8-4-4-4-12),
+ *   when the size follows the content (default "64M"; an error together with "size"), "label"
+ *   (at most 16 bytes, no control characters), "uuid" (8-4-4-4-12, not the nil UUID),
  *   "timestamp" (Unix seconds; default now), "raw", "metadataCsum", "bit64", "journal"
- *   (default true), "overlay" (OCI whiteouts kept as overlayfs whiteouts), "convertBackslash".
+ *   (default true), "overlay" (OCI whiteouts kept as overlayfs whiteouts), "platform"
+ *   ("os/arch[/variant]", default linux on the host's architecture) and "ref" (ref name) to
+ *   pick the manifest of an OCI index (fromOci only), "convertBackslash" (fromTar/fromOci).
  * Same request, uuid and timestamp give byte-identical output.
  *
  * @param request_json  [in]  required; UTF-8 JSON

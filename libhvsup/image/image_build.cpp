@@ -113,14 +113,22 @@ BuildRequest decode_build_request(std::string_view text)
     r.output = json::read_string(o, "output", "output");
     if (r.output.empty()) throw bad("output", "required");
     if (uint64_t size = read_size(o, "size"); size != 0) r.fs.size_bytes = size;
-    if (json::find(o, "free") != nullptr) r.fs.free_bytes = read_size(o, "free");
+    if (const json::value* f = json::find(o, "free"); f != nullptr && !f->is_null()) {
+        // The headroom only sizes a content-sized image: with a fixed size it would be ignored.
+        if (r.fs.size_bytes) throw bad("free", "only applies when no size is given (the size fixes the free space)");
+        r.fs.free_bytes = read_size(o, "free");
+    }
     if (empty && !r.fs.size_bytes) throw bad("size", "an empty volume needs a size");
     r.fs.label = json::read_string(o, "label", "label");
     if (r.fs.label.size() > 16) throw bad("label", "at most 16 bytes");
+    for (char c : r.fs.label) {
+        if (static_cast<unsigned char>(c) < 0x20 || c == 0x7F) throw bad("label", "control characters (newline, tab, NUL, ...) are not allowed");
+    }
     const std::string uuid = json::read_string(o, "uuid", "uuid");
     if (!uuid.empty()) {
         auto u = parse_uuid(uuid);
         if (!u) throw bad("uuid", fmt::format("\"{}\" is not a UUID", uuid));
+        if (*u == std::array<uint8_t, 16>{}) throw bad("uuid", "the nil UUID is not a filesystem UUID (tools read it as \"none\")");
         r.fs.uuid = *u;
         r.uuid_given = true;
     } else {
@@ -144,6 +152,14 @@ BuildRequest decode_build_request(std::string_view text)
     r.overlay = json::read_bool(o, "overlay", "overlay");
     r.convert_backslash = json::read_bool(o, "convertBackslash", "convertBackslash");
     if (r.overlay && r.source != BuildRequest::Source::oci) throw bad("overlay", "only applies to fromOci");
+    if (r.convert_backslash && r.source != BuildRequest::Source::tar && r.source != BuildRequest::Source::oci) {
+        throw bad("convertBackslash", "only applies to fromTar and fromOci (a directory's names are taken as they are)");
+    }
+    r.oci_platform = json::read_string(o, "platform", "platform");
+    r.oci_ref = json::read_string(o, "ref", "ref");
+    if ((!r.oci_platform.empty() || !r.oci_ref.empty()) && r.source != BuildRequest::Source::oci) {
+        throw bad(r.oci_platform.empty() ? "ref" : "platform", "only applies to fromOci");
+    }
     return r;
 }
 
@@ -165,7 +181,9 @@ json::object build_image(const BuildRequest& request, const BuildProgress& progr
         add_tar(writer, *in, request.source_path == "-" ? "standard input" : request.source_path);
         break;
     }
-    case BuildRequest::Source::oci: add_oci_layout(writer, files::from_utf8(request.source_path), request.overlay); break;
+    case BuildRequest::Source::oci:
+        add_oci_layout(writer, files::from_utf8(request.source_path), request.overlay, {request.oci_platform, request.oci_ref});
+        break;
     }
     const FsSummary s = writer.finish();
     uint64_t disk = s.fs_bytes;

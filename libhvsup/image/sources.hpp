@@ -5,6 +5,7 @@
 #include "image/ext4_writer.hpp"
 
 #include <filesystem>
+#include <string>
 
 namespace hvsup::image {
 
@@ -22,7 +23,17 @@ void add_directory(Ext4Writer& writer, const std::filesystem::path& dir);
 void add_tar(Ext4Writer& writer, ByteStream& in, const std::string& name, uint16_t layer = 0,
              Whiteouts whiteouts = Whiteouts::keep_names);
 
+// Which manifest of an OCI index to build: by platform ("os/arch[/variant]"; empty: linux on
+// the host's architecture) and by ref name (org.opencontainers.image.ref.name; empty: any).
+struct OciSelection {
+    std::string platform;
+    std::string ref;
+};
+
+// The platform a build selects by default: linux on the architecture vhdbuild was built for.
+std::string default_oci_platform();
+
 // An OCI image layout directory: index.json -> manifest -> layers, in order.
-void add_oci_layout(Ext4Writer& writer, const std::filesystem::path& dir, bool overlay);
+void add_oci_layout(Ext4Writer& writer, const std::filesystem::path& dir, bool overlay, const OciSelection& selection = {});
 
 }  // namespace hvsup::image

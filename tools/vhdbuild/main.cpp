@@ -39,7 +39,7 @@ const char* usage_text =
     "Options:\n"
     "  -o, --output OUT     the image to write (required)\n"
     "  --size SIZE          disk size (e.g. 512M, 2G); fails if the content does not fit\n"
-    "  --free SIZE          free space on top of the content when --size is not given (default 64M)\n"
+    "  --free SIZE          free space on top of the content (default 64M); not with --size\n"
     "  --label TEXT         volume label (at most 16 bytes)\n"
     "  --uuid UUID          filesystem UUID (default random)\n"
     "  --timestamp SECONDS  time for superblock and created directories (default\n"
@@ -49,7 +49,11 @@ const char* usage_text =
     "  --64bit              enable the 64bit feature (64-byte group descriptors)\n"
     "  --no-journal         no internal journal\n"
     "  --overlay            with --from-oci: keep whiteouts as overlayfs whiteouts\n"
-    "  --convert-backslash  treat '\\' in archive names as '/'\n"
+    "  --platform OS/ARCH[/VARIANT]  with --from-oci: the manifest to build from an index\n"
+    "                       with several (default linux/<this machine's architecture>)\n"
+    "  --ref NAME           with --from-oci: the manifest with this ref name\n"
+    "                       (org.opencontainers.image.ref.name)\n"
+    "  --convert-backslash  with --from-tar/--from-oci: treat '\\' in names as '/'\n"
     "  --json               print the summary as JSON\n"
     "  --quiet              no progress and no summary\n"
     "  --version, --help\n"
@@ -173,7 +177,7 @@ int main(int argc, char** argv)
             ++sources;
         } else if (a == "-o" || a == "--output") {
             if (!with_value("output")) return usage_error(a + " needs a value");
-        } else if (a == "--size" || a == "--free" || a == "--label" || a == "--uuid") {
+        } else if (a == "--size" || a == "--free" || a == "--label" || a == "--uuid" || a == "--platform" || a == "--ref") {
             if (!with_value(a.c_str() + 2)) return usage_error(a + " needs a value");
         } else if (a == "--timestamp") {
             const char* v = value("timestamp");
