@@ -280,3 +280,166 @@ def test_oci_blob_digest_mismatch_is_refused(tmp_path, which):
     assert bad in err, err
     assert ("descriptor says" if which == "layer-size" else "digest mismatch") in err, err
     assert list(outdir.iterdir()) == []
+
+
+# --- Whiteouts by layer, blob reads, manifest selection ---------------------------------------
+
+def layered_layout(root, *layer_tars):
+    root.mkdir()
+    (root / "oci-layout").write_text('{"imageLayoutVersion": "1.0.0"}')
+    write_manifest(root, [dict(add_blob(root, t), mediaType="application/vnd.oci.image.layer.v1.tar") for t in layer_tars],
+                   b"{}")
+    return root
+
+
+def tree_of(image):
+    """Every path below / (lost+found excluded), from debugfs `rdump`-free listing."""
+    paths, todo = set(), ["/"]
+    while todo:
+        d = todo.pop()
+        for line in debugfs(image, [f'ls -l "{d}"'])[0].splitlines():
+            parts = line.split()
+            if len(parts) < 2 or parts[-1] in (".", "..", "lost+found"):
+                continue
+            p = d.rstrip("/") + "/" + parts[-1]
+            paths.add(p)
+            if int(parts[1], 8) & 0o170000 == 0o040000:
+                todo.append(p)
+    return paths
+
+
+def test_whiteouts_hide_only_lower_layers_wherever_they_stand(tmp_path):
+    lower = make_tar([member("d/", tarfile.DIRTYPE, mode=0o755), member("d/-a/", tarfile.DIRTYPE, mode=0o700),
+                      member("d/-a/old", data=b"old"), member("d/-b/", tarfile.DIRTYPE, mode=0o700),
+                      member("d/-b/old", data=b"old"), member("d/#lower", data=b"lower"), member("d/keep", data=b"k"),
+                      member("e/", tarfile.DIRTYPE, mode=0o755), member("e/-x", data=b"lower -x"),
+                      member("e/gone", data=b"gone")])
+    # Upper: entries whose names sort before ".wh" come first, then the markers (tar order).
+    upper = make_tar([member("d/-a/new", data=b"new"), member("d/-b/", tarfile.DIRTYPE, mode=0o750),
+                      member("d/-b/mine", data=b"mine"), member("d/.wh..wh..opq", data=b""),
+                      member("e/-x", data=b"upper -x"), member("e/.wh.-x", data=b""), member("e/.wh.gone", data=b"")])
+    layout = layered_layout(tmp_path / "layout", lower, upper)
+    out = tmp_path / "o.vhd"
+    build("--from-oci", layout, "-o", out)
+    fsck_clean(out)
+    assert tree_of(out) == {"/d", "/d/-a", "/d/-a/new", "/d/-b", "/d/-b/mine", "/e", "/e/-x"}
+    assert cat(out, "e/-x", tmp_path) == b"upper -x"
+    assert parse_stat(debugfs(out, ["stat /d/-b"])[0])["mode"] == 0o750
+
+
+def cat(image, path, tmp_path):
+    dest = tmp_path / "cat.out"
+    debugfs(image, [f'dump "/{path}" "{dest}"'])
+    return dest.read_bytes()
+
+
+@pytest.mark.parametrize("name", [".wh.", ".wh..", ".wh..."])
+def test_whiteout_without_a_name_is_refused(tmp_path, name):
+    layout = layered_layout(tmp_path / "layout", make_tar([member("d/f", data=b"x")]),
+                            make_tar([member(f"d/{name}", data=b"")]))
+    outdir = tmp_path / "out"
+    outdir.mkdir()
+    proc = vhdbuild("--from-oci", layout, "-o", outdir / "o.vhd", check=False)
+    assert proc.returncode == 1, proc.stderr
+    assert b"a whiteout must name an entry" in proc.stderr or b'"..\\" is not allowed' in proc.stderr, proc.stderr
+    assert list(outdir.iterdir()) == []
+
+
+@pytest.mark.parametrize("kind", ["fifo", "device"])
+def test_layer_blob_that_is_not_a_regular_file_is_refused(tmp_path, kind):
+    layout = layered_layout(tmp_path / "layout", make_tar([member("f", data=b"x")]))
+    manifest = json.loads((layout / "index.json").read_text())["manifests"][0]
+    blob_doc = json.loads((layout / "blobs" / "sha256" / manifest["digest"].split(":")[1]).read_text())
+    layer = layout / "blobs" / "sha256" / blob_doc["layers"][0]["digest"].split(":")[1]
+    layer.unlink()
+    if kind == "fifo":
+        os.mkfifo(layer)  # nobody writes: reading it would block forever
+    else:
+        os.symlink("/dev/zero", layer)  # endless
+    outdir = tmp_path / "out"
+    outdir.mkdir()
+    proc = subprocess.run([str(BUILD / "tools" / "vhdbuild"), "--from-oci", str(layout), "-o", str(outdir / "o.vhd")],
+                          capture_output=True, timeout=60)
+    assert proc.returncode == 1, proc.stderr
+    assert b"is not a regular file" in proc.stderr and blob_doc["layers"][0]["digest"].encode() in proc.stderr
+    assert list(outdir.iterdir()) == []
+
+
+def test_overlong_layer_blob_is_read_no_further_than_its_size(tmp_path):
+    layout = layered_layout(tmp_path / "layout", make_tar([member("f", data=b"x")]))
+    manifest = json.loads((layout / "index.json").read_text())["manifests"][0]
+    blob_doc = json.loads((layout / "blobs" / "sha256" / manifest["digest"].split(":")[1]).read_text())
+    layer = layout / "blobs" / "sha256" / blob_doc["layers"][0]["digest"].split(":")[1]
+    with open(layer, "ab") as f:
+        f.write(b"\0" * 4096)
+    outdir = tmp_path / "out"
+    outdir.mkdir()
+    proc = vhdbuild("--from-oci", layout, "-o", outdir / "o.vhd", check=False)
+    assert proc.returncode == 1 and b"the blob is larger than the" in proc.stderr, proc.stderr
+    assert list(outdir.iterdir()) == []
+
+
+def multi_platform_layout(root):
+    """An index with amd64, arm64 and an attestation-like unknown/unknown manifest, plus a second
+    amd64 manifest under another ref name."""
+    root.mkdir()
+    (root / "oci-layout").write_text('{"imageLayoutVersion": "1.0.0"}')
+    entries = []
+    for arch, ref, content in [("amd64", "v1", b"amd64"), ("arm64", "v1", b"arm64"), ("unknown", "v1", b"att"),
+                               ("amd64", "v2", b"amd64-v2")]:
+        layer = dict(add_blob(root, make_tar([member("arch", data=content)])),
+                     mediaType="application/vnd.oci.image.layer.v1.tar")
+        config = dict(add_blob(root, json.dumps({"architecture": arch, "os": "linux"}).encode()),
+                      mediaType="application/vnd.oci.image.config.v1+json")
+        m = add_blob(root, json.dumps({"schemaVersion": 2, "mediaType": "application/vnd.oci.image.manifest.v1+json",
+                                       "config": config, "layers": [layer]}).encode())
+        entries.append(dict(m, mediaType="application/vnd.oci.image.manifest.v1+json",
+                            platform={"os": "unknown" if arch == "unknown" else "linux", "architecture": arch},
+                            annotations={"org.opencontainers.image.ref.name": ref}))
+    (root / "index.json").write_text(json.dumps({"schemaVersion": 2, "manifests": entries}))
+    return root
+
+
+def test_manifest_is_selected_by_platform_and_ref(tmp_path):
+    layout = multi_platform_layout(tmp_path / "layout")
+    outdir = tmp_path / "out"
+    outdir.mkdir()
+
+    def arch_of(*args):
+        out = outdir / "o.vhd"
+        build("--from-oci", layout, "-o", out, *args)
+        data = cat(out, "arch", tmp_path)
+        out.unlink()
+        return data
+
+    assert arch_of("--platform", "linux/arm64", "--ref", "v1") == b"arm64"
+    assert arch_of("--platform", "linux/amd64", "--ref", "v2") == b"amd64-v2"
+    assert arch_of("--ref", "v2") == b"amd64-v2" or os.uname().machine != "x86_64"
+    if os.uname().machine == "x86_64":
+        assert arch_of("--ref", "v1") == b"amd64"  # the host's platform by default
+    for args, message in [(["--platform", "linux/amd64"], b"has 2 manifests for platform linux/amd64"),
+                          (["--platform", "linux/s390x", "--ref", "v1"], b"no manifest for platform linux/s390x"),
+                          (["--ref", "v9"], b'no manifest with ref name "v9" (ref names: v1, v1, v1, v2)'),
+                          (["--platform", "amd64"], b"expected OS/ARCHITECTURE[/VARIANT]")]:
+        proc = vhdbuild("--from-oci", layout, "-o", outdir / "o.vhd", *args, check=False)
+        assert proc.returncode == 1 and message in proc.stderr, (args, proc.stderr)
+        assert list(outdir.iterdir()) == []
+
+
+@pytest.mark.parametrize("args, message", [
+    (["--from-oci", "L", "--size", "64M", "--free", "1M"], b"free: only applies when no size is given"),
+    (["--from-dir", "D", "--convert-backslash"], b"convertBackslash: only applies to fromTar and fromOci"),
+    (["--from-dir", "D", "--platform", "linux/amd64"], b"platform: only applies to fromOci"),
+    (["--from-dir", "D", "--ref", "x"], b"ref: only applies to fromOci"),
+    (["--from-dir", "D", "--label", "two\nlines"], b"label: control characters"),
+    (["--from-dir", "D", "--uuid", "00000000-0000-0000-0000-000000000000"], b"uuid: the nil UUID"),
+])
+def test_options_that_would_be_ignored_or_invalid_are_errors(tmp_path, args, message):
+    layout = make_layout(tmp_path / "L")
+    (tmp_path / "D").mkdir()
+    args = [str(layout) if a == "L" else str(tmp_path / "D") if a == "D" else a for a in args]
+    outdir = tmp_path / "out"
+    outdir.mkdir()
+    proc = vhdbuild(*args, "-o", outdir / "o.vhd", check=False)
+    assert proc.returncode == 1 and message in proc.stderr, proc.stderr
+    assert list(outdir.iterdir()) == []
