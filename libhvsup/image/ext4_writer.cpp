@@ -53,7 +53,7 @@ Inode implicit_directory(int64_t timestamp)
 Ext4Writer::Ext4Writer(FsOptions options, OutputFile& out, std::pmr::memory_resource* memory)
     : options_(std::move(options)), out_(out), spill_(dynamic_cast<SpillArena*>(memory)),
       tree_(implicit_directory(options_.timestamp), memory),
-      alloc_(make_allocator(options_, fixed_blocks_)), buffer_(copy_buffer)
+      alloc_(make_allocator(options_, fixed_blocks_)), buffer_(copy_buffer), capture_(std::make_unique<RefCapture>(out))
 {
     if (options_.label.size() > 16) throw Error(ErrorCode::invalid_argument, "the label is longer than 16 bytes");
 }
@@ -71,47 +71,148 @@ void Ext4Writer::add_run(Inode& inode, uint32_t logical, uint64_t physical, uint
     inode.extents.push_back({logical, count, physical});
 }
 
+namespace {
+
+// True when the `size` bytes at `p` are all zero (the first byte, then each byte against the
+// next: one memcmp, vectorised by the C library).
+bool all_zero(const uint8_t* p, size_t size) { return size == 0 || (p[0] == 0 && std::memcmp(p, p + 1, size - 1) == 0); }
+
+}  // namespace
+
+// What a source's copy_to hands over, caught before it reaches the image so that all-zero
+// blocks can be left out: write_at_ref (a mapped tar) is recorded, not written; the in-kernel
+// copy is declined, so the source passes its bytes through memory instead. Everything else
+// goes to the image. A member of the writer: a source may keep it to flush later.
+class Ext4Writer::RefCapture final : public OutputFile {
+public:
+    explicit RefCapture(OutputFile& target) : target_(target) {}
+
+    const uint8_t* data = nullptr;
+    size_t size = 0;
+
+    void write_at(const void* p, size_t n, uint64_t offset) override { target_.write_at(p, n, offset); }
+    void write_at_ref(const void* p, size_t n, uint64_t offset) override
+    {
+        if (data != nullptr) {  // a second piece: not expected, so written as it comes
+            target_.write_at_ref(p, n, offset);
+            return;
+        }
+        data = static_cast<const uint8_t*>(p);
+        size = n;
+    }
+    void flush() override { target_.flush(); }
+    void mark_failed() override { target_.mark_failed(); }
+    void discard(uint64_t offset, uint64_t n) override { target_.discard(offset, n); }
+    void set_size(uint64_t n) override { target_.set_size(n); }
+    void commit() override { target_.commit(); }
+
+private:
+    OutputFile& target_;
+};
+
+Ext4Writer::~Ext4Writer() = default;
+
+void Ext4Writer::read_exact(DataSource& source, uint8_t* dst, size_t size, std::string_view path)
+{
+    size_t got = 0;
+    while (got < size) {
+        size_t n = source.read(dst + got, size - got);
+        if (n == 0) throw Error(ErrorCode::integrity, fmt::format("\"{}\": the input ends inside the file's data", path));
+        got += n;
+    }
+}
+
+uint32_t Ext4Writer::place_blocks(Inode& in, uint64_t b, uint64_t at, uint64_t in_block, uint8_t* buf, const uint8_t* ref,
+                                  size_t size)
+{
+    // Block k of the piece is at from_k = k * block_size - in_block (the first one, from 0,
+    // at in_block inside its block). Blocks kept get consecutive physical blocks from `at`.
+    const uint8_t* src = buf != nullptr ? buf : ref;
+    const uint32_t blocks = static_cast<uint32_t>((in_block + size + block_size - 1) / block_size);
+    uint32_t kept = 0;
+    size_t used = 0;
+    for (uint32_t k = 0; k < blocks; ++k) {
+        const size_t from = k == 0 ? 0 : size_t(k) * block_size - in_block;
+        const size_t len = std::min<size_t>(size - from, k == 0 ? block_size - in_block : block_size);
+        if (all_zero(src + from, len)) continue;
+        const uint64_t phys = at + kept;
+        if (buf != nullptr) {  // packed in place; the caller writes buf[0, used)
+            const size_t to = kept == 0 ? 0 : size_t(kept) * block_size - in_block;
+            if (to != from) std::memmove(buf + to, buf + from, len);
+            used = to + len;
+        } else {
+            out_.write_at_ref(ref + from, len, phys * block_size + (k == 0 ? in_block : 0));
+        }
+        add_run(in, static_cast<uint32_t>(b + k), phys, 1);
+        ++kept;
+    }
+    placed_bytes_ = used;
+    return kept;
+}
+
 void Ext4Writer::write_data(InodeRef ref, uint64_t offset, uint64_t length, DataSource& source, std::string_view path)
 {
     if (length == 0) return;
     Inode& in = tree_.inode(ref);
     const uint64_t end_block = (offset + length + block_size - 1) / block_size;
     if (end_block > UINT32_MAX) throw Error(ErrorCode::too_large, fmt::format("\"{}\": file is larger than 16 TiB", path));
-    uint64_t b = offset / block_size;
-    if (!in.extents.empty()) b = std::max<uint64_t>(b, in.extents.back().logical + in.extents.back().count);
-    while (b < end_block) {
-        auto [at, n] = alloc_.take(end_block - b);
-        add_run(in, static_cast<uint32_t>(b), at, n);
-        b += n;
-    }
-    size_t idx = in.extents.size() - 1;
-    while (idx > 0 && in.extents[idx].logical > offset / block_size) --idx;
     uint64_t pos = offset, remaining = length;
     while (remaining > 0) {
-        while (uint64_t(in.extents[idx].logical + in.extents[idx].count) * block_size <= pos) ++idx;
-        const Extent& e = in.extents[idx];
-        const uint64_t run_end = uint64_t(e.logical + e.count) * block_size;
-        const uint64_t at = e.physical * block_size + (pos - uint64_t(e.logical) * block_size);
-        const uint64_t run = std::min(remaining, run_end - pos);
-        if (source.copy_to(out_, at, run)) {  // in-kernel copy, no trip through this buffer
+        const uint64_t b = pos / block_size;
+        const uint64_t mapped_end = in.extents.empty() ? 0 : uint64_t(in.extents.back().logical) + in.extents.back().count;
+        if (b < mapped_end) {
+            // The block an earlier segment ended in: written in place.
+            const Extent& e = in.extents.back();
+            if (b < e.logical) throw Error(ErrorCode::invalid_argument, fmt::format("\"{}\": data segments out of order", path));
+            const uint64_t run_end = uint64_t(e.logical + e.count) * block_size;
+            const size_t n = static_cast<size_t>(std::min<uint64_t>({remaining, run_end - pos, buffer_.size()}));
+            read_exact(source, buffer_.data(), n, path);
+            out_.write_at(buffer_.data(), n, e.physical * block_size + (pos - uint64_t(e.logical) * block_size));
+            pos += n;
+            remaining -= n;
+            bytes_ += n;
+            report(false);
+            continue;
+        }
+        // Fresh blocks, taken first; those that stay holes are given back. All-zero blocks
+        // become holes (as with mke2fs -d), whatever the source.
+        auto [at, count] = alloc_.take(end_block - b);
+        const uint64_t in_block = pos % block_size;
+        const uint64_t run = std::min(remaining, uint64_t(count) * block_size - in_block);
+        capture_->data = nullptr;
+        if (source.copy_to(*capture_, at * block_size + in_block, run)) {
+            uint32_t kept = count;
+            if (capture_->data != nullptr && capture_->size == run) {
+                kept = place_blocks(in, b, at, in_block, nullptr, capture_->data, static_cast<size_t>(run));
+            } else {
+                add_run(in, static_cast<uint32_t>(b), at, count);  // written as it came
+            }
+            capture_->data = nullptr;
+            alloc_.give_back(at + kept, count - kept);
             pos += run;
             remaining -= run;
             bytes_ += run;
             report(false);
             continue;
         }
-        const size_t chunk = static_cast<size_t>(std::min<uint64_t>({remaining, run_end - pos, buffer_.size()}));
-        // Small pieces are read straight into the output's staging room (one copy fewer).
-        uint8_t* dst = out_.stage(chunk, at);
+        // Through this buffer (or the output's staging room: one copy fewer for small pieces),
+        // packed there. A piece starting inside a block stops at that block's end, so packing
+        // never moves bytes to another offset within a block.
+        const size_t chunk = static_cast<size_t>(
+            in_block != 0 ? std::min<uint64_t>(run, block_size - in_block) : std::min<uint64_t>(run, buffer_.size()));
+        const uint32_t blocks = static_cast<uint32_t>((in_block + chunk + block_size - 1) / block_size);
+        alloc_.give_back(at + blocks, count - blocks);
+        uint8_t* dst = out_.stage(chunk, at * block_size + in_block);
         const bool staged = dst != nullptr;
         if (!staged) dst = buffer_.data();
-        size_t got = 0;
-        while (got < chunk) {
-            size_t n = source.read(dst + got, chunk - got);
-            if (n == 0) throw Error(ErrorCode::integrity, fmt::format("\"{}\": the input ends inside the file's data", path));
-            got += n;
+        read_exact(source, dst, chunk, path);
+        const uint32_t kept = place_blocks(in, b, at, in_block, dst, nullptr, chunk);
+        alloc_.give_back(at + kept, blocks - kept);
+        if (staged) {
+            out_.unstage(chunk - placed_bytes_);
+        } else if (placed_bytes_ > 0) {
+            out_.write_at(buffer_.data(), placed_bytes_, at * block_size + in_block);
         }
-        if (!staged) out_.write_at(buffer_.data(), chunk, at);
         pos += chunk;
         remaining -= chunk;
         bytes_ += chunk;
@@ -194,6 +295,15 @@ FsSummary Ext4Writer::finish()
         links[node.inode] = links_of_dir(subdirs);
     }
     const uint32_t used_inodes = static_cast<uint32_t>(by_ino.size() - 1);
+
+    // Data of entries that were replaced or removed after it was written (a tar member written
+    // again, a whiteout, an opaque directory) is in no reachable inode: its blocks stay free
+    // in the bitmaps and are cleared, so the image does not carry deleted content.
+    for (InodeRef r = 0; r < tree_.inode_slots(); ++r) {
+        checkpoint();
+        if (ino_of[r] != 0) continue;
+        for (const Extent& e : tree_.inode(r).extents) out_.discard(e.physical * block_size, uint64_t(e.count) * block_size);
+    }
 
     struct TreeRoot {
         std::array<uint8_t, 60> iblock;

@@ -26,6 +26,7 @@ public:
     // The tree and the final pass's tables take their memory from `memory`; the builder
     // passes a SpillArena so that memory stays bounded whatever the number of entries.
     Ext4Writer(FsOptions options, OutputFile& out, std::pmr::memory_resource* memory = std::pmr::get_default_resource());
+    ~Ext4Writer();
 
     FsTree& tree() { return tree_; }
     std::pmr::memory_resource* memory() const { return tree_.memory(); }
@@ -34,7 +35,8 @@ public:
     const FsOptions& options() const { return options_; }
 
     // Writes `length` bytes at `offset` of the regular file `ref`. Segments of one file come
-    // in increasing offset order; the gaps between them stay holes.
+    // in increasing offset order; the gaps between them stay holes, and so do all-zero blocks
+    // of data that passes through memory (as with mke2fs -d).
     void write_data(InodeRef ref, uint64_t offset, uint64_t length, DataSource& source, std::string_view path);
 
     void set_progress(Progress p) { progress_ = std::move(p); }
@@ -48,6 +50,13 @@ public:
 private:
     void report(bool force);
     void add_run(Inode& inode, uint32_t logical, uint64_t physical, uint32_t count);
+    static void read_exact(DataSource& source, uint8_t* dst, size_t size, std::string_view path);
+    // Maps the blocks of a piece of `size` bytes at logical block `b` (+ `in_block` bytes) that
+    // are not all zero to physical blocks from `at`, in order. The bytes are either in `buf`,
+    // packed there (placed_bytes_ of them, to be written at `at`), or at `ref`, written from
+    // there. Returns the blocks used.
+    uint32_t place_blocks(Inode& in, uint64_t b, uint64_t at, uint64_t in_block, uint8_t* buf, const uint8_t* ref, size_t size);
+    class RefCapture;
 
     FsOptions options_;
     OutputFile& out_;
@@ -56,6 +65,8 @@ private:
     uint64_t fixed_blocks_ = 0;  // 0 when the size follows the content; set before alloc_
     BlockAllocator alloc_;
     std::vector<uint8_t> buffer_;
+    std::unique_ptr<RefCapture> capture_;
+    size_t placed_bytes_ = 0;
     uint64_t bytes_ = 0, entries_ = 0, reported_bytes_ = 0, reported_entries_ = 0;
     Progress progress_;
 };

@@ -31,6 +31,23 @@ uint64_t read_size(const json::object& o, std::string_view key)
     throw bad(key, "expected a byte count or a size such as \"512M\"");
 }
 
+// The output must not land inside the directory being imaged: the build would read its own
+// previous output (or a later build would) into the image.
+void check_output_outside(const std::filesystem::path& output, const std::filesystem::path& source)
+{
+    std::error_code ec;
+    const auto src = std::filesystem::weakly_canonical(source, ec);
+    if (ec) return;  // the source's own read reports a missing directory
+    const auto out = std::filesystem::weakly_canonical(std::filesystem::absolute(output, ec), ec);
+    if (ec) return;
+    auto s = src.begin();
+    auto o = out.begin();
+    for (; s != src.end() && !s->empty(); ++s, ++o) {
+        if (o == out.end() || *o != *s) return;
+    }
+    throw bad("output", fmt::format("{} is inside the fromDir source {}", files::to_utf8(output), files::to_utf8(source)));
+}
+
 }  // namespace
 
 uint64_t parse_size(std::string_view text, std::string_view what)
@@ -167,6 +184,7 @@ json::object build_image(const BuildRequest& request, const BuildProgress& progr
 {
     const auto started = std::chrono::steady_clock::now();
     const auto out_path = files::from_utf8(request.output);
+    if (request.source == BuildRequest::Source::dir) check_output_outside(out_path, files::from_utf8(request.source_path));
     auto out = OutputFile::create(out_path);
     // The tree's metadata spills to a file beside the output (on the same disk, not in RAM).
     SpillArena metadata(out_path.has_parent_path() ? out_path.parent_path() : std::filesystem::path("."));

@@ -34,6 +34,12 @@ public:
     std::pair<uint64_t, uint32_t> take(uint64_t want);
     // Exactly `count` contiguous blocks (skipping ahead past reserved regions if needed).
     uint64_t take_contiguous(uint32_t count);
+    // Returns the last `count` blocks taken, unused (they must end at the cursor; otherwise
+    // they simply stay free).
+    void give_back(uint64_t start, uint64_t count)
+    {
+        if (start + count == cursor_) cursor_ = start;
+    }
 
     uint64_t cursor() const { return cursor_; }
     uint64_t limit() const { return limit_; }

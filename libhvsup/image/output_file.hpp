@@ -1,6 +1,8 @@
-// The image being written: a temporary file beside the destination, written at offsets,
-// renamed over the destination by commit(). Destroying it uncommitted removes the temporary,
-// so a failed build leaves nothing behind. Regions never written read as zeros.
+// The image being written: an unnamed file in the destination's directory (O_TMPFILE; a
+// delete-on-close file on Windows), written at offsets and given the destination's name by
+// commit() once complete and on disk. Until then nothing is visible, so a failed, cancelled or
+// killed build leaves nothing behind. Regions never written read as zeros. An existing
+// destination that is not a regular file (device, FIFO, symlink, directory) is refused.
 #pragma once
 
 #include <cstddef>
@@ -25,6 +27,9 @@ public:
         (void)size, (void)offset;
         return nullptr;
     }
+    // Takes back the last `size` bytes of the room the latest stage() call returned (no other
+    // call in between): they are not written.
+    virtual void unstage(size_t size) { (void)size; }
     // Issues what write_at/write_at_ref/stage combined so far.
     virtual void flush() {}
     // Records that an earlier write could not be issued (from a destructor, which cannot
@@ -37,6 +42,20 @@ public:
     {
         (void)fd, (void)in_offset, (void)size, (void)out_offset;
         return false;
+    }
+    // The bytes at [offset, offset + size) are no longer part of the image (data of an entry
+    // that was replaced or deleted): they read as zeros afterwards, so the image cannot leak
+    // them. Pending writes are issued first. By default the range is overwritten with zeros.
+    virtual void discard(uint64_t offset, uint64_t size)
+    {
+        static constexpr uint8_t zeros[4096] = {};
+        flush();
+        for (uint64_t done = 0; done < size;) {
+            const size_t n = static_cast<size_t>(size - done < sizeof zeros ? size - done : sizeof zeros);
+            write_at(zeros, n, offset + done);
+            done += n;
+        }
+        flush();
     }
     // Sets the file length (extends with zeros).
     virtual void set_size(uint64_t size) = 0;

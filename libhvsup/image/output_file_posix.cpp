@@ -5,6 +5,8 @@
 #include "core/files.hpp"
 
 #include <fcntl.h>
+#include <pthread.h>
+#include <signal.h>
 #include <sys/stat.h>
 #include <sys/uio.h>
 #include <unistd.h>
@@ -20,23 +22,81 @@
 namespace hvsup::image {
 namespace {
 
+// Refuses an existing destination that is not a regular file: replacing a device node, FIFO or
+// symlink (as root, `-o /dev/null`) with an image is never what was meant.
+void check_destination(const std::filesystem::path& dest)
+{
+    struct stat st {};
+    if (::lstat(dest.c_str(), &st) != 0) {
+        if (errno == ENOENT) return;
+        throw system_error(errno, "output " + files::to_utf8(dest));
+    }
+    if (S_ISREG(st.st_mode)) return;
+    const char* what = S_ISLNK(st.st_mode)    ? "a symlink"
+                       : S_ISDIR(st.st_mode)  ? "a directory"
+                       : S_ISFIFO(st.st_mode) ? "a FIFO"
+                       : S_ISCHR(st.st_mode)  ? "a character device"
+                       : S_ISBLK(st.st_mode)  ? "a block device"
+                       : S_ISSOCK(st.st_mode) ? "a socket"
+                                              : "not a regular file";
+    throw Error(ErrorCode::invalid_argument,
+                fmt::format("output {}: exists and is {}; only a regular file is replaced", files::to_utf8(dest), what));
+}
+
+std::filesystem::path directory_of(const std::filesystem::path& dest)
+{
+    return dest.has_parent_path() ? dest.parent_path() : std::filesystem::path(".");
+}
+
+// Blocks the signals that end a build (INT, TERM, HUP, PIPE) in this thread while the
+// finished image is linked and renamed into place, so no temporary name is left between the
+// two steps; the previous mask is restored on scope exit.
+class SignalsHeld {
+public:
+    SignalsHeld()
+    {
+        sigset_t set;
+        sigemptyset(&set);
+        for (int s : {SIGINT, SIGTERM, SIGHUP, SIGPIPE}) sigaddset(&set, s);
+        held_ = ::pthread_sigmask(SIG_BLOCK, &set, &old_) == 0;
+    }
+    ~SignalsHeld()
+    {
+        if (held_) ::pthread_sigmask(SIG_SETMASK, &old_, nullptr);
+    }
+    SignalsHeld(const SignalsHeld&) = delete;
+    SignalsHeld& operator=(const SignalsHeld&) = delete;
+
+private:
+    sigset_t old_;
+    bool held_ = false;
+};
+
+// The image is written to an unnamed file (O_TMPFILE) in the destination's directory and gets
+// a name only in commit(), once it is complete and on disk: a build that fails, is cancelled or
+// is killed by any signal leaves nothing, as the kernel frees an unnamed file with its last
+// descriptor. Where the filesystem has no O_TMPFILE, a named temporary beside the destination
+// is used instead and removed on failure (a SIGKILL there can leave it).
 class PosixOutput final : public OutputFile {
 public:
     explicit PosixOutput(std::filesystem::path destination) : dest_(std::move(destination))
     {
-        std::random_device rd;
-        for (int attempt = 0; attempt < 16 && fd_ < 0; ++attempt) {
-            temp_ = dest_;
-            temp_ += fmt::format(".tmp-{:08x}", rd());
-            fd_ = ::open(temp_.c_str(), O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
-            if (fd_ < 0 && errno != EEXIST) throw system_error(errno, "create " + files::to_utf8(temp_));
+        check_destination(dest_);
+        const std::filesystem::path dir = directory_of(dest_);
+#ifdef O_TMPFILE
+        fd_ = ::open(dir.c_str(), O_TMPFILE | O_RDWR | O_CLOEXEC, 0644);
+        if (fd_ >= 0) return;
+        if (errno != EOPNOTSUPP && errno != EISDIR && errno != EINVAL && errno != ENOENT) {
+            throw system_error(errno, "create the output in " + files::to_utf8(dir));
         }
-        if (fd_ < 0) throw system_error(EEXIST, "create " + files::to_utf8(temp_));
+#endif
+        fd_ = open_named_temp(temp_);
+        named_ = true;
     }
     ~PosixOutput() override
     {
         if (fd_ >= 0) ::close(fd_);
-        if (!committed_) ::unlink(temp_.c_str());
+        if (named_ && !committed_) ::unlink(temp_.c_str());
     }
 
     // Small writes (headers, small files, metadata) are combined into one pwritev: a write
@@ -89,6 +149,15 @@ public:
         return at;
     }
 
+    void unstage(size_t size) override
+    {
+        if (size == 0) return;
+        stage_used_ -= size;
+        pending_len_ -= size;
+        iov_.back().iov_len -= size;  // the staged bytes are the last vector's end
+        if (iov_.back().iov_len == 0) iov_.pop_back();
+    }
+
     void write_at(const void* data, size_t size, uint64_t offset) override
     {
         if (size > stage_.size() / 2) {
@@ -128,7 +197,7 @@ public:
             if (n < 0) {
                 if (errno == EINTR) continue;
                 iov_.clear();
-                throw system_error(errno, "write " + files::to_utf8(temp_));
+                throw system_error(errno, "write " + files::to_utf8(dest_));
             }
             offset += static_cast<uint64_t>(n);
             wrote(static_cast<uint64_t>(n));
@@ -151,7 +220,7 @@ public:
             ssize_t n = ::pwrite(fd_, p, size, static_cast<off_t>(offset));
             if (n < 0) {
                 if (errno == EINTR) continue;
-                throw system_error(errno, "write " + files::to_utf8(temp_));
+                throw system_error(errno, "write " + files::to_utf8(dest_));
             }
             p += n;
             size -= static_cast<size_t>(n);
@@ -186,9 +255,9 @@ public:
                                     errno == EBADF)) {
                     return false;  // e.g. a filesystem pair the kernel cannot copy between
                 }
-                throw system_error(errno, "copy into " + files::to_utf8(temp_));
+                throw system_error(errno, "copy into " + files::to_utf8(dest_));
             }
-            if (n == 0) throw Error(ErrorCode::integrity, "copy into " + files::to_utf8(temp_) + ": the source ended early");
+            if (n == 0) throw Error(ErrorCode::integrity, "copy into " + files::to_utf8(dest_) + ": the source ended early");
             copied_any = true;
             wrote(static_cast<uint64_t>(n));
             in_offset += static_cast<uint64_t>(n);
@@ -198,31 +267,92 @@ public:
         return true;
     }
 
+    void discard(uint64_t offset, uint64_t size) override
+    {
+        flush();
+        if (size == 0) return;
+        if (::fallocate(fd_, FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE, static_cast<off_t>(offset), static_cast<off_t>(size)) == 0) {
+            return;
+        }
+        if (errno != EOPNOTSUPP && errno != ENOSYS) throw system_error(errno, "discard in " + files::to_utf8(dest_));
+        OutputFile::discard(offset, size);  // no hole punching on this filesystem: overwrite
+    }
+
     void set_size(uint64_t size) override
     {
         flush();
-        if (::ftruncate(fd_, static_cast<off_t>(size)) != 0) throw system_error(errno, "resize " + files::to_utf8(temp_));
+        if (::ftruncate(fd_, static_cast<off_t>(size)) != 0) throw system_error(errno, "resize " + files::to_utf8(dest_));
         size_set_ = true;
         size_ = size;
     }
 
     void commit() override
     {
-        if (failed_) throw Error(ErrorCode::io, "write " + files::to_utf8(temp_) + ": an earlier write failed");
+        if (failed_) throw Error(ErrorCode::io, "write " + files::to_utf8(dest_) + ": an earlier write failed");
         flush();
-        if (::fsync(fd_) != 0) throw system_error(errno, "flush " + files::to_utf8(temp_));
-        if (::close(fd_) != 0) {
-            fd_ = -1;
-            throw system_error(errno, "close " + files::to_utf8(temp_));
+        if (::fsync(fd_) != 0) throw system_error(errno, "flush " + files::to_utf8(dest_));
+        check_destination(dest_);  // again: it may have changed during the build
+        {
+            SignalsHeld held;
+            if (!named_) link_unnamed();
+            if (::rename(temp_.c_str(), dest_.c_str()) != 0) {
+                const int err = errno;
+                ::unlink(temp_.c_str());
+                throw system_error(err, "commit " + files::to_utf8(dest_));
+            }
+            committed_ = true;
         }
+        const int err = ::close(fd_) != 0 ? errno : 0;
         fd_ = -1;
-        if (::rename(temp_.c_str(), dest_.c_str()) != 0) throw system_error(errno, "commit " + files::to_utf8(dest_));
-        committed_ = true;
+        if (err != 0) throw system_error(err, "close " + files::to_utf8(dest_));
+        sync_directory();
     }
 
 private:
+    // A fresh name beside the destination for a new file, opened exclusively.
+    int open_named_temp(std::filesystem::path& name) const
+    {
+        std::random_device rd;
+        for (int attempt = 0; attempt < 16; ++attempt) {
+            name = dest_;
+            name += fmt::format(".tmp-{:08x}", rd());
+            int fd = ::open(name.c_str(), O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
+            if (fd >= 0) return fd;
+            if (errno != EEXIST) throw system_error(errno, "create " + files::to_utf8(name));
+        }
+        throw system_error(EEXIST, "create " + files::to_utf8(name));
+    }
+
+    // Gives the unnamed file a temporary name beside the destination (linkat through
+    // /proc/self/fd, which needs no privilege, unlike AT_EMPTY_PATH), to be renamed over it:
+    // an existing destination is replaced in one step and stays intact until then.
+    void link_unnamed()
+    {
+        const std::string proc = fmt::format("/proc/self/fd/{}", fd_);
+        std::random_device rd;
+        for (int attempt = 0; attempt < 16; ++attempt) {
+            temp_ = dest_;
+            temp_ += fmt::format(".tmp-{:08x}", rd());
+            if (::linkat(AT_FDCWD, proc.c_str(), AT_FDCWD, temp_.c_str(), AT_SYMLINK_FOLLOW) == 0) return;
+            if (errno != EEXIST) break;
+        }
+        const int err = errno;
+        if (::linkat(fd_, "", AT_FDCWD, temp_.c_str(), AT_EMPTY_PATH) == 0) return;  // no /proc, privileged
+        throw system_error(err, "commit " + files::to_utf8(dest_));
+    }
+
+    // Makes the new name durable too (the data already is).
+    void sync_directory() const
+    {
+        const int dfd = ::open(directory_of(dest_).c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+        if (dfd < 0) return;
+        (void)::fsync(dfd);
+        ::close(dfd);
+    }
+
     std::filesystem::path dest_, temp_;
     int fd_ = -1;
+    bool named_ = false;  // no O_TMPFILE here: temp_ exists from the start
     bool committed_ = false;
     static constexpr size_t max_pending = 4u << 20;
     static constexpr size_t max_iov = 1024;  // IOV_MAX on Linux

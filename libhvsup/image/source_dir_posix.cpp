@@ -242,7 +242,9 @@ void add_directory(Ext4Writer& writer, const std::filesystem::path& dir)
             const std::string abs = base + "/" + rel;
             if (::lstat(abs.c_str(), &st) != 0) throw system_error(errno, "read " + abs);
             writer.note_entry();
-            if (S_ISREG(st.st_mode) && st.st_nlink > 1) {
+            // Hard links of every kind but directories (symlinks, FIFOs, devices and sockets
+            // too) stay links, as they do from a tar.
+            if (!S_ISDIR(st.st_mode) && st.st_nlink > 1) {
                 auto key = std::make_pair(st.st_dev, st.st_ino);
                 auto it = seen.find(key);
                 if (it != seen.end()) {
