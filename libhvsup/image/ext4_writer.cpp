@@ -386,7 +386,14 @@ FsSummary Ext4Writer::finish()
         if (r == no_inode) continue;
         Inode& in = tree_.inode(r);
         if (!in.xattrs().empty()) {
-            auto enc = encode_xattrs(in.xattrs(), fmt::format("inode {}", ino));
+            EncodedXattrs enc;
+            try {
+                enc = encode_xattrs(in.xattrs(), fmt::format("inode {}", ino));
+            } catch (const Error&) {
+                // Fails again, now naming the file: the path is looked up only on failure.
+                enc = encode_xattrs(in.xattrs(), "/" + tree_.path_of(r));
+                throw;
+            }
             if (!enc.block.empty()) {
                 const uint64_t at = alloc_.take_contiguous(1);
                 if (csum) seal_xattr_block(enc.block.data(), at, fs_seed);

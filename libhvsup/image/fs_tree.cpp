@@ -298,6 +298,29 @@ InodeRef FsTree::find(std::string_view path) const
     return n == UINT32_MAX ? no_inode : nodes_[n].inode;
 }
 
+std::string FsTree::path_of(InodeRef inode) const
+{
+    struct Item {
+        uint32_t node;
+        size_t parent;
+        std::string_view name;
+    };
+    std::vector<Item> order{{0, SIZE_MAX, {}}};
+    for (size_t i = 0; i < order.size(); ++i) {
+        if (nodes_[order[i].node].inode == inode) {
+            std::vector<std::string_view> names;
+            for (size_t k = i; k != 0; k = order[k].parent) names.push_back(order[k].name);
+            std::string path;
+            for (auto it = names.rbegin(); it != names.rend(); ++it) path += (path.empty() ? "" : "/") + std::string(*it);
+            return path;
+        }
+        if (const Dir* d = nodes_[order[i].node].dir) {
+            for (const auto& [name, child] : d->entries) order.push_back({child, i, name});
+        }
+    }
+    return fmt::format("(inode {})", inode);
+}
+
 void FsTree::remove(std::string_view path)
 {
     auto parts = split(path);

@@ -134,6 +134,10 @@ public:
     // The inode at `path` (the last component is not followed), or no_inode.
     InodeRef find(std::string_view path) const;
 
+    // One path of `inode` ("a/b", "" for the root; the first found for hard links), for error
+    // messages: a walk over the whole tree, so only when something has already failed.
+    std::string path_of(InodeRef inode) const;
+
     // Removes the entry (and its subtree); absent entries are ignored.
     void remove(std::string_view path);
 

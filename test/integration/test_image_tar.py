@@ -460,3 +460,9 @@ def test_zstd_on_standard_input_is_named(tmp_path):
     assert proc.returncode == 1
     assert b"zstd-compressed" in proc.stderr and b"bad header checksum" not in proc.stderr, proc.stderr
     assert list(outdir.iterdir()) == []
+
+
+def test_xattrs_that_do_not_fit_name_the_file(tmp_path):
+    big = {f"SCHILY.xattr.user.big{i}": "v" * 1000 for i in range(6)}
+    refused(tmp_path, make_tar([member("a/b/c", data=b"x", pax=big)]),
+            "\"/a/b/c\": extended attributes do not fit in the inode and one 4 KiB block")
