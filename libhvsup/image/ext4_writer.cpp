@@ -77,18 +77,44 @@ namespace {
 // next: one memcmp, vectorised by the C library).
 bool all_zero(const uint8_t* p, size_t size) { return size == 0 || (p[0] == 0 && std::memcmp(p, p + 1, size - 1) == 0); }
 
+constexpr uint64_t max_mapped_run = 8u << 20;
+
+// Whether any block of a piece (starting `in_block` bytes into its first block) is all zero.
+bool has_zero_block(const uint8_t* p, size_t size, uint64_t in_block)
+{
+    for (size_t from = 0; from < size;) {
+        const size_t len = std::min<size_t>(size - from, from == 0 ? block_size - in_block : block_size);
+        if (all_zero(p + from, len)) return true;
+        from += len;
+    }
+    return false;
+}
+
 }  // namespace
 
 // What a source's copy_to hands over, caught before it reaches the image so that all-zero
-// blocks can be left out: write_at_ref (a mapped tar) is recorded, not written; the in-kernel
-// copy is declined, so the source passes its bytes through memory instead. Everything else
-// goes to the image. A member of the writer: a source may keep it to flush later.
+// blocks can be left out: write_at_ref (a mapped tar) is recorded, not written, and an
+// in-kernel copy request (copy_file_range) is recorded with a read-only mapping of its source
+// range, so the writer can look at the bytes and still let the kernel copy them when no block
+// is zero. Everything else goes to the image. A member of the writer: a source may keep it to
+// flush later.
 class Ext4Writer::RefCapture final : public OutputFile {
 public:
     explicit RefCapture(OutputFile& target) : target_(target) {}
+    ~RefCapture() override { unmap(); }
 
     const uint8_t* data = nullptr;
     size_t size = 0;
+    int fd = -1;  // with copy_from_file: the source file and offset of `data`
+    uint64_t fd_offset = 0;
+
+    void reset()
+    {
+        unmap();
+        data = nullptr;
+        size = 0;
+        fd = -1;
+    }
 
     void write_at(const void* p, size_t n, uint64_t offset) override { target_.write_at(p, n, offset); }
     void write_at_ref(const void* p, size_t n, uint64_t offset) override
@@ -100,6 +126,17 @@ public:
         data = static_cast<const uint8_t*>(p);
         size = n;
     }
+    bool copy_from_file(int source_fd, uint64_t in_offset, uint64_t n, uint64_t out_offset) override
+    {
+        if (data != nullptr) return target_.copy_from_file(source_fd, in_offset, n, out_offset);
+        const void* m = map_file_range(source_fd, in_offset, n);
+        if (m == nullptr) return false;  // the source reads it into memory instead
+        data = static_cast<const uint8_t*>(m);
+        size = static_cast<size_t>(n);
+        fd = source_fd;
+        fd_offset = in_offset;
+        return true;
+    }
     void flush() override { target_.flush(); }
     void mark_failed() override { target_.mark_failed(); }
     void discard(uint64_t offset, uint64_t n) override { target_.discard(offset, n); }
@@ -107,7 +144,20 @@ public:
     void commit() override { target_.commit(); }
 
 private:
+    const void* map_file_range(int source_fd, uint64_t offset, uint64_t n)
+    {
+        map_len_ = 0;
+        const void* p = map_readonly(source_fd, offset, n, map_base_, map_len_);
+        return p;
+    }
+    void unmap()
+    {
+        if (map_len_ != 0) unmap_readonly(map_base_, map_len_);
+        map_len_ = 0;
+    }
     OutputFile& target_;
+    void* map_base_ = nullptr;
+    size_t map_len_ = 0;
 };
 
 Ext4Writer::~Ext4Writer() = default;
@@ -176,18 +226,27 @@ void Ext4Writer::write_data(InodeRef ref, uint64_t offset, uint64_t length, Data
         }
         // Fresh blocks, taken first; those that stay holes are given back. All-zero blocks
         // become holes (as with mke2fs -d), whatever the source.
-        auto [at, count] = alloc_.take(end_block - b);
+        // At most 8 MiB at a time: a source range mapped to look for zero blocks stays small.
+        auto [at, count] = alloc_.take(std::min<uint64_t>(end_block - b, max_mapped_run / block_size));
         const uint64_t in_block = pos % block_size;
         const uint64_t run = std::min(remaining, uint64_t(count) * block_size - in_block);
-        capture_->data = nullptr;
+        capture_->reset();
         if (source.copy_to(*capture_, at * block_size + in_block, run)) {
             uint32_t kept = count;
-            if (capture_->data != nullptr && capture_->size == run) {
-                kept = place_blocks(in, b, at, in_block, nullptr, capture_->data, static_cast<size_t>(run));
-            } else {
+            const uint64_t out_at = at * block_size + in_block;
+            if (capture_->data == nullptr || capture_->size != run) {
                 add_run(in, static_cast<uint32_t>(b), at, count);  // written as it came
+            } else if (capture_->fd >= 0 && !has_zero_block(capture_->data, static_cast<size_t>(run), in_block)) {
+                // No hole to make: the kernel copies it, as the source asked.
+                if (!out_.copy_from_file(capture_->fd, capture_->fd_offset, run, out_at)) {
+                    out_.write_at(capture_->data, static_cast<size_t>(run), out_at);
+                }
+                add_run(in, static_cast<uint32_t>(b), at, count);
+            } else {
+                kept = place_blocks(in, b, at, in_block, nullptr, capture_->data, static_cast<size_t>(run));
+                if (capture_->fd >= 0) out_.flush();  // the writes point into the mapping dropped below
             }
-            capture_->data = nullptr;
+            capture_->reset();
             alloc_.give_back(at + kept, count - kept);
             pos += run;
             remaining -= run;
