@@ -3,7 +3,6 @@
 
 #include "core/error.hpp"
 
-#include <system_error>
 
 namespace hvsup::files {
 
@@ -27,15 +26,6 @@ bool is_safe_basename(std::string_view name)
     while (!name.empty() && is_space(name.back())) name.remove_suffix(1);
     if (name.empty() || name == "." || name == "..") return false;
     return name.find_first_of(std::string_view("/\\\0", 3)) == std::string_view::npos;
-}
-
-void remove_tree(const std::filesystem::path& dir)
-{
-    std::error_code ec;
-    std::filesystem::remove_all(dir, ec);
-    if (ec && ec != std::errc::no_such_file_or_directory) {
-        throw system_error(ec.value(), "remove " + to_utf8(dir));
-    }
 }
 
 }  // namespace hvsup::files

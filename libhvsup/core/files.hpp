@@ -34,8 +34,36 @@ void write_atomic(const std::filesystem::path& file, std::string_view data);
 // ErrorCode::too_large; other failures are ErrorCode::io naming the path.
 std::optional<std::string> read_if_exists(const std::filesystem::path& file, size_t max_bytes);
 
-// Removes a directory tree; a missing tree is not an error.
+// Like read_if_exists, for state files hvsup wrote itself: a symbolic link (a reparse point on
+// Windows) or anything but a regular file at `file` is refused with ErrorCode::integrity naming
+// the path, never read through.
+std::optional<std::string> read_state_file(const std::filesystem::path& file, size_t max_bytes);
+
+// Removes a tree without ever following a link: a symbolic link (or Windows reparse point)
+// inside it, or at `dir` itself, is removed as a link, its target untouched. A missing tree is
+// not an error.
 void remove_tree(const std::filesystem::path& dir);
+
+// What a directory that holds state must be (docs/security.md, "State directory trust").
+enum class DirTrust {
+    state_dir,    // may be reached through a link the caller owns
+    runtime_dir,  // must not be a link at all
+};
+
+// Throws ErrorCode::integrity naming `dir` and the fix unless `dir` is a directory owned by the
+// caller and writable by nobody else (POSIX: no group/other write bit; Windows: owner is the
+// caller, or Administrators for an elevated caller, and not a reparse point). A missing `dir`
+// passes: hvsup creates it private. Parents of a state_dir are checked too: each must be owned
+// by the caller or root (Windows: not checked) and, when others may write to it, sticky (so
+// nobody else can rename the entries below it), as /tmp is.
+void require_trusted_dir(const std::filesystem::path& dir, DirTrust trust);
+
+// Removes whatever non-regular entry (link, directory, device) sits at `file`; a regular file
+// or nothing is left alone. Returns true when something was removed.
+bool remove_if_not_regular(const std::filesystem::path& file);
+
+// True when `file` exists as a regular file (a link to one does not count).
+bool is_regular_file_no_follow(const std::filesystem::path& file);
 
 // An exclusive advisory lock on `lock_file` (created if needed), held until destruction.
 // Blocks until the lock is granted; works across processes.

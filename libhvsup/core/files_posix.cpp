@@ -6,10 +6,14 @@
 #include <atomic>
 #include <thread>
 #include <cerrno>
+#include <dirent.h>
 #include <fcntl.h>
 #include <sys/file.h>
 #include <sys/stat.h>
 #include <unistd.h>
+
+#include <utility>
+#include <vector>
 
 #include <fmt/format.h>
 
@@ -96,18 +100,14 @@ void write_atomic(const std::filesystem::path& file, std::string_view data)
     sync_parent_dir(file);
 }
 
-std::optional<std::string> read_if_exists(const std::filesystem::path& file, size_t max_bytes)
+namespace {
+
+std::string read_all(int fd, const std::string& name, size_t max_bytes)
 {
-    const std::string name = to_utf8(file);
-    Fd fd(::open(file.c_str(), O_RDONLY | O_CLOEXEC));
-    if (fd.get() < 0) {
-        if (errno == ENOENT) return std::nullopt;
-        throw system_error(errno, "open " + name);
-    }
     std::string out;
     char buf[65536];
     for (;;) {
-        ssize_t n = ::read(fd.get(), buf, sizeof buf);
+        ssize_t n = ::read(fd, buf, sizeof buf);
         if (n < 0) {
             if (errno == EINTR) continue;
             throw system_error(errno, "read " + name);
@@ -119,6 +119,223 @@ std::optional<std::string> read_if_exists(const std::filesystem::path& file, siz
         out.append(buf, static_cast<size_t>(n));
     }
     return out;
+}
+
+[[noreturn]] void refuse_foreign(const std::string& name, std::string_view what)
+{
+    throw Error(ErrorCode::integrity,
+                fmt::format("state file {} is {}, not a regular file; hvsup never reads through links or other file "
+                            "types in a state directory: remove it",
+                            name, what));
+}
+
+std::string_view describe_type(mode_t mode)
+{
+    if (S_ISREG(mode)) return "a regular file";
+    if (S_ISLNK(mode)) return "a symbolic link";
+    if (S_ISDIR(mode)) return "a directory";
+    if (S_ISFIFO(mode)) return "a FIFO";
+    if (S_ISSOCK(mode)) return "a socket";
+    if (S_ISCHR(mode) || S_ISBLK(mode)) return "a device";
+    return "a special file";
+}
+
+void remove_at(int parent_fd, const std::string& name, const std::string& shown)
+{
+    struct stat st {};
+    if (::fstatat(parent_fd, name.c_str(), &st, AT_SYMLINK_NOFOLLOW) != 0) {
+        if (errno == ENOENT) return;
+        throw system_error(errno, "remove " + shown);
+    }
+    if (!S_ISDIR(st.st_mode)) {
+        if (::unlinkat(parent_fd, name.c_str(), 0) != 0 && errno != ENOENT) throw system_error(errno, "remove " + shown);
+        return;
+    }
+    // O_NOFOLLOW: an entry swapped for a link after the fstatat is not descended into.
+    Fd dir(::openat(parent_fd, name.c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC));
+    if (dir.get() < 0) {
+        if (errno == ENOENT) return;
+        throw system_error(errno, "open " + shown);
+    }
+    std::vector<std::string> names;
+    {
+        const int listing = ::dup(dir.get());
+        DIR* d = listing >= 0 ? ::fdopendir(listing) : nullptr;
+        if (d == nullptr) {
+            const int err = errno;
+            if (listing >= 0) ::close(listing);
+            throw system_error(err, "list " + shown);
+        }
+        while (const dirent* e = ::readdir(d)) {
+            const std::string entry = e->d_name;
+            if (entry != "." && entry != "..") names.push_back(entry);
+        }
+        ::closedir(d);
+    }
+    for (const auto& entry : names) remove_at(dir.get(), entry, shown + "/" + entry);
+    if (::unlinkat(parent_fd, name.c_str(), AT_REMOVEDIR) != 0 && errno != ENOENT) {
+        throw system_error(errno, "remove " + shown);
+    }
+}
+
+// The parent directory and last component of `path`, ignoring a trailing separator.
+std::pair<std::filesystem::path, std::string> split_last(const std::filesystem::path& path)
+{
+    std::filesystem::path p = path.lexically_normal();
+    if (!p.has_filename() && p.has_parent_path()) p = p.parent_path();
+    std::filesystem::path parent = p.parent_path();
+    return {parent.empty() ? std::filesystem::path(".") : parent, p.filename().string()};
+}
+
+}  // namespace
+
+std::optional<std::string> read_if_exists(const std::filesystem::path& file, size_t max_bytes)
+{
+    const std::string name = to_utf8(file);
+    Fd fd(::open(file.c_str(), O_RDONLY | O_CLOEXEC));
+    if (fd.get() < 0) {
+        if (errno == ENOENT) return std::nullopt;
+        throw system_error(errno, "open " + name);
+    }
+    return read_all(fd.get(), name, max_bytes);
+}
+
+std::optional<std::string> read_state_file(const std::filesystem::path& file, size_t max_bytes)
+{
+    const std::string name = to_utf8(file);
+    // O_NONBLOCK: opening a planted FIFO must not hang; it is refused below like any non-file.
+    Fd fd(::open(file.c_str(), O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK));
+    if (fd.get() < 0) {
+        if (errno == ENOENT) return std::nullopt;
+        if (errno == ELOOP) refuse_foreign(name, "a symbolic link");
+        throw system_error(errno, "open " + name);
+    }
+    struct stat st {};
+    if (::fstat(fd.get(), &st) != 0) throw system_error(errno, "stat " + name);
+    if (!S_ISREG(st.st_mode)) refuse_foreign(name, describe_type(st.st_mode));
+    return read_all(fd.get(), name, max_bytes);
+}
+
+void remove_tree(const std::filesystem::path& dir)
+{
+    const auto [parent, name] = split_last(dir);
+    if (name.empty() || name == "." || name == "..") {
+        throw Error(ErrorCode::invalid_argument, fmt::format("remove {}: not a removable directory", to_utf8(dir)));
+    }
+    Fd parent_fd(::open(parent.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
+    if (parent_fd.get() < 0) {
+        if (errno == ENOENT) return;
+        throw system_error(errno, "open " + to_utf8(parent));
+    }
+    remove_at(parent_fd.get(), name, to_utf8(dir));
+}
+
+bool remove_if_not_regular(const std::filesystem::path& file)
+{
+    struct stat st {};
+    if (::lstat(file.c_str(), &st) != 0) {
+        if (errno == ENOENT) return false;
+        throw system_error(errno, "stat " + to_utf8(file));
+    }
+    if (S_ISREG(st.st_mode)) return false;
+    remove_tree(file);
+    return true;
+}
+
+bool is_regular_file_no_follow(const std::filesystem::path& file)
+{
+    struct stat st {};
+    return ::lstat(file.c_str(), &st) == 0 && S_ISREG(st.st_mode);
+}
+
+namespace {
+
+std::string dir_kind(DirTrust trust) { return trust == DirTrust::state_dir ? "state directory" : "runtime directory"; }
+
+void require_private_mode(const std::string& kind, const std::string& name, const struct stat& st)
+{
+    const uid_t me = ::geteuid();
+    if (st.st_uid != me) {
+        throw Error(ErrorCode::integrity,
+                    fmt::format("{} {} is owned by uid {}, not by the caller (uid {}): its owner could forge the state "
+                                "hvsup acts on; use a directory you own (chown it, or choose another stateDir)",
+                                kind, name, st.st_uid, me));
+    }
+    if ((st.st_mode & (S_IWGRP | S_IWOTH)) != 0) {
+        throw Error(ErrorCode::integrity,
+                    fmt::format("{} {} is writable by others (mode {:04o}): anyone who can write there could forge the "
+                                "state hvsup acts on; run chmod go-w {}",
+                                kind, name, st.st_mode & 07777, name));
+    }
+}
+
+// Nobody but the caller and root may rename the entries on the way to a state directory.
+void require_trusted_parents(const std::filesystem::path& dir, const std::string& shown)
+{
+    std::error_code ec;
+    std::filesystem::path p = std::filesystem::weakly_canonical(std::filesystem::absolute(dir), ec);
+    if (ec) return;  // reported by the operation itself
+    const uid_t me = ::geteuid();
+    for (p = p.parent_path();; p = p.parent_path()) {
+        struct stat st {};
+        if (::stat(p.c_str(), &st) == 0) {
+            const std::string name = to_utf8(p);
+            if (st.st_uid != me && st.st_uid != 0) {
+                throw Error(ErrorCode::integrity,
+                            fmt::format("parent directory {} of state directory {} is owned by uid {}: its owner could "
+                                        "swap the state directory; choose a stateDir below directories owned by you or "
+                                        "root",
+                                        name, shown, st.st_uid));
+            }
+            if ((st.st_mode & (S_IWGRP | S_IWOTH)) != 0 && (st.st_mode & S_ISVTX) == 0) {
+                throw Error(ErrorCode::integrity,
+                            fmt::format("parent directory {} of state directory {} is writable by others and not sticky "
+                                        "(mode {:04o}): they could swap the state directory; run chmod go-w {} (or "
+                                        "chmod +t), or choose another stateDir",
+                                        name, shown, st.st_mode & 07777, name));
+            }
+        }
+        if (p == p.parent_path() || p.empty()) break;
+    }
+}
+
+}  // namespace
+
+void require_trusted_dir(const std::filesystem::path& dir, DirTrust trust)
+{
+    const std::string kind = dir_kind(trust);
+    const std::string name = to_utf8(dir);
+    struct stat st {};
+    if (::lstat(dir.c_str(), &st) != 0) {
+        if (errno != ENOENT) throw system_error(errno, "stat " + kind + " " + name);
+        if (trust == DirTrust::state_dir) require_trusted_parents(dir, name);
+        return;
+    }
+    if (S_ISLNK(st.st_mode)) {
+        if (trust == DirTrust::runtime_dir) {
+            throw Error(ErrorCode::integrity,
+                        fmt::format("{} {} is a symbolic link: hvsup never follows links inside a state directory; "
+                                    "remove the link (what it points to is not touched)",
+                                    kind, name));
+        }
+        if (st.st_uid != ::geteuid() && st.st_uid != 0) {
+            throw Error(ErrorCode::integrity,
+                        fmt::format("{} {} is a symbolic link owned by uid {}: its owner could redirect the state; "
+                                    "use the directory itself or a link you own",
+                                    kind, name, st.st_uid));
+        }
+        if (::stat(dir.c_str(), &st) != 0) {
+            if (errno == ENOENT) {
+                throw Error(ErrorCode::integrity, fmt::format("{} {} is a dangling symbolic link", kind, name));
+            }
+            throw system_error(errno, "stat " + kind + " " + name);
+        }
+    }
+    if (!S_ISDIR(st.st_mode)) {
+        throw Error(ErrorCode::integrity, fmt::format("{} {} is {}, not a directory", kind, name, describe_type(st.st_mode)));
+    }
+    require_private_mode(kind, name, st);
+    if (trust == DirTrust::state_dir) require_trusted_parents(dir, name);
 }
 
 FileLock::FileLock(const std::filesystem::path& lock_file) : handle_(-1)

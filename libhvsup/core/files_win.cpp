@@ -13,6 +13,7 @@
 #include <atomic>
 #include <chrono>
 #include <thread>
+#include <vector>
 
 #include <fmt/format.h>
 
@@ -135,14 +136,28 @@ void write_atomic(const std::filesystem::path& file, std::string_view data)
     }
 }
 
-std::optional<std::string> read_if_exists(const std::filesystem::path& file, size_t max_bytes)
+namespace {
+
+bool is_missing(DWORD err) { return err == ERROR_FILE_NOT_FOUND || err == ERROR_PATH_NOT_FOUND; }
+
+[[noreturn]] void refuse_foreign(const std::string& name, std::string_view what)
+{
+    throw Error(ErrorCode::integrity,
+                fmt::format("state file {} is {}, not a regular file; hvsup never reads through links or other file "
+                            "types in a state directory: remove it",
+                            name, what));
+}
+
+// `no_follow`: a reparse point or a directory at `file` is refused (read_state_file).
+std::optional<std::string> read_file(const std::filesystem::path& file, size_t max_bytes, bool no_follow)
 {
     const std::string name = to_utf8(file);
     Handle h;
+    const DWORD flags = FILE_ATTRIBUTE_NORMAL | (no_follow ? FILE_FLAG_OPEN_REPARSE_POINT : 0);
     const DWORD err = retry_while_shared(read_retry_budget, [&]() -> DWORD {
         // Readers share everything, so they never stand in the way of a replacement.
         h.reset(::CreateFileW(file.c_str(), GENERIC_READ, FILE_SHARE_READ | FILE_SHARE_WRITE | FILE_SHARE_DELETE,
-                              nullptr, OPEN_EXISTING, FILE_ATTRIBUTE_NORMAL, nullptr));
+                              nullptr, OPEN_EXISTING, flags, nullptr));
         if (h) return DWORD{0};
         const DWORD last = ::GetLastError();
         // A directory is "access denied" too, and no retry changes that.
@@ -150,8 +165,25 @@ std::optional<std::string> read_if_exists(const std::filesystem::path& file, siz
         if (attributes != INVALID_FILE_ATTRIBUTES && (attributes & FILE_ATTRIBUTE_DIRECTORY) != 0) return DWORD{ERROR_DIRECTORY};
         return last;
     });
-    if (err == ERROR_FILE_NOT_FOUND || err == ERROR_PATH_NOT_FOUND) return std::nullopt;
+    if (is_missing(err)) return std::nullopt;
+    if (no_follow && err == ERROR_DIRECTORY) {
+        const DWORD attributes = ::GetFileAttributesW(file.c_str());
+        const bool link = attributes != INVALID_FILE_ATTRIBUTES && (attributes & FILE_ATTRIBUTE_REPARSE_POINT) != 0;
+        refuse_foreign(name, link ? "a reparse point (symbolic link or junction)" : "a directory");
+    }
     if (err != 0) throw win32::error(err, "open " + name);
+    if (no_follow) {
+        BY_HANDLE_FILE_INFORMATION info{};
+        if (!::GetFileInformationByHandle(h.get(), &info)) {
+            const DWORD last = ::GetLastError();
+            throw win32::error(last, "stat " + name);
+        }
+        if ((info.dwFileAttributes & FILE_ATTRIBUTE_REPARSE_POINT) != 0) {
+            refuse_foreign(name, "a reparse point (symbolic link or junction)");
+        }
+        if ((info.dwFileAttributes & FILE_ATTRIBUTE_DIRECTORY) != 0) refuse_foreign(name, "a directory");
+        if (::GetFileType(h.get()) != FILE_TYPE_DISK) refuse_foreign(name, "a device or pipe");
+    }
     std::string out;
     char buf[65536];
     for (;;) {
@@ -167,6 +199,95 @@ std::optional<std::string> read_if_exists(const std::filesystem::path& file, siz
         out.append(buf, n);
     }
     return out;
+}
+
+// A link (symbolic link, junction, mount point) is removed as itself, never descended into.
+void remove_entry(const std::filesystem::path& path)
+{
+    const std::string shown = to_utf8(path);
+    const DWORD attributes = ::GetFileAttributesW(path.c_str());
+    if (attributes == INVALID_FILE_ATTRIBUTES) {
+        const DWORD err = ::GetLastError();
+        if (is_missing(err)) return;
+        throw win32::error(err, "remove " + shown);
+    }
+    if ((attributes & FILE_ATTRIBUTE_READONLY) != 0) ::SetFileAttributesW(path.c_str(), attributes & ~FILE_ATTRIBUTE_READONLY);
+    const bool directory = (attributes & FILE_ATTRIBUTE_DIRECTORY) != 0;
+    if (directory && (attributes & FILE_ATTRIBUTE_REPARSE_POINT) == 0) {
+        std::vector<std::filesystem::path> children;
+        WIN32_FIND_DATAW found{};
+        HANDLE find = ::FindFirstFileW((path / L"*").c_str(), &found);
+        if (find == INVALID_HANDLE_VALUE) {
+            const DWORD err = ::GetLastError();
+            if (!is_missing(err) && err != ERROR_NO_MORE_FILES) throw win32::error(err, "list " + shown);
+        } else {
+            do {
+                const std::wstring child = found.cFileName;
+                if (child != L"." && child != L"..") children.push_back(path / child);
+            } while (::FindNextFileW(find, &found));
+            ::FindClose(find);
+        }
+        for (const auto& child : children) remove_entry(child);
+    }
+    const BOOL removed = directory ? ::RemoveDirectoryW(path.c_str()) : ::DeleteFileW(path.c_str());
+    if (!removed) {
+        const DWORD err = ::GetLastError();
+        if (!is_missing(err)) throw win32::error(err, "remove " + shown);
+    }
+}
+
+}  // namespace
+
+std::optional<std::string> read_if_exists(const std::filesystem::path& file, size_t max_bytes)
+{
+    return read_file(file, max_bytes, /*no_follow=*/false);
+}
+
+std::optional<std::string> read_state_file(const std::filesystem::path& file, size_t max_bytes)
+{
+    return read_file(file, max_bytes, /*no_follow=*/true);
+}
+
+void remove_tree(const std::filesystem::path& dir) { remove_entry(dir); }
+
+bool remove_if_not_regular(const std::filesystem::path& file)
+{
+    const DWORD attributes = ::GetFileAttributesW(file.c_str());
+    if (attributes == INVALID_FILE_ATTRIBUTES) return false;
+    if ((attributes & (FILE_ATTRIBUTE_DIRECTORY | FILE_ATTRIBUTE_REPARSE_POINT | FILE_ATTRIBUTE_DEVICE)) == 0) return false;
+    remove_entry(file);
+    return true;
+}
+
+bool is_regular_file_no_follow(const std::filesystem::path& file)
+{
+    const DWORD attributes = ::GetFileAttributesW(file.c_str());
+    return attributes != INVALID_FILE_ATTRIBUTES &&
+           (attributes & (FILE_ATTRIBUTE_DIRECTORY | FILE_ATTRIBUTE_REPARSE_POINT | FILE_ATTRIBUTE_DEVICE)) == 0;
+}
+
+void require_trusted_dir(const std::filesystem::path& dir, DirTrust trust)
+{
+    // Ownership and DACLs are not compared here (docs/security.md, "Not verified here"): the
+    // directories hvsup creates get a protected owner-only DACL, and a reparse point is what
+    // would redirect its writes and deletes elsewhere.
+    const std::string kind = trust == DirTrust::state_dir ? "state directory" : "runtime directory";
+    const std::string name = to_utf8(dir);
+    const DWORD attributes = ::GetFileAttributesW(dir.c_str());
+    if (attributes == INVALID_FILE_ATTRIBUTES) {
+        const DWORD err = ::GetLastError();
+        if (is_missing(err)) return;
+        throw win32::error(err, "stat " + kind + " " + name);
+    }
+    if (trust == DirTrust::runtime_dir && (attributes & FILE_ATTRIBUTE_REPARSE_POINT) != 0) {
+        throw Error(ErrorCode::integrity,
+                    fmt::format("{} {} is a reparse point (symbolic link or junction): hvsup never follows links inside "
+                                "a state directory; remove the link (what it points to is not touched)",
+                                kind, name));
+    }
+    if ((attributes & FILE_ATTRIBUTE_DIRECTORY) == 0) {
+        throw Error(ErrorCode::integrity, fmt::format("{} {} is not a directory", kind, name));
+    }
 }
 
 FileLock::FileLock(const std::filesystem::path& lock_file) : handle_(-1)

@@ -5,6 +5,7 @@
 
 #include <chrono>
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -27,6 +28,16 @@ bool is_alive(int64_t pid);
 // Terminates `pid` forcibly (SIGKILL / TerminateProcess) and waits up to `timeout` for it to
 // exit. A process that is already gone is success. Throws Error when it survives.
 void terminate(int64_t pid, std::chrono::milliseconds timeout);
+
+// When `pid` started, as a number that only ever compares equal for the same process (POSIX:
+// /proc/<pid>/stat field 22, clock ticks since boot; Windows: creation time from
+// GetProcessTimes). Recorded with a PID, it proves later that the PID was not reused. nullopt
+// when no such process can be inspected.
+std::optional<int64_t> start_time(int64_t pid);
+
+// The executable `pid` runs (UTF-8), or nullopt when it cannot be inspected (gone, or another
+// user's process).
+std::optional<std::string> executable_path(int64_t pid);
 
 // Path of the running executable (UTF-8).
 std::string current_executable();

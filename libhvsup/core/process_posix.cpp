@@ -10,6 +10,7 @@
 #include <cstring>
 #include <fcntl.h>
 #include <fstream>
+#include <string_view>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <thread>
@@ -142,6 +143,47 @@ void terminate(int64_t pid, std::chrono::milliseconds timeout)
         }
         std::this_thread::sleep_for(std::chrono::milliseconds(5));
     }
+}
+
+std::optional<int64_t> start_time(int64_t pid)
+{
+    if (pid <= 0 || pid > INT_MAX) return std::nullopt;
+    std::ifstream stat(fmt::format("/proc/{}/stat", pid));
+    std::string line;
+    if (!stat || !std::getline(stat, line)) return std::nullopt;
+    // The command name (field 2) may hold spaces and parentheses: count from the last ')'.
+    const size_t close = line.rfind(')');
+    if (close == std::string::npos) return std::nullopt;
+    std::string_view rest = std::string_view(line).substr(close + 1);
+    // Fields 3.. follow; starttime is field 22, the 20th after the command name.
+    for (int field = 3; field < 22; ++field) {
+        const size_t at = rest.find_first_not_of(' ');
+        if (at == std::string_view::npos) return std::nullopt;
+        const size_t end = rest.find(' ', at);
+        if (end == std::string_view::npos) return std::nullopt;
+        rest = rest.substr(end);
+    }
+    const size_t at = rest.find_first_not_of(' ');
+    if (at == std::string_view::npos) return std::nullopt;
+    int64_t value = 0;
+    for (size_t i = at; i < rest.size() && rest[i] != ' ' && rest[i] != '\n'; ++i) {
+        if (rest[i] < '0' || rest[i] > '9' || value > (INT64_MAX - 9) / 10) return std::nullopt;
+        value = value * 10 + (rest[i] - '0');
+    }
+    return value;
+}
+
+std::optional<std::string> executable_path(int64_t pid)
+{
+    if (pid <= 0 || pid > INT_MAX) return std::nullopt;
+    std::string buf(PATH_MAX, '\0');
+    const ssize_t n = ::readlink(fmt::format("/proc/{}/exe", pid).c_str(), buf.data(), buf.size());
+    if (n < 0) return std::nullopt;
+    buf.resize(static_cast<size_t>(n));
+    // A binary replaced on disk since the process started still names the process's image.
+    constexpr std::string_view deleted = " (deleted)";
+    if (buf.size() > deleted.size() && buf.ends_with(deleted)) buf.resize(buf.size() - deleted.size());
+    return buf;
 }
 
 std::string current_executable()

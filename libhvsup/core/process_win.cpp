@@ -193,6 +193,28 @@ void terminate(int64_t pid, std::chrono::milliseconds timeout)
     throw Error(ErrorCode::io, fmt::format("terminate process {}: still running after {} ms", pid, timeout.count()));
 }
 
+std::optional<int64_t> start_time(int64_t pid)
+{
+    if (pid <= 0 || pid > static_cast<int64_t>(MAXDWORD)) return std::nullopt;
+    Handle h(::OpenProcess(PROCESS_QUERY_LIMITED_INFORMATION, FALSE, static_cast<DWORD>(pid)));
+    if (!h) return std::nullopt;
+    FILETIME created{}, exited{}, kernel{}, user{};
+    if (!::GetProcessTimes(h.get(), &created, &exited, &kernel, &user)) return std::nullopt;
+    return static_cast<int64_t>((static_cast<uint64_t>(created.dwHighDateTime) << 32) | created.dwLowDateTime);
+}
+
+std::optional<std::string> executable_path(int64_t pid)
+{
+    if (pid <= 0 || pid > static_cast<int64_t>(MAXDWORD)) return std::nullopt;
+    Handle h(::OpenProcess(PROCESS_QUERY_LIMITED_INFORMATION, FALSE, static_cast<DWORD>(pid)));
+    if (!h) return std::nullopt;
+    std::wstring buf(32768, L'\0');
+    DWORD size = static_cast<DWORD>(buf.size());
+    if (!::QueryFullProcessImageNameW(h.get(), 0, buf.data(), &size)) return std::nullopt;
+    buf.resize(size);
+    return win32::to_utf8(buf);
+}
+
 std::string current_executable()
 {
     return win32::to_utf8(win32::module_file_name(nullptr, "find the running executable"));

@@ -69,7 +69,7 @@ std::vector<Event> parse_event_history(std::string_view content, const std::file
 
 std::vector<Event> read_event_history(const std::filesystem::path& file)
 {
-    auto content = files::read_if_exists(file, max_history_bytes);
+    auto content = files::read_state_file(file, max_history_bytes);
     if (!content) return {};
     return parse_event_history(*content, file);
 }

@@ -50,7 +50,7 @@ RuntimeResult parse_result_payload(std::string_view payload)
 
 std::optional<RuntimeResult> read_result_file(const std::filesystem::path& file)
 {
-    auto content = files::read_if_exists(file, max_result_bytes);
+    auto content = files::read_state_file(file, max_result_bytes);
     if (!content) return std::nullopt;
     return parse_result_payload(*content);
 }

@@ -18,8 +18,15 @@ constexpr size_t max_runtime_file_bytes = 16u << 20;
 }  // namespace
 
 RuntimeDir::RuntimeDir(const std::string& state_dir, const std::string& runtime_id)
-    : dir_((files::from_utf8(state_dir) / files::from_utf8(runtime_id)).make_preferred())
+    : state_dir_(files::from_utf8(state_dir).make_preferred()),
+      dir_((files::from_utf8(state_dir) / files::from_utf8(runtime_id)).make_preferred())
 {
+}
+
+void RuntimeDir::require_trusted() const
+{
+    files::require_trusted_dir(state_dir_, files::DirTrust::state_dir);
+    files::require_trusted_dir(dir_, files::DirTrust::runtime_dir);
 }
 
 std::filesystem::path RuntimeDir::file(std::string_view name) const { return dir_ / files::from_utf8(name); }
@@ -27,13 +34,13 @@ std::filesystem::path RuntimeDir::file(std::string_view name) const { return dir
 bool RuntimeDir::exists() const
 {
     std::error_code ec;
-    return std::filesystem::is_directory(dir_, ec);
+    return std::filesystem::is_directory(std::filesystem::symlink_status(dir_, ec));
 }
 
 std::optional<RuntimeState> RuntimeDir::load() const
 {
     const auto path = runtime_file();
-    auto content = files::read_if_exists(path, max_runtime_file_bytes);
+    auto content = files::read_state_file(path, max_runtime_file_bytes);
     known_runtime_json_ = content.value_or(std::string());
     if (!content) return std::nullopt;
     try {
@@ -53,6 +60,7 @@ RuntimeState RuntimeDir::record(const Transition& t)
     if (t.guard != Transition::Guard::none && !exists()) {
         throw Error(ErrorCode::not_found, fmt::format("workspace {} was deleted while this command ran", id));
     }
+    require_trusted();
     files::ensure_private_dir(dir_);
     files::FileLock lock(file("events.json.lock"));
 
@@ -79,7 +87,13 @@ RuntimeState RuntimeDir::record(const Transition& t)
     carry(t.compute_system_runtime_id, &RuntimeState::compute_system_runtime_id);
     carry(t.network_id, &RuntimeState::network_id);
     carry(t.network_endpoint_id, &RuntimeState::network_endpoint_id);
-    s.vsock_listener_pid = t.listener_pid ? *t.listener_pid : (previous && !t.reset_ids ? previous->vsock_listener_pid : 0);
+    if (t.listener_pid) {
+        s.vsock_listener_pid = *t.listener_pid;
+        s.vsock_listener_start_time = *t.listener_pid != 0 ? t.listener_start_time : 0;
+    } else if (previous && !t.reset_ids) {
+        s.vsock_listener_pid = previous->vsock_listener_pid;
+        s.vsock_listener_start_time = previous->vsock_listener_start_time;
+    }
 
     s.serial_log_path = files::to_utf8(serial_log());
     if (s.config.serial_input) s.serial_input_path = files::to_utf8(serial_input());
@@ -103,11 +117,12 @@ void RuntimeDir::remove() const { files::remove_tree(dir_); }
 
 void RuntimeDir::remove_except(std::string_view keep) const
 {
+    // The files that say what the runtime is go first, newest view first (runtime.json, then
+    // event.json, then the history behind them), so every prefix of this order leaves a
+    // directory that reads as deleted and never as a state without its history.
+    const std::vector<std::filesystem::path> first = {runtime_file(), event_file(), events_file()};
+    for (const auto& file : first) files::remove_tree(file);
     std::error_code ec;
-    std::filesystem::remove(runtime_file(), ec);
-    if (ec && ec != std::errc::no_such_file_or_directory) {
-        throw system_error(ec.value(), "remove " + files::to_utf8(runtime_file()));
-    }
     std::vector<std::filesystem::path> entries;
     for (std::filesystem::directory_iterator it(dir_, ec), end; !ec && it != end; it.increment(ec)) {
         if (it->path().filename() != files::from_utf8(keep)) entries.push_back(it->path());

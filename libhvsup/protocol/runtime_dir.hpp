@@ -24,6 +24,7 @@ struct Transition {
     std::string network_id;
     std::string network_endpoint_id;
     std::optional<int64_t> listener_pid;  // 0 clears the recorded helper PID
+    int64_t listener_start_time = 0;      // with listener_pid: the helper's process::start_time
     bool reset_ids = false;               // true: forget recorded compute/network IDs (prepare)
     std::string error;
     Timestamp at{};
@@ -50,7 +51,12 @@ public:
     std::filesystem::path result_file() const { return file("result.json"); }
     std::filesystem::path listener_log() const { return file("hvsock-listener.log"); }
 
+    // True when the runtime directory exists as a directory (a link to one does not count).
     bool exists() const;
+
+    // Throws ErrorCode::integrity naming the path and the fix unless the state directory and
+    // (when it exists) the runtime directory may be trusted: files::require_trusted_dir.
+    void require_trusted() const;
 
     // runtime.json, or nullopt when it does not exist. A malformed file throws
     // ErrorCode::integrity.
@@ -69,11 +75,14 @@ public:
     // Removes the runtime directory and everything in it.
     void remove() const;
     // Removes everything in the runtime directory but the top-level entry `keep` (a lock file
-    // its caller holds: Windows cannot remove an open file's directory), runtime.json first so
-    // that a concurrent reader sees the runtime gone rather than half-removed.
+    // its caller holds: Windows cannot remove an open file's directory): runtime.json first so
+    // that a concurrent reader sees the runtime gone rather than half-removed, then event.json,
+    // then events.json, then the rest, so a delete killed half-way never leaves an event.json
+    // without the history it belongs to. Links are removed as links, never followed.
     void remove_except(std::string_view keep) const;
 
 private:
+    std::filesystem::path state_dir_;
     std::filesystem::path dir_;
     mutable std::string known_runtime_json_;
 };

@@ -22,6 +22,9 @@ json::value encode(const RuntimeState& s)
     put("networkID", s.network_id);
     put("networkEndpointID", s.network_endpoint_id);
     if (s.vsock_listener_pid != 0) o["vsockListenerPid"] = s.vsock_listener_pid;
+    if (s.vsock_listener_pid != 0 && s.vsock_listener_start_time != 0) {
+        o["vsockListenerStartTime"] = s.vsock_listener_start_time;
+    }
     o["serialLogPath"] = s.serial_log_path;
     put("serialInputPath", s.serial_input_path);
     if (s.started_at) o["startedAt"] = format_rfc3339(*s.started_at);
@@ -42,6 +45,8 @@ RuntimeState decode_runtime_state(const json::object& o)
     s.network_endpoint_id = json::read_string(o, "networkEndpointID", "networkEndpointID");
     s.vsock_listener_pid = json::read_int(o, "vsockListenerPid", "vsockListenerPid", std::numeric_limits<int64_t>::min(),
                                           std::numeric_limits<int64_t>::max());
+    s.vsock_listener_start_time =
+        json::read_int(o, "vsockListenerStartTime", "vsockListenerStartTime", 0, std::numeric_limits<int64_t>::max());
     s.serial_log_path = json::read_string(o, "serialLogPath", "serialLogPath");
     s.serial_input_path = json::read_string(o, "serialInputPath", "serialInputPath");
     auto time_field = [&](std::string_view key) -> std::optional<Timestamp> {

@@ -17,6 +17,9 @@ struct RuntimeState {
     std::string network_id;
     std::string network_endpoint_id;
     int64_t vsock_listener_pid = 0;
+    // When the helper started (process::start_time), recorded with its PID so that a PID the OS
+    // reused is never mistaken for the helper; 0 when unknown (older runtime.json).
+    int64_t vsock_listener_start_time = 0;
     std::string serial_log_path;
     std::string serial_input_path;
     std::optional<Timestamp> started_at;

@@ -53,7 +53,7 @@ Transition::Guard transition_guard(const std::string& command)
 std::string describe_lock_holder(const RuntimeDir& dir)
 {
     try {
-        if (auto text = files::read_if_exists(dir.file(holder_name), 4096)) {
+        if (auto text = files::read_state_file(dir.file(holder_name), 4096)) {
             const json::value v = json::parse(*text, "command holder");
             const json::object& o = json::as_object(v, "command holder");
             return fmt::format("{} (pid {}) since {}", json::read_string(o, "command", "command"),
@@ -82,12 +82,36 @@ CommandLock CommandLock::take(const RuntimeDir& dir, const std::string& runtime_
         } else if (!dir.exists()) {
             return out;  // nothing to serialize: the command reports the missing workspace
         }
+        const auto lock_file = dir.file(lock_name);
+        if (std::error_code ec; std::filesystem::exists(std::filesystem::symlink_status(lock_file, ec)) &&
+                                !files::is_regular_file_no_follow(lock_file)) {
+            // A link or directory where the lock file belongs: never followed. delete removes it
+            // (as itself) and goes on; kill and inspect go on without the lock; the rest refuse.
+            const std::string why = fmt::format("command lock {} is not a regular file (a link or directory was put "
+                                                "there); hvsup never follows links in a runtime directory",
+                                                files::to_utf8(lock_file));
+            if (command == "delete") {
+                logger.log(LogLevel::warning, "delete {}: {}; removing it", runtime_id, why);
+                files::remove_if_not_regular(lock_file);
+            } else if (mode == LockMode::preempting || mode == LockMode::observe) {
+                logger.log(LogLevel::warning, "{} {}: {}; acting without the lock", command, runtime_id, why);
+                return out;
+            } else {
+                throw Error(ErrorCode::integrity, fmt::format("{}: remove it, or delete the workspace", why));
+            }
+        }
         try {
-            if (auto got = files::FileLock::try_acquire(dir.file(lock_name), attempt)) out.lock_.emplace(std::move(*got));
+            if (auto got = files::FileLock::try_acquire(lock_file, attempt)) out.lock_.emplace(std::move(*got));
             break;
         } catch (const Error& e) {
             // The runtime was deleted while we waited: look again (a start recreates it).
-            if (e.code() != ErrorCode::not_found) throw;
+            if (e.code() == ErrorCode::not_found) continue;
+            // A lock that cannot be opened for writing (a read-only state directory) must not
+            // keep kill from ending a VM, nor inspect from reading: both may act without it.
+            if (mode != LockMode::preempting && mode != LockMode::observe) throw;
+            logger.log(LogLevel::warning, "{} {}: cannot take the command lock ({}); acting without it", command,
+                       runtime_id, e.what());
+            return out;
         }
     }
     if (out.lock_) {
@@ -120,8 +144,11 @@ CommandLock::~CommandLock()
     // and the directory removed if nobody has put anything in it meanwhile.
     for (std::filesystem::directory_iterator it(dir_, ec), end; !ec && it != end; it.increment(ec)) {
         if (it->path().filename() == lock_name) continue;
-        std::error_code ignored;
-        std::filesystem::remove_all(it->path(), ignored);
+        try {
+            files::remove_tree(it->path());  // links removed as links, never followed
+        } catch (const Error&) {
+            // Left behind; the directory then stays and the next delete finishes it.
+        }
     }
     std::filesystem::remove(dir_ / lock_name, ec);
     lock_.reset();

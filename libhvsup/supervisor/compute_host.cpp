@@ -60,14 +60,14 @@ std::unique_ptr<ListenerSet> UnavailableRuntimeServices::start_listeners(const s
     throw Error(ErrorCode::unsupported, reason_);
 }
 
-int64_t UnavailableRuntimeServices::launch_helper(const std::string&, const std::string&, const std::string&)
+HelperProcess UnavailableRuntimeServices::launch_helper(const std::string&, const std::string&, const std::string&)
 {
     throw Error(ErrorCode::unsupported, reason_);
 }
 
-void UnavailableRuntimeServices::stop_helper(int64_t pid)
+void UnavailableRuntimeServices::stop_helper(const HelperProcess& helper)
 {
-    if (pid > 0) throw Error(ErrorCode::unsupported, reason_);
+    if (helper.pid > 0) throw Error(ErrorCode::unsupported, reason_);
 }
 
 }  // namespace hvsup::supervisor

@@ -97,6 +97,14 @@ public:
     virtual void close() = 0;
 };
 
+// The detached hvsock-listener helper of one runtime: its PID and when it started
+// (process::start_time; 0 when unknown), which together tell it from a process that got the PID
+// later.
+struct HelperProcess {
+    int64_t pid = 0;
+    int64_t start_time = 0;
+};
+
 class RuntimeServices {
 public:
     virtual ~RuntimeServices() = default;
@@ -107,13 +115,15 @@ public:
     virtual std::unique_ptr<ListenerSet> start_listeners(const std::string& vm_runtime_id,
                                                          const protocol::Config& config,
                                                          const std::string& result_path) = 0;
-    // Launches the detached hvsock-listener helper for a started runtime; returns its PID.
-    virtual int64_t launch_helper(const std::string& state_dir, const std::string& runtime_id,
-                                  const std::string& log_path) = 0;
-    // Terminates the helper and waits for it; a PID that is gone is success.
-    virtual void stop_helper(int64_t pid) = 0;
-    // True while the helper process runs.
-    virtual bool helper_alive(int64_t pid) = 0;
+    // Launches the detached hvsock-listener helper for a started runtime.
+    virtual HelperProcess launch_helper(const std::string& state_dir, const std::string& runtime_id,
+                                        const std::string& log_path) = 0;
+    // Terminates the helper and waits for it; a PID that is gone is success. A PID that is not
+    // provably the helper (another executable, a different start time) is never signalled and
+    // counts as gone.
+    virtual void stop_helper(const HelperProcess& helper) = 0;
+    // True while the helper process runs (and is provably the helper).
+    virtual bool helper_alive(const HelperProcess& helper) = 0;
 };
 
 // Networking when HCN cannot be used: isolated runtimes need no HCN call and work; every other
@@ -136,9 +146,9 @@ public:
     explicit UnavailableRuntimeServices(std::string reason) : reason_(std::move(reason)) {}
     std::unique_ptr<SerialCapture> start_serial_capture(const std::string&, const std::string&) override;
     std::unique_ptr<ListenerSet> start_listeners(const std::string&, const protocol::Config&, const std::string&) override;
-    int64_t launch_helper(const std::string&, const std::string&, const std::string&) override;
-    void stop_helper(int64_t pid) override;
-    bool helper_alive(int64_t) override { return false; }
+    HelperProcess launch_helper(const std::string&, const std::string&, const std::string&) override;
+    void stop_helper(const HelperProcess& helper) override;
+    bool helper_alive(const HelperProcess&) override { return false; }
 
 private:
     std::string reason_;

@@ -2,6 +2,7 @@
 #include "supervisor/supervisor.hpp"
 
 #include "core/error.hpp"
+#include "core/json.hpp"
 #include "protocol/lifecycle.hpp"
 #include "supervisor/command_lock.hpp"
 #include "supervisor/runtime_lifecycle.hpp"
@@ -72,7 +73,21 @@ Response Supervisor::control_command(const Request& request)
     // (compute-system id = runtime ID, endpoint "microagent-<id>"), so they are found by name.
     const bool interrupted_start = recorded->event.state == state::starting;
     std::string compute_id = recorded->compute_system_id;
-    if (compute_id.empty() && interrupted_start && spec.action != ControlSpec::Action::none) {
+    // A runtime only ever creates the compute system named after itself: any other recorded id
+    // (a runtime.json edited or forged) names somebody else's system, which is never touched.
+    // delete still removes the runtime, tearing down only a system that carries its name.
+    bool foreign_compute_id = false;
+    if (!compute_id.empty() && compute_id != name) {
+        const std::string why = fmt::format(
+            "runtime.json of workspace {} records compute system {}, which this runtime did not create (its compute "
+            "system is always named {}); refusing to act on it",
+            name, json::quote(compute_id), name);
+        if (command != "delete") return failure(fmt::format("{} failed: {}; delete the workspace", command, why));
+        options_.logger.log(LogLevel::warning, "delete {}: {}", name, why);
+        compute_id.clear();
+        foreign_compute_id = true;
+    }
+    if (compute_id.empty() && (interrupted_start || foreign_compute_id) && spec.action != ControlSpec::Action::none) {
         try {
             if (backends_.compute->exists(name)) compute_id = name;
         } catch (const Error& e) {
@@ -83,7 +98,7 @@ Response Supervisor::control_command(const Request& request)
     // Order (§8.4): helper, compute system, endpoint, state, directory.
     if (recorded->vsock_listener_pid > 0) {
         try {
-            backends_.services->stop_helper(recorded->vsock_listener_pid);
+            backends_.services->stop_helper(recorded_helper(*recorded));
         } catch (const Error& e) {
             ids.listener_pid.reset();  // still alive: keep recording it
             return writer.fail(fmt::format("{} failed: stop listener helper {}: {}", command, recorded->vsock_listener_pid,
@@ -112,7 +127,17 @@ Response Supervisor::control_command(const Request& request)
         dir.remove_except(command_lock_file);  // the lock's release removes the rest
         return event_response(Event{*request.identity, spec.final_state, spec.detail, now()});
     }
-    return event_response(writer.record(spec.final_state, spec.detail, ids));
+    try {
+        return event_response(writer.record(spec.final_state, spec.detail, ids));
+    } catch (const Error& e) {
+        if (is_preempted(e)) throw;
+        // The host side is done (a read-only or full state directory does not keep a VM
+        // running); the caller must still learn that runtime.json does not say so.
+        Response r = event_response(Event{*request.identity, spec.final_state, spec.detail, now()});
+        r.ok = false;
+        r.error = fmt::format("{}: {}, but the state could not be recorded: {}", command, spec.detail, e.what());
+        return r;
+    }
 }
 
 }  // namespace hvsup::supervisor

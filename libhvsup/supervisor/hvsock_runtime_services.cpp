@@ -122,33 +122,41 @@ std::unique_ptr<ListenerSet> HvsockRuntimeServices::start_listeners(const std::s
     return std::make_unique<Listeners>(hvsock::ListenerSet::start(std::move(spec)));
 }
 
-int64_t HvsockRuntimeServices::launch_helper(const std::string& state_dir, const std::string& runtime_id,
-                                             const std::string& log_path)
+HelperProcess HvsockRuntimeServices::launch_helper(const std::string& state_dir, const std::string& runtime_id,
+                                                   const std::string& log_path)
 {
     // The helper says when every listener is bound, so the guest is never started before the
-    // host side of its services exists.
+    // host side of its services exists. Whatever is in the way (a stale file, or a directory or
+    // link planted to make this wait end at once) goes first, as itself, never followed.
     const auto ready = files::from_utf8(log_path).parent_path() / "hvsock-listener.ready";
+    files::remove_tree(ready);
     std::error_code ignored;
-    std::filesystem::remove(ready, ignored);
+    if (std::filesystem::exists(std::filesystem::symlink_status(ready, ignored))) {
+        throw Error(ErrorCode::io, fmt::format("hvsock-listener ready file {} could not be cleared", files::to_utf8(ready)));
+    }
     process::SpawnOptions options;
     options.executable = helper_path_;
     options.args = {"--state-dir", state_dir, "--name", runtime_id, "--ready-file", files::to_utf8(ready)};
     if (!hcs_library_.empty()) options.args.insert(options.args.end(), {"--hcs-library", hcs_library_});
     if (!hcs_api_.empty()) options.args.insert(options.args.end(), {"--hcs-api", hcs_api_});
     options.log_file = log_path;
-    const int64_t pid = process::spawn(options);
+    HelperProcess helper;
+    helper.pid = process::spawn(options);
+    // Our own child: its start time stays readable until we reap it, even if it exits at once.
+    helper.start_time = process::start_time(helper.pid).value_or(0);
     const auto deadline = std::chrono::steady_clock::now() + helper_ready_timeout;
     for (;;) {
-        if (std::filesystem::exists(ready, ignored)) {
+        // Only a regular file counts: the helper writes it atomically once it listens.
+        if (files::is_regular_file_no_follow(ready)) {
             std::filesystem::remove(ready, ignored);
-            return pid;
+            return helper;
         }
-        if (!process::is_alive(pid)) {
+        if (!process::is_alive(helper.pid)) {
             throw Error(ErrorCode::host, fmt::format("hvsock-listener exited before its listeners were ready: {}",
                                                      last_log_line(log_path)));
         }
         if (std::chrono::steady_clock::now() > deadline) {
-            process::terminate(pid, std::chrono::seconds(5));
+            process::terminate(helper.pid, std::chrono::seconds(5));
             throw Error(ErrorCode::host, fmt::format("hvsock-listener did not bind its listeners within {} s: {}",
                                                      helper_ready_timeout.count(), last_log_line(log_path)));
         }
@@ -156,9 +164,36 @@ int64_t HvsockRuntimeServices::launch_helper(const std::string& state_dir, const
     }
 }
 
-void HvsockRuntimeServices::stop_helper(int64_t pid) { process::terminate(pid, std::chrono::seconds(10)); }
+bool HvsockRuntimeServices::is_our_helper(const HelperProcess& helper) const
+{
+    if (!process::is_alive(helper.pid)) return false;
+    const std::optional<int64_t> started = process::start_time(helper.pid);
+    if (!started || (helper.start_time != 0 && *started != helper.start_time)) return false;
+    const std::optional<std::string> image = process::executable_path(helper.pid);
+    if (!image) return false;
+    std::error_code ec;
+    const auto actual = files::from_utf8(*image);
+    const auto expected = files::from_utf8(helper_path_);
+    if (std::filesystem::equivalent(actual, expected, ec)) return true;
+    // A helper binary replaced since the helper started has no file to compare with any more.
+    return std::filesystem::weakly_canonical(expected, ec) == actual;
+}
 
-bool HvsockRuntimeServices::helper_alive(int64_t pid) { return process::is_alive(pid); }
+void HvsockRuntimeServices::stop_helper(const HelperProcess& helper)
+{
+    if (!process::is_alive(helper.pid)) return;
+    if (!is_our_helper(helper)) {
+        logger_.log(LogLevel::warning,
+                    "not signalling process {}: it is not the hvsock-listener helper this runtime started (a different "
+                    "executable or start time; the helper has exited and the PID was reused, or runtime.json was "
+                    "altered)",
+                    helper.pid);
+        return;
+    }
+    process::terminate(helper.pid, std::chrono::seconds(10));
+}
+
+bool HvsockRuntimeServices::helper_alive(const HelperProcess& helper) { return is_our_helper(helper); }
 
 std::string default_helper_path()
 {

@@ -18,11 +18,16 @@ public:
     std::unique_ptr<SerialCapture> start_serial_capture(const std::string& pipe_name, const std::string& log_path) override;
     std::unique_ptr<ListenerSet> start_listeners(const std::string& vm_runtime_id, const protocol::Config& config,
                                                  const std::string& result_path) override;
-    int64_t launch_helper(const std::string& state_dir, const std::string& runtime_id, const std::string& log_path) override;
-    void stop_helper(int64_t pid) override;
-    bool helper_alive(int64_t pid) override;
+    HelperProcess launch_helper(const std::string& state_dir, const std::string& runtime_id,
+                                const std::string& log_path) override;
+    void stop_helper(const HelperProcess& helper) override;
+    bool helper_alive(const HelperProcess& helper) override;
 
 private:
+    // True when `helper.pid` is alive, runs helper_path_ and (when recorded) started at
+    // helper.start_time: a PID read from runtime.json is signalled only then.
+    bool is_our_helper(const HelperProcess& helper) const;
+
     std::string helper_path_;
     std::string hcs_library_;
     std::string hcs_api_;

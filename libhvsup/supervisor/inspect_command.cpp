@@ -50,7 +50,7 @@ Response Supervisor::inspect_command(const Request& request, bool may_repair)
         ids.listener_pid = 0;
         std::string cleanup;
         try {
-            if (recorded->vsock_listener_pid > 0) backends_.services->stop_helper(recorded->vsock_listener_pid);
+            if (recorded->vsock_listener_pid > 0) backends_.services->stop_helper(recorded_helper(*recorded));
             backends_.network->release(recorded->network_endpoint_id);
         } catch (const Error& e) {
             cleanup = fmt::format("; cleanup failed: {}", e.what());
@@ -62,7 +62,7 @@ Response Supervisor::inspect_command(const Request& request, bool may_repair)
             writer.record(state::stopped, "windows-hyperv compute system exited" + cleanup, ids);
         }
         recorded = dir.load();
-    } else if (recorded->vsock_listener_pid > 0 && !backends_.services->helper_alive(recorded->vsock_listener_pid)) {
+    } else if (recorded->vsock_listener_pid > 0 && !backends_.services->helper_alive(recorded_helper(*recorded))) {
         // The helper died (killed from outside, crashed): its listeners are gone. Say so in the
         // timeline and stop pointing at a PID the OS may hand to another process.
         TransitionWriter writer(dir, recorded->event.identity, Transition::Guard::unchanged);

@@ -19,6 +19,7 @@ Event TransitionWriter::record(const std::string& state, const std::string& deta
     t.network_id = ids.network_id;
     t.network_endpoint_id = ids.network_endpoint_id;
     t.listener_pid = ids.listener_pid;
+    t.listener_start_time = ids.listener_start_time;
     t.error = error;
     t.reset_ids = reset_ids;
     t.at = now();
@@ -33,7 +34,6 @@ Response TransitionWriter::fail(const std::string& detail, const RuntimeIds& ids
     try {
         recorded = record(state::failed, detail, ids, config, detail);
     } catch (const Error& e) {
-        if (!is_preempted(e)) throw;
         throw Error(e.code(), fmt::format("{}; not recorded: {}", detail, e.what()));
     }
     Response r = event_response(recorded);

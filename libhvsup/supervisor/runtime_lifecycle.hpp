@@ -5,6 +5,7 @@
 #include "core/error.hpp"
 #include "protocol/runtime_dir.hpp"
 #include "protocol/types.hpp"
+#include "supervisor/compute_host.hpp"
 
 #include <optional>
 #include <string>
@@ -18,7 +19,14 @@ struct RuntimeIds {
     std::string network_id;
     std::string network_endpoint_id;
     std::optional<int64_t> listener_pid;
+    int64_t listener_start_time = 0;  // with listener_pid (HelperProcess::start_time)
 };
+
+// The helper a runtime.json records.
+inline HelperProcess recorded_helper(const protocol::RuntimeState& s)
+{
+    return HelperProcess{s.vsock_listener_pid, s.vsock_listener_start_time};
+}
 
 // Records transitions for one request's identity into one runtime directory.
 class TransitionWriter {
@@ -36,7 +44,8 @@ public:
                            bool reset_ids = false);
 
     // Records `failed` with `detail` as both detail and error; the response carries both. When
-    // the guard does not hold, throws the guard's error prefixed with `detail`.
+    // the record fails (the guard does not hold, or the state directory cannot be written),
+    // throws that error prefixed with `detail`, so the failure itself is never lost.
     protocol::Response fail(const std::string& detail, const RuntimeIds& ids,
                             const std::optional<protocol::Config>& config = std::nullopt);
 

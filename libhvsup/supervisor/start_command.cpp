@@ -101,7 +101,7 @@ Response Supervisor::start_command(const Request& request)
         if (serial) serial->close();
         if (ids.listener_pid && *ids.listener_pid > 0) {
             try {
-                backends_.services->stop_helper(*ids.listener_pid);
+                backends_.services->stop_helper(HelperProcess{*ids.listener_pid, ids.listener_start_time});
             } catch (const Error& e) {
                 problems.push_back(e.what());
             }
@@ -156,7 +156,10 @@ Response Supervisor::start_command(const Request& request)
             return fail_with_cleanup(fmt::format("{} interrupted", request.command));
         }
         try {
-            ids.listener_pid = backends_.services->launch_helper(config.state_dir, name, files::to_utf8(dir.listener_log()));
+            const HelperProcess helper =
+                backends_.services->launch_helper(config.state_dir, name, files::to_utf8(dir.listener_log()));
+            ids.listener_pid = helper.pid;
+            ids.listener_start_time = helper.start_time;
         } catch (const Error& e) {
             return fail_with_cleanup(fmt::format("listener helper failed: {}", e.what()));
         }

@@ -190,6 +190,9 @@ Response Supervisor::handle_request(Request request, bool& cancelled)
         std::optional<CommandLock> lock;
         if (lock_mode(request.command) != LockMode::none && request.identity && request.config) {
             const std::string& id = request.identity->runtime_id;
+            // Before anything is read, created or removed: state another user could have
+            // written is never acted on (docs/security.md, "State directory trust").
+            RuntimeDir(request.config->state_dir, id).require_trusted();
             lock.emplace(CommandLock::take(RuntimeDir(request.config->state_dir, id), id, request.command,
                                            options_.command_lock_wait, options_.preempt_wait, options_.logger));
             // An exclusive command that took no lock found no runtime directory: it must not act

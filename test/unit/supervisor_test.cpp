@@ -13,9 +13,13 @@
 #include <catch2/catch.hpp>
 
 #include <atomic>
+#include <fstream>
 #include <functional>
 #include <set>
 #include <thread>
+
+#include <sys/stat.h>
+#include <unistd.h>
 
 using namespace hvsup;
 using namespace hvsup::protocol;
@@ -158,18 +162,18 @@ struct FakeServices final : RuntimeServices {
         calls.push_back("listeners " + vm);
         return std::make_unique<Listeners>(*this, result);
     }
-    int64_t launch_helper(const std::string&, const std::string& runtime_id, const std::string&) override
+    HelperProcess launch_helper(const std::string&, const std::string& runtime_id, const std::string&) override
     {
         calls.push_back("helper " + runtime_id);
         helpers.insert(4321);
-        return 4321;
+        return HelperProcess{4321, 777};
     }
-    void stop_helper(int64_t pid) override
+    void stop_helper(const HelperProcess& helper) override
     {
-        calls.push_back("stop helper " + std::to_string(pid));
-        helpers.erase(pid);
+        calls.push_back("stop helper " + std::to_string(helper.pid));
+        helpers.erase(helper.pid);
     }
-    bool helper_alive(int64_t pid) override { return helpers.count(pid) != 0; }
+    bool helper_alive(const HelperProcess& helper) override { return helpers.count(helper.pid) != 0; }
 };
 
 struct Fixture {
@@ -823,4 +827,107 @@ TEST_CASE("cancel with no call in flight does not affect later calls", "[supervi
     CHECK_FALSE(cancelled);
     CHECK(r.ok);
     CHECK(r.event->state == "stopped");
+}
+
+TEST_CASE("controls never act on a compute-system id the runtime did not create", "[supervisor][trust]")
+{
+    Fixture f;
+    f.record_running();
+    // runtime.json altered to point at another runtime's compute system.
+    const auto path = f.dir().runtime_file();
+    std::string text = test::slurp(path);
+    const std::string from = R"("computeSystemID": "agent-1")";
+    REQUIRE(text.find(from) != std::string::npos);
+    text.replace(text.find(from), from.size(), R"("computeSystemID": "victim")");
+    files::write_atomic(path, text);
+    f.host->live.insert("victim");
+    for (const char* command : {"kill", "stop", "halt"}) {
+        Response r = f.run(command);
+        CHECK_FALSE(r.ok);
+        CHECK(r.error == std::string(command) +
+                             " failed: runtime.json of workspace agent-1 records compute system \"victim\", which this "
+                             "runtime did not create (its compute system is always named agent-1); refusing to act on "
+                             "it; delete the workspace");
+    }
+    // delete removes the runtime and tears down only the system named after it.
+    Response d = f.run("delete");
+    INFO(d.error);
+    CHECK(d.ok);
+    for (const auto& call : f.host->calls) CHECK(call.find("victim") == std::string::npos);
+    CHECK(f.host->live == std::set<std::string>{"victim"});
+    CHECK_FALSE(f.dir().exists());
+}
+
+TEST_CASE("a runtime directory that is a link is refused and what it points to is untouched", "[supervisor][trust]")
+{
+    Fixture f;
+    test::TempDir elsewhere;
+    std::ofstream(elsewhere.path() / "precious") << "keep";
+    std::filesystem::create_directory_symlink(elsewhere.path(), f.tmp.path() / "agent-1");
+    for (const char* command : {"prepare", "start", "inspect", "kill", "delete"}) {
+        Response r = f.run(command);
+        CHECK_FALSE(r.ok);
+        CHECK(r.error == "runtime directory " + (f.tmp.path() / "agent-1").string() +
+                             " is a symbolic link: hvsup never follows links inside a state directory; remove the "
+                             "link (what it points to is not touched)");
+    }
+    CHECK(test::list_dir(elsewhere.path()) == std::vector<std::string>{"precious"});
+    CHECK(f.host->calls.empty());
+}
+
+TEST_CASE("a state dir owned by another user or writable by others is refused before anything is touched",
+          "[supervisor][trust]")
+{
+    Fixture f;
+    f.record_running();
+    f.services->helpers.insert(4321);
+    REQUIRE(::chmod(f.tmp.path().c_str(), 0777) == 0);
+    Response r = f.run("delete");
+    CHECK_FALSE(r.ok);
+    CHECK_THAT(r.error, Catch::StartsWith("state directory " + f.tmp.path().string() + " is writable by others (mode 0777)"));
+    REQUIRE(::chmod(f.tmp.path().c_str(), 0700) == 0);
+    REQUIRE(::chown(f.dir().path().c_str(), 12345, 12345) == 0);
+    r = f.run("kill");
+    CHECK_FALSE(r.ok);
+    CHECK_THAT(r.error, Catch::StartsWith("runtime directory " + f.dir().path().string() + " is owned by uid 12345"));
+    CHECK(f.host->calls.empty());
+    CHECK(f.host->live.count("agent-1") == 1);
+    REQUIRE(::chown(f.dir().path().c_str(), ::geteuid(), ::getegid()) == 0);
+    CHECK(f.run("delete").ok);
+}
+
+TEST_CASE("a command.lock that is a link: delete removes it as a link, stop refuses, kill goes on", "[supervisor][trust]")
+{
+    Fixture f;
+    f.record_running();
+    test::TempDir elsewhere;
+    std::ofstream(elsewhere.path() / "target") << "keep";
+    std::filesystem::create_symlink(elsewhere.path() / "target", f.dir().file("command.lock"));
+    Response stop = f.run("stop");
+    CHECK_FALSE(stop.ok);
+    CHECK(stop.error == "command lock " + f.dir().file("command.lock").string() +
+                            " is not a regular file (a link or directory was put there); hvsup never follows links in "
+                            "a runtime directory: remove it, or delete the workspace");
+    Response kill = f.run("kill");
+    INFO(kill.error);
+    CHECK(kill.ok);
+    Response d = f.run("delete");
+    INFO(d.error);
+    CHECK(d.ok);
+    CHECK_FALSE(std::filesystem::exists(std::filesystem::symlink_status(f.dir().path())));
+    CHECK(test::slurp(elsewhere.path() / "target") == "keep");
+}
+
+TEST_CASE("a result.json that is a link is reported, never read through", "[supervisor][trust]")
+{
+    Fixture f;
+    f.record_running();
+    test::TempDir elsewhere;
+    std::ofstream(elsewhere.path() / "secret") << R"({"exitCode":0,"stdout":"secret"})";
+    std::filesystem::create_symlink(elsewhere.path() / "secret", f.dir().result_file());
+    Response r = f.run("inspect");
+    REQUIRE(r.readiness);
+    CHECK_FALSE(r.result);
+    CHECK_FALSE(r.readiness->result_ready.ready);
+    CHECK_THAT(r.readiness->result_ready.error, Catch::Contains("is a symbolic link, not a regular file"));
 }

@@ -301,3 +301,71 @@ TEST_CASE("UTF-8 paths round-trip through the UTF-16 file APIs", "[files][utf8]"
     REQUIRE(content);
     CHECK(*content == "{}\n");
 }
+
+namespace {
+
+// A directory symbolic link, or false where links cannot be made (no privilege, or a Wine that
+// does not implement them): the reparse-point tests then check what they can.
+bool make_dir_link(const std::filesystem::path& link, const std::filesystem::path& target)
+{
+    return ::CreateSymbolicLinkW(link.c_str(), target.c_str(),
+                                 SYMBOLIC_LINK_FLAG_DIRECTORY | SYMBOLIC_LINK_FLAG_ALLOW_UNPRIVILEGED_CREATE) != 0 &&
+           (::GetFileAttributesW(link.c_str()) & FILE_ATTRIBUTE_REPARSE_POINT) != 0;
+}
+
+}  // namespace
+
+TEST_CASE("state files: a directory is refused as a foreign type, a regular file is read", "[files][trust]")
+{
+    TempDir tmp;
+    std::filesystem::create_directory(tmp.path() / "result.json");
+    try {
+        (void)files::read_state_file(tmp.path() / "result.json", 10);
+        FAIL("read a directory as a state file");
+    } catch (const Error& e) {
+        CHECK(e.code() == ErrorCode::integrity);
+        CHECK_THAT(e.what(), Catch::Contains("is a directory, not a regular file"));
+    }
+    files::write_atomic(tmp.path() / "runtime.json", "{}");
+    CHECK(files::read_state_file(tmp.path() / "runtime.json", 10) == std::optional<std::string>("{}"));
+    CHECK_FALSE(files::read_state_file(tmp.path() / "missing.json", 10).has_value());
+    CHECK(files::is_regular_file_no_follow(tmp.path() / "runtime.json"));
+    CHECK_FALSE(files::is_regular_file_no_follow(tmp.path() / "result.json"));
+    CHECK(files::remove_if_not_regular(tmp.path() / "result.json"));
+    CHECK_FALSE(std::filesystem::exists(tmp.path() / "result.json"));
+}
+
+TEST_CASE("a runtime directory that is a reparse point is refused; remove_tree removes links as links",
+          "[files][trust]")
+{
+    TempDir tmp;
+    const auto outside = tmp.path() / "outside";
+    std::filesystem::create_directory(outside);
+    files::write_atomic(outside / "precious", "keep");
+    const auto runtime = tmp.path() / "agent-1";
+    files::ensure_private_dir(runtime);
+    CHECK_NOTHROW(files::require_trusted_dir(runtime, files::DirTrust::runtime_dir));
+    CHECK_NOTHROW(files::require_trusted_dir(tmp.path() / "missing", files::DirTrust::runtime_dir));
+    files::write_atomic(tmp.path() / "a-file", "x");
+    CHECK_THROWS_AS(files::require_trusted_dir(tmp.path() / "a-file", files::DirTrust::runtime_dir), Error);
+
+    if (!make_dir_link(runtime / "link", outside)) {
+        WARN("directory symbolic links are not available here; reparse-point checks not exercised");
+        return;
+    }
+    files::remove_tree(runtime);
+    CHECK_FALSE(std::filesystem::exists(runtime));
+    CHECK(wintest::slurp(outside / "precious") == "keep");
+
+    REQUIRE(make_dir_link(runtime, outside));
+    try {
+        files::require_trusted_dir(runtime, files::DirTrust::runtime_dir);
+        FAIL("a reparse point was trusted as a runtime directory");
+    } catch (const Error& e) {
+        CHECK(e.code() == ErrorCode::integrity);
+        CHECK_THAT(e.what(), Catch::Contains("is a reparse point (symbolic link or junction)"));
+    }
+    files::remove_tree(runtime);
+    CHECK(::GetFileAttributesW(runtime.c_str()) == INVALID_FILE_ATTRIBUTES);
+    CHECK(wintest::slurp(outside / "precious") == "keep");
+}
