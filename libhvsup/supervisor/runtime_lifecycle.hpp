@@ -35,9 +35,11 @@ public:
                            const std::optional<protocol::Config>& config = std::nullopt, const std::string& error = {},
                            bool reset_ids = false);
 
-    // Records `failed` with `detail` as both detail and error; the response carries both. When
-    // the guard does not hold, throws the guard's error prefixed with `detail`.
-    protocol::Response fail(const std::string& detail, const RuntimeIds& ids,
+    // Records `failed` with `detail` (the step that failed and its cause: "start failed: …")
+    // as the event detail and the bare `cause` as runtime.json's and the response's `error`,
+    // as the reference does: callers match the error text exactly. When the guard does not
+    // hold, throws the guard's error prefixed with `detail`.
+    protocol::Response fail(const std::string& detail, const std::string& cause, const RuntimeIds& ids,
                             const std::optional<protocol::Config>& config = std::nullopt);
 
 private:
