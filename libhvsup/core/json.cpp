@@ -84,25 +84,13 @@ void write_pretty(std::string& out, const value& v, int depth)
 
 }  // namespace
 
-value parse(std::string_view text, std::string_view what)
-{
-    boost::json::error_code ec;
-    boost::json::parse_options options;
-    options.max_depth = 64;
-    value v = boost::json::parse(text, ec, {}, options);
-    if (ec) {
-        throw Error(ErrorCode::invalid_argument, fmt::format("decode {}: {}", what, ec.message()));
-    }
-    return v;
-}
-
 const value* find(const object& obj, std::string_view key)
 {
-    if (auto it = obj.find(key); it != obj.end()) return &it->value();
+    const value* match = nullptr;
     for (const auto& member : obj) {
-        if (equal_fold_ascii(member.key(), key)) return &member.value();
+        if (equal_fold_ascii(member.key(), key)) match = &member.value();
     }
-    return nullptr;
+    return match;
 }
 
 std::string read_string(const object& obj, std::string_view key, std::string_view path)
@@ -171,19 +159,5 @@ std::string pretty(const value& v)
 }
 
 std::string compact(const value& v) { return boost::json::serialize(v); }
-
-std::string escape_control(std::string_view text)
-{
-    std::string out;
-    out.reserve(text.size());
-    for (char c : text) {
-        auto u = static_cast<unsigned char>(c);
-        if (u < 0x20 || u == 0x7f) out += fmt::format("\\u{:04x}", u);
-        else out += c;
-    }
-    return out;
-}
-
-std::string quote(std::string_view text) { return boost::json::serialize(boost::json::string_view(text.data(), text.size())); }
 
 }  // namespace hvsup::json

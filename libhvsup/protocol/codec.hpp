@@ -10,8 +10,17 @@
 
 namespace hvsup::protocol {
 
-// Throws ErrorCode::invalid_argument ("decode request: ...") on malformed JSON or a field
-// of the wrong type.
+// What one request may cost: its text, and the JSON values in it (a value costs ~10 times
+// its text in the parsed tree, so the count bounds the memory where the byte cap does not;
+// the largest sensible request holds a few thousand). Nesting is capped at 64 levels.
+inline constexpr size_t max_request_bytes = 16u << 20;
+inline constexpr size_t max_request_values = 100000;
+
+// Decodes a request as Go's encoding/json decodes the reference's Request: keys match fields
+// ignoring ASCII case and the last of several spellings wins (objects merge), unknown keys
+// are ignored, invalid UTF-8 becomes U+FFFD. Throws ErrorCode::invalid_argument: "request
+// exceeds 16777216 bytes", or "decode request: ..." on malformed JSON, a request over the
+// value or depth cap, or a field of the wrong type.
 Request decode_request(std::string_view text);
 
 Identity decode_identity(const json::object& obj, std::string_view path);

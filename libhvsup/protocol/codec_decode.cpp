@@ -161,7 +161,13 @@ Config decode_config(const object& o, std::string_view path)
 
 Request decode_request(std::string_view text)
 {
-    json::value v = json::parse(text, "request");
+    if (text.size() > max_request_bytes) {
+        throw Error(ErrorCode::invalid_argument, fmt::format("request exceeds {} bytes", max_request_bytes));
+    }
+    json::ParseOptions options;
+    options.fold_keys = true;
+    options.max_values = max_request_values;
+    json::value v = json::parse(text, "request", options);
     try {
         const object& o = json::as_object(v, "request");
         Request r;

@@ -24,15 +24,6 @@ std::string_view trim(std::string_view s)
 
 bool blank(std::string_view s) { return trim(s).empty(); }
 
-std::string lower(std::string_view s)
-{
-    std::string out(s);
-    for (char& c : out) {
-        if (c >= 'A' && c <= 'Z') c = static_cast<char>(c + 32);
-    }
-    return out;
-}
-
 void validate_disks(const std::vector<Disk>& disks)
 {
     std::set<std::string> names;
@@ -88,7 +79,8 @@ void normalize_config(Config& config)
 std::string effective_network_mode(const std::optional<NetworkConfig>& network)
 {
     if (!network) return "user";
-    std::string mode = lower(trim(network->mode));
+    // Trimmed but case-sensitive, as the reference compares it: "NAT" is not a mode.
+    std::string mode(trim(network->mode));
     return mode.empty() ? "user" : mode;
 }
 
@@ -118,7 +110,7 @@ void validate_network(const NetworkConfig& network)
     std::set<std::tuple<std::string, std::string, uint16_t>> seen;
     for (size_t i = 0; i < network.port_forwards.size(); ++i) {
         const PortForward& f = network.port_forwards[i];
-        std::string protocol = lower(trim(f.protocol));
+        std::string protocol(trim(f.protocol));
         if (protocol.empty()) protocol = "tcp";
         if (protocol != "tcp") fail(fmt::format("network port forward {} protocol must be tcp", i));
         if (f.host_port == 0) fail(fmt::format("network port forward {} hostPort must be positive", i));
@@ -149,6 +141,14 @@ void validate_config(const std::optional<Config>& config)
     if (blank(config->state_dir)) fail("config.stateDir is required");
     if (config->memory_mib <= 0) fail("config.memoryMiB must be positive");
     if (config->cpu_count <= 0) fail("config.cpuCount must be positive");
+    // Upper bounds the reference does not have: past them the values would wrap when turned
+    // into bytes, a 32-bit processor count or a deadline.
+    if (config->memory_mib > max_memory_mib) fail(fmt::format("config.memoryMiB must be at most {}", max_memory_mib));
+    if (config->cpu_count > max_cpu_count) fail(fmt::format("config.cpuCount must be at most {}", max_cpu_count));
+    if (config->timeout_seconds < 0) fail("config.timeoutSeconds must not be negative");
+    if (config->timeout_seconds > max_timeout_seconds) {
+        fail(fmt::format("config.timeoutSeconds must be at most {}", max_timeout_seconds));
+    }
     validate_disks(config->disks);
     validate_vsock_listeners(config->vsock_listeners);
     if (config->network) validate_network(*config->network);

@@ -19,6 +19,13 @@ CommandClass classify_command(std::string_view command);
 
 inline constexpr int64_t default_memory_mib = 512;
 inline constexpr int64_t default_cpu_count = 2;
+// Hyper-V's limits for one VM (240 TiB of memory, 2048 virtual processors; Windows Server
+// 2025) and a year of host dispatch timeout: the largest values validate_config accepts.
+// The processor count is further clamped to the host's logical processors when the compute
+// system is created, as hcsshim does.
+inline constexpr int64_t max_memory_mib = int64_t{240} * 1024 * 1024;
+inline constexpr int64_t max_cpu_count = 2048;
+inline constexpr int64_t max_timeout_seconds = int64_t{365} * 24 * 3600;
 
 // Fills defaults (memory 0 → 512, cpu 0 → 2) in a full config.
 void normalize_config(Config& config);
@@ -46,7 +53,7 @@ void validate_listener_targets(const Config& config, std::string_view runtime_id
 // 16-bit number ("[::1]:80" included).
 bool is_tcp_target(std::string_view target);
 
-// Trimmed, lower-cased network mode with the empty mode meaning "user".
+// Trimmed network mode with the empty mode meaning "user" (case-sensitive, as the reference).
 std::string effective_network_mode(const std::optional<NetworkConfig>& network);
 
 }  // namespace hvsup::protocol

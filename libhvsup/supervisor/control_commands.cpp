@@ -91,7 +91,7 @@ Response Supervisor::control_command(const Request& request)
         try {
             if (backends_.compute->exists(name)) compute_id = name;
         } catch (const Error& e) {
-            if (e.code() != ErrorCode::unsupported) return writer.fail(fmt::format("{} failed: {}", command, e.what()), ids);
+            if (e.code() != ErrorCode::unsupported) return writer.fail(fmt::format("{} failed: {}", command, e.what()), e.what(), ids);
         }
     }
 
@@ -101,9 +101,8 @@ Response Supervisor::control_command(const Request& request)
             backends_.services->stop_helper(recorded_helper(*recorded));
         } catch (const Error& e) {
             ids.listener_pid.reset();  // still alive: keep recording it
-            return writer.fail(fmt::format("{} failed: stop listener helper {}: {}", command, recorded->vsock_listener_pid,
-                                           e.what()),
-                               ids);
+            const std::string cause = fmt::format("stop listener helper {}: {}", recorded->vsock_listener_pid, e.what());
+            return writer.fail(fmt::format("{} failed: {}", command, cause), cause, ids);
         }
     }
     if (!compute_id.empty() && spec.action != ControlSpec::Action::none) {
@@ -112,7 +111,7 @@ Response Supervisor::control_command(const Request& request)
         } catch (const Error& e) {
             const bool tolerated = is_missing_compute_system(e.what()) &&
                                    (command == "delete" || is_terminal_state(recorded->event.state));
-            if (!tolerated) return writer.fail(fmt::format("{} failed: {}", command, e.what()), ids);
+            if (!tolerated) return writer.fail(fmt::format("{} failed: {}", command, e.what()), e.what(), ids);
             options_.logger.log(LogLevel::info, "{} {}: compute system already gone: {}", command, name, e.what());
         }
     }
@@ -120,7 +119,7 @@ Response Supervisor::control_command(const Request& request)
         backends_.network->release(recorded->network_endpoint_id);
         if (interrupted_start) backends_.network->release_unrecorded(name);
     } catch (const Error& e) {
-        return writer.fail(fmt::format("network cleanup failed: {}", e.what()), ids);
+        return writer.fail(fmt::format("network cleanup failed: {}", e.what()), e.what(), ids);
     }
 
     if (command == "delete") {

@@ -28,16 +28,17 @@ Event TransitionWriter::record(const std::string& state, const std::string& deta
     return dir_.record(t).event;
 }
 
-Response TransitionWriter::fail(const std::string& detail, const RuntimeIds& ids, const std::optional<Config>& config)
+Response TransitionWriter::fail(const std::string& detail, const std::string& cause, const RuntimeIds& ids,
+                                const std::optional<Config>& config)
 {
     Event recorded;
     try {
-        recorded = record(state::failed, detail, ids, config, detail);
+        recorded = record(state::failed, detail, ids, config, cause);
     } catch (const Error& e) {
         throw Error(e.code(), fmt::format("{}; not recorded: {}", detail, e.what()));
     }
     Response r = event_response(recorded);
-    r.error = detail;
+    r.error = cause;
     return r;
 }
 

@@ -68,12 +68,13 @@ Response Supervisor::start_command(const Request& request)
 
     // Backend-level validation (recorded as failed, nothing created).
     if (effective_network_mode(config.network) == "bridged" && trimmed(config.network->interface_name).empty()) {
-        return writer.fail("network validation failed: bridged network requires network.interface", ids, config);
+        const std::string cause = "bridged network requires network.interface";
+        return writer.fail("network validation failed: " + cause, cause, ids, config);
     }
     try {
         validate_listener_targets(config, name);
     } catch (const Error& e) {
-        return writer.fail(fmt::format("listener setup failed: {}", e.what()), ids, config);
+        return writer.fail(fmt::format("listener setup failed: {}", e.what()), e.what(), ids, config);
     }
 
     writer.record(state::starting, "creating windows-hyperv compute system", ids, config, {}, /*reset_ids=*/true);
@@ -85,7 +86,7 @@ Response Supervisor::start_command(const Request& request)
     try {
         network = backends_.network->prepare(config, name);
     } catch (const Error& e) {
-        return writer.fail(fmt::format("network setup failed: {}", e.what()), ids, config);
+        return writer.fail(fmt::format("network setup failed: {}", e.what()), e.what(), ids, config);
     }
     if (!network.endpoint_id.empty() || config.network) config.network = network.runtime;
     ids.network_id = network.network_id;
@@ -93,9 +94,11 @@ Response Supervisor::start_command(const Request& request)
 
     std::unique_ptr<SerialCapture> serial;
     std::unique_ptr<ListenerSet> listeners;
-    // Tears down whatever exists and records the failure (the cleanup rule of §4.4).
-    auto fail_with_cleanup = [&](const std::string& detail) {
-        std::string full = detail;
+    // Tears down whatever exists and records the failure (the cleanup rule of §4.4): `step`
+    // and `cause` make the detail ("start failed: <cause>[; cleanup failed: …]"), `cause`
+    // alone is the error.
+    auto fail_with_cleanup = [&](const std::string& step, const std::string& cause) {
+        std::string full = step.empty() ? cause : fmt::format("{}: {}", step, cause);
         std::vector<std::string> problems;
         if (listeners) listeners->close();
         if (serial) serial->close();
@@ -121,7 +124,7 @@ Response Supervisor::start_command(const Request& request)
         for (const auto& p : problems) full += fmt::format("; cleanup failed: {}", p);
         options_.logger.log(LogLevel::warning, "{} {}: {}", request.command, name, full);
         ids.listener_pid = 0;
-        return writer.fail(full, ids, config);
+        return writer.fail(full, cause, ids, config);
     };
 
     const bool result_run = has_result_listener(config, name);
@@ -130,7 +133,7 @@ Response Supervisor::start_command(const Request& request)
         try {
             serial = backends_.services->start_serial_capture(serial_pipe, files::to_utf8(dir.serial_log()));
         } catch (const Error& e) {
-            return fail_with_cleanup(fmt::format("listener setup failed: {}", e.what()));
+            return fail_with_cleanup("listener setup failed", e.what());
         }
     }
 
@@ -139,21 +142,21 @@ Response Supervisor::start_command(const Request& request)
         ids.compute_system_id = created.id;
         ids.compute_system_runtime_id = created.runtime_id;
     } catch (const Error& e) {
-        return fail_with_cleanup(fmt::format("create failed: {}", e.what()));
+        return fail_with_cleanup("create failed", e.what());
     }
 
     if (foreground) {
         try {
             listeners = backends_.services->start_listeners(ids.compute_system_runtime_id, config, result_target);
         } catch (const Error& e) {
-            return fail_with_cleanup(fmt::format("listener setup failed: {}", e.what()));
+            return fail_with_cleanup("listener setup failed", e.what());
         }
     } else if (has_detached_services(config, name)) {
         try {
             writer.record(state::starting, "starting windows-hyperv runtime listener helper", ids, config);
         } catch (const Error& e) {
             if (!is_preempted(e)) throw;
-            return fail_with_cleanup(fmt::format("{} interrupted", request.command));
+            return fail_with_cleanup({}, fmt::format("{} interrupted", request.command));
         }
         try {
             const HelperProcess helper =
@@ -161,7 +164,7 @@ Response Supervisor::start_command(const Request& request)
             ids.listener_pid = helper.pid;
             ids.listener_start_time = helper.start_time;
         } catch (const Error& e) {
-            return fail_with_cleanup(fmt::format("listener helper failed: {}", e.what()));
+            return fail_with_cleanup("listener helper failed", e.what());
         }
     }
     if (!ids.listener_pid) ids.listener_pid = 0;
@@ -169,40 +172,41 @@ Response Supervisor::start_command(const Request& request)
     try {
         backends_.compute->start(ids.compute_system_id);
     } catch (const Error& e) {
-        return fail_with_cleanup(fmt::format("start failed: {}", e.what()));
+        return fail_with_cleanup("start failed", e.what());
     }
     Event running;
     try {
         running = writer.record(state::running, fmt::format("serial={}", files::to_utf8(dir.serial_log())), ids, config);
     } catch (const Error& e) {
         if (!is_preempted(e)) throw;
-        return fail_with_cleanup(fmt::format("{} interrupted", request.command));
+        return fail_with_cleanup({}, fmt::format("{} interrupted", request.command));
     }
 
     if (!foreground || !has_any_listener(config)) return event_response(running);
 
     // A cancelled wait (hvsup_context_cancel) fails the run like any other failure.
-    auto step_failure = [](const char* step, const Error& e) {
-        return e.code() == ErrorCode::cancelled ? fmt::format("run {}", e.what()) : fmt::format("{}: {}", step, e.what());
+    auto fail_step = [&](const char* step, const Error& e) {
+        if (e.code() == ErrorCode::cancelled) return fail_with_cleanup({}, fmt::format("run {}", e.what()));
+        return fail_with_cleanup(step, e.what());
     };
     try {
         wait_for_result_or_exit(*listeners, ids.compute_system_id, bound);
     } catch (const Error& e) {
-        return fail_with_cleanup(step_failure("result listener failed", e));
+        return fail_step("result listener failed", e);
     }
     try {
         if (!wait_for_exit_cancellable(ids.compute_system_id, bound, "waiting for the compute system to exit")) {
             throw Error(ErrorCode::host, fmt::format("compute system {} did not exit within {} s", name, config.timeout_seconds));
         }
     } catch (const Error& e) {
-        return fail_with_cleanup(step_failure("wait failed", e));
+        return fail_step("wait failed", e);
     }
     listeners->close();
     if (serial) serial->close();
     try {
         backends_.network->release(ids.network_endpoint_id);
     } catch (const Error& e) {
-        return writer.fail(fmt::format("network cleanup failed: {}", e.what()), ids, config);
+        return writer.fail(fmt::format("network cleanup failed: {}", e.what()), e.what(), ids, config);
     }
 
     std::optional<RuntimeResult> result;

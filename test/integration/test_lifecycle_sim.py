@@ -178,14 +178,14 @@ def test_result_only_start_launches_no_helper(rt1):
     rt1.cli(rt1.request("delete"))
 
 
-@pytest.mark.parametrize("fault,prefix", [("create", "create failed: windows-hyperv HCS create"),
-                                          ("start", "start failed: windows-hyperv HCS start")])
+@pytest.mark.parametrize("fault,prefix", [("create", "create failed: "), ("start", "start failed: ")])
 def test_injected_failures_clean_up_and_record_failed(rt, fault, prefix):
     rt.host.script({"fail": {fault: "0x80070005"}})
     r = rt.cli(rt.request("run", vsockListeners=[{"port": 1024, "target": rt.result_path()}]))
     assert r["ok"] is False
-    assert r["error"].startswith(prefix), r["error"]
-    assert r["event"]["state"] == "failed"
+    # The error is the bare cause (what callers match); the step is in the event detail.
+    assert r["error"].startswith(f"windows-hyperv HCS {fault}"), r["error"]
+    assert r["event"]["state"] == "failed" and r["event"]["detail"] == prefix + r["error"]
     assert rt.runtime_json()["error"] == r["error"]
     assert rt.host.live_systems() == []
     assert rt.cli(rt.request("inspect"))["ok"] is False
@@ -196,7 +196,8 @@ def test_injected_failures_clean_up_and_record_failed(rt, fault, prefix):
 def test_missing_vhd_fails_create_without_leaks(rt1):
     rt1.rootfs.unlink()
     r = rt1.cli(rt1.request("run"))
-    assert r["ok"] is False and r["error"].startswith("create failed: ")
+    assert r["ok"] is False and r["event"]["detail"] == "create failed: " + r["error"]
+    assert rt1.runtime_json()["error"] == r["error"]
     assert rt1.host.live_systems() == []
 
 
@@ -253,8 +254,8 @@ def test_two_runtimes_at_once(rt1):
 
 def test_unsupported_target_fails_before_anything_is_created(rt1):
     r = rt1.cli(rt1.request("run", vsockListeners=[{"port": 2048, "target": "/etc/shadow"}]))
-    assert r["error"] == ("listener setup failed: windows-hyperv vsock listener 2048 target must be host:port "
-                          "or the workspace result path")
+    assert r["error"] == "windows-hyperv vsock listener 2048 target must be host:port or the workspace result path"
+    assert r["event"]["detail"] == "listener setup failed: " + r["error"]
     assert rt1.host.calls("HcsCreateComputeSystem") == []
 
 
@@ -339,7 +340,8 @@ def test_stale_endpoint_of_a_crashed_run_is_replaced(rt1):
 def test_bridged_with_an_unknown_interface_fails_closed(rt1):
     r = rt1.cli(rt1.request("start", network={"mode": "bridged", "interface": "No Such Switch"}))
     assert r["ok"] is False
-    assert r["error"].startswith('network setup failed: resolve bridged HNS network "No Such Switch"')
+    assert r["error"].startswith('resolve bridged HNS network "No Such Switch"')
+    assert r["event"]["detail"] == "network setup failed: " + r["error"]
     assert rt1.host.calls("HcsCreateComputeSystem") == []
     assert hcnsim.endpoint_names(rt1.host.sim_dir) == []
 
@@ -364,7 +366,8 @@ def test_run_fails_when_the_guest_dies_before_delivering(rt1):
     rt1.host.script({"guest": {"crashAfterMs": 50}})
     r = rt1.cli(rt1.request("run", vsockListeners=[{"port": 1024, "target": rt1.result_path()}]))
     assert r["ok"] is False
-    assert r["error"] == "result listener failed: the compute system exited without delivering a result"
+    assert r["error"] == "the compute system exited without delivering a result"
+    assert r["event"]["detail"] == "result listener failed: the compute system exited without delivering a result"
     assert rt1.host.live_systems() == []
     rt1.cli(rt1.request("delete"))
 

@@ -6,6 +6,8 @@
 
 #include <catch2/catch.hpp>
 
+#include <limits>
+
 using namespace hvsup;
 using namespace hvsup::protocol;
 
@@ -60,6 +62,10 @@ TEST_CASE("command rules", "[validate]")
     CHECK(validation_error(o) == "command is required");
     CHECK(validation_error(request_for("bogus")) == "unknown command \"bogus\"");
     CHECK(validation_error(request_for("Run")) == "unknown command \"Run\"");
+    // Go's %q: \xNN for control bytes and bytes that are not UTF-8, \uNNNN for non-printing
+    // code points, printable text as it is.
+    CHECK(validation_error(request_for("a\x01" "b")) == R"(unknown command "a\x01b")");
+    CHECK(validation_error(request_for("r\xc3\xa9\xe2\x80\xa8\n")) == "unknown command \"r\xc3\xa9\\u2028\\n\"");
     CHECK(validation_error(json::object{{"command", "host"}}).empty());
 }
 
@@ -78,7 +84,7 @@ TEST_CASE("identity rules in order", "[validate]")
     identity(o)["runtimeID"] = "\t";
     CHECK(validation_error(o) == "identity.runtimeID is required");
 
-    CHECK(json::escape_control(std::string("a\0b\n", 4)) == "a\\u0000b\\u000a");
+    CHECK(json::escape_control(std::string("a\0b\n", 4)) == "a\\x00b\\n");  // as Go %q escapes
     for (std::string bad : std::vector<std::string>{".", "..", "a/b", "a\\b", "../../etc", std::string("a\0b", 3)}) {
         o = request_for("inspect");
         identity(o)["runtimeID"] = bad;
@@ -116,6 +122,66 @@ TEST_CASE("full-config rules in order", "[validate]")
     o = request_for("start");
     config(o)["cpuCount"] = -4;
     CHECK(validation_error(o) == "config.cpuCount must be positive");
+}
+
+TEST_CASE("numbers that would wrap are refused naming the field", "[validate]")
+{
+    auto with = [](const char* key, int64_t value) {
+        auto o = request_for("run");
+        config(o)[key] = value;
+        return validation_error(o);
+    };
+    // cpuCount 2^32+2 used to become a 2-processor VM; memoryMiB near INT64_MAX wrapped when
+    // rounded to 2 MiB; timeoutSeconds >= 1e10 overflowed the deadline into a negative wait.
+    CHECK(with("cpuCount", (int64_t{1} << 32) + 2) == "config.cpuCount must be at most 2048");
+    CHECK(with("cpuCount", 2049) == "config.cpuCount must be at most 2048");
+    CHECK(with("cpuCount", 2048).empty());
+    CHECK(with("memoryMiB", std::numeric_limits<int64_t>::max()) == "config.memoryMiB must be at most 251658240");
+    CHECK(with("memoryMiB", max_memory_mib + 1) == "config.memoryMiB must be at most 251658240");
+    CHECK(with("memoryMiB", max_memory_mib).empty());
+    CHECK(with("timeoutSeconds", 10000000000) == "config.timeoutSeconds must be at most 31536000");
+    CHECK(with("timeoutSeconds", std::numeric_limits<int64_t>::max()) == "config.timeoutSeconds must be at most 31536000");
+    CHECK(with("timeoutSeconds", -1) == "config.timeoutSeconds must not be negative");
+    CHECK(with("timeoutSeconds", max_timeout_seconds).empty());
+    // Past int64 the decoder refuses it, as Go's does for its int.
+    REQUIRE_THROWS_WITH(decode_request(R"({"config":{"memoryMiB":9223372036854775808}})"),
+                        "decode request: config.memoryMiB: number 9223372036854775808 is out of range");
+}
+
+TEST_CASE("the request decoder follows Go on duplicate keys and invalid UTF-8", "[validate]")
+{
+    // A Go front end that validates these bytes and forwards them must see the same command.
+    CHECK(decode_request(R"({"command":"run","Command":"stop"})").command == "stop");
+    CHECK(decode_request(R"({"Command":"stop","command":"run"})").command == "run");
+    CHECK(decode_request(R"({"COMMAND":"stop","command":"run","Command":"kill"})").command == "kill");
+    CHECK(decode_request(R"({"command":"kill","command":null})").command == "kill");
+    Request r = decode_request(R"({"config":{"memoryMiB":3,"network":{"mode":"nat"}},"Config":{"cpuCount":4}})");
+    REQUIRE(r.config);
+    CHECK(r.config->memory_mib == 3);
+    CHECK(r.config->cpu_count == 4);
+    CHECK(r.config->network->mode == "nat");
+    CHECK_FALSE(decode_request(R"({"config":{"memoryMiB":3},"CONFIG":null})").config);
+    // Invalid UTF-8 is replaced, not refused; in a key it makes the key match nothing.
+    CHECK(decode_request("{\"command\":\"r\xffun\"}").command == "r\xef\xbf\xbdun");
+    CHECK(decode_request("{\"comm\xff" "and\":\"run\"}").command.empty());
+    CHECK(decode_request(R"({"command":"a\ud800b"})").command == "a\xef\xbf\xbd" "b");
+}
+
+TEST_CASE("a request's cost is capped in bytes, values and depth", "[validate]")
+{
+    REQUIRE_THROWS_WITH(decode_request(std::string(max_request_bytes + 1, ' ')), "request exceeds 16777216 bytes");
+    std::string many = "{\"command\":\"run\",\"x\":[";
+    for (size_t i = 0; i < max_request_values; ++i) many += "0,";
+    many += "0]}";
+    try {
+        decode_request(many);
+        FAIL("a request of more than max_request_values values was decoded");
+    } catch (const Error& e) {
+        CHECK(e.code() == ErrorCode::invalid_argument);
+        CHECK_THAT(e.what(), Catch::Matches("decode request: more than 100000 JSON values at byte [0-9]+"));
+    }
+    CHECK_THROWS_WITH(decode_request("{\"x\":" + std::string(100, '[') + std::string(100, ']') + "}"),
+                      Catch::Contains("decode request: nested deeper than 64 levels at byte"));
 }
 
 TEST_CASE("disk rules", "[validate]")
@@ -164,10 +230,17 @@ TEST_CASE("network rules", "[validate]")
         return json::object{{"protocol", protocol}, {"host", host}, {"hostPort", host_port}, {"guestPort", guest_port}};
     };
     CHECK(with({{"mode", "wifi"}}) == "network.mode must be user, nat, isolated, or bridged");
-    for (const char* ok : {"", "user", "nat", " NAT ", "isolated", "bridged"}) {
+    for (const char* ok : {"", "user", "nat", " nat ", "\tisolated\n", "bridged"}) {
         INFO(ok);
         CHECK(with({{"mode", ok}}).empty());
     }
+    // Trimmed but case-sensitive, as the reference compares them.
+    for (const char* bad : {"NAT", " Nat ", "User", "BRIDGED"}) {
+        INFO(bad);
+        CHECK(with({{"mode", bad}}) == "network.mode must be user, nat, isolated, or bridged");
+    }
+    CHECK(with({{"portForwards", json::array{fwd("TCP", 1, 2)}}}) == "network port forward 0 protocol must be tcp");
+    CHECK(with({{"portForwards", json::array{fwd(" tcp ", 1, 2)}}}).empty());
     CHECK(with({{"mode", "isolated"}, {"portForwards", json::array{fwd("tcp", 1, 2)}}}) ==
           "network.portForwards require user, nat, or bridged mode");
     CHECK(with({{"portForwards", json::array{fwd("tcp", 1, 2), fwd("udp", 3, 4)}}}) ==

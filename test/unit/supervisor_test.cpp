@@ -358,14 +358,15 @@ TEST_CASE("controls on a recorded compute system call the host", "[supervisor]")
     CHECK_FALSE(std::filesystem::exists(f.dir().path()));
 }
 
-TEST_CASE("a failed control records failed with the reference prefix", "[supervisor]")
+TEST_CASE("a failed control records the bare cause as error and the reference prefix in the detail", "[supervisor]")
 {
     Fixture f;
     f.record_running();
     f.host->fail_with = "windows-hyperv HCS shutdown: access is denied";
     Response r = f.run("stop");
     CHECK_FALSE(r.ok);
-    CHECK(r.error == "stop failed: windows-hyperv HCS shutdown: access is denied");
+    CHECK(r.error == "windows-hyperv HCS shutdown: access is denied");
+    CHECK(r.event->detail == "stop failed: windows-hyperv HCS shutdown: access is denied");
     CHECK(r.event->state == "failed");
     auto s = f.dir().load();
     CHECK(s->event.state == "failed");
@@ -542,7 +543,8 @@ TEST_CASE("bridged without an interface fails closed", "[supervisor][start]")
     Fixture f;
     Response r = f.run("start", "agent-1", R"(,"network":{"mode":"bridged"})");
     CHECK_FALSE(r.ok);
-    CHECK(r.error == "network validation failed: bridged network requires network.interface");
+    CHECK(r.error == "bridged network requires network.interface");
+    CHECK(r.event->detail == "network validation failed: bridged network requires network.interface");
     CHECK(r.event->state == "failed");
     CHECK(f.host->calls.empty());
     CHECK(f.network->calls.empty());
@@ -553,7 +555,8 @@ TEST_CASE("an unsupported vsock target fails before anything is created", "[supe
     Fixture f;
     Response r = f.run("run", "agent-1", R"(,"vsockListeners":[{"port":2048,"target":"/etc/passwd"}])");
     CHECK_FALSE(r.ok);
-    CHECK(r.error == "listener setup failed: windows-hyperv vsock listener 2048 target must be host:port or the workspace result path");
+    CHECK(r.error == "windows-hyperv vsock listener 2048 target must be host:port or the workspace result path");
+    CHECK(r.event->detail == "listener setup failed: windows-hyperv vsock listener 2048 target must be host:port or the workspace result path");
     CHECK(f.host->calls.empty());
     CHECK(f.dir().load()->event.state == "failed");
 }
@@ -565,7 +568,8 @@ TEST_CASE("failures at each step clean up what exists and record failed with the
         Fixture f;
         f.network->fail_prepare = "create HNS endpoint \"microagent-agent-1\": boom";
         Response r = f.run("run");
-        CHECK(r.error == "network setup failed: create HNS endpoint \"microagent-agent-1\": boom");
+        CHECK(r.error == "create HNS endpoint \"microagent-agent-1\": boom");
+        CHECK(r.event->detail == "network setup failed: create HNS endpoint \"microagent-agent-1\": boom");
         CHECK(f.host->calls.empty());
     }
     SECTION("create")
@@ -573,7 +577,8 @@ TEST_CASE("failures at each step clean up what exists and record failed with the
         Fixture f;
         f.host->fail_create = "windows-hyperv HCS create: bad document";
         Response r = f.run("run");
-        CHECK(r.error == "create failed: windows-hyperv HCS create: bad document");
+        CHECK(r.error == "windows-hyperv HCS create: bad document");
+        CHECK(r.event->detail == "create failed: windows-hyperv HCS create: bad document");
         CHECK(f.network->calls == std::vector<std::string>{"prepare agent-1", "release endpoint-1"});
         CHECK(f.dir().load()->network_endpoint_id == "endpoint-1");
     }
@@ -582,7 +587,8 @@ TEST_CASE("failures at each step clean up what exists and record failed with the
         Fixture f;
         f.host->fail_start = "windows-hyperv HCS start wait: denied";
         Response r = f.run("run", "agent-1", f.result_listener());
-        CHECK(r.error == "start failed: windows-hyperv HCS start wait: denied");
+        CHECK(r.error == "windows-hyperv HCS start wait: denied");
+        CHECK(r.event->detail == "start failed: windows-hyperv HCS start wait: denied");
         CHECK(f.host->calls == std::vector<std::string>{"create agent-1", "start agent-1", "terminate agent-1", "wait agent-1"});
         CHECK(f.services->calls.back() == "close listeners");
         auto s = f.dir().load();
@@ -595,7 +601,8 @@ TEST_CASE("failures at each step clean up what exists and record failed with the
         Fixture f;
         f.services->fail_result = "accept: connection reset";
         Response r = f.run("run", "agent-1", f.result_listener());
-        CHECK(r.error == "result listener failed: accept: connection reset");
+        CHECK(r.error == "accept: connection reset");
+        CHECK(r.event->detail == "result listener failed: accept: connection reset");
         CHECK(f.host->calls.back() == "wait agent-1");
         CHECK(std::count(f.host->calls.begin(), f.host->calls.end(), "terminate agent-1") == 1);
         CHECK(f.network->calls.back() == "release endpoint-1");
@@ -606,7 +613,9 @@ TEST_CASE("failures at each step clean up what exists and record failed with the
         f.host->fail_start = "denied";
         f.host->survives_terminate = true;
         Response r = f.run("run");
-        CHECK(r.error == "start failed: denied; cleanup failed: compute system agent-1 survived teardown (State: Running)");
+        CHECK(r.error == "denied");
+        CHECK(r.event->detail == "start failed: denied; cleanup failed: compute system agent-1 survived teardown (State: Running)");
+        CHECK(f.dir().load()->error == "denied");
     }
 }
 
@@ -623,7 +632,8 @@ TEST_CASE("graceful stop escalates to terminate when the guest ignores shutdown"
     f.host->survives_terminate = true;
     r = f.run("stop");
     CHECK_FALSE(r.ok);
-    CHECK(r.error == "stop failed: compute system agent-1 survived teardown (State: Running)");
+    CHECK(r.error == "compute system agent-1 survived teardown (State: Running)");
+    CHECK(r.event->detail == "stop failed: compute system agent-1 survived teardown (State: Running)");
 }
 
 TEST_CASE("inspect marks a vanished compute system stopped, or failed on a non-zero guest exit", "[supervisor]")
@@ -765,8 +775,8 @@ TEST_CASE("a cancelled stop records failed and keeps the IDs of a system that ma
     auto [r, cancelled] = cancel_when(f, f.request("stop"), [&] { return f.host->waits > 0; });
     CHECK(cancelled);
     CHECK_FALSE(r.ok);
-    CHECK(r.error == "stop failed: cancelled by the caller while waiting for compute system agent-1 to shut down; it "
-                     "may still be running");
+    CHECK(r.error == "cancelled by the caller while waiting for compute system agent-1 to shut down; it may still be running");
+    CHECK(r.event->detail == "stop failed: " + r.error);
     CHECK(f.host->live.count("agent-1") == 1);  // not terminated behind the caller's back
     CHECK(f.network->calls.empty());            // its endpoint is still in use
     auto s = f.dir().load();

@@ -122,7 +122,8 @@ def test_controls_on_a_recorded_compute_system_fail_closed(cli, state_dir):
         assert proc.returncode == 1, command
         assert r["ok"] is False
         assert r["event"]["state"] == "failed"
-        assert r["error"].startswith(f"{command} failed: {NO_HCS}: computecore.dll: "), r["error"]
+        assert r["error"].startswith(f"{NO_HCS}: computecore.dll: "), r["error"]
+        assert r["event"]["detail"] == f"{command} failed: " + r["error"]
         recorded = read_json(rt / "runtime.json")
         assert recorded["event"]["state"] == "failed"
         # The compute system is still recorded: nothing that might be running is forgotten.

@@ -99,7 +99,8 @@ func TestOptionsListenerHelperIsTheOneLaunched(t *testing.T) {
 	req.Config.Network = &hvsup.NetworkConfig{Mode: "nat", PortForwards: []hvsup.PortForward{{HostPort: 18089, GuestPort: 8080}}}
 	c := newContext(t, hvsup.Options{HCSLibrary: simLibrary(t, "computecore"), HCNLibrary: hcnLibrary(t), ListenerHelper: missing})
 	resp := supervise(t, c, req)
-	if resp.OK || !strings.HasPrefix(resp.Error, "listener helper failed: ") || !strings.Contains(resp.Error, missing) {
+	if resp.OK || !strings.Contains(resp.Error, missing) || resp.Event == nil ||
+		resp.Event.Detail != "listener helper failed: "+resp.Error {
 		t.Fatalf("start with a missing helper: %+v", resp)
 	}
 	if s := h.systems(); len(s) != 0 {
