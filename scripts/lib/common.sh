@@ -49,3 +49,6 @@ HVSUP_PACKAGES+=(clang libclang-rt-14-dev)
 HVSUP_PACKAGES+=(libzstd-dev)
 # The zstd CLI makes the zstd test fixtures (test/integration/test_image_oci.py).
 HVSUP_PACKAGES+=(zstd)
+# bsdtar (sparse and ACL archives) and setfacl/getfacl judge the tar input tests
+# (test/integration/test_image_tar.py).
+HVSUP_PACKAGES+=(libarchive-tools acl)

@@ -125,6 +125,16 @@ put("tar", "whiteout.tar", strip_end(tar_bytes(tarfile.USTAR_FORMAT, [
     member("a/.wh.b", data=b""),
     member("c", data=b"z"),
 ])))
+put("tar", "sparse_acl.tar", strip_end(tar_bytes(tarfile.PAX_FORMAT, [
+    member("s01", data=b"ab", pax_headers={"GNU.sparse.size": "9000", "GNU.sparse.map": "10,1,8000,1"}),
+    member("s00", data=b"cd", pax_headers={"GNU.sparse.size": "5000", "GNU.sparse.numblocks": "1",
+                                           "GNU.sparse.offset": "4096", "GNU.sparse.numbytes": "2"}),
+    member("GNUSparseFile.0/s10", data=b"1\n100\n1\n".ljust(512, b"\0") + b"e",
+           pax_headers={"GNU.sparse.major": "1", "GNU.sparse.minor": "0", "GNU.sparse.realsize": "200",
+                        "GNU.sparse.name": "s10"}),
+    member("acl", data=b"f", pax_headers={"SCHILY.acl.access": "user::rw-,user:bob:r--:1001,group::r--,mask::r--,other::r--",
+                                          "mtime": "-100.25"}),
+])))
 
 # --- oci -------------------------------------------------------------------------------
 A, B, C = ("sha256:" + ch * 64 for ch in "abc")

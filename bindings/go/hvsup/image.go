@@ -45,6 +45,8 @@ type ImageRequest struct {
 	Bit64            bool      `json:"bit64,omitempty"`
 	Journal          *bool     `json:"journal,omitempty"`
 	Overlay          bool      `json:"overlay,omitempty"`
+	Platform         string    `json:"platform,omitempty"` // OCI manifest: "os/arch[/variant]"
+	Ref              string    `json:"ref,omitempty"`      // OCI manifest: ref name
 	ConvertBackslash bool      `json:"convertBackslash,omitempty"`
 }
 
