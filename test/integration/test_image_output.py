@@ -53,7 +53,9 @@ def test_signal_mid_build_leaves_nothing_and_keeps_the_old_output(tmp_path, sig)
         for _ in range(64):
             proc.stdin.write(chunk)
         proc.stdin.flush()
-        deadline = time.monotonic() + 60
+        # The writes above returned once vhdbuild had read all but a pipe's worth: it is mid-build.
+        # Waiting until it sleeps in its next read is a refinement (wchan may be hidden).
+        deadline = time.monotonic() + 10
         while not blocks_in_stdin_read(proc) and time.monotonic() < deadline:
             time.sleep(0.05)
         assert proc.poll() is None, "vhdbuild ended before the signal"
