@@ -77,44 +77,23 @@ namespace {
 // next: one memcmp, vectorised by the C library).
 bool all_zero(const uint8_t* p, size_t size) { return size == 0 || (p[0] == 0 && std::memcmp(p, p + 1, size - 1) == 0); }
 
-constexpr uint64_t max_mapped_run = 8u << 20;
-
-// Whether any block of a piece (starting `in_block` bytes into its first block) is all zero.
-bool has_zero_block(const uint8_t* p, size_t size, uint64_t in_block)
-{
-    for (size_t from = 0; from < size;) {
-        const size_t len = std::min<size_t>(size - from, from == 0 ? block_size - in_block : block_size);
-        if (all_zero(p + from, len)) return true;
-        from += len;
-    }
-    return false;
-}
+// Segments this long or longer are written whole: looking for zero blocks in them would mean
+// reading data the kernel otherwise copies without it passing through this process
+// (copy_file_range), which costs more than the holes save (measured in docs/image.md).
+constexpr uint64_t dense_segment = 256u << 10;
 
 }  // namespace
 
-// What a source's copy_to hands over, caught before it reaches the image so that all-zero
-// blocks can be left out: write_at_ref (a mapped tar) is recorded, not written, and an
-// in-kernel copy request (copy_file_range) is recorded with a read-only mapping of its source
-// range, so the writer can look at the bytes and still let the kernel copy them when no block
-// is zero. Everything else goes to the image. A member of the writer: a source may keep it to
-// flush later.
+// What a source's copy_to hands over for a segment that is checked for zero blocks: a
+// write_at_ref (a mapped tar) is recorded, not written, so the writer can leave the zero
+// blocks out; everything else goes to the image (and an in-kernel copy is declined, so the
+// source reads the bytes into memory). A member of the writer: a source may keep it to flush.
 class Ext4Writer::RefCapture final : public OutputFile {
 public:
     explicit RefCapture(OutputFile& target) : target_(target) {}
-    ~RefCapture() override { unmap(); }
 
     const uint8_t* data = nullptr;
     size_t size = 0;
-    int fd = -1;  // with copy_from_file: the source file and offset of `data`
-    uint64_t fd_offset = 0;
-
-    void reset()
-    {
-        unmap();
-        data = nullptr;
-        size = 0;
-        fd = -1;
-    }
 
     void write_at(const void* p, size_t n, uint64_t offset) override { target_.write_at(p, n, offset); }
     void write_at_ref(const void* p, size_t n, uint64_t offset) override
@@ -126,17 +105,6 @@ public:
         data = static_cast<const uint8_t*>(p);
         size = n;
     }
-    bool copy_from_file(int source_fd, uint64_t in_offset, uint64_t n, uint64_t out_offset) override
-    {
-        if (data != nullptr) return target_.copy_from_file(source_fd, in_offset, n, out_offset);
-        const void* m = map_file_range(source_fd, in_offset, n);
-        if (m == nullptr) return false;  // the source reads it into memory instead
-        data = static_cast<const uint8_t*>(m);
-        size = static_cast<size_t>(n);
-        fd = source_fd;
-        fd_offset = in_offset;
-        return true;
-    }
     void flush() override { target_.flush(); }
     void mark_failed() override { target_.mark_failed(); }
     void discard(uint64_t offset, uint64_t n) override { target_.discard(offset, n); }
@@ -144,20 +112,7 @@ public:
     void commit() override { target_.commit(); }
 
 private:
-    const void* map_file_range(int source_fd, uint64_t offset, uint64_t n)
-    {
-        map_len_ = 0;
-        const void* p = map_readonly(source_fd, offset, n, map_base_, map_len_);
-        return p;
-    }
-    void unmap()
-    {
-        if (map_len_ != 0) unmap_readonly(map_base_, map_len_);
-        map_len_ = 0;
-    }
     OutputFile& target_;
-    void* map_base_ = nullptr;
-    size_t map_len_ = 0;
 };
 
 Ext4Writer::~Ext4Writer() = default;
@@ -206,6 +161,9 @@ void Ext4Writer::write_data(InodeRef ref, uint64_t offset, uint64_t length, Data
     Inode& in = tree_.inode(ref);
     const uint64_t end_block = (offset + length + block_size - 1) / block_size;
     if (end_block > UINT32_MAX) throw Error(ErrorCode::too_large, fmt::format("\"{}\": file is larger than 16 TiB", path));
+    // All-zero blocks become holes (as with mke2fs -d) in segments under dense_segment,
+    // whatever the source, so a plain tar, its gzip and the directory give the same image.
+    const bool find_holes = length < dense_segment;
     uint64_t pos = offset, remaining = length;
     while (remaining > 0) {
         const uint64_t b = pos / block_size;
@@ -224,29 +182,19 @@ void Ext4Writer::write_data(InodeRef ref, uint64_t offset, uint64_t length, Data
             report(false);
             continue;
         }
-        // Fresh blocks, taken first; those that stay holes are given back. All-zero blocks
-        // become holes (as with mke2fs -d), whatever the source.
-        // At most 8 MiB at a time: a source range mapped to look for zero blocks stays small.
-        auto [at, count] = alloc_.take(std::min<uint64_t>(end_block - b, max_mapped_run / block_size));
+        // Fresh blocks, taken first; those that stay holes are given back.
+        auto [at, count] = alloc_.take(end_block - b);
         const uint64_t in_block = pos % block_size;
         const uint64_t run = std::min(remaining, uint64_t(count) * block_size - in_block);
-        capture_->reset();
-        if (source.copy_to(*capture_, at * block_size + in_block, run)) {
+        capture_->data = nullptr;
+        if (source.copy_to(find_holes ? *capture_ : out_, at * block_size + in_block, run)) {
             uint32_t kept = count;
-            const uint64_t out_at = at * block_size + in_block;
-            if (capture_->data == nullptr || capture_->size != run) {
-                add_run(in, static_cast<uint32_t>(b), at, count);  // written as it came
-            } else if (capture_->fd >= 0 && !has_zero_block(capture_->data, static_cast<size_t>(run), in_block)) {
-                // No hole to make: the kernel copies it, as the source asked.
-                if (!out_.copy_from_file(capture_->fd, capture_->fd_offset, run, out_at)) {
-                    out_.write_at(capture_->data, static_cast<size_t>(run), out_at);
-                }
-                add_run(in, static_cast<uint32_t>(b), at, count);
-            } else {
+            if (find_holes && capture_->data != nullptr && capture_->size == run) {
                 kept = place_blocks(in, b, at, in_block, nullptr, capture_->data, static_cast<size_t>(run));
-                if (capture_->fd >= 0) out_.flush();  // the writes point into the mapping dropped below
+            } else {
+                add_run(in, static_cast<uint32_t>(b), at, count);  // written whole
             }
-            capture_->reset();
+            capture_->data = nullptr;
             alloc_.give_back(at + kept, count - kept);
             pos += run;
             remaining -= run;
@@ -255,17 +203,23 @@ void Ext4Writer::write_data(InodeRef ref, uint64_t offset, uint64_t length, Data
             continue;
         }
         // Through this buffer (or the output's staging room: one copy fewer for small pieces),
-        // packed there. A piece starting inside a block stops at that block's end, so packing
-        // never moves bytes to another offset within a block.
-        const size_t chunk = static_cast<size_t>(
-            in_block != 0 ? std::min<uint64_t>(run, block_size - in_block) : std::min<uint64_t>(run, buffer_.size()));
+        // packed there. When looking for holes, a piece starting inside a block stops at that
+        // block's end, so packing never moves bytes to another offset within a block.
+        const size_t chunk = static_cast<size_t>(find_holes && in_block != 0 ? std::min<uint64_t>(run, block_size - in_block)
+                                                                              : std::min<uint64_t>(run, buffer_.size()));
         const uint32_t blocks = static_cast<uint32_t>((in_block + chunk + block_size - 1) / block_size);
         alloc_.give_back(at + blocks, count - blocks);
         uint8_t* dst = out_.stage(chunk, at * block_size + in_block);
         const bool staged = dst != nullptr;
         if (!staged) dst = buffer_.data();
         read_exact(source, dst, chunk, path);
-        const uint32_t kept = place_blocks(in, b, at, in_block, dst, nullptr, chunk);
+        uint32_t kept = blocks;
+        placed_bytes_ = chunk;
+        if (find_holes) {
+            kept = place_blocks(in, b, at, in_block, dst, nullptr, chunk);
+        } else {
+            add_run(in, static_cast<uint32_t>(b), at, blocks);
+        }
         alloc_.give_back(at + kept, blocks - kept);
         if (staged) {
             out_.unstage(chunk - placed_bytes_);

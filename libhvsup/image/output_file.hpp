@@ -90,13 +90,6 @@ public:
     static std::unique_ptr<InputFile> open(const std::filesystem::path& path);
 };
 
-// A read-only view of `size` bytes at `offset` of the open file `fd` (a private mapping), to
-// look at bytes the kernel was asked to copy; nullptr when they cannot be mapped (and on
-// Windows, where no source asks for such copies). `base`/`length` receive what to pass to
-// unmap_readonly.
-const void* map_readonly(int fd, uint64_t offset, uint64_t size, void*& base, size_t& length);
-void unmap_readonly(void* base, size_t length);
-
 // A duplicate of standard input's descriptor, so closing a reader leaves the caller's stdin open.
 int duplicate_stdin();
 

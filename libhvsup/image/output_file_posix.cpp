@@ -7,7 +7,6 @@
 #include <fcntl.h>
 #include <pthread.h>
 #include <signal.h>
-#include <sys/mman.h>
 #include <sys/stat.h>
 #include <sys/uio.h>
 #include <unistd.h>
@@ -409,21 +408,6 @@ std::unique_ptr<OutputFile> OutputFile::create(const std::filesystem::path& dest
 {
     return std::make_unique<PosixOutput>(destination);
 }
-
-const void* map_readonly(int fd, uint64_t offset, uint64_t size, void*& base, size_t& length)
-{
-    const uint64_t aligned = offset / 4096 * 4096;
-    const size_t len = static_cast<size_t>(size + (offset - aligned));
-    if (len == 0) return nullptr;
-    void* m = ::mmap(nullptr, len, PROT_READ, MAP_PRIVATE, fd, static_cast<off_t>(aligned));
-    if (m == MAP_FAILED) return nullptr;
-    ::madvise(m, len, MADV_SEQUENTIAL);
-    base = m;
-    length = len;
-    return static_cast<const uint8_t*>(m) + (offset - aligned);
-}
-
-void unmap_readonly(void* base, size_t length) { ::munmap(base, length); }
 
 int duplicate_stdin()
 {

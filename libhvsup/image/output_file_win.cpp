@@ -190,10 +190,6 @@ std::unique_ptr<OutputFile> OutputFile::create(const std::filesystem::path& dest
 
 std::unique_ptr<InputFile> InputFile::open(const std::filesystem::path& path) { return std::make_unique<WinInput>(path); }
 
-const void* map_readonly(int, uint64_t, uint64_t, void*&, size_t&) { return nullptr; }
-
-void unmap_readonly(void*, size_t) {}
-
 int duplicate_stdin()
 {
     const int fd = _dup(0);

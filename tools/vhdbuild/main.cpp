@@ -33,7 +33,7 @@ const char* usage_text =
     "\n"
     "Sources:\n"
     "  --from-dir DIR       a directory tree (symlinks not followed; hard links, xattrs,\n"
-    "                       devices, fifos and holes kept; all-zero blocks become holes)\n"
+    "                       devices, fifos and holes kept)\n"
     "  --from-tar FILE|-    a tar (ustar, pax, GNU), gzip-compressed or not; - reads stdin\n"
     "  --from-oci DIR       an OCI image layout; layers applied with their whiteouts\n"
     "  --empty SIZE         an empty volume of SIZE\n"
