@@ -11,14 +11,17 @@
 // back on the next touch), and the kernel may write them to the file and reclaim them under
 // memory pressure as it does with any file's pages.
 //
-// On platforms without this implementation (Windows) the arena passes through to the heap and
-// no bound holds.
+// Windows (spill_arena_win.cpp) keeps the contract with a file created delete-on-close beside
+// the output: the arena is a list of views of it (64 MiB each, or one per larger request),
+// each at an address that never changes, and a release unmaps the views and maps them back
+// at the same addresses (the pages leave the working set; the contents stay in the file).
 #pragma once
 
 #include <cstddef>
 #include <cstdint>
 #include <filesystem>
 #include <memory_resource>
+#include <vector>
 
 namespace hvsup::image {
 
@@ -58,10 +61,26 @@ private:
 
     static constexpr size_t class_count = 64 + 48;
     std::filesystem::path directory_;
+#ifdef _WIN32
+    struct View {
+        void* section;    // HANDLE of the file mapping object behind the view
+        uint8_t* base;    // where the view is (and is mapped back to after a release)
+        uint64_t size;
+        uint64_t offset;  // in the file
+        bool placeholder; // the view replaced a placeholder (its address stays reserved when unmapped)
+    };
+    void* file_ = nullptr;       // HANDLE of the delete-on-close file
+    std::vector<View> views_;
+    size_t current_ = 0;         // the view that small requests are cut from
+    uint64_t current_used_ = 0;  // bump pointer in it
+    void map_view(View& view, bool again);  // again: back at view.base after a release
+    void unmap_view(View& view);            // keeps a placeholder's address reserved
+#else
     int fd_ = -1;
     int statm_fd_ = -1;
     uint8_t* base_ = nullptr;   // start of the reserved address range
     uint64_t reserved_ = 0;     // bytes of address space reserved
+#endif
     uint64_t mapped_ = 0;       // bytes of the file mapped (== the file's length)
     uint64_t used_ = 0;         // bump pointer
     uint64_t resident_budget_;

@@ -4,12 +4,12 @@
 
 #include "core/error.hpp"
 #include "core/files.hpp"
+#include "image/spill_size_class.hpp"
 
 #include <fcntl.h>
 #include <sys/mman.h>
 #include <unistd.h>
 
-#include <bit>
 #include <cerrno>
 #include <cstdlib>
 #include <string>
@@ -22,23 +22,10 @@ namespace {
 constexpr uint64_t chunk = 64ull << 20;            // the file grows by this much at a time
 constexpr uint64_t largest_reservation = 1ull << 40;  // address space, not memory
 constexpr uint64_t smallest_reservation = 1ull << 30;
-constexpr size_t min_align = 16;
-constexpr size_t small_limit = 1024;  // up to here classes step by 16 bytes, then by powers of two
-
-// The block size a request gets and the free list it returns to.
-struct SizeClass {
-    size_t index;
-    size_t bytes;
-};
-
-SizeClass size_class(size_t bytes, size_t alignment)
-{
-    size_t n = bytes < min_align ? min_align : (bytes + min_align - 1) / min_align * min_align;
-    if (alignment > min_align) n = (n + alignment - 1) / alignment * alignment;
-    if (n <= small_limit) return {n / min_align - 1, n};
-    const size_t shift = std::bit_width(n - 1);  // 11 for 1025..2048
-    return {small_limit / min_align + (shift - 11), size_t(1) << shift};
-}
+using spill::min_align;
+using spill::size_class;
+using spill::SizeClass;
+using spill::small_limit;
 
 int open_spill_file(const std::filesystem::path& dir)
 {
