@@ -116,7 +116,7 @@ hvsup_status hvsup_plan(hvsup_context* context, const char* request_json, char**
         *out = nullptr;
         if (context == nullptr) return invalid(error, "hvsup_plan: context is NULL");
         if (request_json == nullptr) return invalid(error, "hvsup_plan: request_json is NULL");
-        return hand_out(hvsup::json::pretty(hvsup::supervisor::plan(request_json)) + "\n", out);
+        return hand_out(hvsup::json::pretty(hvsup::supervisor::plan(request_json, context->supervisor->options().boot_mode)) + "\n", out);
     });
 }
 

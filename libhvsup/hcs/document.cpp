@@ -1,6 +1,7 @@
 #include "hcs/document.hpp"
 
 #include "core/error.hpp"
+#include "hcs/schema/field_versions.hpp"
 #include "hcs/schema/json.hpp"
 #include "protocol/validate.hpp"
 
@@ -13,7 +14,13 @@ namespace {
 
 constexpr const char* base_cmdline =
     "root=/dev/sda rw rootwait init=/sbin/microagent-init initcall_blacklist=virtio_vsock_init pci=off";
-constexpr const char* serial_suffix = " 8250_core.nr_uarts=1 8250_core.skip_txen_test=1 console=ttyS0,115200";
+// Result runs log the boot to COM1. panic=-1 makes a panicking kernel reset at once, and
+// StopOnReset turns that reset into an exit, so a crashed guest ends the run instead of hanging
+// it until the timeout (or forever).
+constexpr const char* serial_suffix_x64 =
+    " 8250_core.nr_uarts=1 8250_core.skip_txen_test=1 console=ttyS0,115200 panic=-1";
+// ARM64 guests have a PL011 UART, not an 8250 (hcsshim's arm64 console).
+constexpr const char* serial_suffix_arm64 = " console=ttyAMA0,115200 panic=-1";
 constexpr const char* quiet_suffix = " 8250_core.nr_uarts=0 panic=-1 quiet";
 
 std::string trim(std::string_view s)
@@ -76,6 +83,12 @@ std::pair<std::string, std::string> split_windows_path(std::string_view path)
     std::string dir(path.substr(0, pos));
     if (dir.empty() || (dir.size() == 2 && dir[1] == ':')) dir += path[pos];
     return {dir, std::string(path.substr(pos + 1))};
+}
+
+bool host_knows(const DocumentInputs& in, std::string_view field)
+{
+    const auto since = schema::field_since(field);
+    return since && *since <= in.host_schema_version.value_or(assumed_host_schema_version);
 }
 
 }  // namespace
@@ -144,13 +157,15 @@ std::string kernel_command_line(const DocumentInputs& in)
             cmd += " ip=dhcp";
         }
     }
-    cmd += result_run(in) ? serial_suffix : quiet_suffix;
+    if (!result_run(in)) cmd += quiet_suffix;
+    else cmd += in.architecture == "arm64" ? serial_suffix_arm64 : serial_suffix_x64;
     return cmd;
 }
 
-std::vector<std::string> vm_access_paths(const protocol::Config& config)
+std::vector<std::string> vm_access_paths(const protocol::Config& config, BootMode boot)
 {
     std::vector<std::string> paths;
+    paths.push_back(boot == BootMode::kernel_direct ? config.kernel_path : split_windows_path(config.kernel_path).first);
     paths.push_back(config.rootfs_path);
     for (const auto& d : config.disks) paths.push_back(d.path);
     return paths;
@@ -185,7 +200,9 @@ schema::ComputeSystem build_document(const DocumentInputs& in)
         entry.vmb_fs_root_path = dir;
         entry.optional_data = cmdline;
         schema::Uefi uefi;
-        uefi.apply_secure_boot_template = schema::UefiSecureBootTemplate::skip;
+        // Schema 2.3: a 2.1 host (Server 2019, the main UEFI user) refuses it as unknown JSON.
+        if (host_knows(in, "VirtualMachine.Chipset.Uefi.ApplySecureBootTemplate"))
+            uefi.apply_secure_boot_template = schema::UefiSecureBootTemplate::skip;
         uefi.boot_this = entry;
         chipset.uefi = uefi;
     }
@@ -225,11 +242,26 @@ schema::ComputeSystem build_document(const DocumentInputs& in)
     devices.hv_socket = schema::HvSocket{hv};
     devices.plan9 = schema::Plan9{};
     if (result_run(in)) devices.com_ports["0"] = schema::ComPort{serial_pipe_name(in.runtime_id)};
-    if (!trim(in.endpoint_id).empty())
-        devices.network_adapters["0"] = schema::NetworkAdapter{trim(in.endpoint_id), std::nullopt};
+    if (!trim(in.endpoint_id).empty()) {
+        const std::string mac = trim(in.endpoint_mac);
+        devices.network_adapters["0"] =
+            schema::NetworkAdapter{trim(in.endpoint_id), mac.empty() ? std::nullopt : std::optional<std::string>(mac)};
+    }
     vm.devices = devices;
 
     doc.virtual_machine = vm;
+
+    // The last word on "only fields the host knows": whatever the inputs forced (kernel-direct
+    // boot on a 2.1 host), the host would refuse the whole document for it.
+    const schema::Version host = in.host_schema_version.value_or(assumed_host_schema_version);
+    const auto too_new = schema::fields_newer_than(schema::to_json(doc), host);
+    if (!too_new.empty()) {
+        const auto& f = too_new.front();
+        throw Error(ErrorCode::invalid_argument,
+                    f.since ? fmt::format("the host's HCS schema {}.{} does not know {} (new in {}.{})", host.major,
+                                          host.minor, f.path, f.since->major, f.since->minor)
+                            : fmt::format("the document field {} has no known schema version", f.path));
+    }
     return doc;
 }
 

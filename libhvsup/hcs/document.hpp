@@ -49,10 +49,17 @@ struct DocumentInputs {
     protocol::Config config;
     std::string runtime_id;   // identity.runtimeID = the compute-system id
     std::string endpoint_id;  // HCN endpoint GUID; empty = no NetworkAdapters
+    // The endpoint's MAC as HCN reports it ("00-15-5D-xx-xx-xx"); sent as the adapter's
+    // MacAddress as hcsshim and WSL do. Empty = left to HCS.
+    std::string endpoint_mac;
+    // The host's native machine at run time (core::native_machine: "amd64" | "arm64"); arm64
+    // guests get the PL011 console ttyAMA0 instead of ttyS0.
+    std::string architecture = "amd64";
     BootMode boot = BootMode::kernel_direct;
     std::optional<RuntimeNetwork> network;
     // The host's highest supported schema version (HcsClient::highest_schema_version); the
-    // document's SchemaVersion is 2.1 capped at it. Unset = 2.1.
+    // document's SchemaVersion is 2.1 capped at it, and it carries only fields this version
+    // knows (schema/field_versions.hpp). Unset = assumed_host_schema_version.
     std::optional<schema::Version> host_schema_version;
     std::string owner = "microagent";
     // Overrides the detection of a result run (a vsock listener whose target is
@@ -61,6 +68,9 @@ struct DocumentInputs {
 };
 
 inline constexpr schema::Version reference_schema_version{2, 1};
+// What a host that does not answer the schema query is taken to know: choose_boot_mode boots
+// it kernel-direct, so it is taken to be a LinuxKernelDirect (2.2) host.
+inline constexpr schema::Version assumed_host_schema_version{2, kernel_direct_schema_minor};
 inline constexpr const char* sddl_system_admins = "D:P(A;;FA;;;SY)(A;;FA;;;BA)";
 inline constexpr const char* sddl_everyone = "D:P(A;;FA;;;WD)";
 
@@ -74,12 +84,15 @@ std::string serial_pipe_name(std::string_view runtime_id);
 // The kernel command line alone, in the reference order (for `plan` and the document).
 std::string kernel_command_line(const DocumentInputs& inputs);
 
-// Every path the VM opens that HcsGrantVmAccess must cover: the rootfs VHD, then the data
-// disks in request order.
-std::vector<std::string> vm_access_paths(const protocol::Config& config);
+// Every path the VM worker opens that HcsGrantVmAccess must cover: the kernel file
+// (kernel-direct) or the VmbFs root folder the UEFI loader reads it from, then the rootfs VHD,
+// then the data disks in request order.
+std::vector<std::string> vm_access_paths(const protocol::Config& config, BootMode boot);
 
 // The typed document. Throws ErrorCode::invalid_argument for a missing name, kernel or rootfs
-// (`compute system name is required`, `kernel path is required`, `rootfs path is required`).
+// (`compute system name is required`, `kernel path is required`, `rootfs path is required`),
+// and for a document the host's schema cannot express (`the host's HCS schema <v> does not
+// know <field> (new in <v>)`, e.g. kernel-direct boot forced on a 2.1 host).
 schema::ComputeSystem build_document(const DocumentInputs& inputs);
 
 // build_document serialised as HCS receives it (compact JSON).

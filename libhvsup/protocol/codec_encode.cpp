@@ -1,5 +1,7 @@
 #include "protocol/codec.hpp"
 
+#include "core/native_machine.hpp"
+
 namespace hvsup::protocol {
 namespace {
 
@@ -208,15 +210,9 @@ std::string to_response_text(const Response& response) { return json::pretty(enc
 
 const char* host_architecture()
 {
-#if defined(__x86_64__) || defined(_M_X64)
-    return "amd64";
-#elif defined(__aarch64__) || defined(_M_ARM64)
-    return "arm64";
-#elif defined(__i386__) || defined(_M_IX86)
-    return "386";
-#else
-    return "unknown";
-#endif
+    // The host's machine at run time, not the compiler's target (an x64 build on ARM64).
+    static const std::string machine = core::native_machine();
+    return machine.c_str();
 }
 
 }  // namespace hvsup::protocol

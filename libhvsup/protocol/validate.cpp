@@ -2,6 +2,7 @@
 
 #include "core/error.hpp"
 #include "core/files.hpp"
+#include "core/host_path.hpp"
 #include "core/json.hpp"
 
 #include <fmt/format.h>
@@ -34,6 +35,7 @@ void validate_disks(const std::vector<Disk>& disks)
         if (name == "rootfs") fail("disk name rootfs is reserved");
         if (!names.insert(name).second) fail(fmt::format("duplicate disk name {}", json::quote(name)));
         if (blank(d.path)) fail(fmt::format("disk {} path is required", json::quote(name)));
+        if (!core::is_absolute_host_path(trim(d.path))) fail(fmt::format("disk {} path must be absolute", json::quote(name)));
         const std::string mountpoint(trim(d.mountpoint));
         if (mountpoint.empty()) fail(fmt::format("disk {} mountpoint is required", json::quote(name)));
         if (mountpoint.front() != '/') fail(fmt::format("disk {} mountpoint must be absolute", json::quote(name)));
@@ -139,6 +141,9 @@ void validate_config(const std::optional<Config>& config)
     if (blank(config->kernel_path)) fail("config.kernelPath is required");
     if (blank(config->rootfs_path)) fail("config.rootfsPath is required");
     if (blank(config->state_dir)) fail("config.stateDir is required");
+    // HCS opens these in its own process: a relative path would resolve against its directory.
+    if (!core::is_absolute_host_path(trim(config->kernel_path))) fail("config.kernelPath must be an absolute path");
+    if (!core::is_absolute_host_path(trim(config->rootfs_path))) fail("config.rootfsPath must be an absolute path");
     if (config->memory_mib <= 0) fail("config.memoryMiB must be positive");
     if (config->cpu_count <= 0) fail("config.cpuCount must be positive");
     // Upper bounds the reference does not have: past them the values would wrap when turned

@@ -26,7 +26,7 @@ void UnavailableComputeHost::fail() const { throw Error(ErrorCode::unsupported, 
 NetworkAttachment UnavailableNetworkHost::prepare(const protocol::Config& config, const std::string&)
 {
     if (protocol::effective_network_mode(config.network) == "isolated") {
-        return NetworkAttachment{{}, {}, config.network.value_or(protocol::NetworkConfig{})};
+        return NetworkAttachment{{}, {}, config.network.value_or(protocol::NetworkConfig{}), {}};
     }
     throw Error(ErrorCode::unsupported, reason_);
 }

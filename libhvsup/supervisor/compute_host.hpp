@@ -26,6 +26,7 @@ struct CreateRequest {
     std::string id;                    // compute system id = identity.runtimeID
     protocol::Config config;           // effective config, network = the runtime network
     std::string endpoint_id;           // HCN endpoint to attach; empty = no NIC
+    std::string endpoint_mac;          // that endpoint's MAC ("00-15-5D-..."); empty = unknown
     std::string serial_pipe;           // COM1 named pipe; empty = no ComPorts (not a result run)
 };
 
@@ -63,6 +64,7 @@ struct NetworkAttachment {
     std::string network_id;
     std::string endpoint_id;
     protocol::NetworkConfig runtime;   // the network as the guest gets it (mode, ip, gateway, ...)
+    std::string endpoint_mac;          // the endpoint's MAC as HCN reports it; may be empty
 };
 
 class NetworkHost {

@@ -14,7 +14,7 @@ public:
     NetworkAttachment prepare(const protocol::Config& config, const std::string& runtime_id) override
     {
         hcn::NetworkAttachment a = networking_.prepare_network(config.network.value_or(protocol::NetworkConfig{}), runtime_id);
-        return NetworkAttachment{a.network_id, a.endpoint_id, a.runtime};
+        return NetworkAttachment{a.network_id, a.endpoint_id, a.runtime, a.nic ? a.nic->mac_address : std::string()};
     }
     void release(const std::string& endpoint_id) override { networking_.release_endpoint(endpoint_id); }
     void release_unrecorded(const std::string& runtime_id) override

@@ -1,6 +1,7 @@
 #include "supervisor/hcs_compute_host.hpp"
 
 #include "core/error.hpp"
+#include "core/native_machine.hpp"
 
 #include <fmt/format.h>
 
@@ -21,15 +22,18 @@ std::string exports_detail(const hcs::ProviderReport& provider)
 }  // namespace
 
 HcsComputeHost::HcsComputeHost(std::shared_ptr<hcs::HcsClient> client, std::optional<hcs::BootMode> boot,
-                               hcs::ProviderReport provider)
-    : client_(std::move(client)), boot_(boot), provider_(std::move(provider))
+                               hcs::ProviderReport provider, std::string architecture)
+    : client_(std::move(client)),
+      boot_(boot),
+      provider_(std::move(provider)),
+      architecture_(architecture.empty() ? core::native_machine() : std::move(architecture))
 {
 }
 
 hcs::BootChoice HcsComputeHost::boot_choice(const std::optional<hcs::schema::Version>& host_highest) const
 {
     if (boot_) return {*boot_, fmt::format("{} boot: chosen by the caller", hcs::to_string(*boot_))};
-    return hcs::choose_boot_mode(host_highest, protocol::host_architecture());
+    return hcs::choose_boot_mode(host_highest, architecture_);
 }
 
 HostProbe HcsComputeHost::probe()
@@ -58,6 +62,8 @@ hcs::DocumentInputs HcsComputeHost::inputs(const CreateRequest& request)
     in.config = request.config;
     in.runtime_id = request.id;
     in.endpoint_id = request.endpoint_id;
+    in.endpoint_mac = request.endpoint_mac;
+    in.architecture = architecture_;
     in.result_run = !request.serial_pipe.empty();
     try {
         in.host_schema_version = client_->highest_schema_version();
@@ -72,10 +78,13 @@ std::string HcsComputeHost::document(const CreateRequest& request) { return hcs:
 
 CreatedSystem HcsComputeHost::create(const CreateRequest& request)
 {
-    const std::string doc = hcs::document_json(inputs(request));
-    // Every file the VM opens is granted to it before it exists (HcsGrantVmAccess takes the
-    // compute-system id), so a failed grant creates nothing.
-    for (const std::string& path : hcs::vm_access_paths(request.config)) client_->grant_vm_access(request.id, path);
+    const hcs::DocumentInputs in = inputs(request);
+    const std::string doc = hcs::document_json(in);
+    // Every file the VM worker opens (the kernel or its VmbFs folder, the VHDs) is granted to
+    // it before it exists (HcsGrantVmAccess takes the compute-system id), so a failed grant
+    // creates nothing.
+    for (const std::string& path : hcs::vm_access_paths(request.config, in.boot))
+        client_->grant_vm_access(request.id, path);
     hcs::ComputeSystem system = client_->create(request.id, doc);
     CreatedSystem created{request.id, {}};
     try {

@@ -7,6 +7,7 @@
 
 #include <memory>
 #include <optional>
+#include <string>
 
 namespace hvsup::supervisor {
 
@@ -14,8 +15,10 @@ class HcsComputeHost final : public ComputeHost {
 public:
     // `boot` unset = chosen per host by hcs::choose_boot_mode. `provider` is what doctor reports
     // about the library's exports (hcs::inspect_provider with the same load options).
+    // `architecture` is the host's native machine ("" = core::native_machine() at run time);
+    // tests pass "arm64" to get what an ARM64 host gets.
     HcsComputeHost(std::shared_ptr<hcs::HcsClient> client, std::optional<hcs::BootMode> boot,
-                   hcs::ProviderReport provider = {});
+                   hcs::ProviderReport provider = {}, std::string architecture = {});
 
     HostProbe probe() override;
     void check_access() override;
@@ -38,6 +41,7 @@ private:
     std::shared_ptr<hcs::HcsClient> client_;
     std::optional<hcs::BootMode> boot_;
     hcs::ProviderReport provider_;
+    std::string architecture_;
 };
 
 }  // namespace hvsup::supervisor

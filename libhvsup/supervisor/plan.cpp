@@ -6,14 +6,34 @@
 #include "protocol/validate.hpp"
 #include "supervisor/supervisor.hpp"
 
+#include <fmt/format.h>
+
 namespace hvsup::supervisor {
 
 using namespace hvsup::protocol;
 
 namespace {
 
-// Stands in for the endpoint id HCN assigns at start.
-constexpr const char* endpoint_placeholder = "<assigned by HCN at start>";
+// Stands in for the endpoint id HCN assigns at start: the nil GUID, so the planned document
+// keeps the shape HCS validates (EndpointId is a GUID) while no real endpoint has that id.
+constexpr const char* endpoint_placeholder = "00000000-0000-0000-0000-000000000000";
+
+// The boot the plan shows: the caller's choice, else the reference's kernel-direct boot
+// (plan asks no host, so `auto` cannot consult one).
+hcs::BootChoice planned_boot(std::string_view boot_mode)
+{
+    if (boot_mode.empty() || boot_mode == "auto") {
+        return {hcs::BootMode::kernel_direct,
+                "kernel-direct boot: plan asks no host; on a host below HCS schema 2.2 or an ARM64 host, auto "
+                "chooses uefi-vmbfs (see doctor)"};
+    }
+    if (boot_mode != "kernel-direct" && boot_mode != "uefi-vmbfs") {
+        throw Error(ErrorCode::invalid_argument, fmt::format("unknown boot mode {}: use auto, kernel-direct or uefi-vmbfs",
+                                                             json::quote(std::string(boot_mode))));
+    }
+    const hcs::BootMode mode = hcs::parse_boot_mode(boot_mode);
+    return {mode, fmt::format("{} boot: chosen by the caller", hcs::to_string(mode))};
+}
 
 json::value listeners(const Config& config, const std::string& runtime_id)
 {
@@ -38,8 +58,9 @@ json::value listeners(const Config& config, const std::string& runtime_id)
 
 }  // namespace
 
-json::value plan(std::string_view request_json)
+json::value plan(std::string_view request_json, std::string_view boot_mode)
 {
+    const hcs::BootChoice boot = planned_boot(boot_mode);
     Request request = decode_request(request_json);
     if (request.command.empty()) request.command = "run";
     if (classify_command(request.command) != CommandClass::full_config) {
@@ -54,6 +75,7 @@ json::value plan(std::string_view request_json)
     hcs::DocumentInputs in;
     in.config = config;
     in.runtime_id = name;
+    in.boot = boot.mode;
     if (mode != "isolated") in.endpoint_id = endpoint_placeholder;
     const bool result_run = has_result_listener(config, name);
 
@@ -64,14 +86,18 @@ json::value plan(std::string_view request_json)
     out["serialPipe"] = result_run ? hcs::serial_pipe_name(name) : std::string();
     out["vmAccess"] = [&] {
         json::array a;
-        for (const auto& p : hcs::vm_access_paths(config)) a.emplace_back(p);
+        for (const auto& p : hcs::vm_access_paths(config, boot.mode)) a.emplace_back(p);
         return a;
     }();
+    out["boot"] = json::object{{"mode", hcs::to_string(boot.mode)}, {"reason", boot.reason}};
     out["document"] = json::parse(hcs::document_json(in), "compute system document");
     json::object network{{"mode", mode}};
     if (mode != "isolated") {
         network["endpointName"] = "microagent-" + name;
-        network["note"] = "the endpoint address is assigned by HCN at start; the kernel command line then carries it";
+        network["endpointIdPlaceholder"] = endpoint_placeholder;
+        network["note"] =
+            "HCN creates the endpoint at start: the document's EndpointId is the nil-GUID placeholder and its "
+            "MacAddress is left out until then; the endpoint address then goes on the kernel command line";
     }
     out["network"] = std::move(network);
     out["listeners"] = listeners(config, name);

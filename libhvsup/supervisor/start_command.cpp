@@ -138,7 +138,7 @@ Response Supervisor::start_command(const Request& request)
     }
 
     try {
-        CreatedSystem created = backends_.compute->create(CreateRequest{name, config, network.endpoint_id, serial_pipe});
+        CreatedSystem created = backends_.compute->create(CreateRequest{name, config, network.endpoint_id, network.endpoint_mac, serial_pipe});
         ids.compute_system_id = created.id;
         ids.compute_system_runtime_id = created.runtime_id;
     } catch (const Error& e) {

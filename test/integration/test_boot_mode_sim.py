@@ -44,10 +44,31 @@ def test_a_host_without_schema_2_2_boots_uefi_vmbfs(rt1):
 
 
 def test_an_explicit_boot_mode_overrides_the_probe(rt1):
+    r = rt1.cli(rt1.request("start"), "--boot-mode", "uefi-vmbfs")
+    assert r["ok"] is True, r
+    assert "Uefi" in chipset(rt1) and "LinuxKernelDirect" not in chipset(rt1)
+    # A 2.5 host knows ApplySecureBootTemplate (2.3); the VmbFs folder was granted, or start fails.
+    assert chipset(rt1)["Uefi"]["ApplySecureBootTemplate"] == "Skip"
+    assert rt1.cli(rt1.request("delete"))["ok"] is True
+
+
+def test_kernel_direct_forced_on_a_2_1_host_fails_closed_naming_the_field(rt1):
+    # Server 2019 has no LinuxKernelDirect (schema 2.2): the document would be refused as
+    # unknown JSON, so it is never sent.
     rt1.host.script({"schemaVersions": SERVER_2019_SCHEMAS})
     r = rt1.cli(rt1.request("start"), "--boot-mode", "kernel-direct")
+    assert r["ok"] is False
+    assert r["error"] == ("create failed: the host's HCS schema 2.1 does not know "
+                          "VirtualMachine.Chipset.LinuxKernelDirect (new in 2.2)")
+    assert rt1.host.records() == {}
+    assert rt1.cli(rt1.request("delete"))["ok"] is True
+
+
+def test_a_2_1_host_gets_no_schema_2_3_fields(rt1):
+    rt1.host.script({"schemaVersions": SERVER_2019_SCHEMAS})
+    r = rt1.cli(rt1.request("start"))
     assert r["ok"] is True, r
-    assert "LinuxKernelDirect" in chipset(rt1)
+    assert "ApplySecureBootTemplate" not in chipset(rt1)["Uefi"]
     assert rt1.cli(rt1.request("delete"))["ok"] is True
 
 

@@ -232,12 +232,44 @@ def test_plan_prints_the_document_and_touches_nothing(state_dir):
     assert plan["serialPipe"] == "\\\\.\\pipe\\microagent-agent-1-serial"
     assert vm["Devices"]["ComPorts"]["0"]["NamedPipe"] == plan["serialPipe"]
     assert vm["Devices"]["Scsi"]["0"]["Attachments"]["0"]["Path"] == "/workspaces/agent-1/rootfs.vhd"
-    assert "NetworkAdapters" in vm["Devices"]
-    assert plan["network"] == {"mode": "nat", "endpointName": "microagent-agent-1", "note": plan["network"]["note"]}
+    # HCN assigns the endpoint at start: a GUID-shaped placeholder (the nil GUID), said so, and no MAC yet.
+    nil_guid = "00000000-0000-0000-0000-000000000000"
+    assert vm["Devices"]["NetworkAdapters"] == {"0": {"EndpointId": nil_guid}}
+    assert plan["network"] == {"mode": "nat", "endpointName": "microagent-agent-1", "endpointIdPlaceholder": nil_guid,
+                               "note": plan["network"]["note"]}
+    assert "placeholder" in plan["network"]["note"]
+    assert plan["boot"]["mode"] == "kernel-direct"
+    assert plan["kernelCommandLine"].endswith(" console=ttyS0,115200 panic=-1")
     kinds = [(l["kind"], l["serviceId"]) for l in plan["listeners"]]
     assert kinds == [("result", "00000400-facb-11e6-bd58-64006a7986d3"), ("vsock", "00000800-facb-11e6-bd58-64006a7986d3"),
                      ("published", "000046a0-facb-11e6-bd58-64006a7986d3")]
     assert list(state_dir.iterdir()) == []
+
+
+def test_plan_honours_boot_mode(state_dir):
+    request = full_request("run", state_dir)
+    proc = run_cli("--boot-mode", "uefi-vmbfs", "plan", "--request-json", json.dumps(request))
+    assert proc.returncode == 0, proc.stdout
+    plan = json.loads(proc.stdout)
+    chipset = plan["document"]["VirtualMachine"]["Chipset"]
+    assert "LinuxKernelDirect" not in chipset
+    boot = chipset["Uefi"]["BootThis"]
+    assert boot["DeviceType"] == "VmbFs" and boot["OptionalData"] == plan["kernelCommandLine"]
+    assert plan["boot"] == {"mode": "uefi-vmbfs", "reason": "uefi-vmbfs boot: chosen by the caller"}
+    # UEFI reads the kernel through its folder: the folder is what gets VM access.
+    assert plan["vmAccess"][0] == request["config"]["kernelPath"].rsplit("/", 1)[0]
+    proc = run_cli("--boot-mode", "kernel-direct", "plan", "--request-json", json.dumps(request))
+    assert "LinuxKernelDirect" in json.loads(proc.stdout)["document"]["VirtualMachine"]["Chipset"]
+    proc = run_cli("--boot-mode", "bios", "plan", "--request-json", json.dumps(request))
+    assert proc.returncode != 0
+
+
+def test_plan_refuses_relative_paths_naming_the_field(state_dir):
+    request = full_request("run", state_dir)
+    request["config"]["kernelPath"] = "kernels/Image"
+    proc = run_cli("plan", "--request-json", json.dumps(request))
+    assert proc.returncode == 1
+    assert json.loads(proc.stdout)["error"] == "config.kernelPath must be an absolute path"
 
 
 def test_plan_rejects_invalid_requests_with_the_validation_message(state_dir):

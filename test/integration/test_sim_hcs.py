@@ -117,6 +117,7 @@ def child(argv):
         sys_ = hcs.create(system_id, hcs.document(request))
         runtime_id = hcs.properties(sys_)["RuntimeId"]
         hcs.grant(runtime_id, request["config"]["rootfsPath"])
+        hcs.grant(runtime_id, request["config"]["kernelPath"])
         hcs.start(sys_)
         hcs.close(sys_)
         print(json.dumps({"runtimeId": runtime_id, "dll": hcs.dll()}))

@@ -58,6 +58,7 @@ Outcome Host::create(const std::string& id, const std::string& configuration)
         return fail(hcs_service_disconnect, "lost communication with compute service (scripted)");
     HostLimits limits;
     limits.processors = s.host_processors;
+    limits.architecture = s.architecture;
     if (!s.schema_versions.empty()) {
         auto best = *std::max_element(s.schema_versions.begin(), s.schema_versions.end());
         limits.max_schema_major = best.first;
@@ -113,9 +114,11 @@ Outcome Host::start(Handle* h)
         if (s.fail_start) return fail(*s.fail_start, "start failed (scripted)");
         if (s.service_disconnect == "start")
             return fail(hcs_service_disconnect, "lost communication with compute service (scripted)");
-        for (const auto& disk : attached_disks(record->document)) {
-            if (!reg.granted({record->runtime_id, record->id}, disk)) {
-                return fail(e_accessdenied, fmt::format("the VM was not granted access to {}", disk));
+        std::vector<std::string> needs_access = boot_files(record->document);
+        for (const auto& disk : attached_disks(record->document)) needs_access.push_back(disk);
+        for (const auto& path : needs_access) {
+            if (!reg.granted({record->runtime_id, record->id}, path)) {
+                return fail(e_accessdenied, fmt::format("the VM was not granted access to {}", path));
             }
         }
         if (s.unexpected_exit_during_start) {

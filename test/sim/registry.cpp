@@ -210,6 +210,11 @@ Script Registry::script(const std::string& id) const
     if (json::find(*o, "hostProcessors") != nullptr) {
         s.host_processors = json::read_int(*o, "hostProcessors", "hostProcessors", 1, 4096);
     }
+    if (json::find(*o, "architecture") != nullptr) {
+        s.architecture = json::read_string(*o, "architecture", "architecture");
+        if (s.architecture != "amd64" && s.architecture != "arm64")
+            throw Error(ErrorCode::invalid_argument, "script architecture must be amd64 or arm64");
+    }
     if (const json::object* guest = json::read_object(*o, "guest", "guest")) s.guest = *guest;
     return s;
 }

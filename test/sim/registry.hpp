@@ -41,6 +41,7 @@ struct Script {
     bool unexpected_exit_during_start = false;
     std::vector<std::pair<int32_t, int32_t>> schema_versions;  // SupportedSchemaVersions
     int64_t host_processors = 16;
+    std::string architecture = "amd64";  // "arm64" models a Hyper-V host on ARM64
     json::object guest;  // passed to hvsup-sim-guest untouched
 };
 

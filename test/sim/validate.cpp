@@ -36,7 +36,19 @@ struct Field {
     Kind kind;
     const Shape* shape = nullptr;           // object / map_of / array_of_objects
     std::vector<const char*> allowed = {};  // enum strings
+    int32_t since_minor = 0;                // schema 2.<since_minor> introduced it ("NewInVersion")
 };
+
+// A field introduced in schema 2.<minor>: a host whose highest version is older parses the
+// document with a schema that lacks it, and refuses it as an unknown field.
+Field since(int32_t minor, Field f)
+{
+    f.since_minor = minor;
+    return f;
+}
+
+// The host's highest schema minor, for the walk (major is always 2 once the version passed).
+thread_local int32_t host_minor = 99;
 struct Shape {
     std::vector<Field> fields;
 };
@@ -100,43 +112,44 @@ void check(const json::value& v, const Shape& shape, const std::string& path)
             if (m.key() == f.name) field = &f;
         }
         const std::string child = path.empty() ? std::string(m.key()) : path + "." + std::string(m.key());
-        if (field == nullptr) reject("", fmt::format("unknown field {}", child));
+        if (field == nullptr || field->since_minor > host_minor) reject("", fmt::format("unknown field {}", child));
         check_field(m.value(), *field, child);
     }
 }
 
 const Shape version_shape{{{"Major", Kind::uint}, {"Minor", Kind::uint}}};
 const Shape kernel_direct_shape{
-    {{"KernelFilePath", Kind::string}, {"InitRdPath", Kind::string}, {"KernelCmdLine", Kind::string}}};
-const Shape boot_entry_shape{{{"DeviceType", Kind::string, nullptr, {"ScsiDrive", "VmbFs", "Network", "File"}},
-                              {"DevicePath", Kind::string},
-                              {"DiskNumber", Kind::uint},
-                              {"OptionalData", Kind::string},
-                              {"VmbFsRootPath", Kind::string}}};
+    {since(2, {"KernelFilePath", Kind::string}), since(2, {"InitRdPath", Kind::string}),
+     since(2, {"KernelCmdLine", Kind::string})}};
+const Shape boot_entry_shape{{since(1, {"DeviceType", Kind::string, nullptr, {"ScsiDrive", "VmbFs", "Network", "File"}}),
+                              since(1, {"DevicePath", Kind::string}),
+                              since(1, {"DiskNumber", Kind::uint}),
+                              since(1, {"OptionalData", Kind::string}),
+                              since(1, {"VmbFsRootPath", Kind::string})}};
 const Shape uefi_shape{{{"EnableDebugger", Kind::boolean},
-                        {"ApplySecureBootTemplate", Kind::string, nullptr, {"Skip", "Apply"}},
+                        since(3, {"ApplySecureBootTemplate", Kind::string, nullptr, {"Skip", "Apply"}}),
                         {"SecureBootTemplateId", Kind::guid_string},
                         {"BootThis", Kind::object, &boot_entry_shape},
                         {"Console", Kind::string, nullptr, {"Default", "Disabled", "ComPort1", "ComPort2"}},
-                        {"StopOnBootFailure", Kind::boolean}}};
+                        since(2, {"StopOnBootFailure", Kind::boolean})}};
 const Shape chipset_shape{{{"Uefi", Kind::object, &uefi_shape},
-                           {"LinuxKernelDirect", Kind::object, &kernel_direct_shape},
-                           {"UseUtc", Kind::boolean}}};
-const Shape memory_shape{{{"SizeInMB", Kind::uint},
-                          {"AllowOvercommit", Kind::boolean},
-                          {"EnableDeferredCommit", Kind::boolean},
-                          {"EnableColdDiscardHint", Kind::boolean},
+                           since(2, {"LinuxKernelDirect", Kind::object, &kernel_direct_shape}),
+                           since(1, {"UseUtc", Kind::boolean})}};
+const Shape memory_shape{{since(1, {"SizeInMB", Kind::uint}),
+                          since(1, {"AllowOvercommit", Kind::boolean}),
+                          since(1, {"EnableDeferredCommit", Kind::boolean}),
+                          since(2, {"EnableColdDiscardHint", Kind::boolean}),
                           {"EnableHotHint", Kind::boolean},
                           {"EnableColdHint", Kind::boolean}}};
-const Shape processor_shape{{{"Count", Kind::uint}, {"Limit", Kind::uint}, {"Weight", Kind::uint}}};
+const Shape processor_shape{{{"Count", Kind::uint}, since(1, {"Limit", Kind::uint}), since(1, {"Weight", Kind::uint})}};
 const Shape topology_shape{{{"Memory", Kind::object, &memory_shape}, {"Processor", Kind::object, &processor_shape}}};
 const Shape attachment_shape{{{"Type", Kind::string, nullptr, {"VirtualDisk", "Iso", "PassThru"}},
                               {"Path", Kind::string},
                               {"ReadOnly", Kind::boolean},
-                              {"CachingMode", Kind::string, nullptr, {"Uncached", "Cached", "ReadOnlyCached"}},
+                              since(1, {"CachingMode", Kind::string, nullptr, {"Uncached", "Cached", "ReadOnlyCached"}}),
                               {"IgnoreFlushes", Kind::boolean}}};
 const Shape scsi_shape{{{"Attachments", Kind::map_of, &attachment_shape}}};
-const Shape com_port_shape{{{"NamedPipe", Kind::string}, {"OptimizeForDebugger", Kind::boolean}}};
+const Shape com_port_shape{{since(1, {"NamedPipe", Kind::string}), since(1, {"OptimizeForDebugger", Kind::boolean})}};
 const Shape service_shape{{{"BindSecurityDescriptor", Kind::string},
                            {"ConnectSecurityDescriptor", Kind::string},
                            {"AllowWildcardBinds", Kind::boolean},
@@ -144,20 +157,20 @@ const Shape service_shape{{{"BindSecurityDescriptor", Kind::string},
 const Shape hvsocket_config_shape{{{"DefaultBindSecurityDescriptor", Kind::string},
                                    {"DefaultConnectSecurityDescriptor", Kind::string},
                                    {"ServiceTable", Kind::map_of, &service_shape}}};
-const Shape hvsocket_shape{{{"HvSocketConfig", Kind::object, &hvsocket_config_shape}}};
+const Shape hvsocket_shape{{since(1, {"HvSocketConfig", Kind::object, &hvsocket_config_shape})}};
 const Shape adapter_shape{
-    {{"EndpointId", Kind::guid_string}, {"MacAddress", Kind::string}, {"InstanceId", Kind::guid_string}}};
+    {{"EndpointId", Kind::guid_string}, {"MacAddress", Kind::string}, since(4, {"InstanceId", Kind::guid_string})}};
 const Shape plan9_share_shape{{{"Name", Kind::string},
                                {"AccessName", Kind::string},
                                {"Path", Kind::string},
                                {"Port", Kind::uint},
                                {"Flags", Kind::uint}}};
-const Shape plan9_shape{{{"Shares", Kind::array_of_objects, &plan9_share_shape}}};
+const Shape plan9_shape{{since(1, {"Shares", Kind::array_of_objects, &plan9_share_shape})}};
 const Shape empty_shape{{}};
 const Shape devices_shape{{{"Scsi", Kind::map_of, &scsi_shape},
-                           {"ComPorts", Kind::map_of, &com_port_shape},
+                           since(1, {"ComPorts", Kind::map_of, &com_port_shape}),
                            {"NetworkAdapters", Kind::map_of, &adapter_shape},
-                           {"HvSocket", Kind::object, &hvsocket_shape},
+                           since(1, {"HvSocket", Kind::object, &hvsocket_shape}),
                            {"Plan9", Kind::object, &plan9_shape},
                            {"Battery", Kind::object, &empty_shape}}};
 const Shape vm_shape{{{"StopOnReset", Kind::boolean},
@@ -198,15 +211,20 @@ void require_file(const std::string& path, const std::string& what)
     }
 }
 
+void supported_version(const json::object& version, const HostLimits& limits)
+{
+    const auto major = static_cast<int32_t>(num(version, "Major"));
+    const auto minor = static_cast<int32_t>(num(version, "Minor"));
+    if (major != 2 || std::make_pair(major, minor) > std::make_pair(limits.max_schema_major, limits.max_schema_minor)) {
+        reject("SchemaVersion", fmt::format("{}.{} is not supported by this host", major, minor));
+    }
+}
+
 void semantic_checks(const json::object& doc, const HostLimits& limits)
 {
     const json::object* version = sub(doc, "SchemaVersion");
     if (version == nullptr) reject("SchemaVersion", "is required");
-    const auto major = static_cast<int32_t>(num(*version, "Major"));
-    const auto minor = static_cast<int32_t>(num(*version, "Minor"));
-    if (major != 2 || std::make_pair(major, minor) > std::make_pair(limits.max_schema_major, limits.max_schema_minor)) {
-        reject("SchemaVersion", fmt::format("{}.{} is not supported by this host", major, minor));
-    }
+    supported_version(*version, limits);
     const json::object* vm = sub(doc, "VirtualMachine");
     if (vm == nullptr) reject("VirtualMachine", "is required");
     const json::object* chipset = sub(*vm, "Chipset");
@@ -215,6 +233,9 @@ void semantic_checks(const json::object& doc, const HostLimits& limits)
     const json::object* uefi = sub(*chipset, "Uefi");
     if ((kd != nullptr) == (uefi != nullptr)) {
         reject("VirtualMachine.Chipset", "exactly one of LinuxKernelDirect and Uefi is required");
+    }
+    if (kd != nullptr && limits.architecture == "arm64") {
+        reject("VirtualMachine.Chipset.LinuxKernelDirect", "is not supported on this ARM64 host; boot UEFI");
     }
     if (kd != nullptr) {
         require_file(str(*kd, "KernelFilePath"), "kernel");
@@ -329,6 +350,14 @@ std::optional<Rejection> validate_document(std::string_view text, const HostLimi
     json::value v = boost::json::parse(text, ec);
     if (ec) return Rejection{invalid_json, "the document is not JSON: " + ec.message()};
     try {
+        // A SchemaVersion the host does not support is refused for that, before any field.
+        if (v.is_object()) {
+            if (const json::object* version = sub(v.get_object(), "SchemaVersion")) {
+                check(*version, version_shape, "SchemaVersion");
+                supported_version(*version, limits);
+            }
+        }
+        host_minor = limits.max_schema_minor;
         check(v, document_shape, "");
         semantic_checks(v.get_object(), limits);
     } catch (const Invalid& bad) {
@@ -350,6 +379,24 @@ std::vector<std::string> attached_disks(const json::value& document)
         const json::object* attachments = c.value().is_object() ? sub(c.value().get_object(), "Attachments") : nullptr;
         if (attachments == nullptr) continue;
         for (const auto& a : *attachments) out.push_back(str(a.value().get_object(), "Path"));
+    }
+    return out;
+}
+
+std::vector<std::string> boot_files(const json::value& document)
+{
+    std::vector<std::string> out;
+    if (!document.is_object()) return out;
+    const json::object* vm = sub(document.get_object(), "VirtualMachine");
+    const json::object* chipset = vm != nullptr ? sub(*vm, "Chipset") : nullptr;
+    if (chipset == nullptr) return out;
+    if (const json::object* kd = sub(*chipset, "LinuxKernelDirect")) {
+        out.push_back(str(*kd, "KernelFilePath"));
+        if (kd->contains("InitRdPath")) out.push_back(str(*kd, "InitRdPath"));
+    } else if (const json::object* uefi = sub(*chipset, "Uefi")) {
+        if (const json::object* boot = sub(*uefi, "BootThis")) {
+            if (boot->contains("VmbFsRootPath")) out.push_back(str(*boot, "VmbFsRootPath"));
+        }
     }
     return out;
 }

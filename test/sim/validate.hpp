@@ -22,6 +22,7 @@ struct HostLimits {
     int32_t max_schema_major = 2;
     int32_t max_schema_minor = 5;
     int64_t processors = 16;
+    std::string architecture = "amd64";  // "arm64": no LinuxKernelDirect (Hyper-V on ARM64)
 };
 
 // Parses and checks `text`. On success `document` holds it.
@@ -29,6 +30,10 @@ std::optional<Rejection> validate_document(std::string_view text, const HostLimi
 
 // The SCSI VirtualDisk paths of a valid document (what start requires grants for).
 std::vector<std::string> attached_disks(const json::value& document);
+
+// What the VM worker reads to boot, which start also requires grants for: the kernel (and
+// initrd) of LinuxKernelDirect, or the VmbFsRootPath folder a UEFI VmbFs boot reads from.
+std::vector<std::string> boot_files(const json::value& document);
 
 // The kernel command line (LinuxKernelDirect.KernelCmdLine or Uefi.BootThis.OptionalData).
 std::string kernel_command_line(const json::value& document);

@@ -3,6 +3,7 @@
 #include "core/json.hpp"
 #include "hcs/document.hpp"
 #include "protocol/validate.hpp"
+#include "hcs/schema/field_versions.hpp"
 #include "hcs/schema/json.hpp"
 
 #include <catch2/catch.hpp>
@@ -35,11 +36,14 @@ DocumentInputs reference_inputs()
     c.shell_port = 41584;
     c.exec_port = 61584;
     in.endpoint_id = "6f1c2d3e-4b5a-4978-8a9b-0c1d2e3f4a5b";
+    in.endpoint_mac = "00-15-5D-52-C0-05";
     return in;
 }
 
 }  // namespace
 
+// The reference document (microagent-protocol.md §7.3) plus what issue 14 added: panic=-1 on
+// a result run's command line and the endpoint's MacAddress on the adapter.
 TEST_CASE("the reference document, byte for byte", "[hcs][document]")
 {
     const std::string expected =
@@ -48,7 +52,7 @@ TEST_CASE("the reference document, byte for byte", "[hcs][document]")
         R"J("KernelCmdLine":"root=/dev/sda rw rootwait init=/sbin/microagent-init initcall_blacklist=virtio_vsock_init pci=off )J"
         R"J(microagent_shell_port=41584 microagent_exec_port=61584 microagent_net_if=eth0 microagent_net_ip=192.168.127.2/24 )J"
         R"J(microagent_net_gw=192.168.127.1 microagent_net_dns=192.168.127.1 8250_core.nr_uarts=1 8250_core.skip_txen_test=1 )J"
-        R"J(console=ttyS0,115200"}},"ComputeTopology":{"Memory":{"SizeInMB":512,"AllowOvercommit":true},"Processor":{"Count":2}},)J"
+        R"J(console=ttyS0,115200 panic=-1"}},"ComputeTopology":{"Memory":{"SizeInMB":512,"AllowOvercommit":true},"Processor":{"Count":2}},)J"
         R"J("Devices":{"Scsi":{"0":{"Attachments":{)J"
         R"J("0":{"Type":"VirtualDisk","Path":"C:\\state\\workspaces\\agent-1\\rootfs.vhd","ReadOnly":false},)J"
         R"J("1":{"Type":"VirtualDisk","Path":"C:\\state\\workspaces\\agent-1\\disks\\config.vhd","ReadOnly":true}}}},)J"
@@ -59,7 +63,7 @@ TEST_CASE("the reference document, byte for byte", "[hcs][document]")
         R"J("0000a270-facb-11e6-bd58-64006a7986d3":{"AllowWildcardBinds":true,"BindSecurityDescriptor":"D:P(A;;FA;;;WD)","ConnectSecurityDescriptor":"D:P(A;;FA;;;WD)"},)J"
         R"J("0000f090-facb-11e6-bd58-64006a7986d3":{"AllowWildcardBinds":true,"BindSecurityDescriptor":"D:P(A;;FA;;;WD)","ConnectSecurityDescriptor":"D:P(A;;FA;;;WD)"}}}},)J"
         R"J("Plan9":{},"ComPorts":{"0":{"NamedPipe":"\\\\.\\pipe\\microagent-agent-1-serial"}},)J"
-        R"J("NetworkAdapters":{"0":{"EndpointId":"6f1c2d3e-4b5a-4978-8a9b-0c1d2e3f4a5b"}}}}})J";
+        R"J("NetworkAdapters":{"0":{"EndpointId":"6f1c2d3e-4b5a-4978-8a9b-0c1d2e3f4a5b","MacAddress":"00-15-5D-52-C0-05"}}}}})J";
     CHECK(hcs::document_json(reference_inputs()) == expected);
 }
 
@@ -113,7 +117,12 @@ TEST_CASE("memory rounds up to 2 MiB, defaults apply, disks follow request order
     CHECK_FALSE(att.at("2").read_only);
     in.config.memory_mib = 0;
     CHECK(hcs::build_document(in).virtual_machine->compute_topology->memory->size_in_mb == 512);
-    CHECK(hcs::vm_access_paths(in.config) == std::vector<std::string>{"root.vhd", "a.vhd", "b.vhd"});
+    CHECK(hcs::vm_access_paths(in.config, hcs::BootMode::kernel_direct) ==
+          std::vector<std::string>{"k", "root.vhd", "a.vhd", "b.vhd"});
+    // UEFI reads the kernel through a VmbFs share of its folder: the folder is granted.
+    in.config.kernel_path = "C:\\boot\\Image";
+    CHECK(hcs::vm_access_paths(in.config, hcs::BootMode::uefi_vmbfs) ==
+          std::vector<std::string>{"C:\\boot", "root.vhd", "a.vhd", "b.vhd"});
 }
 
 TEST_CASE("required inputs have the reference's errors", "[hcs][document]")
@@ -191,14 +200,24 @@ TEST_CASE("schema version is capped at the host's highest", "[hcs][document]")
     in.config.rootfs_path = "r";
     in.host_schema_version = hcs::schema::Version{2, 7};
     CHECK(*hcs::build_document(in).schema_version == hcs::schema::Version{2, 1});
+    // A 2.0 host knows neither HvSocket (2.1) nor LinuxKernelDirect (2.2): a clear error, not a
+    // document it would refuse.
     in.host_schema_version = hcs::schema::Version{2, 0};
-    CHECK(*hcs::build_document(in).schema_version == hcs::schema::Version{2, 0});
+    CHECK_THROWS_WITH(hcs::build_document(in),
+                      "the host's HCS schema 2.0 does not know VirtualMachine.Chipset.LinuxKernelDirect (new in 2.2)");
+    // Kernel-direct boot forced on a 2.1 host (Server 2019) is refused the same way.
+    in.host_schema_version = hcs::schema::Version{2, 1};
+    CHECK_THROWS_WITH(hcs::build_document(in),
+                      "the host's HCS schema 2.1 does not know VirtualMachine.Chipset.LinuxKernelDirect (new in 2.2)");
+    in.boot = hcs::BootMode::uefi_vmbfs;
+    CHECK(*hcs::build_document(in).schema_version == hcs::schema::Version{2, 1});
 }
 
 TEST_CASE("the UEFI/VmbFs variant boots the kernel file from its directory", "[hcs][document]")
 {
     DocumentInputs in = reference_inputs();
     in.boot = hcs::BootMode::uefi_vmbfs;
+    in.host_schema_version = hcs::schema::Version{2, 3};
     const auto doc = json::parse(hcs::document_json(in), "doc");
     const auto& chipset = doc.at("VirtualMachine").at("Chipset").as_object();
     CHECK_FALSE(chipset.contains("LinuxKernelDirect"));
@@ -207,6 +226,13 @@ TEST_CASE("the UEFI/VmbFs variant boots the kernel file from its directory", "[h
         R"J({"ApplySecureBootTemplate":"Skip","BootThis":{"DeviceType":"VmbFs","DevicePath":"\\Image","VmbFsRootPath":"C:\\microagent",)J"
         R"J("OptionalData":")J" +
             hcs::kernel_command_line(in) + R"J("}})J");
+    // ApplySecureBootTemplate is schema 2.3: Server 2019 (2.1), the host that needs UEFI boot
+    // most, refuses it as unknown JSON, so it is left out there.
+    in.host_schema_version = hcs::schema::Version{2, 1};
+    const auto server_2019 = json::parse(hcs::document_json(in), "doc");
+    CHECK(json::compact(server_2019.at("VirtualMachine").at("Chipset").at("Uefi")) ==
+          R"J({"BootThis":{"DeviceType":"VmbFs","DevicePath":"\\Image","VmbFsRootPath":"C:\\microagent","OptionalData":")J" +
+              hcs::kernel_command_line(in) + R"J("}})J");
     CHECK(hcs::parse_boot_mode("uefi-vmbfs") == hcs::BootMode::uefi_vmbfs);
     CHECK(hcs::parse_boot_mode("kernel-direct") == hcs::BootMode::kernel_direct);
     CHECK_THROWS_AS(hcs::parse_boot_mode("bios"), Error);
@@ -239,4 +265,111 @@ TEST_CASE("service ids, pipe names and result targets", "[hcs][document]")
     CHECK(protocol::is_result_target(c, "agent-1", "C:/state/agent-1/result.json"));
     CHECK_FALSE(protocol::is_result_target(c, "agent-1", "C:\\state\\agent-2\\result.json"));
     CHECK_FALSE(protocol::is_result_target(c, "agent-1", "127.0.0.1:9000"));
+}
+
+namespace {
+
+// Every optional part of the document switched on: result run (ComPorts), NIC with MAC,
+// listeners, forwards, shell/exec ports, data disks.
+DocumentInputs everything(hcs::BootMode boot, std::optional<hcs::schema::Version> host)
+{
+    DocumentInputs in = reference_inputs();
+    in.boot = boot;
+    in.host_schema_version = host;
+    return in;
+}
+
+}  // namespace
+
+TEST_CASE("every document built for host schema X uses only fields of version <= X", "[hcs][document][schema]")
+{
+    using hcs::BootMode;
+    using hcs::schema::Version;
+    struct Row {
+        Version host;
+        BootMode boot;
+        bool buildable;  // false: the host cannot express this boot at all
+    };
+    const std::vector<Row> rows{
+        {{2, 0}, BootMode::uefi_vmbfs, false},    {{2, 0}, BootMode::kernel_direct, false},
+        {{2, 1}, BootMode::uefi_vmbfs, true},     {{2, 1}, BootMode::kernel_direct, false},
+        {{2, 2}, BootMode::uefi_vmbfs, true},     {{2, 2}, BootMode::kernel_direct, true},
+        {{2, 3}, BootMode::uefi_vmbfs, true},     {{2, 3}, BootMode::kernel_direct, true},
+        {{2, 4}, BootMode::uefi_vmbfs, true},     {{2, 4}, BootMode::kernel_direct, true},
+        {{2, 5}, BootMode::uefi_vmbfs, true},     {{2, 5}, BootMode::kernel_direct, true},
+        {{2, 6}, BootMode::uefi_vmbfs, true},     {{2, 6}, BootMode::kernel_direct, true},
+        {{2, 7}, BootMode::uefi_vmbfs, true},     {{2, 7}, BootMode::kernel_direct, true},
+    };
+    for (const auto& row : rows) {
+        for (const std::string arch : {"amd64", "arm64"}) {
+            DYNAMIC_SECTION("host " << row.host.major << "." << row.host.minor << " " << hcs::to_string(row.boot) << " "
+                                    << arch)
+            {
+                DocumentInputs in = everything(row.boot, row.host);
+                in.architecture = arch;
+                if (!row.buildable) {
+                    CHECK_THROWS_WITH(hcs::build_document(in), Catch::StartsWith("the host's HCS schema "));
+                    continue;
+                }
+                const auto doc = json::parse(hcs::document_json(in), "doc");
+                for (const auto& f : hcs::schema::fields_newer_than(doc, row.host)) {
+                    FAIL_CHECK(f.path << " needs " << (f.since ? std::to_string(f.since->major) + "." +
+                                                                     std::to_string(f.since->minor)
+                                                               : std::string("a version the table lacks")));
+                }
+                // The UEFI secure-boot switch appears exactly where the host knows it.
+                if (row.boot == BootMode::uefi_vmbfs) {
+                    CHECK(doc.at("VirtualMachine").at("Chipset").at("Uefi").as_object().contains(
+                              "ApplySecureBootTemplate") == (row.host >= Version{2, 3}));
+                }
+            }
+        }
+    }
+}
+
+TEST_CASE("the field table knows every field the builder emits, with the documented versions", "[hcs][document][schema]")
+{
+    using hcs::schema::Version;
+    // At the newest schema nothing may be reported: a field missing from the table would be.
+    for (const auto boot : {hcs::BootMode::kernel_direct, hcs::BootMode::uefi_vmbfs}) {
+        const auto doc = json::parse(hcs::document_json(everything(boot, Version{2, 7})), "doc");
+        CHECK(hcs::schema::fields_newer_than(doc, Version{99, 0}).empty());
+    }
+    CHECK(hcs::schema::field_since("VirtualMachine.Chipset.Uefi.ApplySecureBootTemplate") == Version{2, 3});
+    CHECK(hcs::schema::field_since("VirtualMachine.Chipset.LinuxKernelDirect") == Version{2, 2});
+    CHECK(hcs::schema::field_since("VirtualMachine.Devices.ComPorts") == Version{2, 1});
+    CHECK(hcs::schema::field_since("VirtualMachine.Devices.NetworkAdapters.*.MacAddress") == Version{2, 0});
+    CHECK_FALSE(hcs::schema::field_since("VirtualMachine.Chipset.UseUtc"));  // never emitted
+    // A field the host does not know is reported with its concrete path.
+    const auto doc = json::parse(R"({"VirtualMachine":{"Devices":{"NetworkAdapters":{"0":{"InstanceId":"x"}}}}})", "d");
+    const auto too_new = hcs::schema::fields_newer_than(doc, Version{2, 7});
+    REQUIRE(too_new.size() == 1);
+    CHECK(too_new[0].path == "VirtualMachine.Devices.NetworkAdapters.0.InstanceId");
+    CHECK_FALSE(too_new[0].since);
+}
+
+TEST_CASE("the network adapter carries the endpoint's MAC when HCN reported one", "[hcs][document]")
+{
+    DocumentInputs in = reference_inputs();
+    auto adapter = [&] {
+        return json::parse(hcs::document_json(in), "doc").at("VirtualMachine").at("Devices").at("NetworkAdapters").at("0");
+    };
+    CHECK(adapter().at("MacAddress").as_string() == "00-15-5D-52-C0-05");
+    in.endpoint_mac.clear();
+    CHECK_FALSE(adapter().as_object().contains("MacAddress"));
+}
+
+TEST_CASE("result runs reboot on panic; ARM64 hosts get the PL011 console", "[hcs][document]")
+{
+    DocumentInputs in = reference_inputs();
+    CHECK_THAT(hcs::kernel_command_line(in), Catch::EndsWith(" console=ttyS0,115200 panic=-1"));
+    CHECK(hcs::build_document(in).virtual_machine->stop_on_reset);
+    in.architecture = "arm64";
+    in.boot = hcs::BootMode::uefi_vmbfs;
+    const std::string arm = hcs::kernel_command_line(in);
+    CHECK_THAT(arm, Catch::EndsWith(" console=ttyAMA0,115200 panic=-1"));
+    CHECK(arm.find("ttyS0") == std::string::npos);
+    // Runs without a result listener were already quiet and panic=-1.
+    in.config.vsock_listeners.clear();
+    CHECK_THAT(hcs::kernel_command_line(in), Catch::EndsWith(" 8250_core.nr_uarts=0 panic=-1 quiet"));
 }

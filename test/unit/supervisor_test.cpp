@@ -108,8 +108,8 @@ struct FakeNetwork final : NetworkHost {
     {
         calls.push_back("prepare " + runtime_id);
         if (!fail_prepare.empty()) throw Error(ErrorCode::host, fail_prepare);
-        if (effective_network_mode(config.network) == "isolated") return NetworkAttachment{{}, {}, *config.network};
-        NetworkAttachment a{"network-1", "endpoint-1", config.network.value_or(NetworkConfig{})};
+        if (effective_network_mode(config.network) == "isolated") return NetworkAttachment{{}, {}, *config.network, {}};
+        NetworkAttachment a{"network-1", "endpoint-1", config.network.value_or(NetworkConfig{}), "00-15-5D-00-00-01"};
         a.runtime.mode = "nat";
         a.runtime.ip = "192.168.127.2";
         a.runtime.subnet = "192.168.127.0/24";
@@ -493,6 +493,8 @@ TEST_CASE("run with a result listener waits for the result and the exit, then cl
     REQUIRE(f.host->created.size() == 1);
     CHECK(f.host->created[0].serial_pipe == "\\\\.\\pipe\\microagent-agent-1-serial");
     CHECK(f.host->created[0].endpoint_id == "endpoint-1");
+    // The endpoint's MAC reaches the document builder (NetworkAdapters.MacAddress).
+    CHECK(f.host->created[0].endpoint_mac == "00-15-5D-00-00-01");
     auto s = f.dir().load();
     CHECK(s->compute_system_runtime_id == "11111111-1111-1111-1111-111111111111");
     CHECK(s->network_endpoint_id == "endpoint-1");
@@ -511,6 +513,7 @@ TEST_CASE("run without listeners returns running", "[supervisor][run]")
     CHECK(s->compute_system_id == "agent-1");
     CHECK(s->readiness.guest_ready.ready);
     CHECK(s->readiness.shell_ready.ready);
+    CHECK(f.host->created.at(0).endpoint_mac.empty());
     CHECK(f.host->created.at(0).serial_pipe.empty());
     CHECK(f.host->created.at(0).endpoint_id.empty());
 }

@@ -123,8 +123,11 @@ func TestHCSPrimitives(t *testing.T) {
 	if err != nil || json.Unmarshal(raw, &props) != nil || props.Id != "vm-1" {
 		t.Fatalf("properties %s: %v", raw, err)
 	}
-	if err := hcs.GrantVMAccess(props.RuntimeId, h.rootfs); err != nil {
-		t.Fatal(err)
+	// The VM worker reads the kernel as well as the VHD: both are granted before start.
+	for _, path := range []string{h.rootfs, h.kernel} {
+		if err := hcs.GrantVMAccess(props.RuntimeId, path); err != nil {
+			t.Fatal(err)
+		}
 	}
 	if err := sys.Start(0); err != nil {
 		t.Fatal(err)

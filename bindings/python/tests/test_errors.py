@@ -95,7 +95,7 @@ def test_missing_optional_export_is_unsupported(lib):
     ('{"command": "prepare", "identity": {"requestID": "r", "runtimeID": "..", "role": "workload",'
      ' "backend": "windows-hyperv"}}', "identity.runtimeID must be a safe basename: .."),
     ('{"command": "console", "identity": {"requestID": "r", "runtimeID": "a", "role": "workload",'
-     ' "backend": "windows-hyperv"}, "config": {"kernelPath": "k", "rootfsPath": "r", "stateDir": "/tmp"}}',
+     ' "backend": "windows-hyperv"}, "config": {"kernelPath": "/k", "rootfsPath": "/r", "stateDir": "/tmp"}}',
      'windows-hyperv supervisor command "console" is experimental and not implemented yet'),
 ])
 def test_malformed_requests_are_ok_false_documents(lib, text, error):

@@ -38,6 +38,7 @@ def test_system_lifecycle(lib, sim):
             properties = system.properties()
             assert properties["Id"] == "vm-1"
             h.grant_vm_access(properties["RuntimeId"], sim.rootfs)
+            h.grant_vm_access(properties["RuntimeId"], sim.kernel)  # the VM worker reads it too
             system.start()
             assert system.properties()["State"] == "Running"
             with pytest.raises(hvsup.ConflictError):

@@ -10,7 +10,7 @@
 //     StopRequest) unless told to ignore it, or crashes.
 // Script: HVSUP_SIM_DIR/scripts/<id>.json (else default.json), member "guest":
 //   {"serial": "text", "result": {...}, "resultPort": 1024, "resultDelayMs": 0,
-//    "exitAfterMs": 100, "crashAfterMs": -1, "ignoreShutdown": false, "shellEcho": false,
+//    "exitAfterMs": 100, "crashAfterMs": -1, "panicAfterMs": -1, "ignoreShutdown": false, "shellEcho": false,
 //    "forwards": [{"hostPort": 18080, "echo": true} | {"hostPort": 18080, "target": "127.0.0.1:8080"}]}
 #include "core/files.hpp"
 #include "core/json.hpp"
@@ -113,6 +113,13 @@ void serve(Listener l, bool echo, std::string target)
     std::_Exit(code);
 }
 
+// Whether a panicking kernel resets: panic=N with N != 0 (panic=-1 at once). Without it Linux
+// spins forever after the panic message.
+bool panic_resets(const std::string& cmdline, const std::string& value)
+{
+    return !value.empty() && value != "0" && cmdline.find(" panic=" + value) != std::string::npos;
+}
+
 std::string cmdline_value(const std::string& cmdline, const std::string& key)
 {
     std::istringstream in(cmdline);
@@ -170,6 +177,9 @@ int run(const fs::path& sim_dir, const std::string& id)
                 }
             }
         }
+        // A reset with StopOnReset ends the VM (a guest reboot becomes an exit); without it
+        // the VM boots again.
+        const bool stop_on_reset = vm != nullptr && json::read_bool(*vm, "StopOnReset", "StopOnReset");
         std::string pipe;
         if (const json::object* devices = vm ? json::read_object(*vm, "Devices", "Devices") : nullptr) {
             if (const json::object* ports = json::read_object(*devices, "ComPorts", "ComPorts")) {
@@ -240,6 +250,8 @@ int run(const fs::path& sim_dir, const std::string& id)
         const bool has_result = result != nullptr && !result->is_null();
         const bool ignore_shutdown = json::read_bool(guest, "ignoreShutdown", "ignoreShutdown");
         const int64_t crash_after = member_int(guest, "crashAfterMs", -1);
+        const int64_t panic_after = member_int(guest, "panicAfterMs", -1);
+        bool panicked = false;
         const int64_t exit_after = member_int(guest, "exitAfterMs", has_result ? 100 : -1);
         const auto booted = std::chrono::steady_clock::now();
 
@@ -275,8 +287,25 @@ int run(const fs::path& sim_dir, const std::string& id)
                 cleanup();
                 return 1;
             }
-            const bool timer = exit_after >= 0 && now - result_done >= std::chrono::milliseconds(exit_after);
-            const bool asked = shutdown_requested && !ignore_shutdown;
+            if (!panicked && panic_after >= 0 && now - booted >= std::chrono::milliseconds(panic_after)) {
+                panicked = true;
+                if (serial) serial->write("Kernel panic - not syncing: hvsup-sim-guest: scripted panic\n");
+                const bool resets = panic_resets(cmdline, cmdline_value(cmdline, "panic"));
+                if (resets && stop_on_reset) {
+                    // The reset is the VM's end: HCS reports the exit like a power-off.
+                    if (serial) serial->write("reboot: Restarting system\n");
+                    cleanup();
+                    hvsup::files::write_atomic(sim_dir / "exits" / (id + ".json"), "{\"ExitType\":\"GracefulExit\"}\n");
+                    std::cerr << "guest: panicked and reset; StopOnReset ends the VM\n";
+                    return 0;
+                }
+                // No reset (the kernel spins) or a reset without StopOnReset (the VM boots
+                // again and again): either way it never finishes nor answers a shutdown.
+                std::cerr << "guest: panicked; " << (resets ? "rebooting without StopOnReset" : "no panic= reset, hanging")
+                          << "\n";
+            }
+            const bool timer = !panicked && exit_after >= 0 && now - result_done >= std::chrono::milliseconds(exit_after);
+            const bool asked = shutdown_requested && !ignore_shutdown && !panicked;
             if (timer || asked) {
                 if (serial) {
                     serial->write("reboot: Power down\n");

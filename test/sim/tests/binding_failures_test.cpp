@@ -77,7 +77,7 @@ TEST_CASE("scripted failures surface as HCS errors with the operation name", "[h
                                      {"fail", json::object{{"start", "0x80070005"}, {"shutdown", "0x80370105"}}}},
                         "agent-f2");
             auto system = client->create("agent-f2", hcs::document_json(host.inputs("agent-f2")));
-            client->grant_vm_access(system.properties().runtime_id, host.rootfs().string());
+            host.grant(*client, system.properties().runtime_id);
             try {
                 system.start();
                 FAIL("scripted start failure");
@@ -104,7 +104,7 @@ TEST_CASE("ServiceDisconnect while waiting is a clear error", "[hcs][sim]")
                                      {"disconnectAfterMs", 50}},
                         "agent-x");
             auto system = client->create("agent-x", hcs::document_json(host.inputs("agent-x")));
-            client->grant_vm_access(system.properties().runtime_id, host.rootfs().string());
+            host.grant(*client, system.properties().runtime_id);
             system.start();
             try {
                 system.wait_for_exit(10s);
@@ -129,7 +129,7 @@ TEST_CASE("ServiceDisconnect during start fails the start", "[hcs][sim]")
             host.script(json::object{{"completion", v.pending ? "pending" : "sync"}, {"serviceDisconnect", "start"}},
                         "agent-y");
             auto system = client->create("agent-y", hcs::document_json(host.inputs("agent-y")));
-            client->grant_vm_access(system.properties().runtime_id, host.rootfs().string());
+            host.grant(*client, system.properties().runtime_id);
             const std::string err = error_text([&] { system.start(); });
             CHECK_THAT(err, Catch::StartsWith("windows-hyperv HCS start"));
             const bool v1_pending = v.pending && v.library == vmcompute_library();
@@ -151,7 +151,7 @@ TEST_CASE("an unexpected exit during start and a crashing guest are reported", "
                 json::object{{"completion", v.pending ? "pending" : "sync"}, {"unexpectedExitDuringStart", true}},
                 "agent-u");
             auto system = client->create("agent-u", hcs::document_json(host.inputs("agent-u")));
-            client->grant_vm_access(system.properties().runtime_id, host.rootfs().string());
+            host.grant(*client, system.properties().runtime_id);
             const std::string err = error_text([&] { system.start(); });
             CHECK_THAT(err, Catch::StartsWith("windows-hyperv HCS start"));
             const bool v1_pending = v.pending && v.library == vmcompute_library();
@@ -167,7 +167,7 @@ TEST_CASE("an unexpected exit during start and a crashing guest are reported", "
                                      {"guest", json::object{{"crashAfterMs", 500}}}},
                         "agent-v");
             auto crashing = client->create("agent-v", hcs::document_json(host.inputs("agent-v")));
-            client->grant_vm_access(crashing.properties().runtime_id, host.rootfs().string());
+            host.grant(*client, crashing.properties().runtime_id);
             crashing.start();
             auto crash = crashing.wait_for_exit(10s);
             REQUIRE(crash.has_value());
@@ -183,7 +183,7 @@ TEST_CASE("a guest that ignores shutdown keeps running until terminated", "[hcs]
     auto client = load(variants()[0], host);
     host.script(json::object{{"guest", json::object{{"ignoreShutdown", true}}}}, "agent-i");
     auto system = client->create("agent-i", hcs::document_json(host.inputs("agent-i")));
-    client->grant_vm_access(system.properties().runtime_id, host.rootfs().string());
+    host.grant(*client, system.properties().runtime_id);
     system.start();
     system.shutdown();
     CHECK_FALSE(system.wait_for_exit(300ms).has_value());
@@ -204,7 +204,7 @@ TEST_CASE("kill during a pending start fails the start and leaves nothing behind
             host.script(json::object{{"completion", "pending"}, {"delayMs", 400}});
             auto client = hcs::HcsClient::load({lib, std::nullopt});
             auto system = client->create("agent-ks", hcs::document_json(host.inputs("agent-ks")));
-            client->grant_vm_access(system.properties().runtime_id, host.rootfs().string());
+            host.grant(*client, system.properties().runtime_id);
             // A long start completion, so that the kill lands inside it even on a loaded machine.
             host.script(json::object{{"completion", "pending"}, {"delayMs", 3000}});
             std::string start_error;

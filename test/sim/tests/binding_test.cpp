@@ -67,7 +67,7 @@ TEST_CASE("a compute system goes through create, grant, start, shutdown and exit
             REQUIRE(props.runtime_id.size() == 36);
             CHECK(host.live_systems() == std::vector<std::string>{"agent-1"});
 
-            client->grant_vm_access(props.runtime_id, host.rootfs().string());
+            host.grant(*client, props.runtime_id);
             system.start();
             CHECK(system.properties().state == "Running");
 
@@ -108,7 +108,7 @@ TEST_CASE("terminate kills the guest and reports a forced exit", "[hcs][sim]")
             SimHost host;
             auto client = load(v, host);
             auto system = client->create("agent-k", hcs::document_json(host.inputs("agent-k")));
-            client->grant_vm_access(system.properties().runtime_id, host.rootfs().string());
+            host.grant(*client, system.properties().runtime_id);
             system.start();
             system.terminate("kill");
             auto exit = system.wait_for_exit(10s);
@@ -157,7 +157,7 @@ TEST_CASE("state errors: already exists, invalid state, not found", "[hcs][sim]"
             CHECK_THAT(error_text([&] { system.shutdown(); }),
                        Catch::StartsWith("windows-hyperv HCS shutdown: The requested virtual machine or container "
                                          "operation is not valid in the current state"));
-            client->grant_vm_access(system.properties().runtime_id, host.rootfs().string());
+            host.grant(*client, system.properties().runtime_id);
             system.start();
             const std::string again = error_text([&] { system.start(); });
             CHECK_THAT(again, Catch::Contains("not valid in the current state"));
@@ -188,7 +188,11 @@ TEST_CASE("start requires GrantVmAccess for every attached VHD", "[hcs][sim]")
             CHECK_THAT(err, Catch::StartsWith("windows-hyperv HCS start"));
             CHECK_THAT(err, Catch::Contains("Access is denied"));
             CHECK(system.properties().state == "Created");
-            for (const auto& path : hcs::vm_access_paths(in.config)) client->grant_vm_access(runtime_id, path);
+            // Every VHD granted but not the kernel: the VM worker cannot read it either.
+            client->grant_vm_access(runtime_id, (host.dir() / "data.vhd").string());
+            CHECK_THAT(error_text([&] { system.start(); }), Catch::Contains("Access is denied"));
+            CHECK(system.properties().state == "Created");
+            for (const auto& path : hcs::vm_access_paths(in.config, in.boot)) client->grant_vm_access(runtime_id, path);
             system.start();
             system.terminate("kill");
             CHECK(system.wait_for_exit(10s).has_value());
@@ -210,11 +214,56 @@ TEST_CASE("the host's schema version caps the document", "[hcs][sim]")
         auto in = host.inputs("agent-v20");
         const std::string uncapped = hcs::document_json(in);
         CHECK_THAT(error_text([&] { client->create("agent-v20", uncapped); }), Catch::Contains("2.1 is not supported"));
+        // A 2.0 host cannot express the document at all (HvSocket is 2.1, kernel-direct 2.2):
+        // the builder says so instead of sending what the host would refuse.
         in.host_schema_version = max;
-        auto system = client->create("agent-v20", hcs::document_json(in));
-        system.terminate("delete");
-        CHECK(system.wait_for_exit(10s).has_value());
+        CHECK_THAT(error_text([&] { (void)hcs::document_json(in); }),
+                   Catch::StartsWith("the host's HCS schema 2.0 does not know "));
     }
+}
+
+TEST_CASE("a host refuses fields newer than its schema; documents built for it carry none", "[hcs][sim][schema]")
+{
+    SimHost host;
+    // Server 2019 / Windows 10 1809: schema 2.1, so UEFI boot.
+    host.script(json::object{{"schemaVersions", json::array{json::object{{"Major", 2}, {"Minor", 1}}}}});
+    auto client = hcs::HcsClient::load({computecore_library(), std::nullopt});
+    auto in = host.inputs("agent-2019");
+    in.boot = hcs::BootMode::uefi_vmbfs;
+    in.host_schema_version = hcs::schema::Version{2, 3};  // what a newer host would get
+    CHECK_THAT(error_text([&] { client->create("agent-2019", hcs::document_json(in)); }),
+               Catch::Contains("unknown field VirtualMachine.Chipset.Uefi.ApplySecureBootTemplate"));
+    in.boot = hcs::BootMode::kernel_direct;
+    in.host_schema_version = hcs::schema::Version{2, 2};
+    CHECK_THAT(error_text([&] { client->create("agent-2019", hcs::document_json(in)); }),
+               Catch::Contains("unknown field VirtualMachine.Chipset.LinuxKernelDirect"));
+    in.boot = hcs::BootMode::uefi_vmbfs;
+    in.host_schema_version = client->highest_schema_version();
+    auto system = client->create("agent-2019", hcs::document_json(in));
+    // UEFI reads the kernel through its folder: granting the folder (and the VHD) lets it start.
+    const auto runtime_id = system.properties().runtime_id;
+    client->grant_vm_access(runtime_id, host.rootfs().string());
+    CHECK_THAT(error_text([&] { system.start(); }), Catch::Contains("Access is denied"));
+    for (const auto& path : hcs::vm_access_paths(in.config, in.boot)) client->grant_vm_access(runtime_id, path);
+    system.start();
+    system.terminate("delete");
+    CHECK(system.wait_for_exit(10s).has_value());
+}
+
+TEST_CASE("an ARM64 host refuses kernel-direct boot", "[hcs][sim]")
+{
+    SimHost host;
+    host.script(json::object{{"architecture", "arm64"}});
+    auto client = hcs::HcsClient::load({computecore_library(), std::nullopt});
+    auto in = host.inputs("agent-arm");
+    in.architecture = "arm64";
+    CHECK_THAT(error_text([&] { client->create("agent-arm", hcs::document_json(in)); }),
+               Catch::Contains("VirtualMachine.Chipset.LinuxKernelDirect: is not supported on this ARM64 host"));
+    in.boot = hcs::choose_boot_mode(client->highest_schema_version(), in.architecture).mode;
+    CHECK(in.boot == hcs::BootMode::uefi_vmbfs);
+    auto system = client->create("agent-arm", hcs::document_json(in));
+    system.terminate("delete");
+    CHECK(system.wait_for_exit(10s).has_value());
 }
 
 TEST_CASE("two runtimes run at once and stop independently", "[hcs][sim]")
@@ -226,8 +275,8 @@ TEST_CASE("two runtimes run at once and stop independently", "[hcs][sim]")
     const auto ra = a.properties().runtime_id;
     const auto rb = b.properties().runtime_id;
     CHECK(ra != rb);
-    client->grant_vm_access(ra, host.rootfs().string());
-    client->grant_vm_access(rb, host.rootfs().string());
+    host.grant(*client, ra);
+    host.grant(*client, rb);
     a.start();
     b.start();
     a.shutdown();
@@ -245,7 +294,7 @@ TEST_CASE("a GUID compute-system id is its own RuntimeId and may be granted befo
     SimHost host;
     auto client = hcs::HcsClient::load({vmcompute_library(), std::nullopt});
     const std::string id = "0e5f7a1c-2b3d-4e5f-8a9b-0c1d2e3f4a5b";
-    client->grant_vm_access(id, host.rootfs().string());
+    host.grant(*client, id);
     auto system = client->create(id, hcs::document_json(host.inputs(id)));
     CHECK(system.properties().runtime_id == id);
     system.start();
@@ -288,7 +337,7 @@ TEST_CASE("after the exit, shutdown and terminate on the same handle are tolerat
                                      {"guest", json::object{{"exitAfterMs", 0}}}},
                         "agent-e");
             auto system = client->create("agent-e", hcs::document_json(host.inputs("agent-e")));
-            client->grant_vm_access(system.properties().runtime_id, host.rootfs().string());
+            host.grant(*client, system.properties().runtime_id);
             system.start();
             REQUIRE(system.wait_for_exit(10s).has_value());
             system.shutdown();

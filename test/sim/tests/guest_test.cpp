@@ -80,7 +80,7 @@ TEST_CASE("the guest writes boot text to COM1, delivers the result and powers of
             const auto runtime_id = system.properties().runtime_id;
             OneShotServer result_port(host.emulation_dir() / runtime_id / "host" /
                                       (hcs::vsock_service_id(1024) + ".port"));
-            client->grant_vm_access(runtime_id, host.rootfs().string());
+            host.grant(*client, runtime_id);
             system.start();
 
             const std::string payload = result_port.wait();
@@ -109,7 +109,7 @@ TEST_CASE("the guest serves published ports on the emulation transport", "[hcs][
     in.config.network->port_forwards.push_back(protocol::PortForward{"tcp", "127.0.0.1", 18080, 8080});
     auto system = client->create("agent-p", hcs::document_json(in));
     const auto runtime_id = system.properties().runtime_id;
-    client->grant_vm_access(runtime_id, host.rootfs().string());
+    host.grant(*client, runtime_id);
     system.start();
 
     const auto port_file = host.emulation_dir() / runtime_id / "guest" / (hcs::vsock_service_id(18080) + ".port");
@@ -205,7 +205,7 @@ TEST_CASE("a scripted forward proxies to a TCP target, and the shell port echoes
     in.config.shell_port = 41584;
     auto system = client->create("agent-t", hcs::document_json(in));
     const auto runtime_id = system.properties().runtime_id;
-    client->grant_vm_access(runtime_id, host.rootfs().string());
+    host.grant(*client, runtime_id);
     system.start();
 
     const auto guest_dir = host.emulation_dir() / runtime_id / "guest";
@@ -227,7 +227,7 @@ TEST_CASE("the guest process inherits no descriptor of the process that started 
     const std::string held_link = std::filesystem::read_symlink("/proc/self/fd/" + std::to_string(held)).string();
     auto client = hcs::HcsClient::load({computecore_library(), std::nullopt});
     auto system = client->create("agent-fd", hcs::document_json(host.inputs("agent-fd")));
-    client->grant_vm_access(system.properties().runtime_id, host.rootfs().string());
+    host.grant(*client, system.properties().runtime_id);
     system.start();
     auto record = json::parse(*files::read_if_exists(host.sim_dir() / "systems" / "agent-fd.json", 1 << 20), "record");
     const auto pid = record.at("GuestPid").as_int64();

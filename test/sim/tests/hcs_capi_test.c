@@ -125,6 +125,7 @@ int main(int argc, char** argv)
         hvsup_error_free(err);
         err = NULL;
         EXPECT(hvsup_hcs_grant_vm_access(hcs, runtime_id, rootfs, NULL) == HVSUP_OK);
+        EXPECT(hvsup_hcs_grant_vm_access(hcs, runtime_id, kernel, NULL) == HVSUP_OK); /* the VM worker reads it */
     }
     hvsup_string_free(props);
     EXPECT(hvsup_hcs_system_start(sys, 0, NULL) == HVSUP_OK);

@@ -104,6 +104,12 @@ std::vector<std::string> SimHost::live_systems() const
     return out;
 }
 
+void SimHost::grant(hcs::HcsClient& client, const std::string& vm) const
+{
+    client.grant_vm_access(vm, kernel().string());
+    client.grant_vm_access(vm, rootfs().string());
+}
+
 hcs::DocumentInputs SimHost::inputs(const std::string& id) const
 {
     hcs::DocumentInputs in;

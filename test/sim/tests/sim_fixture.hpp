@@ -37,6 +37,8 @@ public:
     std::vector<std::string> live_systems() const;
     // A document for runtime `id` with the fixture's kernel and rootfs.
     hcs::DocumentInputs inputs(const std::string& id) const;
+    // Grants `vm` what a kernel-direct inputs() document boots from: the kernel and the rootfs.
+    void grant(hcs::HcsClient& client, const std::string& vm) const;
 
 private:
     std::filesystem::path dir_;
