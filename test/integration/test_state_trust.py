@@ -107,3 +107,22 @@ def test_kill_and_inspect_work_on_a_read_only_state_dir(rt):  # noqa: F811
     # The VM and its helper are gone even though nothing could be recorded.
     assert rt.host.live_systems() == []
     assert helper and not pid_alive(helper)
+
+
+def test_a_forged_compute_system_id_never_reaches_another_runtime(rt):  # noqa: F811
+    rt.host.script({"guest": {}})
+    assert rt.cli(rt.request("start", "victim"))["ok"]
+    assert rt.cli(rt.request("prepare"))["ok"]
+    path = rt.state / "agent-1" / "runtime.json"
+    state = json.loads(path.read_text())
+    state["computeSystemID"] = "victim"
+    state["event"]["state"] = "running"
+    path.write_text(json.dumps(state))
+    r = rt.cli(rt.request("kill"))
+    assert r["error"] == ('kill failed: runtime.json of workspace agent-1 records compute system "victim", which this '
+                          "runtime did not create (its compute system is always named agent-1); refusing to act on "
+                          "it; delete the workspace"), r
+    assert rt.cli(rt.request("delete"))["ok"]
+    assert rt.host.live_systems() == ["victim"]
+    assert rt.host.calls("HcsTerminateComputeSystem", "victim") == []
+    assert rt.cli(rt.request("delete", "victim"))["ok"]

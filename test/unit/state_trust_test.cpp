@@ -36,7 +36,10 @@ std::string integrity_error(F&& f)
     return {};
 }
 
-void write_text(const fs::path& p, const std::string& text) { std::ofstream(p, std::ios::binary) << text; }
+void write_text(const fs::path& p, const std::string& text)
+{
+    std::ofstream(p, std::ios::binary) << text;
+}
 
 std::string which(const std::string& name)
 {
@@ -64,7 +67,8 @@ TEST_CASE("trusted dirs: own 0700 and missing pass; links, foreign owners and ot
     {
         fs::create_directory(tmp.path() / "elsewhere");
         fs::create_directory_symlink(tmp.path() / "elsewhere", state / "agent-2");
-        const std::string msg = integrity_error([&] { files::require_trusted_dir(state / "agent-2", files::DirTrust::runtime_dir); });
+        const std::string msg =
+            integrity_error([&] { files::require_trusted_dir(state / "agent-2", files::DirTrust::runtime_dir); });
         CHECK(msg == "runtime directory " + (state / "agent-2").string() +
                          " is a symbolic link: hvsup never follows links inside a state directory; remove the link "
                          "(what it points to is not touched)");
@@ -74,8 +78,9 @@ TEST_CASE("trusted dirs: own 0700 and missing pass; links, foreign owners and ot
         fs::create_directory_symlink(state, tmp.path() / "link");
         CHECK_NOTHROW(files::require_trusted_dir(tmp.path() / "link", files::DirTrust::state_dir));
         ::chmod(state.c_str(), 0777);
-        CHECK_THAT(integrity_error([&] { files::require_trusted_dir(tmp.path() / "link", files::DirTrust::state_dir); }),
-                   Catch::Contains("is writable by others (mode 0777)"));
+        CHECK_THAT(
+            integrity_error([&] { files::require_trusted_dir(tmp.path() / "link", files::DirTrust::state_dir); }),
+            Catch::Contains("is writable by others (mode 0777)"));
     }
     SECTION("owned by another user")
     {
@@ -86,15 +91,17 @@ TEST_CASE("trusted dirs: own 0700 and missing pass; links, foreign owners and ot
                   "): its owner could forge the state hvsup acts on; use a directory you own (chown it, or choose "
                   "another stateDir)");
         REQUIRE(::chown((state / "agent-1").c_str(), 12345, 12345) == 0);
-        CHECK_THAT(integrity_error([&] { files::require_trusted_dir(state / "agent-1", files::DirTrust::runtime_dir); }),
-                   Catch::StartsWith("runtime directory " + (state / "agent-1").string() + " is owned by uid 12345"));
+        CHECK_THAT(
+            integrity_error([&] { files::require_trusted_dir(state / "agent-1", files::DirTrust::runtime_dir); }),
+            Catch::StartsWith("runtime directory " + (state / "agent-1").string() + " is owned by uid 12345"));
     }
     SECTION("writable by group or others")
     {
         for (mode_t mode : {0702, 0720, 0777}) {
             ::chmod((state / "agent-1").c_str(), mode);
-            CHECK_THAT(integrity_error([&] { files::require_trusted_dir(state / "agent-1", files::DirTrust::runtime_dir); }),
-                       Catch::EndsWith("run chmod go-w " + (state / "agent-1").string()));
+            CHECK_THAT(
+                integrity_error([&] { files::require_trusted_dir(state / "agent-1", files::DirTrust::runtime_dir); }),
+                Catch::EndsWith("run chmod go-w " + (state / "agent-1").string()));
         }
     }
     SECTION("a parent others may write to must be sticky")
@@ -103,9 +110,10 @@ TEST_CASE("trusted dirs: own 0700 and missing pass; links, foreign owners and ot
         fs::create_directory(parent);
         files::ensure_private_dir(parent / "state");
         ::chmod(parent.c_str(), 0777);
-        CHECK_THAT(integrity_error([&] { files::require_trusted_dir(parent / "state", files::DirTrust::state_dir); }),
-                   Catch::StartsWith("parent directory " + parent.string() + " of state directory " +
-                                     (parent / "state").string() + " is writable by others and not sticky (mode 0777)"));
+        CHECK_THAT(
+            integrity_error([&] { files::require_trusted_dir(parent / "state", files::DirTrust::state_dir); }),
+            Catch::StartsWith("parent directory " + parent.string() + " of state directory " +
+                              (parent / "state").string() + " is writable by others and not sticky (mode 0777)"));
         // A missing state dir below it is refused too: it would be created there.
         CHECK_THAT(integrity_error([&] { files::require_trusted_dir(parent / "new", files::DirTrust::state_dir); }),
                    Catch::StartsWith("parent directory " + parent.string()));
