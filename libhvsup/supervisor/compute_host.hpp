@@ -114,6 +114,8 @@ public:
     virtual void stop_helper(int64_t pid) = 0;
     // True while the helper process runs.
     virtual bool helper_alive(int64_t pid) = 0;
+    // Doctor's Hyper-V socket check: "" when listeners can be bound, else why not.
+    virtual std::string probe() { return {}; }
 };
 
 // Networking when HCN cannot be used: isolated runtimes need no HCN call and work; every other
@@ -139,6 +141,7 @@ public:
     int64_t launch_helper(const std::string&, const std::string&, const std::string&) override;
     void stop_helper(int64_t pid) override;
     bool helper_alive(int64_t) override { return false; }
+    std::string probe() override { return reason_; }
 
 private:
     std::string reason_;

@@ -5,6 +5,7 @@
 #include "core/process.hpp"
 #include "hvsock/listener_set.hpp"
 #include "hvsock/serial_capture.hpp"
+#include "hvsock/transport.hpp"
 
 #include <boost/asio/executor_work_guard.hpp>
 #include <boost/asio/io_context.hpp>
@@ -159,6 +160,17 @@ int64_t HvsockRuntimeServices::launch_helper(const std::string& state_dir, const
 void HvsockRuntimeServices::stop_helper(int64_t pid) { process::terminate(pid, std::chrono::seconds(10)); }
 
 bool HvsockRuntimeServices::helper_alive(int64_t pid) { return process::is_alive(pid); }
+
+std::string HvsockRuntimeServices::probe()
+{
+    // The transport listeners would use: opening it is the check (socket(AF_HYPERV) on Windows).
+    try {
+        hvsock::default_transport();
+        return {};
+    } catch (const Error& e) {
+        return e.what();
+    }
+}
 
 std::string default_helper_path()
 {

@@ -21,6 +21,7 @@ public:
     int64_t launch_helper(const std::string& state_dir, const std::string& runtime_id, const std::string& log_path) override;
     void stop_helper(int64_t pid) override;
     bool helper_alive(int64_t pid) override;
+    std::string probe() override;
 
 private:
     std::string helper_path_;
