@@ -91,7 +91,10 @@ hvsup_status hvsup_supervise(hvsup_context* context, const char* request_json, c
         if (context == nullptr) return invalid(error, "hvsup_supervise: context is NULL");
         if (request_json == nullptr) return invalid(error, "hvsup_supervise: request_json is NULL");
         bool cancelled = false;
-        const auto response = context->supervisor->handle(std::string_view(request_json), cancelled);
+        // Over the cap, the first max + 1 bytes are enough for handle() to refuse it with an
+        // ok:false response, as it refuses every other bad request.
+        const std::string_view request(request_json, hvsup::capi::bounded_length(request_json, hvsup::protocol::max_request_bytes));
+        const auto response = context->supervisor->handle(request, cancelled);
         if (cancelled) {
             // No document: the failure (and its cleanup) is recorded in the state file.
             return hvsup::capi::report(error, HVSUP_E_CANCELLED, response.error.c_str(), "supervise");
@@ -116,7 +119,8 @@ hvsup_status hvsup_plan(hvsup_context* context, const char* request_json, char**
         *out = nullptr;
         if (context == nullptr) return invalid(error, "hvsup_plan: context is NULL");
         if (request_json == nullptr) return invalid(error, "hvsup_plan: request_json is NULL");
-        return hand_out(hvsup::json::pretty(hvsup::supervisor::plan(request_json, context->supervisor->options().boot_mode)) + "\n", out);
+        const std::string_view request = hvsup::capi::bounded_text(request_json, hvsup::protocol::max_request_bytes, "request");
+        return hand_out(hvsup::json::pretty(hvsup::supervisor::plan(request, context->supervisor->options().boot_mode)) + "\n", out);
     });
 }
 
@@ -147,7 +151,8 @@ hvsup_status hvsup_doctor(hvsup_context* context, const hvsup_doctor_options* op
             opts.kernel_path = optional_text(options->kernel_path);
             opts.guest_init_path = optional_text(options->guest_init_path);
         }
-        const auto report = hvsup::supervisor::run_doctor(context->supervisor->host(), context->supervisor->network(), opts);
+        const auto report = hvsup::supervisor::run_doctor(context->supervisor->host(), context->supervisor->network(),
+                                                          context->supervisor->services(), opts);
         if (ok != nullptr) *ok = report.response.ok ? 1 : 0;
         return hand_out(format == HVSUP_DOCTOR_FORMAT_TEXT ? hvsup::supervisor::doctor_text(report)
                                                            : hvsup::supervisor::doctor_json(report),

@@ -7,6 +7,7 @@
 
 #include <new>
 #include <string>
+#include <string_view>
 
 struct hvsup_error {
     hvsup_status code;
@@ -24,6 +25,27 @@ hvsup_status report(hvsup_error** out, hvsup_status code, const char* message, c
 
 // Copies `text` into a malloc'd string for hvsup_string_free. nullptr on allocation failure.
 char* duplicate(const std::string& text) noexcept;
+
+// The NUL-terminated `text` as a view, reading at most max + 1 bytes of it: a longer text
+// throws ErrorCode::invalid_argument "<what> exceeds <max> bytes" before anything is parsed,
+// so no entry point's cost grows with what the caller passes.
+inline size_t bounded_length(const char* text, size_t max)  // min(strlen(text), max + 1)
+{
+    size_t n = 0;
+    while (n <= max && text[n] != '\0') ++n;
+    return n;
+}
+
+inline std::string_view bounded_text(const char* text, size_t max, const char* what)
+{
+    const size_t n = bounded_length(text, max);
+    if (n > max) throw Error(ErrorCode::invalid_argument, std::string(what) + " exceeds " + std::to_string(max) + " bytes");
+    return std::string_view(text, n);
+}
+
+// The cap bounded_text applies to every JSON text an entry point takes (requests, documents,
+// specs): the request limit of the supervisor protocol.
+inline constexpr size_t max_json_text_bytes = 16u << 20;
 
 // Runs `body` (returning hvsup_status) and maps any exception to a status and error object.
 template <typename Body>

@@ -158,7 +158,8 @@ hvsup_status hvsup_hcs_document_build(const char* request_json, const hvsup_hcs_
                                                               static_cast<int32_t>(options->schema_minor)};
             }
         }
-        auto request = hvsup::protocol::decode_request(request_json);
+        auto request = hvsup::protocol::decode_request(
+            hvsup::capi::bounded_text(request_json, hvsup::protocol::max_request_bytes, "request"));
         hvsup::protocol::validate_request(request);
         if (!request.identity || !request.config) {
             throw Error(ErrorCode::invalid_argument, "the request needs identity and config to build a document");
@@ -178,7 +179,8 @@ hvsup_status hvsup_hcs_system_create(hvsup_hcs* hcs, const char* id, const char*
         if (hcs == nullptr || id == nullptr || document_json == nullptr) {
             return invalid(error, "hvsup_hcs_system_create: NULL argument");
         }
-        *out = new hvsup_hcs_system{hcs->client->create(id, document_json, operation_timeout(timeout_ms))};
+        const std::string document(hvsup::capi::bounded_text(document_json, hvsup::capi::max_json_text_bytes, "document"));
+        *out = new hvsup_hcs_system{hcs->client->create(id, document, operation_timeout(timeout_ms))};
         return HVSUP_OK;
     });
 }

@@ -29,7 +29,9 @@ hvsup_status invalid(hvsup_error** error, const char* message)
 
 hvsup::hvsock::ListenerSpec decode_spec(std::string_view text)
 {
-    const json::value doc = json::parse(text, "hvsock listener spec");
+    json::ParseOptions limits;
+    limits.max_values = 100000;
+    const json::value doc = json::parse(text, "hvsock listener spec", limits);
     const json::object& o = json::as_object(doc, "spec");
     hvsup::hvsock::ListenerSpec spec;
     if (const json::array* forwards = json::read_array(o, "portForwards", "portForwards")) {
@@ -108,7 +110,8 @@ hvsup_status hvsup_hvsock_listeners_start(const char* vm_id, const char* spec_js
         *out = nullptr;
         if (vm_id == nullptr) return invalid(error, "hvsup_hvsock_listeners_start: vm_id is NULL");
         if (spec_json == nullptr) return invalid(error, "hvsup_hvsock_listeners_start: spec_json is NULL");
-        hvsup::hvsock::ListenerSpec spec = decode_spec(spec_json);
+        hvsup::hvsock::ListenerSpec spec =
+            decode_spec(hvsup::capi::bounded_text(spec_json, hvsup::capi::max_json_text_bytes, "spec"));
         spec.vm_id = vm_id;
         if (options != nullptr) {
             if (options->version != HVSUP_HVSOCK_LISTENERS_OPTIONS_VERSION) {

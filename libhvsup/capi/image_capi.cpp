@@ -47,7 +47,8 @@ hvsup_status hvsup_image_build(const char* request_json, const hvsup_image_build
                 progress = [cb, user](uint64_t bytes, uint64_t entries) { return cb(bytes, entries, user) == 0; };
             }
         }
-        auto request = hvsup::image::decode_build_request(request_json);
+        auto request = hvsup::image::decode_build_request(
+            hvsup::capi::bounded_text(request_json, hvsup::capi::max_json_text_bytes, "request"));
         auto summary = hvsup::image::build_image(request, progress);
         if (out != nullptr) return hand_out(hvsup::json::pretty(summary) + "\n", out);
         return HVSUP_OK;

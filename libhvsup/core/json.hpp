@@ -68,5 +68,6 @@ std::string escape_control(std::string_view text);
 // `text` with every byte that is not part of a valid UTF-8 sequence replaced by U+FFFD, as Go
 // does when it decodes a JSON string.
 std::string replace_invalid_utf8(std::string_view text);
+bool is_valid_utf8(std::string_view text);
 
 }  // namespace hvsup::json

@@ -92,9 +92,7 @@ public:
     }
     bool on_key(boost::json::string_view s, size_t, boost::json::error_code&)
     {
-        text_.append(s.data(), s.size());
-        frames_.back().key = replace_invalid_utf8(text_);
-        text_.clear();
+        frames_.back().key = finish_text(s);
         return true;
     }
     bool on_string_part(boost::json::string_view s, size_t, boost::json::error_code&)
@@ -104,10 +102,7 @@ public:
     }
     bool on_string(boost::json::string_view s, size_t, boost::json::error_code& ec)
     {
-        text_.append(s.data(), s.size());
-        value v(replace_invalid_utf8(text_));
-        text_.clear();
-        return add(std::move(v), ec);
+        return add(value(finish_text(s)), ec);
     }
     bool on_number_part(boost::json::string_view, boost::json::error_code&) { return true; }
     bool on_int64(int64_t n, boost::json::string_view, boost::json::error_code& ec) { return add(value(n), ec); }
@@ -124,6 +119,20 @@ private:
         std::string key;                                    // the key awaiting its value
         std::unordered_map<std::string, std::string> keys;  // folded key -> key as stored
     };
+
+    // The string or key that ends with `last`, invalid UTF-8 replaced. Copied once when it came
+    // in one piece and is valid (the common case), so a 16 MiB string costs 16 MiB here.
+    std::string finish_text(boost::json::string_view last)
+    {
+        if (text_.empty()) {
+            const std::string_view whole(last.data(), last.size());
+            return is_valid_utf8(whole) ? std::string(whole) : replace_invalid_utf8(whole);
+        }
+        text_.append(last.data(), last.size());
+        std::string out = is_valid_utf8(text_) ? std::move(text_) : replace_invalid_utf8(text_);
+        text_ = std::string();
+        return out;
+    }
 
     bool count(boost::json::error_code& ec)
     {

@@ -109,6 +109,20 @@ std::string escape_control(std::string_view text)
     return out;
 }
 
+bool is_valid_utf8(std::string_view text)
+{
+    for (size_t i = 0; i < text.size();) {
+        if (static_cast<uint8_t>(text[i]) < 0x80) {
+            ++i;
+            continue;
+        }
+        const auto [r, n] = decode_rune(text, i);
+        if (r == replacement && n == 1) return false;
+        i += n;
+    }
+    return true;
+}
+
 std::string replace_invalid_utf8(std::string_view text)
 {
     std::string out;

@@ -324,6 +324,12 @@ schema::Version HcsClient::highest_schema_version()
     return *std::max_element(versions.begin(), versions.end());
 }
 
+uint32_t HcsClient::logical_processor_count()
+{
+    return schema::decode_logical_processor_count(
+        backend_->service_properties(schema::processor_topology_service_query()));
+}
+
 ComputeSystem HcsClient::create(const std::string& id, const std::string& document, Timeout timeout)
 {
     auto connection = backend_->create(id, document, timeout);

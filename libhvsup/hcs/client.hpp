@@ -115,6 +115,9 @@ public:
 
     // The host's highest SupportedSchemaVersions entry (HcsGetServiceProperties "Basic").
     schema::Version highest_schema_version();
+    // The host's logical processors (HcsGetServiceProperties "ProcessorTopology"); 0 when the
+    // host does not report them.
+    uint32_t logical_processor_count();
 
     // HcsCreateComputeSystem with id = runtimeID, waiting for completion (errors "create",
     // "create wait"). The handle stays open with its event callback registered.

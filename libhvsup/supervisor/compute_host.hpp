@@ -126,6 +126,8 @@ public:
     virtual void stop_helper(const HelperProcess& helper) = 0;
     // True while the helper process runs (and is provably the helper).
     virtual bool helper_alive(const HelperProcess& helper) = 0;
+    // Doctor's Hyper-V socket check: "" when listeners can be bound, else why not.
+    virtual std::string probe() { return {}; }
 };
 
 // Networking when HCN cannot be used: isolated runtimes need no HCN call and work; every other
@@ -151,6 +153,7 @@ public:
     HelperProcess launch_helper(const std::string&, const std::string&, const std::string&) override;
     void stop_helper(const HelperProcess& helper) override;
     bool helper_alive(const HelperProcess&) override { return false; }
+    std::string probe() override { return reason_; }
 
 private:
     std::string reason_;

@@ -45,7 +45,7 @@ std::string default_guest_init_path()
     return files::to_utf8(p.make_preferred());
 }
 
-DoctorReport run_doctor(ComputeHost& host, NetworkHost& network, const DoctorOptions& options)
+DoctorReport run_doctor(ComputeHost& host, NetworkHost& network, RuntimeServices& services, const DoctorOptions& options)
 {
     DoctorReport report;
     std::vector<std::string> issues;
@@ -61,8 +61,6 @@ DoctorReport run_doctor(ComputeHost& host, NetworkHost& network, const DoctorOpt
     h.framework_available = probe.framework_available;
     h.virtualization_supported = probe.virtualization_supported;
     h.hcs_api = probe.api;
-    h.console_available = false;
-    h.console_mode = "unsupported";
 
     if (!probe.error.empty()) add("host probe", false, probe.error);
     add("hcs", probe.framework_available,
@@ -73,18 +71,6 @@ DoctorReport run_doctor(ComputeHost& host, NetworkHost& network, const DoctorOpt
                                        : "Hyper-V/WHP virtualization support is not available");
     if (!probe.exports.empty()) add("hcs exports", probe.framework_available, probe.exports);
     if (!probe.boot.empty()) add("boot", true, probe.boot, false);
-    if (probe.framework_available) {
-        try {
-            host.check_access();
-            add("hcs access", true, "the current user may use HCS");
-        } catch (const Error& e) {
-            add("hcs access", false, e.what());
-        }
-    }
-
-    const std::string hcn_error = network.probe();
-    h.user_networking_available = hcn_error.empty();
-    add("hcn", hcn_error.empty(), hcn_error.empty() ? "HCN/HNS networking answers" : hcn_error);
 
     KernelSupport k{backend_name, host_architecture(), {}, {}, {}, {}};
     k.path = options.kernel_path.empty() ? default_kernel_path() : options.kernel_path;
@@ -102,7 +88,27 @@ DoctorReport run_doctor(ComputeHost& host, NetworkHost& network, const DoctorOpt
             : fmt::format("microagent guest init not found at {}; set guest init explicitly or install "
                           "microagent-guestinit-{} under the microagent Homebrew libexec directory",
                           h.guest_init_path, host_architecture()));
-    add("console", false, "direct console is not supported; use Hyper-V socket connect", false);
+
+    if (probe.framework_available) {
+        try {
+            host.check_access();
+            add("hcs access", true, "the current user may use HCS");
+        } catch (const Error& e) {
+            add("hcs access", false, e.what());
+        }
+    }
+
+    const std::string hcn_error = network.probe();
+    h.user_networking_available = hcn_error.empty();
+    add("hcn", hcn_error.empty(), hcn_error.empty() ? "HCN/HNS networking answers" : hcn_error);
+
+    // The console is `connect` over a Hyper-V socket, so it is available exactly when the
+    // sockets are (the reference's hvsock probe sets all three fields).
+    const std::string hvsock_error = services.probe();
+    h.vsock_available = hvsock_error.empty();
+    h.console_available = h.vsock_available;
+    h.console_mode = h.vsock_available ? "hvsock" : "unavailable";
+    add("hvsock", h.vsock_available, h.vsock_available ? "Hyper-V sockets can be used" : hvsock_error);
 
     Response& r = report.response;
     r.backend = backend_name;

@@ -27,7 +27,10 @@ struct DoctorReport {
     std::vector<DoctorCheck> checks;
 };
 
-DoctorReport run_doctor(ComputeHost& host, NetworkHost& network, const DoctorOptions& options);
+// The checks in the reference's order (host probe, HCS, virtualization, kernel, guest init,
+// HCS access, HCN, Hyper-V sockets); required failures become `error` in that order.
+DoctorReport run_doctor(ComputeHost& host, NetworkHost& network, RuntimeServices& services,
+                        const DoctorOptions& options);
 
 std::string doctor_json(const DoctorReport& report);  // pretty JSON + newline
 std::string doctor_text(const DoctorReport& report);  // readable summary

@@ -71,6 +71,14 @@ hcs::DocumentInputs HcsComputeHost::inputs(const CreateRequest& request)
         // An older host without the query: the reference version is used.
     }
     in.boot = boot_choice(in.host_schema_version).mode;
+    // HCS refuses more virtual processors than the host has logical ones; like hcsshim, clamp
+    // to the host's count rather than fail.
+    try {
+        const uint32_t host_processors = client_->logical_processor_count();
+        if (host_processors != 0 && in.config.cpu_count > int64_t{host_processors}) in.config.cpu_count = host_processors;
+    } catch (const Error&) {
+        // A host that does not answer the query: HCS itself judges the count.
+    }
     return in;
 }
 

@@ -5,6 +5,7 @@
 #include "core/process.hpp"
 #include "hvsock/listener_set.hpp"
 #include "hvsock/serial_capture.hpp"
+#include "hvsock/transport.hpp"
 
 #include <boost/asio/executor_work_guard.hpp>
 #include <boost/asio/io_context.hpp>
@@ -194,6 +195,17 @@ void HvsockRuntimeServices::stop_helper(const HelperProcess& helper)
 }
 
 bool HvsockRuntimeServices::helper_alive(const HelperProcess& helper) { return is_our_helper(helper); }
+
+std::string HvsockRuntimeServices::probe()
+{
+    // The transport listeners would use: opening it is the check (socket(AF_HYPERV) on Windows).
+    try {
+        hvsock::default_transport();
+        return {};
+    } catch (const Error& e) {
+        return e.what();
+    }
+}
 
 std::string default_helper_path()
 {

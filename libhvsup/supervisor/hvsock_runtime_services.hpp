@@ -22,6 +22,7 @@ public:
                                 const std::string& log_path) override;
     void stop_helper(const HelperProcess& helper) override;
     bool helper_alive(const HelperProcess& helper) override;
+    std::string probe() override;
 
 private:
     // True when `helper.pid` is alive, runs helper_path_ and (when recorded) started at

@@ -117,9 +117,6 @@ Response Supervisor::handle(std::string_view request_json)
 Response Supervisor::handle(std::string_view request_json, bool& cancelled)
 {
     cancelled = false;
-    if (request_json.size() > max_request_bytes) {
-        return failure(fmt::format("request exceeds {} bytes", max_request_bytes));
-    }
     Request request;
     try {
         request = decode_request(request_json);

@@ -4,6 +4,7 @@
 #pragma once
 
 #include "core/log.hpp"
+#include "protocol/codec.hpp"
 #include "protocol/runtime_dir.hpp"
 #include "protocol/types.hpp"
 #include "supervisor/compute_host.hpp"
@@ -62,6 +63,7 @@ public:
 
     ComputeHost& host() { return *backends_.compute; }
     NetworkHost& network() { return *backends_.network; }
+    RuntimeServices& services() { return *backends_.services; }
     const SupervisorOptions& options() const { return options_; }
 
 private:
@@ -100,7 +102,7 @@ private:
 Backends make_backends(const SupervisorOptions& options);
 
 // The largest request document handle() accepts (the CLI applies the same limit while reading).
-inline constexpr size_t max_request_bytes = 16u << 20;
+using protocol::max_request_bytes;
 
 // {"ok": false, "backend": "windows-hyperv", "error": message}
 protocol::Response failure(std::string message);

@@ -72,13 +72,14 @@ def test_a_2_1_host_gets_no_schema_2_3_fields(rt1):
     assert rt1.cli(rt1.request("delete"))["ok"] is True
 
 
-def test_an_unknown_boot_mode_fails_closed(rt1):
+def test_an_unknown_boot_mode_is_a_usage_error(rt1):
     argv = [str(tool("hvsup-cli")), "--hcs-library", str(rt1.host.library()), "--boot-mode", "bios",
             "--request-json", json.dumps(rt1.request("start"))]
+    calls_before = rt1.host.calls()
     proc = subprocess.run(argv, capture_output=True, text=True, timeout=60, env=rt1.host.env())
-    response = json.loads(proc.stdout)
-    assert proc.returncode != 0 and response["ok"] is False
-    assert 'unknown boot mode "bios": use auto, kernel-direct or uefi-vmbfs' in response["error"]
+    assert proc.returncode == 2 and proc.stdout == ""
+    assert "--boot-mode takes auto, kernel-direct or uefi-vmbfs, not 'bios'" in proc.stderr
+    assert rt1.host.calls() == calls_before  # refused before the provider was even loaded
     assert rt1.host.records() == {} and not (rt1.state / "agent-1").exists()
 
 

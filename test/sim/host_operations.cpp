@@ -244,6 +244,12 @@ Outcome Host::service_properties(const std::string& query)
     auto q = boost::json::parse(query, ec);
     if (ec || !q.is_object()) return fail(hcs_invalid_json, "the property query is not a JSON object");
     const Script s = script("");
+    const json::value* types = q.is_object() ? json::find(q.get_object(), "PropertyTypes") : nullptr;
+    if (types != nullptr && types->is_array() && !types->get_array().empty() &&
+        types->get_array().front() == "ProcessorTopology") {
+        return Outcome{0, json::compact(json::object{
+                              {"Properties", json::array{json::object{{"LogicalProcessorCount", s.host_processors}}}}})};
+    }
     json::array versions;
     for (const auto& [major, minor] : s.schema_versions)
         versions.push_back(json::object{{"Major", major}, {"Minor", minor}});

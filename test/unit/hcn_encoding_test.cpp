@@ -59,7 +59,8 @@ TEST_CASE("hcn errors: known HRESULTs are named, codes mapped, records quoted", 
 
     e = hcn_error("HcnCreateEndpoint", static_cast<int32_t>(0x80071234u), "plain text\nwith newline");
     CHECK(e.code() == ErrorCode::host);
-    CHECK(std::string(e.what()) == "HcnCreateEndpoint: HRESULT 0x80071234: plain text\\u000awith newline");
+    // Control characters are escaped as Go %q escapes them (json::escape_control).
+    CHECK(std::string(e.what()) == "HcnCreateEndpoint: HRESULT 0x80071234: plain text\\nwith newline");
 
     CHECK(std::string(hresult_name(hresult::endpoint_not_found)) == "HCN_E_ENDPOINT_NOT_FOUND");
     CHECK(std::string(hresult_name(hresult::dup_name)) == "ERROR_DUP_NAME");

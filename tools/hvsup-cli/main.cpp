@@ -158,6 +158,14 @@ int main(int argc, char** argv)
         if (!a.empty() && a[0] == '-') return usage_error("unknown option " + a);
         positional.push_back(a);
     }
+    // Option values the library would refuse are usage errors here, before any work (exit 2).
+    if (!args.boot_mode.empty() && args.boot_mode != "auto" && args.boot_mode != "kernel-direct" &&
+        args.boot_mode != "uefi-vmbfs") {
+        return usage_error("--boot-mode takes auto, kernel-direct or uefi-vmbfs, not '" + args.boot_mode + "'");
+    }
+    if (!args.hcs_api.empty() && args.hcs_api != "computecore" && args.hcs_api != "vmcompute") {
+        return usage_error("--hcs-api takes computecore or vmcompute, not '" + args.hcs_api + "'");
+    }
     if (positional.size() > 1) return usage_error("too many arguments");
     if (!positional.empty()) {
         if (positional[0] != "host" && positional[0] != "doctor" && positional[0] != "plan") return usage_error("unknown subcommand " + positional[0]);

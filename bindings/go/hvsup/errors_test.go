@@ -83,8 +83,8 @@ func TestCanceledContextIsNotCalled(t *testing.T) {
 func TestMalformedRequestsAreOkFalse(t *testing.T) {
 	c := newContext(t, hvsup.Options{})
 	cases := map[string]string{
-		``:                          "decode request: incomplete JSON",
-		`{`:                         "decode request: incomplete JSON",
+		``:                          "decode request: incomplete JSON at byte 0",
+		`{`:                         "decode request: incomplete JSON at byte 1",
 		`{"command": "frobnicate"}`: `unknown command "frobnicate"`,
 		`{"command": "prepare"}`:    "identity is required",
 		`{"command": "prepare", "identity": {"requestID": "r", "runtimeID": "..", "role": "workload", "backend": "windows-hyperv"}}`: "identity.runtimeID must be a safe basename: ..",

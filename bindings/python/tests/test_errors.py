@@ -87,8 +87,8 @@ def test_missing_optional_export_is_unsupported(lib):
 
 
 @pytest.mark.parametrize("text, error", [
-    ("", "decode request: incomplete JSON"),
-    ("{", "decode request: incomplete JSON"),
+    ("", "decode request: incomplete JSON at byte 0"),
+    ("{", "decode request: incomplete JSON at byte 1"),
     ('{"command": 5}', None),
     ('{"command": "frobnicate"}', 'unknown command "frobnicate"'),
     ('{"command": "prepare"}', "identity is required"),

@@ -106,9 +106,28 @@ std::vector<Version> decode_supported_schema_versions(std::string_view text)
     return out;
 }
 
+uint32_t decode_logical_processor_count(std::string_view text)
+{
+    const json::object o = parse_object(text, "HCS service properties");
+    try {
+        const json::array* properties = json::read_array(o, "Properties", "Properties");
+        if (properties == nullptr || properties->empty()) return 0;
+        const json::object& topology = json::as_object(properties->front(), "Properties[0]");
+        return static_cast<uint32_t>(
+            json::read_int(topology, "LogicalProcessorCount", "Properties[0].LogicalProcessorCount", 0, 0xFFFFFFFFLL));
+    } catch (const Error& e) {
+        throw Error(ErrorCode::host, std::string("decode HCS service properties: ") + e.what());
+    }
+}
+
 std::string basic_service_query()
 {
     return json::compact(json::object{{"PropertyTypes", json::array{"Basic"}}});
+}
+
+std::string processor_topology_service_query()
+{
+    return json::compact(json::object{{"PropertyTypes", json::array{"ProcessorTopology"}}});
 }
 
 }  // namespace hvsup::hcs::schema

@@ -44,7 +44,12 @@ ResultError decode_result_error(std::string_view text);
 // The SupportedSchemaVersions of a {"PropertyTypes":["Basic"]} service query.
 std::vector<Version> decode_supported_schema_versions(std::string_view text);
 
+// The LogicalProcessorCount of a {"PropertyTypes":["ProcessorTopology"]} service query
+// (hcsshim's ProcessorTopology); 0 when the host did not report one.
+uint32_t decode_logical_processor_count(std::string_view text);
+
 // The query documents (compact JSON).
 std::string basic_service_query();
+std::string processor_topology_service_query();
 
 }  // namespace hvsup::hcs::schema
