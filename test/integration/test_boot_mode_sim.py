@@ -58,8 +58,9 @@ def test_kernel_direct_forced_on_a_2_1_host_fails_closed_naming_the_field(rt1):
     rt1.host.script({"schemaVersions": SERVER_2019_SCHEMAS})
     r = rt1.cli(rt1.request("start"), "--boot-mode", "kernel-direct")
     assert r["ok"] is False
-    assert r["error"] == ("create failed: the host's HCS schema 2.1 does not know "
-                          "VirtualMachine.Chipset.LinuxKernelDirect (new in 2.2)")
+    cause = "the host's HCS schema 2.1 does not know VirtualMachine.Chipset.LinuxKernelDirect (new in 2.2)"
+    assert r["error"] == cause  # the bare cause; the step that failed is in the event's detail
+    assert r["event"]["detail"] == "create failed: " + cause
     assert rt1.host.records() == {}
     assert rt1.cli(rt1.request("delete"))["ok"] is True
 

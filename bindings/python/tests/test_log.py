@@ -15,9 +15,11 @@ GONE_PROVIDER = "/nonexistent/compute system does not exist"
 
 
 def record_compute_system(state_dir, runtime="agent-1"):
+    # A runtime's compute system is always named after it; any other recorded id is refused as
+    # foreign (docs/security.md), which would log a warning instead.
     path = state_dir / runtime / "runtime.json"
     doc = json.loads(path.read_text())
-    doc["computeSystemID"] = "6f1f4a33-0000-4000-8000-000000000001"
+    doc["computeSystemID"] = runtime
     path.write_text(json.dumps(doc))
 
 
