@@ -23,7 +23,9 @@ func recordComputeSystem(t *testing.T, state, runtimeID string) {
 	path := filepath.Join(state, runtimeID, "runtime.json")
 	var doc map[string]interface{}
 	readJSON(t, path, &doc)
-	doc["computeSystemID"] = "6f1f4a33-0000-4000-8000-000000000001"
+	// A runtime's compute system is always named after it; any other recorded id is refused as
+	// foreign (docs/security.md), which would log a warning instead.
+	doc["computeSystemID"] = runtimeID
 	data, _ := json.Marshal(doc)
 	if err := os.WriteFile(path, data, 0o600); err != nil {
 		t.Fatal(err)
