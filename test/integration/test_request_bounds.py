@@ -2,12 +2,17 @@
 a 16 MiB request, the processor clamp to the host, option values refused as usage errors, and
 doctor's Hyper-V socket fields."""
 import json
+import os
 import subprocess
 
 import pytest
 
 from conftest import BUILD, tool
 from test_lifecycle_sim import hcnsim, rt1  # noqa: F401  (rt1: the one-API simulated-host fixture)
+
+# Under ASan (scripts/test.d/sanitizers.sh) shadow memory and the quarantine inflate the resident
+# set: the errors are still checked there, the peaks only in the product build.
+SANITIZED = os.environ.get("HVSUP_SANITIZED") == "1"
 
 MAX_REQUEST = 16 << 20
 
@@ -41,7 +46,8 @@ def test_a_16_mib_request_of_tiny_values_is_refused_without_building_them(tmp_pa
     status, out, peak = peak_kib([tool("hvsup-cli"), "--request", path])
     assert status == 1
     assert json.loads(out)["error"].startswith("decode request: more than 100000 JSON values at byte ")
-    assert peak < 64 * 1024, f"hvsup-cli peaked at {peak} KiB on a 16 MiB request"
+    if not SANITIZED:
+        assert peak < 64 * 1024, f"hvsup-cli peaked at {peak} KiB on a 16 MiB request"
 
 
 def test_a_16_mib_request_of_deep_unknown_values_costs_little(tmp_path):
@@ -49,7 +55,8 @@ def test_a_16_mib_request_of_deep_unknown_values_costs_little(tmp_path):
     path = padded_request(tmp_path, lambda n: "[" + ",".join(['{"a":[{"b":1}]}'] * ((n - 2) // 16)) + "]")
     status, out, peak = peak_kib([tool("hvsup-cli"), "--request", path])
     assert status == 1 and "more than 100000 JSON values" in json.loads(out)["error"]
-    assert peak < 64 * 1024, f"hvsup-cli peaked at {peak} KiB"
+    if not SANITIZED:
+        assert peak < 64 * 1024, f"hvsup-cli peaked at {peak} KiB"
 
 
 def test_a_16_mib_string_value_is_bounded_by_its_size(tmp_path):
@@ -57,7 +64,8 @@ def test_a_16_mib_string_value_is_bounded_by_its_size(tmp_path):
     path = padded_request(tmp_path, lambda n: '"' + "a" * (n - 2) + '"')
     status, out, peak = peak_kib([tool("hvsup-cli"), "--request", path])
     assert status == 1 and json.loads(out)["error"] == "identity is required"
-    assert peak < 96 * 1024, f"hvsup-cli peaked at {peak} KiB"
+    if not SANITIZED:
+        assert peak < 96 * 1024, f"hvsup-cli peaked at {peak} KiB"
 
 
 def test_cpu_count_is_clamped_to_the_host_logical_processors(rt1):

@@ -56,15 +56,19 @@ int64_t spawn_guest(const std::filesystem::path& sim_dir, const std::string& id,
     posix_spawnattr_t attr;
     posix_spawnattr_init(&attr);
     // The caller's thread may block or ignore SIGTERM (Go runtimes, sigwait loops); the guest
-    // must still see a shutdown request.
-    sigset_t empty;
-    sigemptyset(&empty);
+    // must still see a shutdown request. It starts with SIGTERM blocked and unblocks it once its
+    // handler is installed (watch_shutdown): a shutdown request sent while it is still starting
+    // (slow under ASan) stays pending instead of killing it, as a VM's power button pressed
+    // during boot does not make the VM crash.
+    sigset_t blocked;
+    sigemptyset(&blocked);
+    sigaddset(&blocked, SIGTERM);
     sigset_t defaults;
     sigemptyset(&defaults);
     sigaddset(&defaults, SIGTERM);
     sigaddset(&defaults, SIGINT);
     sigaddset(&defaults, SIGPIPE);
-    posix_spawnattr_setsigmask(&attr, &empty);
+    posix_spawnattr_setsigmask(&attr, &blocked);
     posix_spawnattr_setsigdefault(&attr, &defaults);
     posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETSID | POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF);
     pid_t pid = 0;

@@ -2,6 +2,7 @@
 
 #include "guest/net.hpp"
 
+#include <pthread.h>
 #include <signal.h>
 
 namespace hvsup::sim::guest {
@@ -32,6 +33,12 @@ void watch_shutdown(const std::filesystem::path&, const std::string&, std::atomi
     sa.sa_handler = on_term;
     sigaction(SIGTERM, &sa, nullptr);
     signal(SIGPIPE, SIG_IGN);
+    // The simulator starts the guest with SIGTERM blocked (process_posix.cpp): a request that
+    // came during start-up is delivered now, to the handler.
+    sigset_t term;
+    sigemptyset(&term);
+    sigaddset(&term, SIGTERM);
+    pthread_sigmask(SIG_UNBLOCK, &term, nullptr);
 }
 
 std::unique_ptr<SerialPort> open_serial(const std::string& name, const std::filesystem::path& emulation,
