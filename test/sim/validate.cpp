@@ -47,8 +47,6 @@ Field since(int32_t minor, Field f)
     return f;
 }
 
-// The host's highest schema minor, for the walk (major is always 2 once the version passed).
-thread_local int32_t host_minor = 99;
 struct Shape {
     std::vector<Field> fields;
 };
@@ -66,9 +64,13 @@ bool is_guid(std::string_view s)
     return true;
 }
 
-void check(const json::value& v, const Shape& shape, const std::string& path);
+// `host_minor`: the host's highest schema minor (major is always 2 once the version passed);
+// fields newer than it are unknown to the host. A parameter, not a thread_local: this library
+// is dlopen'd and dlclose'd, and LeakSanitizer's exit scan crashes on the thread-local storage
+// of a closed library.
+void check(const json::value& v, const Shape& shape, const std::string& path, int32_t host_minor);
 
-void check_field(const json::value& v, const Field& f, const std::string& path)
+void check_field(const json::value& v, const Field& f, const std::string& path, int32_t host_minor)
 {
     switch (f.kind) {
         case Kind::string:
@@ -89,21 +91,21 @@ void check_field(const json::value& v, const Field& f, const std::string& path)
             if (!(v.is_uint64() || (v.is_int64() && v.get_int64() >= 0))) reject(path, "expected an unsigned integer");
             break;
         case Kind::object:
-            check(v, *f.shape, path);
+            check(v, *f.shape, path, host_minor);
             break;
         case Kind::map_of:
             if (!v.is_object()) reject(path, "expected an object");
-            for (const auto& m : v.get_object()) check(m.value(), *f.shape, path + "." + std::string(m.key()));
+            for (const auto& m : v.get_object()) check(m.value(), *f.shape, path + "." + std::string(m.key()), host_minor);
             break;
         case Kind::array_of_objects:
             if (!v.is_array()) reject(path, "expected an array");
             for (size_t i = 0; i < v.get_array().size(); ++i)
-                check(v.get_array()[i], *f.shape, fmt::format("{}[{}]", path, i));
+                check(v.get_array()[i], *f.shape, fmt::format("{}[{}]", path, i), host_minor);
             break;
     }
 }
 
-void check(const json::value& v, const Shape& shape, const std::string& path)
+void check(const json::value& v, const Shape& shape, const std::string& path, int32_t host_minor)
 {
     if (!v.is_object()) reject(path, "expected an object");
     for (const auto& m : v.get_object()) {
@@ -113,7 +115,7 @@ void check(const json::value& v, const Shape& shape, const std::string& path)
         }
         const std::string child = path.empty() ? std::string(m.key()) : path + "." + std::string(m.key());
         if (field == nullptr || field->since_minor > host_minor) reject("", fmt::format("unknown field {}", child));
-        check_field(m.value(), *field, child);
+        check_field(m.value(), *field, child, host_minor);
     }
 }
 
@@ -353,12 +355,11 @@ std::optional<Rejection> validate_document(std::string_view text, const HostLimi
         // A SchemaVersion the host does not support is refused for that, before any field.
         if (v.is_object()) {
             if (const json::object* version = sub(v.get_object(), "SchemaVersion")) {
-                check(*version, version_shape, "SchemaVersion");
+                check(*version, version_shape, "SchemaVersion", 99);
                 supported_version(*version, limits);
             }
         }
-        host_minor = limits.max_schema_minor;
-        check(v, document_shape, "");
+        check(v, document_shape, "", limits.max_schema_minor);
         semantic_checks(v.get_object(), limits);
     } catch (const Invalid& bad) {
         return Rejection{bad.hresult, bad.message};
