@@ -114,7 +114,7 @@ def test_controls_on_a_recorded_compute_system_fail_closed(cli, state_dir):
     assert proc.returncode == 0, proc.stderr
     rt = state_dir / "rt-1"
     runtime = read_json(rt / "runtime.json")
-    runtime["computeSystemID"] = "microagent-rt-1"
+    runtime["computeSystemID"] = "rt-1"  # its own name: any other id is refused as foreign
     (rt / "runtime.json").write_text(json.dumps(runtime), encoding="utf-8")
 
     for command in ("stop", "kill", "delete"):
@@ -127,7 +127,7 @@ def test_controls_on_a_recorded_compute_system_fail_closed(cli, state_dir):
         recorded = read_json(rt / "runtime.json")
         assert recorded["event"]["state"] == "failed"
         # The compute system is still recorded: nothing that might be running is forgotten.
-        assert recorded["computeSystemID"] == "microagent-rt-1"
+        assert recorded["computeSystemID"] == "rt-1"
     assert rt.is_dir(), "delete removed the state of a compute system it could not terminate"
     assert [e["state"] for e in read_json(rt / "events.json")] == ["prepared", "failed", "failed", "failed"]
 
