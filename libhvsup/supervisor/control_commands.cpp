@@ -82,7 +82,8 @@ Response Supervisor::control_command(const Request& request)
             "runtime.json of workspace {} records compute system {}, which this runtime did not create (its compute "
             "system is always named {}); refusing to act on it",
             name, json::quote(compute_id), name);
-        if (command != "delete") return failure(fmt::format("{} failed: {}; delete the workspace", command, why));
+        // The error is the bare cause (reference rule: no "<command> failed: " prefix there).
+        if (command != "delete") return failure(fmt::format("{}; delete the workspace", why));
         options_.logger.log(LogLevel::warning, "delete {}: {}", name, why);
         compute_id.clear();
         foreign_compute_id = true;
@@ -134,7 +135,7 @@ Response Supervisor::control_command(const Request& request)
         // running); the caller must still learn that runtime.json does not say so.
         Response r = event_response(Event{*request.identity, spec.final_state, spec.detail, now()});
         r.ok = false;
-        r.error = fmt::format("{}: {}, but the state could not be recorded: {}", command, spec.detail, e.what());
+        r.error = fmt::format("{}, but the state could not be recorded: {}", spec.detail, e.what());
         return r;
     }
 }

@@ -56,8 +56,9 @@ Response Supervisor::inspect_command(const Request& request, bool may_repair)
             cleanup = fmt::format("; cleanup failed: {}", e.what());
         }
         if (result && result->exit_code != 0) {
-            std::string detail = fmt::format("windows-hyperv compute system exited; guest exit code {}{}", result->exit_code, cleanup);
-            writer.record(state::failed, detail, ids, std::nullopt, detail);
+            // A cleanup failure goes to the detail only: the error is the bare cause.
+            const std::string cause = fmt::format("windows-hyperv compute system exited; guest exit code {}", result->exit_code);
+            writer.record(state::failed, cause + cleanup, ids, std::nullopt, cause);
         } else {
             writer.record(state::stopped, "windows-hyperv compute system exited" + cleanup, ids);
         }

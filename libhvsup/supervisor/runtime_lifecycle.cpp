@@ -35,7 +35,9 @@ Response TransitionWriter::fail(const std::string& detail, const std::string& ca
     try {
         recorded = record(state::failed, detail, ids, config, cause);
     } catch (const Error& e) {
-        throw Error(e.code(), fmt::format("{}; not recorded: {}", detail, e.what()));
+        // Nothing records the detail: the error still carries only the cause (no step prefix,
+        // as for a recorded failure) and says why it is not in runtime.json.
+        throw Error(e.code(), fmt::format("{}; not recorded: {}", cause, e.what()));
     }
     Response r = event_response(recorded);
     r.error = cause;

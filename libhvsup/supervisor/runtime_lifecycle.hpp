@@ -46,8 +46,8 @@ public:
     // Records `failed` with `detail` (the step that failed and its cause: "start failed: …")
     // as the event detail and the bare `cause` as runtime.json's and the response's `error`,
     // as the reference does: callers match the error text exactly. When the record fails (the
-    // guard does not hold, or the state directory cannot be written), throws that error
-    // prefixed with `detail`, so the failure itself is never lost.
+    // guard does not hold, or the state directory cannot be written), throws
+    // "<cause>; not recorded: <why>" (still no step prefix), so the failure itself is never lost.
     protocol::Response fail(const std::string& detail, const std::string& cause, const RuntimeIds& ids,
                             const std::optional<protocol::Config>& config = std::nullopt);
 

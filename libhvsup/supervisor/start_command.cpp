@@ -253,7 +253,7 @@ void Supervisor::reclaim_previous_boot(const std::string& name, const std::optio
     try {
         backends_.network->release(previous->network_endpoint_id);
     } catch (const Error& e) {
-        if (!unsupported(e)) throw Error(e.code(), fmt::format("network cleanup failed: {}", e.what()));
+        if (!unsupported(e)) throw;  // the bare cause is the error (no step prefix)
     }
 }
 

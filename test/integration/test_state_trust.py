@@ -101,7 +101,7 @@ def test_kill_and_inspect_work_on_a_read_only_state_dir(rt):  # noqa: F811
     killed = json.loads((out / "kill.json").read_text())
     assert killed["ok"] is False
     assert killed["event"]["state"] == "stopped"
-    assert killed["error"].startswith("kill: windows-hyperv compute system killed, but the state could not be "
+    assert killed["error"].startswith("windows-hyperv compute system killed, but the state could not be "
                                       "recorded: "), killed["error"]
     assert killed["error"].endswith("events.json.lock: read-only file system"), killed["error"]
     # The VM and its helper are gone even though nothing could be recorded.
@@ -119,7 +119,7 @@ def test_a_forged_compute_system_id_never_reaches_another_runtime(rt):  # noqa: 
     state["event"]["state"] = "running"
     path.write_text(json.dumps(state))
     r = rt.cli(rt.request("kill"))
-    assert r["error"] == ('kill failed: runtime.json of workspace agent-1 records compute system "victim", which this '
+    assert r["error"] == ('runtime.json of workspace agent-1 records compute system "victim", which this '
                           "runtime did not create (its compute system is always named agent-1); refusing to act on "
                           "it; delete the workspace"), r
     assert rt.cli(rt.request("delete"))["ok"]

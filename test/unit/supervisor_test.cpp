@@ -40,6 +40,7 @@ struct FakeHost final : ComputeHost {
     std::set<std::string> live;
     std::set<std::string> started;  // guests that exit on their own once their workload is done
     std::vector<CreateRequest> created;
+    std::function<void()> during_act;  // runs inside shutdown/terminate (another command acting meanwhile)
 
     HostProbe probe() override
     {
@@ -97,6 +98,7 @@ struct FakeHost final : ComputeHost {
     void act(std::string call)
     {
         calls.push_back(std::move(call));
+        if (during_act) during_act();
         if (!fail_with.empty()) throw Error(ErrorCode::host, fail_with);
     }
 };
@@ -104,6 +106,7 @@ struct FakeHost final : ComputeHost {
 struct FakeNetwork final : NetworkHost {
     std::vector<std::string> calls;
     std::string fail_prepare;
+    std::string fail_release;  // message thrown by release when non-empty
     NetworkAttachment prepare(const Config& config, const std::string& runtime_id) override
     {
         calls.push_back("prepare " + runtime_id);
@@ -121,6 +124,7 @@ struct FakeNetwork final : NetworkHost {
     void release(const std::string& endpoint_id) override
     {
         if (!endpoint_id.empty()) calls.push_back("release " + endpoint_id);
+        if (!endpoint_id.empty() && !fail_release.empty()) throw Error(ErrorCode::host, fail_release);
     }
     std::string probe() override { return {}; }
 };
@@ -376,6 +380,39 @@ TEST_CASE("a failed control records the bare cause as error and the reference pr
     Response i = f.run("inspect");
     CHECK_FALSE(i.ok);
     CHECK(i.error == r.error);
+}
+
+TEST_CASE("a failure that cannot be recorded answers the bare cause and why it is not recorded", "[supervisor]")
+{
+    Fixture f;
+    f.record_running();
+    f.host->fail_with = "windows-hyperv HCS shutdown: access is denied";
+    // Another command records its own state while this stop is inside HCS: the stop's failed
+    // record is then refused by the guard.
+    f.host->during_act = [&f] {
+        Transition t;
+        t.identity = Identity{"req-9", "agent-1", "workload", "windows-hyperv", ""};
+        t.state = "stopped";
+        t.detail = "windows-hyperv compute system killed";
+        t.at = now();
+        f.dir().record(t);
+        f.host->during_act = nullptr;
+    };
+    Response r = f.run("stop");
+    CHECK_FALSE(r.ok);
+    CHECK(r.error == "windows-hyperv HCS shutdown: access is denied; not recorded: workspace agent-1 was changed by "
+                     "another command while this one ran (now stopped: windows-hyperv compute system killed)");
+}
+
+TEST_CASE("a network release that fails before a new boot answers the bare cause", "[supervisor][start]")
+{
+    Fixture f;
+    f.record_running("stopped");
+    f.host->live.clear();
+    f.network->fail_release = "windows-hyperv HNS delete endpoint endpoint-1: access is denied";
+    Response r = f.run("start");
+    CHECK_FALSE(r.ok);
+    CHECK(r.error == "windows-hyperv HNS delete endpoint endpoint-1: access is denied");
 }
 
 TEST_CASE("a missing compute system is tolerated when terminal, and always by delete", "[supervisor]")
@@ -663,6 +700,18 @@ TEST_CASE("inspect marks a vanished compute system stopped, or failed on a non-z
     CHECK(r.event->state == "failed");
     CHECK(r.event->detail == "windows-hyperv compute system exited; guest exit code 3");
     CHECK(r.result->exit_code == 3);
+
+    // A cleanup that fails meanwhile is appended to the detail only; the error stays the cause.
+    Fixture h;
+    h.record_running();
+    files::write_atomic(h.dir().result_file(), R"({"exit_code":3})");
+    h.host->live.clear();
+    h.network->fail_release = "hns: access is denied";
+    r = h.run("inspect");
+    CHECK(r.event->state == "failed");
+    CHECK(r.event->detail == "windows-hyperv compute system exited; guest exit code 3; cleanup failed: hns: access is denied");
+    CHECK(r.error == "windows-hyperv compute system exited; guest exit code 3");
+    CHECK(h.dir().load()->error == r.error);
 }
 
 TEST_CASE("inspect notices a helper that died and clears its PID", "[supervisor]")
@@ -857,10 +906,9 @@ TEST_CASE("controls never act on a compute-system id the runtime did not create"
     for (const char* command : {"kill", "stop", "halt"}) {
         Response r = f.run(command);
         CHECK_FALSE(r.ok);
-        CHECK(r.error == std::string(command) +
-                             " failed: runtime.json of workspace agent-1 records compute system \"victim\", which this "
-                             "runtime did not create (its compute system is always named agent-1); refusing to act on "
-                             "it; delete the workspace");
+        CHECK(r.error == "runtime.json of workspace agent-1 records compute system \"victim\", which this "
+                         "runtime did not create (its compute system is always named agent-1); refusing to act on "
+                         "it; delete the workspace");
     }
     // delete removes the runtime and tears down only the system named after it.
     Response d = f.run("delete");
