@@ -8,6 +8,7 @@
 #include "core/files.hpp"
 
 #include "core/error.hpp"
+#include "core/owner_rule_win.hpp"
 #include "core/win32.hpp"
 
 #include <atomic>
@@ -62,6 +63,53 @@ void write_all(HANDLE h, std::string_view data, const std::string& what)
     }
 }
 
+// The path a handle is open on, as the system resolves it ("\\?\C:\…"); empty when it
+// cannot say.
+std::wstring final_path(HANDLE h)
+{
+    std::wstring out(MAX_PATH, L'\0');
+    for (;;) {
+        const DWORD n = ::GetFinalPathNameByHandleW(h, out.data(), static_cast<DWORD>(out.size()), FILE_NAME_NORMALIZED);
+        if (n == 0) return {};
+        if (n < out.size()) {
+            out.resize(n);
+            return out;
+        }
+        out.resize(n + 1);
+    }
+}
+
+// `path` made absolute, without "." / ".." / a trailing separator.
+std::filesystem::path normalized(const std::filesystem::path& path)
+{
+    std::filesystem::path p = std::filesystem::absolute(path).lexically_normal();
+    return p.has_filename() ? p : p.parent_path();
+}
+
+// The final path of the directory holding `path` (links above it resolved as the system does).
+std::wstring parent_final_path(const std::filesystem::path& path)
+{
+    const std::filesystem::path parent = normalized(path).parent_path();
+    Handle h(::CreateFileW(parent.c_str(), FILE_READ_ATTRIBUTES, FILE_SHARE_READ | FILE_SHARE_WRITE | FILE_SHARE_DELETE,
+                           nullptr, OPEN_EXISTING, FILE_FLAG_BACKUP_SEMANTICS, nullptr));
+    return h ? final_path(h.get()) : std::wstring();
+}
+
+// Whether handle `h`, opened on `path` with FILE_FLAG_OPEN_REPARSE_POINT, is open on that entry
+// itself and not on what a link there names. Windows opens a reparse point as itself; Wine 8
+// follows a Unix symbolic link anyway (and reports no reparse point on the handle), so the
+// handle's final path must be the parent's final path plus the entry's own name.
+bool opened_itself(HANDLE h, const std::filesystem::path& path, const std::wstring& parent_final)
+{
+    const std::wstring self = final_path(h);
+    if (self.empty() || parent_final.empty()) return true;  // nothing to compare: trust the handle's attributes
+    std::wstring expected = parent_final;
+    if (expected.back() != L'\\') expected += L'\\';
+    expected += normalized(path).filename().wstring();
+    return ::CompareStringOrdinal(self.c_str(), static_cast<int>(self.size()), expected.c_str(),
+                                  static_cast<int>(expected.size()), TRUE) == CSTR_EQUAL;
+}
+
 // Opens `file` without following a final reparse point (the counterpart of O_NOFOLLOW).
 Handle open_no_follow(const std::filesystem::path& file, DWORD access, DWORD share, DWORD disposition,
                       SECURITY_ATTRIBUTES* security, DWORD& err)
@@ -71,7 +119,8 @@ Handle open_no_follow(const std::filesystem::path& file, DWORD access, DWORD sha
     err = h ? 0 : ::GetLastError();
     if (h) {
         BY_HANDLE_FILE_INFORMATION info{};
-        if (::GetFileInformationByHandle(h.get(), &info) && (info.dwFileAttributes & FILE_ATTRIBUTE_REPARSE_POINT) != 0) {
+        if ((::GetFileInformationByHandle(h.get(), &info) && (info.dwFileAttributes & FILE_ATTRIBUTE_REPARSE_POINT) != 0) ||
+            !opened_itself(h.get(), file, parent_final_path(file))) {
             h.reset();
             err = ERROR_CANT_ACCESS_FILE;
         }
@@ -183,6 +232,7 @@ std::optional<std::string> read_file(const std::filesystem::path& file, size_t m
         }
         if ((info.dwFileAttributes & FILE_ATTRIBUTE_DIRECTORY) != 0) refuse_foreign(name, "a directory");
         if (::GetFileType(h.get()) != FILE_TYPE_DISK) refuse_foreign(name, "a device or pipe");
+        if (!opened_itself(h.get(), file, parent_final_path(file))) refuse_foreign(name, "a symbolic link");
     }
     std::string out;
     char buf[65536];
@@ -201,19 +251,56 @@ std::optional<std::string> read_file(const std::filesystem::path& file, size_t m
     return out;
 }
 
-// A link (symbolic link, junction, mount point) is removed as itself, never descended into.
-void remove_entry(const std::filesystem::path& path)
+// Marks the entry open at `h` for deletion (it goes when the last handle closes); clears a
+// read-only attribute first, which would refuse it.
+void delete_by_handle(HANDLE h, DWORD attributes, const std::string& shown)
+{
+    if ((attributes & FILE_ATTRIBUTE_READONLY) != 0) {
+        FILE_BASIC_INFO basic{};  // zero times: unchanged
+        basic.FileAttributes = attributes & ~FILE_ATTRIBUTE_READONLY;
+        if (basic.FileAttributes == 0) basic.FileAttributes = FILE_ATTRIBUTE_NORMAL;
+        ::SetFileInformationByHandle(h, FileBasicInfo, &basic, sizeof basic);
+    }
+    FILE_DISPOSITION_INFO disposition{TRUE};
+    if (!::SetFileInformationByHandle(h, FileDispositionInfo, &disposition, sizeof disposition)) {
+        const DWORD err = ::GetLastError();
+        if (!is_missing(err)) throw win32::error(err, "remove " + shown);
+    }
+}
+
+// Removes `path`, which is in the directory whose final path is `parent_final`. Everything is
+// decided on a handle opened with FILE_FLAG_OPEN_REPARSE_POINT: a link (symbolic link,
+// junction, mount point) is deleted through that handle as itself and never descended into;
+// an entry the system would only open through its link target is refused, never touched.
+void remove_entry(const std::filesystem::path& path, const std::wstring& parent_final)
 {
     const std::string shown = to_utf8(path);
-    const DWORD attributes = ::GetFileAttributesW(path.c_str());
-    if (attributes == INVALID_FILE_ATTRIBUTES) {
+    Handle h(::CreateFileW(path.c_str(), DELETE | FILE_READ_ATTRIBUTES | FILE_WRITE_ATTRIBUTES,
+                           FILE_SHARE_READ | FILE_SHARE_WRITE | FILE_SHARE_DELETE, nullptr, OPEN_EXISTING,
+                           FILE_FLAG_BACKUP_SEMANTICS | FILE_FLAG_OPEN_REPARSE_POINT, nullptr));
+    if (!h) {
         const DWORD err = ::GetLastError();
         if (is_missing(err)) return;
         throw win32::error(err, "remove " + shown);
     }
-    if ((attributes & FILE_ATTRIBUTE_READONLY) != 0) ::SetFileAttributesW(path.c_str(), attributes & ~FILE_ATTRIBUTE_READONLY);
-    const bool directory = (attributes & FILE_ATTRIBUTE_DIRECTORY) != 0;
-    if (directory && (attributes & FILE_ATTRIBUTE_REPARSE_POINT) == 0) {
+    BY_HANDLE_FILE_INFORMATION info{};
+    if (!::GetFileInformationByHandle(h.get(), &info)) {
+        const DWORD err = ::GetLastError();  // before building the message
+        throw win32::error(err, "stat " + shown);
+    }
+    const DWORD attributes = info.dwFileAttributes;
+    if ((attributes & FILE_ATTRIBUTE_REPARSE_POINT) != 0) {
+        delete_by_handle(h.get(), attributes, shown);  // the link itself
+        return;
+    }
+    if (!opened_itself(h.get(), path, parent_final)) {
+        throw Error(ErrorCode::integrity,
+                    fmt::format("remove {}: it is a link that this system cannot open as itself (Wine follows Unix "
+                                "symbolic links); remove the link by hand (what it points to is not touched)",
+                                shown));
+    }
+    if ((attributes & FILE_ATTRIBUTE_DIRECTORY) != 0) {
+        const std::wstring self = final_path(h.get());
         std::vector<std::filesystem::path> children;
         WIN32_FIND_DATAW found{};
         HANDLE find = ::FindFirstFileW((path / L"*").c_str(), &found);
@@ -227,14 +314,12 @@ void remove_entry(const std::filesystem::path& path)
             } while (::FindNextFileW(find, &found));
             ::FindClose(find);
         }
-        for (const auto& child : children) remove_entry(child);
+        for (const auto& child : children) remove_entry(child, self);
     }
-    const BOOL removed = directory ? ::RemoveDirectoryW(path.c_str()) : ::DeleteFileW(path.c_str());
-    if (!removed) {
-        const DWORD err = ::GetLastError();
-        if (!is_missing(err)) throw win32::error(err, "remove " + shown);
-    }
+    delete_by_handle(h.get(), attributes, shown);
 }
+
+void remove_entry(const std::filesystem::path& path) { remove_entry(path, parent_final_path(path)); }
 
 }  // namespace
 
@@ -268,9 +353,9 @@ bool is_regular_file_no_follow(const std::filesystem::path& file)
 
 void require_trusted_dir(const std::filesystem::path& dir, DirTrust trust)
 {
-    // Ownership and DACLs are not compared here (docs/security.md, "Not verified here"): the
-    // directories hvsup creates get a protected owner-only DACL, and a reparse point is what
-    // would redirect its writes and deletes elsewhere.
+    // The owner must be the caller (owner_rule_win.hpp). DACLs are not compared here
+    // (docs/security.md, "Not verified here"): the directories hvsup creates get a protected
+    // owner-only DACL, and a reparse point is what would redirect its writes and deletes elsewhere.
     const std::string kind = trust == DirTrust::state_dir ? "state directory" : "runtime directory";
     const std::string name = to_utf8(dir);
     const DWORD attributes = ::GetFileAttributesW(dir.c_str());
@@ -288,6 +373,7 @@ void require_trusted_dir(const std::filesystem::path& dir, DirTrust trust)
     if ((attributes & FILE_ATTRIBUTE_DIRECTORY) == 0) {
         throw Error(ErrorCode::integrity, fmt::format("{} {} is not a directory", kind, name));
     }
+    owner_rule::require_owned_by_caller(dir, kind);
 }
 
 FileLock::FileLock(const std::filesystem::path& lock_file) : handle_(-1)

@@ -4,6 +4,7 @@
 #include "core/files.hpp"
 #include "core/win32.hpp"
 #include "support.hpp"
+#include "unix_side.hpp"
 
 #include <catch2/catch.hpp>
 
@@ -304,13 +305,41 @@ TEST_CASE("UTF-8 paths round-trip through the UTF-16 file APIs", "[files][utf8]"
 
 namespace {
 
-// A directory symbolic link, or false where links cannot be made (no privilege, or a Wine that
-// does not implement them): the reparse-point tests then check what they can.
+// A real directory symbolic link (unix_side.hpp: under Wine 8 a Unix link made by /bin/ln),
+// checked to be reported as a reparse point; false where no link can be made.
 bool make_dir_link(const std::filesystem::path& link, const std::filesystem::path& target)
 {
-    return ::CreateSymbolicLinkW(link.c_str(), target.c_str(),
-                                 SYMBOLIC_LINK_FLAG_DIRECTORY | SYMBOLIC_LINK_FLAG_ALLOW_UNPRIVILEGED_CREATE) != 0 &&
-           (::GetFileAttributesW(link.c_str()) & FILE_ATTRIBUTE_REPARSE_POINT) != 0;
+    if (!wintest::make_symlink(link, target, /*directory=*/true)) return false;
+    const DWORD attributes = ::GetFileAttributesW(link.c_str());
+    return attributes != INVALID_FILE_ATTRIBUTES && (attributes & FILE_ATTRIBUTE_REPARSE_POINT) != 0;
+}
+
+}  // namespace
+
+namespace {
+
+// remove_tree(`tree`) where `link` (inside it, or `tree` itself) names something in `outside`:
+// what the link names is never touched. Windows deletes the link itself; Wine can only open
+// the link as its target, so remove_tree refuses it by name.
+void remove_tree_keeps_target(const std::filesystem::path& tree, const std::filesystem::path& link,
+                              const std::filesystem::path& outside)
+{
+    if (wintest::is_wine()) {
+        try {
+            files::remove_tree(tree);
+            FAIL("Wine removed a link it can only open as its target");
+        } catch (const Error& e) {
+            CHECK(e.code() == ErrorCode::integrity);
+            CHECK_THAT(e.what(), Catch::Contains("remove " + files::to_utf8(link) + ": it is a link"));
+        }
+        wintest::start_unix_tool("rm", {*wintest::unix_path(link)});
+        REQUIRE(wintest::wait_until([&] { return ::GetFileAttributesW(link.c_str()) == INVALID_FILE_ATTRIBUTES; }));
+        files::remove_tree(tree);
+    } else {
+        files::remove_tree(tree);
+    }
+    CHECK(::GetFileAttributesW(tree.c_str()) == INVALID_FILE_ATTRIBUTES);
+    CHECK(wintest::slurp(outside / "precious") == "keep");
 }
 
 }  // namespace
@@ -335,12 +364,12 @@ TEST_CASE("state files: a directory is refused as a foreign type, a regular file
     CHECK_FALSE(std::filesystem::exists(tmp.path() / "result.json"));
 }
 
-// [!mayfail]: under Wine 8 the refusal of a runtime directory that is itself a directory symlink
-// fails (require_trusted_dir sees no reparse point there although GetFileAttributesW on the
-// same path did a moment before); not understood yet, and not verified on Windows
-// (docs/windows.md). The case still runs and reports; remove_tree's part passes.
+// Under Wine 8 the links are Unix symbolic links made by /bin/ln (CreateSymbolicLinkW is a stub
+// there). Wine reports a directory link as a reparse point by name but opens it as its target
+// even with FILE_FLAG_OPEN_REPARSE_POINT, so it cannot delete one as itself: remove_tree then
+// refuses (nothing outside is touched); Windows deletes the link itself.
 TEST_CASE("a runtime directory that is a reparse point is refused; remove_tree removes links as links",
-          "[files][trust][!mayfail]")
+          "[files][trust]")
 {
     TempDir tmp;
     const auto outside = tmp.path() / "outside";
@@ -354,22 +383,45 @@ TEST_CASE("a runtime directory that is a reparse point is refused; remove_tree r
     CHECK_THROWS_AS(files::require_trusted_dir(tmp.path() / "a-file", files::DirTrust::runtime_dir), Error);
 
     if (!make_dir_link(runtime / "link", outside)) {
-        WARN("directory symbolic links are not available here; reparse-point checks not exercised");
+        REQUIRE_FALSE(wintest::is_wine());  // under Wine /bin/ln always makes one
+        WARN("directory symbolic links are not available here (no privilege, no developer mode); not exercised");
         return;
     }
-    files::remove_tree(runtime);
-    CHECK_FALSE(std::filesystem::exists(runtime));
-    CHECK(wintest::slurp(outside / "precious") == "keep");
+    remove_tree_keeps_target(runtime, runtime / "link", outside);
 
-    REQUIRE(make_dir_link(runtime, outside));
+    const auto link = tmp.path() / "agent-2";
+    REQUIRE(make_dir_link(link, outside));
     try {
-        files::require_trusted_dir(runtime, files::DirTrust::runtime_dir);
+        files::require_trusted_dir(link, files::DirTrust::runtime_dir);
         FAIL("a reparse point was trusted as a runtime directory");
     } catch (const Error& e) {
         CHECK(e.code() == ErrorCode::integrity);
         CHECK_THAT(e.what(), Catch::Contains("is a reparse point (symbolic link or junction)"));
     }
-    files::remove_tree(runtime);
-    CHECK(::GetFileAttributesW(runtime.c_str()) == INVALID_FILE_ATTRIBUTES);
-    CHECK(wintest::slurp(outside / "precious") == "keep");
+    remove_tree_keeps_target(link, link, outside);
+}
+
+TEST_CASE("remove_tree never deletes what a link to a file names; a state file that is a link is refused",
+          "[files][trust]")
+{
+    TempDir tmp;
+    const auto outside = tmp.path() / "outside";
+    std::filesystem::create_directory(outside);
+    files::write_atomic(outside / "precious", "keep");
+    const auto runtime = tmp.path() / "agent-1";
+    files::ensure_private_dir(runtime);
+    files::write_atomic(runtime / "runtime.json", "{}");
+    if (!wintest::make_symlink(runtime / "result.json", outside / "precious", /*directory=*/false)) {
+        REQUIRE_FALSE(wintest::is_wine());  // under Wine /bin/ln always makes one
+        WARN("symbolic links are not available here (no privilege, no developer mode); not exercised");
+        return;
+    }
+    try {
+        (void)files::read_state_file(runtime / "result.json", 100);
+        FAIL("read a state file through a link");
+    } catch (const Error& e) {
+        CHECK(e.code() == ErrorCode::integrity);
+        CHECK_THAT(e.what(), Catch::Contains("not a regular file"));
+    }
+    remove_tree_keeps_target(runtime, runtime / "result.json", outside);
 }
