@@ -75,6 +75,38 @@ TEST_CASE("a helper that exits on its own is not alive, even with exit code STIL
     }
 }
 
+// What a recorded helper PID is checked against before it is signalled (docs/security.md,
+// "Helper PID"): the executable the process runs and its creation time.
+TEST_CASE("a helper is identified by its executable and start time, a gone one by neither", "[process][trust]")
+{
+    TempDir tmp;
+    process::SpawnOptions options;
+    options.executable = child_exe();
+    options.args = {"sleep"};
+    options.log_file = files::to_utf8(tmp.path() / "child.log");
+    options.detached = true;
+    const int64_t pid = process::spawn(options);
+    REQUIRE(pid > 0);
+    REQUIRE(wintest::eventually([&] { return log_has(tmp.path() / "child.log", "ready\n"); }));
+
+    const auto exe = process::executable_path(pid);
+    REQUIRE(exe);
+    CHECK(files::from_utf8(*exe).filename() == files::from_utf8(child_exe()).filename());
+    const auto started = process::start_time(pid);
+    REQUIRE(started);
+    CHECK(process::start_time(pid) == started);  // stable: what is recorded at spawn matches later
+    CHECK(process::start_time(process::current_pid()) != started);
+    const auto self = process::executable_path(process::current_pid());
+    REQUIRE(self);
+    CHECK(files::from_utf8(*self).filename() == files::from_utf8(process::current_executable()).filename());
+
+    process::terminate(pid, std::chrono::seconds(30));
+    CHECK_FALSE(process::start_time(pid).has_value());
+    CHECK_FALSE(process::executable_path(pid).has_value());
+    CHECK_FALSE(process::start_time(0).has_value());
+    CHECK_FALSE(process::executable_path(-1).has_value());
+}
+
 TEST_CASE("spawn failures name the executable", "[process]")
 {
     TempDir tmp;
