@@ -159,6 +159,26 @@ def test_truncated_zstd_layer_is_a_clear_error_under_wine(tmp_path):
     assert not out.exists()
 
 
+@pytest.mark.parametrize("case", ["zstd-checksum", "data-after-the-end"])
+def test_layer_is_read_to_its_end_under_wine(tmp_path, case):
+    # The frame checksum follows the tar's last byte; the Windows build reads it too.
+    tar = _tar(LOWER)
+    if case == "zstd-checksum":
+        data = bytearray(_zstd(tar))
+        data[-2] ^= 1
+        media, message = "application/vnd.oci.image.layer.v1.tar+zstd", "doesn't match checksum"
+    else:
+        data = tar + _tar([("second", b"archive")])  # cat a.tar b.tar
+        media, message = "application/vnd.oci.image.layer.v1.tar", "data after the end of the archive"
+    layout = _oci_layout(tmp_path / "layout", [(bytes(data), media)])
+    out = tmp_path / "bad.vhd"
+    proc = run_windows([windows_program("tools/vhdbuild.exe"), "--from-oci", winpath(layout), "-o", winpath(out)],
+                       timeout=300)
+    assert proc.returncode == 1, proc.stdout + proc.stderr
+    assert message in proc.stderr, proc.stderr
+    assert not out.exists()
+
+
 # --- memory: the metadata spill arena (libhvsup/image/spill_arena_win.cpp) ----------------
 
 sys.path.insert(0, str(ROOT / "test" / "integration"))
