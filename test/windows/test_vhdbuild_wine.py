@@ -10,10 +10,11 @@ import subprocess
 import sys
 import tarfile
 import tempfile
+import time
 
 import pytest
 
-from conftest import ROOT, run_windows, wine_env, windows_program, winpath
+from conftest import ROOT, WINE, run_windows, wine_env, windows_program, winpath
 
 UUID = "0b5e1a5e-0000-4000-8000-000000000001"
 
@@ -51,6 +52,34 @@ def test_existing_output_is_replaced_and_a_failed_build_keeps_it(tmp_path):
     assert proc.returncode == 1
     assert sorted(p.name for p in tmp_path.iterdir()) == ["cut.tar", "disk.vhd"]
     assert out.read_bytes() == built
+
+
+def test_killed_build_leaves_only_the_previous_output(tmp_path):
+    # The output is written to a delete-on-close file, marked to stay only at commit: a build
+    # killed in the middle (SIGKILL of the Wine process: Wine closes its handles, as Windows
+    # does for TerminateProcess) leaves nothing behind.
+    out = tmp_path / "disk.vhd"
+    out.write_bytes(b"previous image\n")
+    info = tarfile.TarInfo("big")
+    info.size = 256 << 20
+    proc = subprocess.Popen([str(WINE), windows_program("tools/vhdbuild.exe"), "--from-tar", "-", "--quiet",
+                             "-o", winpath(out)], stdin=subprocess.PIPE, stdout=subprocess.DEVNULL,
+                            stderr=subprocess.DEVNULL, env=wine_env())
+    try:
+        proc.stdin.write(info.tobuf(format=tarfile.USTAR_FORMAT) + bytes(8 << 20))
+        proc.stdin.flush()
+        deadline = time.monotonic() + 120
+        while len(list(tmp_path.iterdir())) < 2:  # the temporary output exists: the build is under way
+            assert proc.poll() is None and time.monotonic() < deadline, "the build never started writing"
+            time.sleep(0.2)
+    finally:
+        proc.kill()
+        proc.wait(timeout=60)
+    deadline = time.monotonic() + 60
+    while sorted(p.name for p in tmp_path.iterdir()) != ["disk.vhd"] and time.monotonic() < deadline:
+        time.sleep(0.2)  # the wineserver closes the dead process's handles asynchronously
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["disk.vhd"]
+    assert out.read_bytes() == b"previous image\n"
 
 
 def test_directory_output_is_refused(tmp_path):
