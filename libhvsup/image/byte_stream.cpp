@@ -18,6 +18,17 @@
 namespace hvsup::image {
 namespace {
 
+// zlib prefixes its messages with the path it was given, "<fd:N>" for gzdopen: the name
+// the caller knows is used instead.
+std::string_view bare(const char* msg)
+{
+    std::string_view m = msg;
+    if (m.rfind("<fd:", 0) == 0) {
+        if (size_t colon = m.find(": "); colon != std::string_view::npos) m.remove_prefix(colon + 2);
+    }
+    return m;
+}
+
 class GzStream final : public ByteStream {
 public:
     GzStream(gzFile f, std::string name) : f_(f), name_(std::move(name)) { gzbuffer(f_, 1024 * 1024); }
@@ -30,13 +41,14 @@ public:
         if (n < 0) {
             int code = 0;
             const char* msg = gzerror(f_, &code);
-            throw Error(ErrorCode::io, fmt::format("read {}: {}", name_, code == Z_ERRNO ? std::strerror(errno) : msg));
+            throw Error(code == Z_ERRNO ? ErrorCode::io : ErrorCode::integrity,
+                        fmt::format("read {}: {}", name_, code == Z_ERRNO ? std::strerror(errno) : bare(msg)));
         }
         if (n == 0) {
             int code = 0;
             const char* msg = gzerror(f_, &code);
             if (code != Z_OK && code != Z_STREAM_END) {
-                throw Error(ErrorCode::integrity, fmt::format("read {}: {}", name_, msg));
+                throw Error(ErrorCode::integrity, fmt::format("read {}: {}", name_, bare(msg)));
             }
         }
         pos_ += static_cast<uint64_t>(n);
@@ -101,6 +113,31 @@ private:
 };
 
 }  // namespace
+
+void read_trailing_padding(ByteStream& in, const std::string& name)
+{
+    const uint64_t end = in.position();
+    std::vector<uint8_t> buf(64u << 10);
+    uint64_t seen = 0;
+    while (true) {
+        const size_t n = in.read(buf.data(), buf.size());  // decompression errors surface here
+        if (n == 0) return;
+        for (size_t i = 0; i < n; ++i) {
+            if (buf[i] != 0) {
+                throw Error(ErrorCode::integrity,
+                            fmt::format("{}: data after the end of the archive (byte {}; the archive ended at byte {}): "
+                                        "only zero padding may follow",
+                                        name, end + seen + i, end));
+            }
+        }
+        seen += n;
+        if (seen > max_trailing_padding) {
+            throw Error(ErrorCode::integrity,
+                        fmt::format("{}: more than {} bytes of padding after the end of the archive (at byte {})", name,
+                                    max_trailing_padding, end));
+        }
+    }
+}
 
 std::unique_ptr<ByteStream> open_zstd_stream(int fd, const std::string& name)
 {

@@ -217,6 +217,16 @@ uint32_t FsTree::walk_parent(const std::vector<std::string>& parts, bool create,
             cur = id;
             continue;
         }
+        if (nodes_[it->second].whiteout && create) {
+            // An overlay whiteout in the way: a directory takes its place, opaque so that what
+            // the whiteout hid stays hidden (as when the directory came before the whiteout).
+            uint32_t id = new_node(new_inode(implicit_), layer);
+            nodes_[id].dir = new_dir();
+            mark_opaque(id);
+            it->second = id;
+            cur = id;
+            continue;
+        }
         const Node& next = nodes_[it->second];
         if (is_symlink(inodes_[next.inode])) throw bad_path(path, fmt::format("\"{}\" is a symlink", parts[i]));
         if (!next.dir) throw bad_path(path, fmt::format("\"{}\" is not a directory", parts[i]));
@@ -236,18 +246,22 @@ InodeRef FsTree::add(std::string_view path, Inode attrs, uint16_t layer)
     uint32_t parent = walk_parent(parts, true, path, layer);
     Dir& dir = *nodes_[parent].dir;
     auto it = dir.entries.find(parts.back());
+    bool opaque = false;
     if (it != dir.entries.end()) {
         Node& existing = nodes_[it->second];
         if (existing.dir && is_dir(attrs)) {
             inodes_[existing.inode] = std::move(attrs);
             existing.layer = layer;
+            if (existing.opaque) mark_opaque(it->second);  // the new attributes keep it opaque
             return existing.inode;
         }
+        opaque = existing.whiteout;  // a directory over an overlay whiteout
         dir.entries.erase(it);
     }
     const bool dir_entry = is_dir(attrs);
     uint32_t id = new_node(new_inode(std::move(attrs)), layer);
     if (dir_entry) nodes_[id].dir = new_dir();
+    if (dir_entry && opaque) mark_opaque(id);
     nodes_[parent].dir->entries.emplace(intern(parts.back()), id);
     return nodes_[id].inode;
 }
@@ -255,7 +269,7 @@ InodeRef FsTree::add(std::string_view path, Inode attrs, uint16_t layer)
 void FsTree::add_hard_link(std::string_view path, std::string_view target, uint16_t layer)
 {
     uint32_t t = find_node(target);
-    if (t == UINT32_MAX) {
+    if (t == UINT32_MAX || nodes_[t].whiteout) {
         throw Error(ErrorCode::invalid_argument,
                     fmt::format("hard link \"{}\" -> \"{}\": the target does not exist", path, target));
     }
@@ -370,9 +384,10 @@ bool FsTree::prune_lower(uint32_t top, uint16_t layer, bool keep_top)
     return top_kept;
 }
 
-void FsTree::mark_opaque(Inode& dir)
+void FsTree::mark_opaque(uint32_t node)
 {
-    auto& xs = dir.mutable_xattrs();
+    nodes_[node].opaque = true;
+    auto& xs = inodes_[nodes_[node].inode].mutable_xattrs();
     std::erase_if(xs, [](const Xattr& x) { return x.name == "trusted.overlay.opaque"; });
     xs.emplace_back("trusted.overlay.opaque", "y");
 }
@@ -395,21 +410,22 @@ void FsTree::whiteout(std::string_view path, uint16_t layer, const Inode* overla
     if (overlay_device == nullptr) return;
     if (!kept) {
         add(path, *overlay_device, layer);
+        nodes_[find_node(path)].whiteout = true;
     } else if (nodes_[id].dir) {
-        mark_opaque(inodes_[nodes_[id].inode]);  // this layer's directory over a hidden lower one
+        mark_opaque(id);  // this layer's directory over a hidden lower one
     }
 }
 
 void FsTree::opaque(std::string_view path, uint16_t layer, bool overlay)
 {
     uint32_t n = find_node(path);
-    if (n == UINT32_MAX && overlay) {
+    if (overlay && (n == UINT32_MAX || nodes_[n].whiteout)) {
         add(path, implicit_, layer);
         n = find_node(path);
     }
     if (n == UINT32_MAX || !nodes_[n].dir) return;
     prune_lower(n, layer, true);
-    if (overlay) mark_opaque(inodes_[nodes_[n].inode]);
+    if (overlay) mark_opaque(n);
 }
 
 }  // namespace hvsup::image

@@ -151,6 +151,9 @@ public:
     void whiteout(std::string_view path, uint16_t layer, const Inode* overlay_device = nullptr);
     // opaque(): the directory at `path` keeps only what `layer` added to it; with `overlay`
     // it is created when absent and gets trusted.overlay.opaque=y.
+    // In overlay mode an entry later added where a whiteout device stands replaces it (a
+    // directory, also one created as a parent, is then marked opaque), and a hard link to a
+    // whiteout device is refused as a link to a missing target.
     void opaque(std::string_view path, uint16_t layer, bool overlay);
 
     void set_path_options(PathOptions o) { path_options_ = o; }
@@ -166,6 +169,11 @@ public:
     struct Node {
         InodeRef inode = no_inode;
         uint16_t layer = 0;
+        // Overlay mode: the 0/0 device whiteout() put here, and a directory marked opaque.
+        // A directory that later takes a whiteout's place, or re-declares an opaque one, must
+        // stay opaque (the lower entries stay hidden), in whatever order the tar has them.
+        bool whiteout = false;
+        bool opaque = false;
         Dir* dir = nullptr;  // directories only; owned by the tree's dirs_
     };
     const Node& node(uint32_t id) const { return nodes_[id]; }
@@ -175,7 +183,7 @@ private:
     uint32_t walk_parent(const std::vector<std::string>& parts, bool create, std::string_view path, uint16_t layer = 0);
     uint32_t find_node(std::string_view path) const;
     bool prune_lower(uint32_t node, uint16_t layer, bool keep_top);
-    static void mark_opaque(Inode& dir);
+    void mark_opaque(uint32_t node);
     uint32_t new_node(InodeRef inode, uint16_t layer);
     InodeRef new_inode(Inode attrs);
     std::string_view intern(std::string_view name);

@@ -365,7 +365,10 @@ void add_tar(Ext4Writer& writer, ByteStream& in, const std::string& name, uint16
             usum += h[i];
             high += h[i] >> 7;
         }
-        if (any == 0) break;
+        if (any == 0) {
+            read_trailing_padding(in, name);  // to the compressed stream's checksum
+            break;
+        }
         for (size_t i = 148; i < 156; ++i) {
             usum -= h[i];
             high -= h[i] >> 7;

@@ -97,8 +97,10 @@ std::string acl_text_to_xattr(std::string_view text, std::string_view what)
             // bsdtar appends the numeric id; GNU tar writes the name alone.
             auto id = fields.size() == 4 ? numeric_id(fields[3]) : numeric_id(qualifier);
             if (!id) {
+                // Never looked up: the build host's /etc/passwd describes another system, and
+                // a guess would hand the file to whoever has that name there.
                 throw bad(e, "names a user or group without a numeric id; only numeric ids can be stored "
-                             "(the image's user database is not consulted; bsdtar records the id)");
+                             "(names are looked up neither on the build host nor in the image; bsdtar records the id)");
             }
             out.id = *id;
         } else if (fields.size() == 4) {

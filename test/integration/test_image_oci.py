@@ -345,6 +345,64 @@ def test_whiteout_without_a_name_is_refused(tmp_path, name):
     assert list(outdir.iterdir()) == []
 
 
+def opaque_dirs(image, paths):
+    """The directories among `paths` that carry trusted.overlay.opaque=y."""
+    stats = debugfs(image, [f'stat "{p}"' for p in paths])
+    return {p for p, t in zip(paths, stats) if parse_stat(t)["xattrs"].get("trusted.overlay.opaque") == (1, "y")}
+
+
+WHITEOUT_LOWER = [member("y/", tarfile.DIRTYPE, mode=0o755), member("y/old", data=b"old"),
+                  member("d/", tarfile.DIRTYPE, mode=0o755), member("d/old", data=b"old"), member("d/#x", data=b"lower"),
+                  member("k/", tarfile.DIRTYPE, mode=0o755), member("k/old", data=b"old"), member("f", data=b"f")]
+# The same upper layer in two tar orders: the markers first, or after the entries they sit
+# beside (names before ".wh" in a sorted tar: "-x", "+x", "#x"). y: whited out and re-created
+# by this layer as a directory; k: whited out, then this layer writes into it (an implicit
+# parent); d: opaque, re-declared, with same-layer files sorting before the marker.
+WHITEOUT_UPPER = {
+    "markers-first": [member(".wh.y", data=b""), member(".wh.k", data=b""), member("d/.wh..wh..opq", data=b""),
+                      member("d/", tarfile.DIRTYPE, mode=0o700), member("d/-x", data=b"-x"), member("d/+x", data=b"+x"),
+                      member("d/#x", data=b"upper"), member("y/", tarfile.DIRTYPE, mode=0o750),
+                      member("y/new", data=b"new"), member("k/sub/new", data=b"new")],
+    "markers-last": [member("d/", tarfile.DIRTYPE, mode=0o700), member("d/#x", data=b"upper"), member("d/+x", data=b"+x"),
+                     member("d/-x", data=b"-x"), member("d/.wh..wh..opq", data=b""), member("k/sub/new", data=b"new"),
+                     member("y/", tarfile.DIRTYPE, mode=0o750), member("y/new", data=b"new"), member(".wh.k", data=b""),
+                     member(".wh.y", data=b"")],
+}
+
+
+@pytest.mark.parametrize("overlay", [False, True], ids=["apply", "overlay"])
+def test_whiteout_order_within_a_layer_does_not_matter(tmp_path, overlay):
+    results = {}
+    for order, upper in WHITEOUT_UPPER.items():
+        layout = layered_layout(tmp_path / order, make_tar(WHITEOUT_LOWER), make_tar(upper))
+        out = tmp_path / f"{order}.vhd"
+        proc = vhdbuild("--from-oci", layout, "-o", out, *(["--overlay"] if overlay else []), check=False)
+        assert proc.returncode == 0, (order, proc.stderr)  # --overlay: "k" was a whiteout device, not a directory
+        fsck_clean(out)
+        tree = tree_of(out)
+        assert {p for p in tree if p.startswith(("/d", "/y", "/k"))} == {
+            "/d", "/d/-x", "/d/+x", "/d/#x", "/y", "/y/new", "/k", "/k/sub", "/k/sub/new"}, (order, tree)
+        assert ("/f" in tree) and cat(out, "d/#x", tmp_path) == b"upper"
+        assert parse_stat(debugfs(out, ["stat /d"])[0])["mode"] == 0o700, order
+        opaque = opaque_dirs(out, ["/d", "/y", "/k", "/k/sub"])
+        # --overlay: every directory standing where lower entries were hidden is opaque,
+        # whichever came first in the tar; without it no overlay xattr is written.
+        assert opaque == ({"/d", "/y", "/k"} if overlay else set()), (order, opaque)
+        results[order] = (tree, opaque)
+    assert results["markers-first"] == results["markers-last"]
+
+
+@pytest.mark.parametrize("overlay", [False, True], ids=["apply", "overlay"])
+def test_hard_link_to_a_whited_out_entry_is_refused(tmp_path, overlay):
+    layout = layered_layout(tmp_path / "layout", make_tar([member("f", data=b"f")]),
+                            make_tar([member(".wh.f", data=b""), member("g", tarfile.LNKTYPE, linkname="f")]))
+    outdir = tmp_path / "out"
+    outdir.mkdir()
+    proc = vhdbuild("--from-oci", layout, "-o", outdir / "o.vhd", *(["--overlay"] if overlay else []), check=False)
+    assert proc.returncode == 1 and b'hard link "g" -> "f": the target does not exist' in proc.stderr, proc.stderr
+    assert list(outdir.iterdir()) == []
+
+
 @pytest.mark.parametrize("kind", ["fifo", "device"])
 def test_layer_blob_that_is_not_a_regular_file_is_refused(tmp_path, kind):
     layout = layered_layout(tmp_path / "layout", make_tar([member("f", data=b"x")]))

@@ -1,5 +1,6 @@
 """vhdbuild's output: nothing partial is ever left (failures and signals), only a regular file is
 replaced, the output may not sit inside the source, and deleted content never reaches the image."""
+import gzip
 import io
 import os
 import signal
@@ -206,6 +207,23 @@ def test_replaced_tar_members_leave_no_content(tmp_path, case):
     assert_no_marker(out)
 
 
+@pytest.mark.parametrize("source", ["gzip-stdin", "zstd-file"])
+def test_replaced_members_leave_no_content_through_the_staging_buffer(tmp_path, source):
+    # Decompressed input goes through the output's staging buffer (no mapping, no
+    # copy_file_range): the replaced data must be cleared there too.
+    data = make_tar([member("a", data=secret()), member("a", data=b"new\n"), member("b", data=secret(200_000)),
+                     member("b", tarfile.DIRTYPE)])
+    out = tmp_path / "out.vhd"
+    if source == "gzip-stdin":
+        build("--from-tar", "-", "-o", out, input=gzip.compress(data))
+    else:
+        packed = tmp_path / "in.tar.zst"
+        packed.write_bytes(subprocess.run(["zstd", "-q", "-c", "-"], input=data, capture_output=True, check=True).stdout)
+        build("--from-tar", packed, "-o", out)
+    fsck_clean(out)
+    assert_no_marker(out)
+
+
 def test_hard_link_keeps_content_when_one_name_is_replaced(tmp_path):
     tar = tmp_path / "in.tar"
     tar.write_bytes(make_tar([member("a", data=secret(10)), member("b", tarfile.LNKTYPE, linkname="a"),
@@ -225,9 +243,12 @@ def test_whited_out_oci_files_leave_no_content(tmp_path, overlay):
     (root / "oci-layout").write_text('{"imageLayoutVersion": "1.0.0"}')
     lower = [member("etc/", tarfile.DIRTYPE, mode=0o755), member("etc/secret", data=secret())]
     upper = [member("etc/.wh.secret", data=b"")]
-    if not overlay:  # with --overlay an opaque directory keeps the lower entries (whiteout semantics)
-        lower += [member("d/", tarfile.DIRTYPE, mode=0o755), member("d/old", data=secret())]
-        upper += [member("d/.wh..wh..opq", data=b""), member("d/new", data=b"new\n")]
+    # Opaque directories drop the lower entries with --overlay too (the mark is kept for a
+    # later overlay mount); a whited-out directory with a large file in it, re-created above.
+    lower += [member("d/", tarfile.DIRTYPE, mode=0o755), member("d/old", data=secret()),
+              member("e/", tarfile.DIRTYPE, mode=0o755), member("e/big", data=secret(100_000))]
+    upper += [member("d/-first", data=b"-\n"), member("d/.wh..wh..opq", data=b""), member("d/new", data=b"new\n"),
+              member(".wh.e", data=b""), member("e/", tarfile.DIRTYPE, mode=0o755)]
     lower, upper = make_tar(lower), make_tar(upper)
     write_manifest(root, [dict(add_blob(root, lower), mediaType="application/vnd.oci.image.layer.v1.tar"),
                           dict(add_blob(root, upper), mediaType="application/vnd.oci.image.layer.v1.tar")], b"{}")

@@ -402,6 +402,27 @@ def test_malformed_or_unresolvable_acls_are_refused(tmp_path):
             "bad permissions")
 
 
+def test_acl_names_resolve_only_through_the_recorded_numeric_id(tmp_path):
+    # GNU tar's one-entry-a-line form with the id as a 4th field (as star and bsdtar record it):
+    # the id is stored, the name ignored.
+    acl = "user::rw-\nuser:alice:rwx:1001\ngroup::r--\ngroup:staff:r--:50\nmask::rwx\nother::r--\n"
+    tar = tmp_path / "acl.tar"
+    tar.write_bytes(make_tar([member("f", data=b"x", pax={"SCHILY.acl.access": acl})]))
+    out = tmp_path / "acl.vhd"
+    build("--from-tar", tar, "-o", out)
+    fsck_clean(out)
+    value = parse_stat(debugfs(out, ["stat /f"])[0])["xattrs"]["system.posix_acl_access"][1]
+    # ext4's on-disk ACL: version 1, then (tag, perm[, id]) entries; named user 1001, group 50.
+    assert "02 00 07 00 e9 03 00 00" in value and "08 00 04 00 32 00 00 00" in value, value
+    # Names alone are refused, in default ACLs too, even a name the build host resolves
+    # ("root", "daemon"): the host's /etc/passwd and /etc/group describe another system.
+    for key, entry in [("SCHILY.acl.default", "user:root:rwx"), ("SCHILY.acl.access", "group:daemon:r-x")]:
+        text = f"user::rwx\n{entry}\ngroup::r-x\nmask::rwx\nother::r-x\n"
+        proc = refused(tmp_path, make_tar([member("d/", tarfile.DIRTYPE, pax={key: text})]),
+                       f'ACL entry "{entry}": names a user or group without a numeric id')
+        assert f'"d/": {key}'.encode() in proc.stderr and b"build host" in proc.stderr, proc.stderr
+
+
 def sparse_source(tmp_path):
     src = tmp_path / "sparse-src"
     src.mkdir()

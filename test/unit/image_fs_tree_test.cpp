@@ -172,3 +172,38 @@ TEST_CASE("overlay whiteouts: a device where the lower entry was, opaque where t
     REQUIRE(xs.size() == 1);
     CHECK(xs[0].name == "trusted.overlay.opaque");
 }
+
+TEST_CASE("overlay whiteouts: entries after the whiteout in the same layer replace its device", "[image][tree]")
+{
+    auto opaque = [](const Inode& i) {
+        return i.xattrs().size() == 1 && i.xattrs()[0].name == "trusted.overlay.opaque";
+    };
+    FsTree t(dir());
+    Inode device;
+    device.mode = ext4::s_ifchr;
+    t.add("y/old", file(), 1);
+    t.add("k/old", file(), 1);
+    t.add("f", file(), 1);
+    t.add("d/old", file(), 1);
+    // The whiteout first, then the same layer's directory: opaque, as in the other order.
+    t.whiteout("y", 2, &device);
+    t.add("y", dir(0700), 2);
+    CHECK(opaque(t.inode(t.find("y"))));
+    CHECK(t.find("y/old") == no_inode);
+    // A whiteout device as the parent of a later entry: an opaque directory, not an error.
+    t.whiteout("k", 2, &device);
+    t.add("k/sub/new", file(), 2);
+    CHECK(opaque(t.inode(t.find("k"))));
+    CHECK(t.find("k/old") == no_inode);
+    // A file over the device is just the file; a hard link to a device is to a missing target.
+    t.whiteout("f", 2, &device);
+    CHECK_THROWS_WITH(t.add_hard_link("g", "f", 2), Catch::Contains("the target does not exist"));
+    t.add("f", file(0600), 2);
+    CHECK((t.inode(t.find("f")).mode & ext4::s_ifmt) == ext4::s_ifreg);
+    CHECK(t.inode(t.find("f")).xattrs().empty());
+    // An opaque directory re-declared after its marker stays opaque.
+    t.opaque("d", 2, true);
+    t.add("d", dir(0700), 2);
+    CHECK(opaque(t.inode(t.find("d"))));
+    CHECK((t.inode(t.find("d")).mode & 07777) == 0700);
+}

@@ -10,10 +10,11 @@ import subprocess
 import sys
 import tarfile
 import tempfile
+import time
 
 import pytest
 
-from conftest import ROOT, run_windows, wine_env, windows_program, winpath
+from conftest import ROOT, WINE, run_windows, wine_env, windows_program, winpath
 
 UUID = "0b5e1a5e-0000-4000-8000-000000000001"
 
@@ -51,6 +52,34 @@ def test_existing_output_is_replaced_and_a_failed_build_keeps_it(tmp_path):
     assert proc.returncode == 1
     assert sorted(p.name for p in tmp_path.iterdir()) == ["cut.tar", "disk.vhd"]
     assert out.read_bytes() == built
+
+
+def test_killed_build_leaves_only_the_previous_output(tmp_path):
+    # The output is written to a delete-on-close file, marked to stay only at commit: a build
+    # killed in the middle (SIGKILL of the Wine process: Wine closes its handles, as Windows
+    # does for TerminateProcess) leaves nothing behind.
+    out = tmp_path / "disk.vhd"
+    out.write_bytes(b"previous image\n")
+    info = tarfile.TarInfo("big")
+    info.size = 256 << 20
+    proc = subprocess.Popen([str(WINE), windows_program("tools/vhdbuild.exe"), "--from-tar", "-", "--quiet",
+                             "-o", winpath(out)], stdin=subprocess.PIPE, stdout=subprocess.DEVNULL,
+                            stderr=subprocess.DEVNULL, env=wine_env())
+    try:
+        proc.stdin.write(info.tobuf(format=tarfile.USTAR_FORMAT) + bytes(8 << 20))
+        proc.stdin.flush()
+        deadline = time.monotonic() + 120
+        while len(list(tmp_path.iterdir())) < 2:  # the temporary output exists: the build is under way
+            assert proc.poll() is None and time.monotonic() < deadline, "the build never started writing"
+            time.sleep(0.2)
+    finally:
+        proc.kill()
+        proc.wait(timeout=60)
+    deadline = time.monotonic() + 60
+    while sorted(p.name for p in tmp_path.iterdir()) != ["disk.vhd"] and time.monotonic() < deadline:
+        time.sleep(0.2)  # the wineserver closes the dead process's handles asynchronously
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["disk.vhd"]
+    assert out.read_bytes() == b"previous image\n"
 
 
 def test_directory_output_is_refused(tmp_path):
@@ -156,6 +185,26 @@ def test_truncated_zstd_layer_is_a_clear_error_under_wine(tmp_path):
                        timeout=300)
     assert proc.returncode == 1, proc.stdout + proc.stderr
     assert "truncated zstd data" in proc.stderr, proc.stderr
+    assert not out.exists()
+
+
+@pytest.mark.parametrize("case", ["zstd-checksum", "data-after-the-end"])
+def test_layer_is_read_to_its_end_under_wine(tmp_path, case):
+    # The frame checksum follows the tar's last byte; the Windows build reads it too.
+    tar = _tar(LOWER)
+    if case == "zstd-checksum":
+        data = bytearray(_zstd(tar))
+        data[-2] ^= 1
+        media, message = "application/vnd.oci.image.layer.v1.tar+zstd", "doesn't match checksum"
+    else:
+        data = tar + _tar([("second", b"archive")])  # cat a.tar b.tar
+        media, message = "application/vnd.oci.image.layer.v1.tar", "data after the end of the archive"
+    layout = _oci_layout(tmp_path / "layout", [(bytes(data), media)])
+    out = tmp_path / "bad.vhd"
+    proc = run_windows([windows_program("tools/vhdbuild.exe"), "--from-oci", winpath(layout), "-o", winpath(out)],
+                       timeout=300)
+    assert proc.returncode == 1, proc.stdout + proc.stderr
+    assert message in proc.stderr, proc.stderr
     assert not out.exists()
 
 
