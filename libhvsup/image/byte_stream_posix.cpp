@@ -1,13 +1,12 @@
-// open_stream on POSIX: an uncompressed regular file is mapped and its members are written
-// from the mapping or copied into the image with copy_file_range; gzip input and pipes go through zlib, zstd
-// files through libzstd.
+// open_stream on POSIX: an uncompressed regular file is read with pread through a read-ahead
+// buffer and its large members copied into the image with copy_file_range; gzip input and
+// pipes go through zlib, zstd files through libzstd.
 #include "image/byte_stream.hpp"
 
 #include "core/error.hpp"
 #include "core/files.hpp"
 
 #include <fcntl.h>
-#include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -19,96 +18,67 @@
 namespace hvsup::image {
 namespace {
 
-// The file is mapped read-only: headers are parsed and small members written straight from
-// the mapping (one copy, from the page cache into the image); large members are copied in
-// the kernel (copy_file_range). Pages behind the read position are unmapped every 8 MiB, so
-// the resident set does not grow with the archive.
+// Headers and small members are read with pread through a 256 KiB read-ahead buffer; reads of
+// 64 KiB or more go straight to the caller's buffer, and members of 256 KiB or more are copied
+// in the kernel (copy_file_range). A mapping of the file was tried before: its page faults cost
+// more than the copies pread makes (docs/image.md, "Benchmark").
 class PlainFileStream final : public ByteStream {
 public:
-    PlainFileStream(int fd, std::string name, uint64_t size) : fd_(fd), name_(std::move(name)), size_(size)
-    {
-        if (size_ == 0) return;
-        void* m = ::mmap(nullptr, static_cast<size_t>(size_), PROT_READ, MAP_PRIVATE, fd_, 0);
-        if (m == MAP_FAILED) {
-            const int err = errno;
-            ::close(fd_);
-            throw system_error(err, "map " + name_);
-        }
-        map_ = static_cast<const uint8_t*>(m);
-        ::madvise(m, static_cast<size_t>(size_), MADV_SEQUENTIAL);
-    }
-    ~PlainFileStream() override
-    {
-        if (ref_out_ != nullptr) {
-            // Writes may still point into the mapping: issue them before it goes away.
-            try {
-                ref_out_->flush();
-            } catch (...) {
-                ref_out_->mark_failed();
-            }
-        }
-        if (map_ != nullptr) ::munmap(const_cast<uint8_t*>(map_), static_cast<size_t>(size_));
-        ::close(fd_);
-    }
+    PlainFileStream(int fd, std::string name, uint64_t size) : fd_(fd), name_(std::move(name)), size_(size) {}
+    ~PlainFileStream() override { ::close(fd_); }
 
     size_t read(uint8_t* buf, size_t max) override
     {
-        release();
-        size_t n = static_cast<size_t>(std::min<uint64_t>(max, size_ - pos_));
-        if (n >= (64u << 10)) {
-            // Large reads (file data) with pread: a copy in the kernel, no page faults.
-            ssize_t got;
-            do {
-                got = ::pread(fd_, buf, n, static_cast<off_t>(pos_));
-            } while (got < 0 && errno == EINTR);
-            if (got < 0) throw system_error(errno, "read " + name_);
-            n = static_cast<size_t>(got);
-        } else if (n > 0) {
-            std::memcpy(buf, map_ + pos_, n);
+        if (ahead_pos_ == ahead_len_) {
+            if (max >= direct_read) {
+                const size_t n = pread_at(buf, max, pos_);
+                pos_ += n;
+                return n;
+            }
+            ahead_pos_ = 0;
+            ahead_len_ = pread_at(ahead_.data(), ahead_.size(), pos_);
+            if (ahead_len_ == 0) return 0;
         }
+        const size_t n = std::min(max, ahead_len_ - ahead_pos_);
+        std::memcpy(buf, ahead_.data() + ahead_pos_, n);
+        ahead_pos_ += n;
         pos_ += n;
         return n;
     }
     bool copy_to(OutputFile& out, uint64_t out_offset, uint64_t size) override
     {
         // A member running past the end takes the read path, which reports the truncation.
-        if (pos_ + size > size_) return false;
-        release();
-        if (size >= (256u << 10) && out.copy_from_file(fd_, pos_, size, out_offset)) {
-            pos_ += size;
-            return true;
-        }
-        out.write_at_ref(map_ + pos_, static_cast<size_t>(size), out_offset);
-        ref_out_ = &out;
+        if (size < (256u << 10) || pos_ + size > size_) return false;
+        if (!out.copy_from_file(fd_, pos_, size, out_offset)) return false;
+        // What the read-ahead buffer holds of the member is skipped.
+        const uint64_t buffered = ahead_len_ - ahead_pos_;
+        ahead_pos_ += static_cast<size_t>(std::min<uint64_t>(buffered, size));
         pos_ += size;
         return true;
     }
     uint64_t position() const override { return pos_; }
 
 private:
-    // Unmaps what lies more than 2 MiB behind the read position, every 8 MiB. Always safe:
-    // the mapping is a read-only private file mapping, so a write still pointing into an
-    // unmapped page faults it back in from the file.
-    void release()
+    static constexpr size_t direct_read = 64u << 10;
+
+    size_t pread_at(uint8_t* buf, size_t max, uint64_t offset)
     {
-        constexpr uint64_t window = 2u << 20, step = 8u << 20;
-        if (map_ != nullptr && pos_ >= released_ + step) drop(pos_ - window);
-    }
-    void drop(uint64_t upto)
-    {
-        upto = upto / 4096 * 4096;
-        if (upto <= released_) return;
-        ::madvise(const_cast<uint8_t*>(map_) + released_, static_cast<size_t>(upto - released_), MADV_DONTNEED);
-        released_ = upto;
+        const size_t want = static_cast<size_t>(std::min<uint64_t>(max, size_ - std::min(offset, size_)));
+        if (want == 0) return 0;
+        while (true) {
+            const ssize_t got = ::pread(fd_, buf, want, static_cast<off_t>(offset));
+            if (got < 0 && errno == EINTR) continue;
+            if (got < 0) throw system_error(errno, "read " + name_);
+            return static_cast<size_t>(got);
+        }
     }
 
     int fd_;
     std::string name_;
     uint64_t size_;
-    const uint8_t* map_ = nullptr;
     uint64_t pos_ = 0;
-    uint64_t released_ = 0;
-    OutputFile* ref_out_ = nullptr;  // holds writes pointing into the mapping
+    std::vector<uint8_t> ahead_ = std::vector<uint8_t>(256u << 10);
+    size_t ahead_pos_ = 0, ahead_len_ = 0;
 };
 
 }  // namespace

@@ -53,7 +53,7 @@ Inode implicit_directory(int64_t timestamp)
 Ext4Writer::Ext4Writer(FsOptions options, OutputFile& out, std::pmr::memory_resource* memory)
     : options_(std::move(options)), out_(out), spill_(dynamic_cast<SpillArena*>(memory)),
       tree_(implicit_directory(options_.timestamp), memory),
-      alloc_(make_allocator(options_, fixed_blocks_)), buffer_(copy_buffer), capture_(std::make_unique<RefCapture>(out))
+      alloc_(make_allocator(options_, fixed_blocks_)), buffer_(copy_buffer)
 {
     if (options_.label.size() > 16) throw Error(ErrorCode::invalid_argument, "the label is longer than 16 bytes");
 }
@@ -84,37 +84,6 @@ constexpr uint64_t dense_segment = 256u << 10;
 
 }  // namespace
 
-// What a source's copy_to hands over for a segment that is checked for zero blocks: a
-// write_at_ref (a mapped tar) is recorded, not written, so the writer can leave the zero
-// blocks out; everything else goes to the image (and an in-kernel copy is declined, so the
-// source reads the bytes into memory). A member of the writer: a source may keep it to flush.
-class Ext4Writer::RefCapture final : public OutputFile {
-public:
-    explicit RefCapture(OutputFile& target) : target_(target) {}
-
-    const uint8_t* data = nullptr;
-    size_t size = 0;
-
-    void write_at(const void* p, size_t n, uint64_t offset) override { target_.write_at(p, n, offset); }
-    void write_at_ref(const void* p, size_t n, uint64_t offset) override
-    {
-        if (data != nullptr) {  // a second piece: not expected, so written as it comes
-            target_.write_at_ref(p, n, offset);
-            return;
-        }
-        data = static_cast<const uint8_t*>(p);
-        size = n;
-    }
-    void flush() override { target_.flush(); }
-    void mark_failed() override { target_.mark_failed(); }
-    void discard(uint64_t offset, uint64_t n) override { target_.discard(offset, n); }
-    void set_size(uint64_t n) override { target_.set_size(n); }
-    void commit() override { target_.commit(); }
-
-private:
-    OutputFile& target_;
-};
-
 Ext4Writer::~Ext4Writer() = default;
 
 void Ext4Writer::read_exact(DataSource& source, uint8_t* dst, size_t size, std::string_view path)
@@ -127,12 +96,11 @@ void Ext4Writer::read_exact(DataSource& source, uint8_t* dst, size_t size, std::
     }
 }
 
-uint32_t Ext4Writer::place_blocks(Inode& in, uint64_t b, uint64_t at, uint64_t in_block, uint8_t* buf, const uint8_t* ref,
-                                  size_t size)
+uint32_t Ext4Writer::place_blocks(Inode& in, uint64_t b, uint64_t at, uint64_t in_block, uint8_t* buf, size_t size)
 {
     // Block k of the piece is at from_k = k * block_size - in_block (the first one, from 0,
     // at in_block inside its block). Blocks kept get consecutive physical blocks from `at`.
-    const uint8_t* src = buf != nullptr ? buf : ref;
+    const uint8_t* src = buf;
     const uint32_t blocks = static_cast<uint32_t>((in_block + size + block_size - 1) / block_size);
     uint32_t kept = 0;
     size_t used = 0;
@@ -141,13 +109,10 @@ uint32_t Ext4Writer::place_blocks(Inode& in, uint64_t b, uint64_t at, uint64_t i
         const size_t len = std::min<size_t>(size - from, k == 0 ? block_size - in_block : block_size);
         if (all_zero(src + from, len)) continue;
         const uint64_t phys = at + kept;
-        if (buf != nullptr) {  // packed in place; the caller writes buf[0, used)
-            const size_t to = kept == 0 ? 0 : size_t(kept) * block_size - in_block;
-            if (to != from) std::memmove(buf + to, buf + from, len);
-            used = to + len;
-        } else {
-            out_.write_at_ref(ref + from, len, phys * block_size + (k == 0 ? in_block : 0));
-        }
+        // Packed in place; the caller writes buf[0, used).
+        const size_t to = kept == 0 ? 0 : size_t(kept) * block_size - in_block;
+        if (to != from) std::memmove(buf + to, buf + from, len);
+        used = to + len;
         add_run(in, static_cast<uint32_t>(b + k), phys, 1);
         ++kept;
     }
@@ -186,16 +151,9 @@ void Ext4Writer::write_data(InodeRef ref, uint64_t offset, uint64_t length, Data
         auto [at, count] = alloc_.take(end_block - b);
         const uint64_t in_block = pos % block_size;
         const uint64_t run = std::min(remaining, uint64_t(count) * block_size - in_block);
-        capture_->data = nullptr;
-        if (source.copy_to(find_holes ? *capture_ : out_, at * block_size + in_block, run)) {
-            uint32_t kept = count;
-            if (find_holes && capture_->data != nullptr && capture_->size == run) {
-                kept = place_blocks(in, b, at, in_block, nullptr, capture_->data, static_cast<size_t>(run));
-            } else {
-                add_run(in, static_cast<uint32_t>(b), at, count);  // written whole
-            }
-            capture_->data = nullptr;
-            alloc_.give_back(at + kept, count - kept);
+        // Dense segments go to the image whole, copied in the kernel when the source can.
+        if (!find_holes && source.copy_to(out_, at * block_size + in_block, run)) {
+            add_run(in, static_cast<uint32_t>(b), at, count);
             pos += run;
             remaining -= run;
             bytes_ += run;
@@ -216,7 +174,7 @@ void Ext4Writer::write_data(InodeRef ref, uint64_t offset, uint64_t length, Data
         uint32_t kept = blocks;
         placed_bytes_ = chunk;
         if (find_holes) {
-            kept = place_blocks(in, b, at, in_block, dst, nullptr, chunk);
+            kept = place_blocks(in, b, at, in_block, dst, chunk);
         } else {
             add_run(in, static_cast<uint32_t>(b), at, blocks);
         }

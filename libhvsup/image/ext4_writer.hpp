@@ -52,11 +52,9 @@ private:
     void add_run(Inode& inode, uint32_t logical, uint64_t physical, uint32_t count);
     static void read_exact(DataSource& source, uint8_t* dst, size_t size, std::string_view path);
     // Maps the blocks of a piece of `size` bytes at logical block `b` (+ `in_block` bytes) that
-    // are not all zero to physical blocks from `at`, in order. The bytes are either in `buf`,
-    // packed there (placed_bytes_ of them, to be written at `at`), or at `ref`, written from
-    // there. Returns the blocks used.
-    uint32_t place_blocks(Inode& in, uint64_t b, uint64_t at, uint64_t in_block, uint8_t* buf, const uint8_t* ref, size_t size);
-    class RefCapture;
+    // are not all zero to physical blocks from `at`, in order. The bytes are in `buf`, packed
+    // there (placed_bytes_ of them, to be written at `at`). Returns the blocks used.
+    uint32_t place_blocks(Inode& in, uint64_t b, uint64_t at, uint64_t in_block, uint8_t* buf, size_t size);
 
     FsOptions options_;
     OutputFile& out_;
@@ -65,7 +63,6 @@ private:
     uint64_t fixed_blocks_ = 0;  // 0 when the size follows the content; set before alloc_
     BlockAllocator alloc_;
     std::vector<uint8_t> buffer_;
-    std::unique_ptr<RefCapture> capture_;
     size_t placed_bytes_ = 0;
     uint64_t bytes_ = 0, entries_ = 0, reported_bytes_ = 0, reported_entries_ = 0;
     Progress progress_;

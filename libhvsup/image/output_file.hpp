@@ -16,9 +16,6 @@ class OutputFile {
 public:
     virtual ~OutputFile() = default;
     virtual void write_at(const void* data, size_t size, uint64_t offset) = 0;
-    // Like write_at, but `data` is not copied: it must stay valid and unchanged until flush()
-    // (or any call that is not a write_at/write_at_ref/stage continuing the same run).
-    virtual void write_at_ref(const void* data, size_t size, uint64_t offset) { write_at(data, size, offset); }
     // Room for `size` bytes to be written at `offset`: the caller fills the returned memory
     // (valid until the next call on this object) instead of passing a buffer to write_at,
     // saving a copy. nullptr when the implementation has no such room; use write_at then.
@@ -30,14 +27,17 @@ public:
     // Takes back the last `size` bytes of the room the latest stage() call returned (no other
     // call in between): they are not written.
     virtual void unstage(size_t size) { (void)size; }
-    // Issues what write_at/write_at_ref/stage combined so far.
+    // Issues what write_at/stage combined so far (POSIX: hands it to the writer thread; an
+    // error of that thread is thrown by a later call, commit() at the latest).
     virtual void flush() {}
     // Records that an earlier write could not be issued (from a destructor, which cannot
     // throw): commit() then fails.
     virtual void mark_failed() {}
     // Copies `size` bytes at `in_offset` of the open file `fd` to `out_offset` inside the
-    // kernel (copy_file_range). False when this platform or file pair cannot; then nothing
-    // was copied. Throws on I/O errors and when `fd` ends early.
+    // kernel (copy_file_range). False when this platform cannot; then nothing was copied. The
+    // caller may close `fd` at once. An I/O error, or `fd` ending early, is thrown by this or
+    // a later call (POSIX copies on the writer thread, falling back to read and write between
+    // filesystems the kernel cannot copy between).
     virtual bool copy_from_file(int fd, uint64_t in_offset, uint64_t size, uint64_t out_offset)
     {
         (void)fd, (void)in_offset, (void)size, (void)out_offset;

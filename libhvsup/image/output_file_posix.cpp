@@ -3,6 +3,7 @@
 
 #include "core/error.hpp"
 #include "core/files.hpp"
+#include "image/write_queue_posix.hpp"
 
 #include <fcntl.h>
 #include <pthread.h>
@@ -85,16 +86,21 @@ public:
         const std::filesystem::path dir = directory_of(dest_);
 #ifdef O_TMPFILE
         fd_ = ::open(dir.c_str(), O_TMPFILE | O_RDWR | O_CLOEXEC, 0644);
-        if (fd_ >= 0) return;
+        if (fd_ >= 0) {
+            start_queue();
+            return;
+        }
         if (errno != EOPNOTSUPP && errno != EISDIR && errno != EINVAL && errno != ENOENT) {
             throw system_error(errno, "create the output in " + files::to_utf8(dir));
         }
 #endif
         fd_ = open_named_temp(temp_);
         named_ = true;
+        start_queue();
     }
     ~PosixOutput() override
     {
+        queue_.reset();  // stops its threads before the descriptor goes
         if (fd_ >= 0) ::close(fd_);
         if (named_ && !committed_) ::unlink(temp_.c_str());
     }
@@ -102,14 +108,15 @@ public:
     // Small writes (headers, small files, metadata) are combined into one pwritev: a write
     // that continues the pending run, or starts at the next block boundary after it (the gap
     // is the tail of a block the run began, zero in the image), is appended instead of
-    // issued. Copied writes go through a 1 MiB staging buffer; write_at_ref and stage add
-    // their bytes without a copy.
+    // issued. Bytes are copied into the current 512 KiB buffer (stage() lets the caller fill it
+    // directly); a full run is handed to the write queue's thread, and the building thread
+    // goes on with the next buffer.
     bool continues(uint64_t offset, size_t size) const
     {
         if (pending_len_ == 0) return true;
         const uint64_t end = pending_start_ + pending_len_;
         const uint64_t next_block = (end + 4095) / 4096 * 4096;
-        return (offset == end || offset == next_block) && pending_len_ + (offset - end) + size <= max_pending &&
+        return (offset == end || offset == next_block) && stage_used_ + size <= WriteQueue::buffer_size &&
                iov_.size() + 3 <= max_iov;  // gap, data, final padding
     }
 
@@ -140,10 +147,11 @@ public:
 
     uint8_t* stage(size_t size, uint64_t offset) override
     {
-        if (size > stage_.size() / 2) return nullptr;
-        if (!continues(offset, size) || stage_used_ + size > stage_.size()) flush();
+        if (size > WriteQueue::buffer_size / 2) return nullptr;
+        if (!continues(offset, size)) flush();
+        if (buffer_ == nullptr) buffer_ = queue_->take_buffer();
         open_run(offset);
-        uint8_t* at = stage_.data() + stage_used_;
+        uint8_t* at = buffer_ + stage_used_;
         stage_used_ += size;
         append(at, size);
         return at;
@@ -160,127 +168,69 @@ public:
 
     void write_at(const void* data, size_t size, uint64_t offset) override
     {
-        if (size > stage_.size() / 2) {
-            flush();
-            write_now(data, size, offset);
-            return;
+        // Large writes are cut into pieces the buffers take: one copy more, but the building
+        // thread never waits for the disk.
+        auto p = static_cast<const uint8_t*>(data);
+        constexpr size_t piece = WriteQueue::buffer_size / 2;
+        while (size > 0) {
+            const size_t n = std::min(size, piece);
+            std::memcpy(stage(n, offset), p, n);
+            p += n;
+            size -= n;
+            offset += n;
         }
-        std::memcpy(stage(size, offset), data, size);
-    }
-
-    void write_at_ref(const void* data, size_t size, uint64_t offset) override
-    {
-        if (!continues(offset, size)) flush();
-        if (size > max_pending) {
-            write_now(data, size, offset);
-            return;
-        }
-        open_run(offset);
-        append(static_cast<const uint8_t*>(data), size);
     }
 
     void flush() override
     {
-        if (pending_len_ == 0) return;
+        if (pending_len_ == 0) {
+            queue_->check();
+            return;
+        }
         // Whole pages: the rest of the last block is zero in the image (nothing is written
         // mid-block after a run's end), and full-page writes spare the kernel its partial-page
         // zeroing. Never past a size set_size() fixed (the VHD footer follows it).
         const uint64_t end = pending_start_ + pending_len_;
         const uint64_t padded = (end + 4095) / 4096 * 4096;
         if (padded != end && (!size_set_ || padded <= size_)) iov_.push_back({const_cast<uint8_t*>(zeros), static_cast<size_t>(padded - end)});
-        uint64_t offset = pending_start_;
-        size_t first = 0;
+        std::vector<iovec> iov;
+        iov.swap(iov_);
+        iov_.reserve(iov.capacity());
+        uint8_t* buffer = buffer_;
+        buffer_ = nullptr;
         pending_len_ = 0;
         stage_used_ = 0;
-        while (first < iov_.size()) {
-            ssize_t n = ::pwritev(fd_, iov_.data() + first, static_cast<int>(iov_.size() - first), static_cast<off_t>(offset));
-            if (n < 0) {
-                if (errno == EINTR) continue;
-                iov_.clear();
-                throw system_error(errno, "write " + files::to_utf8(dest_));
-            }
-            offset += static_cast<uint64_t>(n);
-            wrote(static_cast<uint64_t>(n));
-            auto left = static_cast<size_t>(n);
-            while (first < iov_.size() && left >= iov_[first].iov_len) left -= iov_[first++].iov_len;
-            if (left > 0) {  // a partial write inside one vector
-                iov_[first].iov_base = static_cast<uint8_t*>(iov_[first].iov_base) + left;
-                iov_[first].iov_len -= left;
-            }
-        }
-        iov_.clear();
+        queue_->submit_write(std::move(iov), pending_start_, buffer);
     }
 
     void mark_failed() override { failed_ = true; }
 
-    void write_now(const void* data, size_t size, uint64_t offset)
-    {
-        auto p = static_cast<const char*>(data);
-        while (size > 0) {
-            ssize_t n = ::pwrite(fd_, p, size, static_cast<off_t>(offset));
-            if (n < 0) {
-                if (errno == EINTR) continue;
-                throw system_error(errno, "write " + files::to_utf8(dest_));
-            }
-            p += n;
-            size -= static_cast<size_t>(n);
-            offset += static_cast<uint64_t>(n);
-            wrote(static_cast<uint64_t>(n));
-        }
-    }
-
-    // Starts writeback of what was written so far every `writeback_step` bytes, so the disk
-    // works while the build goes on and the fsync in commit() finds little left to write.
-    // SYNC_FILE_RANGE_WRITE only queues the dirty pages (it waits for nothing already under
-    // writeback); it is a hint, so a failure is ignored here and fsync reports real errors.
-    void wrote(uint64_t n)
-    {
-        unsynced_ += n;
-        if (unsynced_ < writeback_step) return;
-        unsynced_ = 0;
-        (void)::sync_file_range(fd_, 0, 0, SYNC_FILE_RANGE_WRITE);
-    }
-
+    // The copy runs on the queue's thread, from a duplicate of `fd` (the caller may close its
+    // own at once); a copy the kernel refuses (files on different filesystems) is done there
+    // through a buffer, and a source that ends early fails the build at the next call.
     bool copy_from_file(int fd, uint64_t in_offset, uint64_t size, uint64_t out_offset) override
     {
         flush();
-        bool copied_any = false;
-        while (size > 0) {
-            loff_t in = static_cast<loff_t>(in_offset), out = static_cast<loff_t>(out_offset);
-            const size_t want = static_cast<size_t>(std::min<uint64_t>(size, 1u << 30));
-            ssize_t n = ::copy_file_range(fd, &in, fd_, &out, want, 0);
-            if (n < 0) {
-                if (errno == EINTR) continue;
-                if (!copied_any && (errno == EXDEV || errno == EINVAL || errno == ENOSYS || errno == EOPNOTSUPP ||
-                                    errno == EBADF)) {
-                    return false;  // e.g. a filesystem pair the kernel cannot copy between
-                }
-                throw system_error(errno, "copy into " + files::to_utf8(dest_));
-            }
-            if (n == 0) throw Error(ErrorCode::integrity, "copy into " + files::to_utf8(dest_) + ": the source ended early");
-            copied_any = true;
-            wrote(static_cast<uint64_t>(n));
-            in_offset += static_cast<uint64_t>(n);
-            out_offset += static_cast<uint64_t>(n);
-            size -= static_cast<uint64_t>(n);
-        }
+        if (size == 0) return true;
+        const int dup = ::fcntl(fd, F_DUPFD_CLOEXEC, 0);
+        if (dup < 0) throw system_error(errno, "copy into " + files::to_utf8(dest_));
+        queue_->submit_copy(dup, in_offset, size, out_offset);
         return true;
     }
 
+    // Queued like the writes, so it is ordered with them (a write queued earlier to the same
+    // range cannot land after the hole).
     void discard(uint64_t offset, uint64_t size) override
     {
         flush();
         if (size == 0) return;
-        if (::fallocate(fd_, FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE, static_cast<off_t>(offset), static_cast<off_t>(size)) == 0) {
-            return;
-        }
-        if (errno != EOPNOTSUPP && errno != ENOSYS) throw system_error(errno, "discard in " + files::to_utf8(dest_));
-        OutputFile::discard(offset, size);  // no hole punching on this filesystem: overwrite
+        queue_->submit_discard(offset, size);
     }
 
     void set_size(uint64_t size) override
     {
         flush();
+        queue_->drain();
         if (::ftruncate(fd_, static_cast<off_t>(size)) != 0) throw system_error(errno, "resize " + files::to_utf8(dest_));
         size_set_ = true;
         size_ = size;
@@ -290,7 +240,10 @@ public:
     {
         if (failed_) throw Error(ErrorCode::io, "write " + files::to_utf8(dest_) + ": an earlier write failed");
         flush();
+        queue_->drain();
+        if (const int err = queue_->stop_syncer(); err != 0) throw system_error(err, "flush " + files::to_utf8(dest_));
         if (::fsync(fd_) != 0) throw system_error(errno, "flush " + files::to_utf8(dest_));
+        queue_.reset();
         check_destination(dest_);  // again: it may have changed during the build
         {
             SignalsHeld held;
@@ -309,6 +262,18 @@ public:
     }
 
 private:
+    void start_queue()
+    {
+        try {
+            queue_ = std::make_unique<WriteQueue>(fd_, files::to_utf8(dest_));
+        } catch (const std::system_error& e) {  // no thread could be started
+            ::close(fd_);
+            fd_ = -1;
+            if (named_) ::unlink(temp_.c_str());
+            throw system_error(e.code().value(), "start the writer of " + files::to_utf8(dest_));
+        }
+    }
+
     // A fresh name beside the destination for a new file, opened exclusively.
     int open_named_temp(std::filesystem::path& name) const
     {
@@ -354,10 +319,10 @@ private:
     int fd_ = -1;
     bool named_ = false;  // no O_TMPFILE here: temp_ exists from the start
     bool committed_ = false;
-    static constexpr size_t max_pending = 4u << 20;
     static constexpr size_t max_iov = 1024;  // IOV_MAX on Linux
     static constexpr uint8_t zeros[4096] = {};
-    std::vector<uint8_t> stage_ = std::vector<uint8_t>(1u << 20);
+    std::unique_ptr<WriteQueue> queue_;
+    uint8_t* buffer_ = nullptr;  // the queue's buffer being filled, or none yet
     size_t stage_used_ = 0;
     std::vector<iovec> iov_;
     uint64_t pending_start_ = 0;
@@ -365,8 +330,6 @@ private:
     bool failed_ = false;
     bool size_set_ = false;
     uint64_t size_ = 0;
-    static constexpr uint64_t writeback_step = 16u << 20;
-    uint64_t unsynced_ = 0;
 };
 
 class PosixInput final : public InputFile {

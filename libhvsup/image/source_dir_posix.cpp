@@ -1,5 +1,6 @@
-// Directory input (POSIX): lstat only, never follows symlinks; hard links by (dev, ino);
-// xattrs through llistxattr/lgetxattr; sparse files through SEEK_DATA/SEEK_HOLE.
+// Directory input (POSIX): entries are looked up relative to their directory's descriptor with
+// fstatat(AT_SYMLINK_NOFOLLOW), never following symlinks; hard links by (dev, ino); xattrs through
+// flistxattr on the open file (llistxattr for other kinds); sparse files through SEEK_DATA/SEEK_HOLE.
 #include "image/sources.hpp"
 
 #include "core/error.hpp"
@@ -16,6 +17,7 @@
 #include <algorithm>
 #include <cerrno>
 #include <map>
+#include <memory>
 #include <vector>
 
 #include <fmt/format.h>
@@ -39,30 +41,41 @@ private:
 
 FileTime to_time(const struct timespec& ts) { return FileTime{ts.tv_sec, static_cast<uint32_t>(ts.tv_nsec)}; }
 
-std::pmr::vector<Xattr> read_xattrs(const std::string& path)
+// Through the open descriptor when there is one (`fd` >= 0: no path lookup), else by path
+// without following a symlink.
+ssize_t list_xattrs(int fd, const std::string& path, char* list, size_t size)
+{
+    return fd >= 0 ? ::flistxattr(fd, list, size) : ::llistxattr(path.c_str(), list, size);
+}
+ssize_t get_xattr(int fd, const std::string& path, const char* name, void* value, size_t size)
+{
+    return fd >= 0 ? ::fgetxattr(fd, name, value, size) : ::lgetxattr(path.c_str(), name, value, size);
+}
+
+std::pmr::vector<Xattr> read_xattrs(int fd, const std::string& path)
 {
     std::pmr::vector<Xattr> out;
-    ssize_t n = ::llistxattr(path.c_str(), nullptr, 0);
+    ssize_t n = list_xattrs(fd, path, nullptr, 0);
     if (n < 0) {
         if (errno == ENOTSUP || errno == ENOSYS) return out;
         throw system_error(errno, "list attributes of " + path);
     }
     if (n == 0) return out;
     std::string names(static_cast<size_t>(n), '\0');
-    n = ::llistxattr(path.c_str(), names.data(), names.size());
+    n = list_xattrs(fd, path, names.data(), names.size());
     if (n < 0) throw system_error(errno, "list attributes of " + path);
     names.resize(static_cast<size_t>(n));
     for (size_t pos = 0; pos < names.size();) {
         std::string name = names.c_str() + pos;
         pos += name.size() + 1;
         if (name.empty()) continue;
-        ssize_t v = ::lgetxattr(path.c_str(), name.c_str(), nullptr, 0);
+        ssize_t v = get_xattr(fd, path, name.c_str(), nullptr, 0);
         if (v < 0) {
             if (errno == ENODATA) continue;
             throw system_error(errno, fmt::format("read attribute {} of {}", name, path));
         }
         std::string value(static_cast<size_t>(v), '\0');
-        v = ::lgetxattr(path.c_str(), name.c_str(), value.data(), value.size());
+        v = get_xattr(fd, path, name.c_str(), value.data(), value.size());
         if (v < 0) throw system_error(errno, fmt::format("read attribute {} of {}", name, path));
         value.resize(static_cast<size_t>(v));
         out.emplace_back(name, value);
@@ -102,21 +115,21 @@ private:
     uint64_t offset_ = 0;
 };
 
-// Opens for reading without updating the source's atime (O_NOATIME: the caller owns the file
-// or is privileged), so building twice from the same tree reads the same attributes.
-int open_noatime(const std::string& path, int flags)
+// Opens `name` in the directory `dir` (AT_FDCWD: a path) for reading without updating the
+// source's atime (O_NOATIME: the caller owns the file or is privileged), so building twice from
+// the same tree reads the same attributes.
+int open_noatime(int dir, const char* name, int flags)
 {
-    int fd = ::open(path.c_str(), flags | O_NOATIME | O_CLOEXEC);
-    if (fd < 0 && errno == EPERM) fd = ::open(path.c_str(), flags | O_CLOEXEC);
+    int fd = ::openat(dir, name, flags | O_NOATIME | O_CLOEXEC);
+    if (fd < 0 && errno == EPERM) fd = ::openat(dir, name, flags | O_CLOEXEC);
     return fd;
 }
 
-void copy_data(Ext4Writer& writer, InodeRef ref, const std::string& path, uint64_t size, uint64_t allocated,
+// `fd` is the open file `path`.
+void copy_data(Ext4Writer& writer, InodeRef ref, const Fd& fd, const std::string& path, uint64_t size, uint64_t allocated,
                const std::string& rel)
 {
     if (size == 0) return;
-    Fd fd(open_noatime(path, O_RDONLY | O_NOFOLLOW));
-    if (fd.get() < 0) throw system_error(errno, "open " + path);
     FileSource reader(fd.get(), path, size);
     if (allocated >= size) {
         // As many bytes allocated as the size: no holes to find (two lseeks saved per file).
@@ -142,7 +155,8 @@ void copy_data(Ext4Writer& writer, InodeRef ref, const std::string& path, uint64
     }
 }
 
-Inode attrs_of(const struct stat& st, const std::string& path)
+// `fd`: the open file, or -1 (attributes are then read by path).
+Inode attrs_of(const struct stat& st, int fd, const std::string& path)
 {
     Inode a;
     a.mode = st.st_mode & (s_ifmt | 07777);
@@ -151,7 +165,7 @@ Inode attrs_of(const struct stat& st, const std::string& path)
     a.atime = to_time(st.st_atim);
     a.mtime = to_time(st.st_mtim);
     a.ctime = to_time(st.st_ctim);
-    if (auto x = read_xattrs(path); !x.empty()) a.mutable_xattrs() = std::move(x);
+    if (auto x = read_xattrs(fd, path); !x.empty()) a.mutable_xattrs() = std::move(x);
     return a;
 }
 
@@ -204,7 +218,7 @@ void add_directory(Ext4Writer& writer, const std::filesystem::path& dir)
     struct stat st {};
     if (::lstat(base.c_str(), &st) != 0) throw system_error(errno, "read " + base);
     if (!S_ISDIR(st.st_mode)) throw Error(ErrorCode::invalid_argument, base + " is not a directory");
-    tree.add("", attrs_of(st, base));
+    tree.add("", attrs_of(st, -1, base));
 
     // Everything that grows with the tree takes the tree's (spilled) memory.
     std::pmr::memory_resource* mem = writer.memory();
@@ -218,7 +232,9 @@ void add_directory(Ext4Writer& writer, const std::filesystem::path& dir)
         subdirs.clear();
         pending.pop_back();
         const std::string abs_dir = rel_dir.empty() ? base : base + "/" + rel_dir;
-        const int dfd = open_noatime(abs_dir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW);
+        // The entries are looked up relative to the directory's descriptor (kept open while
+        // they are read): no walk of the whole path for every stat, open and readlink.
+        const int dfd = open_noatime(AT_FDCWD, abs_dir.c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW);
         if (dfd < 0) throw system_error(errno, "read " + abs_dir);
         DIR* d = ::fdopendir(dfd);
         if (d == nullptr) {
@@ -226,21 +242,20 @@ void add_directory(Ext4Writer& writer, const std::filesystem::path& dir)
             ::close(dfd);
             throw system_error(err, "read " + abs_dir);
         }
+        const std::unique_ptr<DIR, int (*)(DIR*)> dir_closer(d, ::closedir);
         errno = 0;
         while (dirent* e = ::readdir(d)) {
             const std::string_view n = e->d_name;
             if (n != "." && n != "..") names.push_back(n);
         }
-        const int err = errno;
-        ::closedir(d);
-        if (err != 0) throw system_error(err, "read " + abs_dir);
+        if (errno != 0) throw system_error(errno, "read " + abs_dir);
         names.sort([&] { writer.checkpoint(); });
         for (size_t i = 0; i < names.size(); ++i) {
             writer.checkpoint();
-            const std::string_view n = names[i];
-            const std::string rel = rel_dir.empty() ? std::string(n) : rel_dir + "/" + std::string(n);
+            const std::string name(names[i]);
+            const std::string rel = rel_dir.empty() ? name : rel_dir + "/" + name;
             const std::string abs = base + "/" + rel;
-            if (::lstat(abs.c_str(), &st) != 0) throw system_error(errno, "read " + abs);
+            if (::fstatat(dfd, name.c_str(), &st, AT_SYMLINK_NOFOLLOW) != 0) throw system_error(errno, "read " + abs);
             writer.note_entry();
             // Hard links of every kind but directories (symlinks, FIFOs, devices and sockets
             // too) stay links, as they do from a tar.
@@ -253,7 +268,12 @@ void add_directory(Ext4Writer& writer, const std::filesystem::path& dir)
                 }
                 seen.emplace(key, std::string_view(rel));
             }
-            Inode a = attrs_of(st, abs);
+            // A regular file with data is opened first, so its attributes are read through the
+            // descriptor too.
+            const bool has_data = S_ISREG(st.st_mode) && st.st_size > 0;
+            Fd file(has_data ? open_noatime(dfd, name.c_str(), O_RDONLY | O_NOFOLLOW) : -1);
+            if (has_data && file.get() < 0) throw system_error(errno, "open " + abs);
+            Inode a = attrs_of(st, file.get(), abs);
             switch (st.st_mode & S_IFMT) {
             case S_IFDIR:
                 tree.add(rel, std::move(a));
@@ -262,12 +282,12 @@ void add_directory(Ext4Writer& writer, const std::filesystem::path& dir)
             case S_IFREG: {
                 a.size = static_cast<uint64_t>(st.st_size);
                 const InodeRef ref = tree.add(rel, std::move(a));
-                copy_data(writer, ref, abs, static_cast<uint64_t>(st.st_size), static_cast<uint64_t>(st.st_blocks) * 512, rel);
+                copy_data(writer, ref, file, abs, static_cast<uint64_t>(st.st_size), static_cast<uint64_t>(st.st_blocks) * 512, rel);
                 break;
             }
             case S_IFLNK: {
                 std::string target(static_cast<size_t>(st.st_size) + 1, '\0');
-                ssize_t len = ::readlink(abs.c_str(), target.data(), target.size());
+                ssize_t len = ::readlinkat(dfd, name.c_str(), target.data(), target.size());
                 if (len < 0) throw system_error(errno, "read link " + abs);
                 target.resize(static_cast<size_t>(len));
                 a.set_target(target);
@@ -275,7 +295,7 @@ void add_directory(Ext4Writer& writer, const std::filesystem::path& dir)
                 // and no flag avoids it: record the atime as it stands after the read, so a
                 // second build of the same tree sees the same value.
                 struct stat after {};
-                if (::lstat(abs.c_str(), &after) == 0) a.atime = to_time(after.st_atim);
+                if (::fstatat(dfd, name.c_str(), &after, AT_SYMLINK_NOFOLLOW) == 0) a.atime = to_time(after.st_atim);
                 tree.add(rel, std::move(a));
                 break;
             }

@@ -3,11 +3,14 @@ replaced, the output may not sit inside the source, and deleted content never re
 import gzip
 import io
 import os
+import pathlib
+import shutil
 import signal
 import socket
 import stat
 import subprocess
 import tarfile
+import tempfile
 import time
 
 import pytest
@@ -293,3 +296,74 @@ def test_all_zero_blocks_become_holes_in_files_under_256k(tmp_path, source):
         dump = tmp_path / f"{name}.out"
         debugfs(out, [f'dump /{name} "{dump}"'])
         assert dump.read_bytes() == data
+
+
+def mixed_content_tar(path, small_files, big_mib):
+    """A tar of `small_files` random files under 256 KiB (written through the output's buffers)
+    and one random file of `big_mib` MiB (copied in the kernel, or read and written when the
+    kernel cannot copy between the two filesystems)."""
+    members = [member(f"d{i % 7}/small{i}", data=os.urandom(200_000 + i)) for i in range(small_files)]
+    members.append(member("big", data=os.urandom(big_mib << 20)))
+    path.write_bytes(make_tar(members))
+
+
+@pytest.mark.skipif(os.geteuid() != 0, reason="mounts a small tmpfs (root only)")
+@pytest.mark.parametrize("source", ["tar", "dir"])
+def test_full_output_filesystem_mid_build_is_a_clean_error(tmp_path, source):
+    # The writes run on a writer thread: ENOSPC there must come back to the build as an error
+    # naming the output, and the unnamed output must vanish. The tmpfs holds the spill file's
+    # first 64 MiB and ~32 MiB more; the input has ~60 MiB of incompressible data.
+    small = tmp_path / "small"
+    small.mkdir()
+    mounted = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=96m", "tmpfs", str(small)], capture_output=True,
+                             text=True)
+    if mounted.returncode != 0:
+        pytest.skip(f"cannot mount a tmpfs here: {mounted.stderr.strip()}")
+    try:
+        tar = tmp_path / "in.tar"
+        mixed_content_tar(tar, 200, 20)
+        if source == "tar":
+            args = ["--from-tar", tar]
+        else:
+            src = tmp_path / "src"
+            src.mkdir()
+            subprocess.run(["tar", "-C", str(src), "-xf", str(tar)], check=True)
+            args = ["--from-dir", src]
+        out = small / "disk.vhd"
+        proc = vhdbuild(*args, "-o", out, "--size", "512M", check=False)
+        err = proc.stderr.decode(errors="replace")
+        assert proc.returncode == 1, err
+        assert str(out) in err and "no space left on device" in err.lower(), err
+        assert "Traceback" not in err and "terminate" not in err, err
+        assert os.listdir(small) == []
+    finally:
+        subprocess.run(["umount", str(small)], check=True)
+
+
+@pytest.mark.parametrize("source", ["tar", "dir"])
+def test_input_on_another_filesystem_than_the_output(tmp_path, source):
+    # copy_file_range cannot copy between two filesystems (EXDEV): the writer thread reads and
+    # writes instead, and the image is the same byte for byte as one built beside the input.
+    shm = pathlib.Path("/dev/shm")
+    if not shm.is_dir() or os.stat(shm).st_dev == os.stat(tmp_path).st_dev:
+        pytest.skip("needs /dev/shm on another filesystem than the test's directory")
+    tar = tmp_path / "in.tar"
+    mixed_content_tar(tar, 20, 3)
+    if source == "tar":
+        args = ["--from-tar", tar]
+    else:
+        src = tmp_path / "src"
+        src.mkdir()
+        subprocess.run(["tar", "-C", str(src), "-xf", str(tar)], check=True)
+        args = ["--from-dir", src]
+    fixed = ["--uuid", "0b5e1a38-5c2f-4c7e-9d51-3f1b2c4d5e6f", "--timestamp", "1600000000", "--size", "64M"]
+    local = tmp_path / "local.vhd"
+    build(*args, "-o", local, *fixed)
+    far_dir = pathlib.Path(tempfile.mkdtemp(dir=shm, prefix="vhdbuild-test-"))
+    try:
+        far = far_dir / "far.vhd"
+        build(*args, "-o", far, *fixed)
+        fsck_clean(far)
+        assert far.read_bytes() == local.read_bytes()
+    finally:
+        shutil.rmtree(far_dir)
