@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 package hvsup_test
 
 // The Example functions below are the `go` blocks of docs/bindings.md, verbatim
