@@ -1,4 +1,3 @@
-// SPDX-License-Identifier: MIT
 #include "common/arguments.hpp"
 
 #include <windows.h>

@@ -1,4 +1,3 @@
-// SPDX-License-Identifier: MIT
 #include "compute_system_watch.hpp"
 
 #include "core/error.hpp"

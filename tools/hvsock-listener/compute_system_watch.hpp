@@ -1,4 +1,3 @@
-// SPDX-License-Identifier: MIT
 // The stop source that ends the helper when its compute system exits (HCS SystemExited).
 #pragma once
 

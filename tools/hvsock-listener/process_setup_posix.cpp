@@ -1,4 +1,3 @@
-// SPDX-License-Identifier: MIT
 #include "process_setup.hpp"
 
 #include <cerrno>

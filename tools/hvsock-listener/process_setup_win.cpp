@@ -1,4 +1,3 @@
-// SPDX-License-Identifier: MIT
 // Windows has neither SIGPIPE nor a per-process descriptor limit to raise.
 #include "process_setup.hpp"
 

@@ -1,4 +1,3 @@
-// SPDX-License-Identifier: MIT
 #include "runtime_spec.hpp"
 
 #include "core/error.hpp"

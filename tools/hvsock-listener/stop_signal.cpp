@@ -1,4 +1,3 @@
-// SPDX-License-Identifier: MIT
 #include "stop_signal.hpp"
 
 #include "protocol/runtime_dir.hpp"

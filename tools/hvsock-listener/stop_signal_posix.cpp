@@ -1,4 +1,3 @@
-// SPDX-License-Identifier: MIT
 // SIGTERM / SIGINT / SIGHUP as a stop source.
 #include "stop_signal.hpp"
 

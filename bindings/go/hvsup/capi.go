@@ -1,5 +1,3 @@
-// SPDX-License-Identifier: MIT
-
 // Package hvsup binds libhvsup's C ABI (include/hvsup/hvsup.h) with cgo.
 //
 // This file is the ONE place that declares the C side: the headers the package includes and

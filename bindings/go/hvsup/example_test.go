@@ -1,4 +1,3 @@
-// SPDX-License-Identifier: MIT
 package hvsup_test
 
 // The Example functions below are the `go` blocks of docs/bindings.md, verbatim

@@ -1,4 +1,3 @@
-# SPDX-License-Identifier: MIT
 """Python bindings (ctypes) for libhvsup's C ABI (include/hvsup/hvsup.h).
 
     import hvsup

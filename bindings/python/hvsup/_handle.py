@@ -1,4 +1,3 @@
-# SPDX-License-Identifier: MIT
 """Owned opaque library objects (T* freed by a matching *_free/_close function)."""
 import ctypes
 import threading

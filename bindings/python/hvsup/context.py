@@ -1,4 +1,3 @@
-# SPDX-License-Identifier: MIT
 """hvsup.Context: a supervisor context (hvsup_context) with its options."""
 import ctypes
 import dataclasses

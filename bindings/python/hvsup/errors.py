@@ -1,4 +1,3 @@
-# SPDX-License-Identifier: MIT
 """Status codes and the exception raised when a C call fails (a failure hvsup_status)."""
 from enum import IntEnum
 

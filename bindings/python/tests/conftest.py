@@ -1,4 +1,3 @@
-# SPDX-License-Identifier: MIT
 """Fixtures for the Python binding tests: the library under test and request builders."""
 import json
 import os

@@ -1,4 +1,3 @@
-# SPDX-License-Identifier: MIT
 """Run under valgrind by test_leaks.py: drives every binding path many times.
 
 usage: leak_driver.py ROUNDS clean|leak

@@ -1,4 +1,3 @@
-# SPDX-License-Identifier: MIT
 """host and doctor on this host, which has no HCS: structured ok=false answers."""
 import hvsup
 

@@ -1,4 +1,3 @@
-# SPDX-License-Identifier: MIT
 """hvsup.hcs over hvsup/hcs.h against the simulator."""
 import pytest
 

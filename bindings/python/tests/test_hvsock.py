@@ -1,4 +1,3 @@
-# SPDX-License-Identifier: MIT
 """hvsup.hvsock over hvsup/hvsock.h with the loopback emulation transport."""
 import json
 import socket

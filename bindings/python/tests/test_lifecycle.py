@@ -1,4 +1,3 @@
-# SPDX-License-Identifier: MIT
 """prepare -> inspect -> stop -> delete through Context.supervise, checked against the files."""
 import pathlib
 

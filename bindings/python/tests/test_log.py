@@ -1,4 +1,3 @@
-# SPDX-License-Identifier: MIT
 """The log callback: messages arrive with their level, the callback stays alive for the
 context's lifetime, and exceptions raised by it never cross into C."""
 import gc

@@ -1,4 +1,3 @@
-# SPDX-License-Identifier: MIT
 """A full `run` lifecycle through Context.supervise on the simulated Hyper-V host."""
 import json
 

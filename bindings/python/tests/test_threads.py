@@ -1,4 +1,3 @@
-# SPDX-License-Identifier: MIT
 """Independent contexts on independent threads, and one context shared by several threads."""
 import threading
 

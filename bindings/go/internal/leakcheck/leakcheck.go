@@ -1,5 +1,3 @@
-// SPDX-License-Identifier: MIT
-
 // Package leakcheck measures the C heap for the binding tests: glibc's mallinfo2 counts the
 // bytes malloc has handed out and not taken back, in every arena. Go's own heap is not malloc,
 // so a binding that forgets hvsup_string_free or hvsup_error_free shows up as growth.
