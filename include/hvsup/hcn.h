@@ -1,4 +1,3 @@
-/* SPDX-License-Identifier: MIT */
 /*
  * hvsup/hcn.h — HCN (computenetwork.dll) primitives for callers with their own supervisor logic.
  *

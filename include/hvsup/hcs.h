@@ -1,4 +1,3 @@
-/* SPDX-License-Identifier: MIT */
 /*
  * hcs.h — HCS primitives of libhvsup, for callers that keep their own supervisor logic (the Go
  * microagent) beside hvsup_supervise(): load the HCS API (vmcompute.dll or computecore.dll, or

@@ -1,4 +1,3 @@
-/* SPDX-License-Identifier: MIT */
 /*
  * hvsup/hvsock.h — Hyper-V socket primitives of libhvsup.
  *

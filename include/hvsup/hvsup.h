@@ -1,4 +1,3 @@
-/* SPDX-License-Identifier: MIT */
 /*
  * hvsup.h — the stable C ABI of libhvsup, the Windows Hyper-V supervisor for Linux micro-VMs.
  *

@@ -1,4 +1,3 @@
-// SPDX-License-Identifier: MIT
 // hvsup_context, hvsup_supervise and hvsup_doctor.
 #include "capi/firewall.hpp"
 

@@ -1,4 +1,3 @@
-// SPDX-License-Identifier: MIT
 // Error objects, strings and versions of the C ABI.
 #include "capi/firewall.hpp"
 

@@ -1,4 +1,3 @@
-// SPDX-License-Identifier: MIT
 // hvsup_hvsock_*: service ids and listener sets over the C ABI.
 #include "capi/firewall.hpp"
 #include "hvsup/hvsock.h"

@@ -1,4 +1,3 @@
-// SPDX-License-Identifier: MIT
 // hvsup_image_*: the image builder behind include/hvsup/image.h.
 #include "hvsup/image.h"
 

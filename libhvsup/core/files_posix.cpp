@@ -1,4 +1,3 @@
-// SPDX-License-Identifier: MIT
 // POSIX system calls behind core/files.hpp.
 #include "core/files.hpp"
 

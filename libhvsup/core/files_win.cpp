@@ -1,4 +1,3 @@
-// SPDX-License-Identifier: MIT
 // Windows system calls behind core/files.hpp.
 //
 // Windows differs from POSIX in one way that matters here: a file another process holds open

@@ -1,4 +1,3 @@
-// SPDX-License-Identifier: MIT
 #include "core/guid.hpp"
 
 #include "core/error.hpp"

@@ -1,4 +1,3 @@
-// SPDX-License-Identifier: MIT
 #include "core/host_path.hpp"
 
 #include <cctype>

@@ -1,4 +1,3 @@
-// SPDX-License-Identifier: MIT
 #include "core/json.hpp"
 
 #include "core/error.hpp"

@@ -1,4 +1,3 @@
-// SPDX-License-Identifier: MIT
 #include "core/native_machine.hpp"
 
 #include <windows.h>

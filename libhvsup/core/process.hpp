@@ -1,4 +1,3 @@
-// SPDX-License-Identifier: MIT
 // Helper processes: spawn detached (the hvsock-listener helper), check, terminate and wait.
 // POSIX implementation in process_posix.cpp, Windows (CreateProcessW/TerminateProcess) in
 // process_win.cpp.

@@ -1,4 +1,3 @@
-// SPDX-License-Identifier: MIT
 // Windows implementation of core/process.hpp: CreateProcessW, OpenProcess, TerminateProcess.
 #include "core/process.hpp"
 

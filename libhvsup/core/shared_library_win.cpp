@@ -1,4 +1,3 @@
-// SPDX-License-Identifier: MIT
 #include "core/shared_library.hpp"
 
 #include "core/error.hpp"

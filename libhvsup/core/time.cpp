@@ -1,4 +1,3 @@
-// SPDX-License-Identifier: MIT
 #include "core/time.hpp"
 
 #include <fmt/format.h>

@@ -1,4 +1,3 @@
-// SPDX-License-Identifier: MIT
 #include "core/utf.hpp"
 
 #include "core/error.hpp"

@@ -1,4 +1,3 @@
-// SPDX-License-Identifier: MIT
 // Windows helpers behind core/win32.hpp.
 #include "core/win32.hpp"
 

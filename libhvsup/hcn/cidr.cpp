@@ -1,4 +1,3 @@
-// SPDX-License-Identifier: MIT
 #include "hcn/cidr.hpp"
 
 #include "core/error.hpp"

@@ -1,4 +1,3 @@
-// SPDX-License-Identifier: MIT
 #include "hcn/client.hpp"
 
 #include "core/error.hpp"

@@ -1,4 +1,3 @@
-// SPDX-License-Identifier: MIT
 #include "hcn/errors.hpp"
 
 #include "core/json.hpp"

@@ -1,4 +1,3 @@
-// SPDX-License-Identifier: MIT
 // HCN HRESULTs (hyperv-host.md §3.6) and the errors the binding raises for them.
 #pragma once
 

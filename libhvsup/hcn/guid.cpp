@@ -1,4 +1,3 @@
-// SPDX-License-Identifier: MIT
 #include "hcn/guid.hpp"
 
 #include "core/guid.hpp"

@@ -1,4 +1,3 @@
-// SPDX-License-Identifier: MIT
 #include "hcn/networking.hpp"
 
 #include "core/error.hpp"

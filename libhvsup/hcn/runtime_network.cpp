@@ -1,4 +1,3 @@
-// SPDX-License-Identifier: MIT
 #include "hcn/runtime_network.hpp"
 
 #include "hcn/cidr.hpp"

@@ -1,4 +1,3 @@
-// SPDX-License-Identifier: MIT
 #include "hcn/schema.hpp"
 
 #include "core/error.hpp"

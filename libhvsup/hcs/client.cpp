@@ -1,4 +1,3 @@
-// SPDX-License-Identifier: MIT
 #include "hcs/client.hpp"
 
 #include "core/utf.hpp"

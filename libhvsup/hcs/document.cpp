@@ -1,4 +1,3 @@
-// SPDX-License-Identifier: MIT
 #include "hcs/document.hpp"
 
 #include "core/error.hpp"

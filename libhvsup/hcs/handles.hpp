@@ -1,4 +1,3 @@
-// SPDX-License-Identifier: MIT
 // Move-only owners of raw HCS handles with noexcept destructors (style.md §6). The closer is
 // the entry point from the loaded function table, so an owner works for either DLL.
 #pragma once

@@ -1,4 +1,3 @@
-// SPDX-License-Identifier: MIT
 #include "hcs/hresult.hpp"
 
 #include <fmt/format.h>

@@ -1,4 +1,3 @@
-// SPDX-License-Identifier: MIT
 #include "hcs/library.hpp"
 
 #include <cstdlib>

@@ -1,4 +1,3 @@
-// SPDX-License-Identifier: MIT
 #include "hvsock/bridge.hpp"
 
 #include "hvsock/kernel_copy.hpp"

@@ -1,4 +1,3 @@
-// SPDX-License-Identifier: MIT
 // Windows has no splice(2); AF_HYPERV and Winsock streams use the bridge's portable pump.
 #include "hvsock/kernel_copy.hpp"
 

@@ -1,4 +1,3 @@
-// SPDX-License-Identifier: MIT
 #include "hvsock/listener_set.hpp"
 
 #include "hvsock/bridge.hpp"

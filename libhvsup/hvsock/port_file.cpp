@@ -1,4 +1,3 @@
-// SPDX-License-Identifier: MIT
 #include "hvsock/port_file.hpp"
 
 #include "core/files.hpp"

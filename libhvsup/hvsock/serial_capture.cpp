@@ -1,4 +1,3 @@
-// SPDX-License-Identifier: MIT
 #include "hvsock/serial_capture.hpp"
 
 #include "core/error.hpp"

@@ -1,4 +1,3 @@
-// SPDX-License-Identifier: MIT
 // Connecting a socket with a deadline, shared by the transports and the TCP side of bridges.
 #pragma once
 

@@ -1,4 +1,3 @@
-// SPDX-License-Identifier: MIT
 #include "hvsock/transport.hpp"
 
 #include "core/files.hpp"

@@ -1,4 +1,3 @@
-// SPDX-License-Identifier: MIT
 #include "image/byte_stream.hpp"
 
 #include "core/error.hpp"

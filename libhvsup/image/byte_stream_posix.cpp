@@ -1,4 +1,3 @@
-// SPDX-License-Identifier: MIT
 // open_stream on POSIX: an uncompressed regular file is mapped and its members are written
 // from the mapping or copied into the image with copy_file_range; gzip input and pipes go through zlib, zstd
 // files through libzstd.

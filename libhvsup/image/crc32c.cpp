@@ -1,4 +1,3 @@
-// SPDX-License-Identifier: MIT
 #include "image/crc32c.hpp"
 
 #include <array>

@@ -1,4 +1,3 @@
-// SPDX-License-Identifier: MIT
 #include "image/ext4_metadata.hpp"
 
 #include "image/crc32c.hpp"

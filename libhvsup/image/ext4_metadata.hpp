@@ -1,4 +1,3 @@
-// SPDX-License-Identifier: MIT
 // Encoders for ext4's fixed metadata records: superblock, group descriptor, inode, journal
 // superblock, directory blocks.
 #pragma once

@@ -1,4 +1,3 @@
-// SPDX-License-Identifier: MIT
 #include "image/ext4_plan.hpp"
 
 #include "core/error.hpp"

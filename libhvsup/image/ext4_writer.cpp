@@ -1,4 +1,3 @@
-// SPDX-License-Identifier: MIT
 #include "image/ext4_writer.hpp"
 
 #include "core/error.hpp"

@@ -1,4 +1,3 @@
-// SPDX-License-Identifier: MIT
 #include "image/extent_tree.hpp"
 
 #include "image/crc32c.hpp"

@@ -1,4 +1,3 @@
-// SPDX-License-Identifier: MIT
 // What the ext4 writer is asked to produce.
 #pragma once
 

@@ -1,4 +1,3 @@
-// SPDX-License-Identifier: MIT
 #include "image/fs_tree.hpp"
 
 #include "core/error.hpp"

@@ -1,4 +1,3 @@
-// SPDX-License-Identifier: MIT
 #include "image/group_writer.hpp"
 
 #include "image/crc32c.hpp"

@@ -1,4 +1,3 @@
-// SPDX-License-Identifier: MIT
 #include "image/image_build.hpp"
 
 #include "core/error.hpp"

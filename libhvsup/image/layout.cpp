@@ -1,4 +1,3 @@
-// SPDX-License-Identifier: MIT
 #include "image/layout.hpp"
 
 #include "core/error.hpp"

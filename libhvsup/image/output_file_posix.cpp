@@ -1,4 +1,3 @@
-// SPDX-License-Identifier: MIT
 // POSIX implementation of image/output_file.hpp.
 #include "image/output_file.hpp"
 

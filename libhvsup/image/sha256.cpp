@@ -1,4 +1,3 @@
-// SPDX-License-Identifier: MIT
 #include "image/sha256.hpp"
 
 #include <algorithm>

@@ -1,4 +1,3 @@
-// SPDX-License-Identifier: MIT
 // Directory input (POSIX): lstat only, never follows symlinks; hard links by (dev, ino);
 // xattrs through llistxattr/lgetxattr; sparse files through SEEK_DATA/SEEK_HOLE.
 #include "image/sources.hpp"

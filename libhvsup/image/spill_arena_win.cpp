@@ -1,4 +1,3 @@
-// SPDX-License-Identifier: MIT
 // Windows implementation of image/spill_arena.hpp: views of a temporary file created
 // delete-on-close beside the output.
 //

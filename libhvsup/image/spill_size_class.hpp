@@ -1,4 +1,3 @@
-// SPDX-License-Identifier: MIT
 // The size classes of the spill arena (spill_arena_posix.cpp, spill_arena_win.cpp): the block
 // size a request gets and the free list it returns to.
 #pragma once

@@ -1,4 +1,3 @@
-// SPDX-License-Identifier: MIT
 #include "image/tar_acl.hpp"
 
 #include "core/error.hpp"

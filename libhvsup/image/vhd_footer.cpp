@@ -1,4 +1,3 @@
-// SPDX-License-Identifier: MIT
 #include "image/vhd_footer.hpp"
 
 #include <algorithm>

@@ -1,4 +1,3 @@
-// SPDX-License-Identifier: MIT
 // The fixed-VHD footer (hyperv-host.md §5.1): 512 big-endian bytes after the raw disk.
 #pragma once
 

@@ -1,4 +1,3 @@
-// SPDX-License-Identifier: MIT
 #include "image/xattr_writer.hpp"
 
 #include "core/error.hpp"

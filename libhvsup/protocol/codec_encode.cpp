@@ -1,4 +1,3 @@
-// SPDX-License-Identifier: MIT
 #include "protocol/codec.hpp"
 
 #include "core/native_machine.hpp"

@@ -1,4 +1,3 @@
-// SPDX-License-Identifier: MIT
 #include "protocol/event_history.hpp"
 
 #include "core/error.hpp"

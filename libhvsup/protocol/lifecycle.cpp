@@ -1,4 +1,3 @@
-// SPDX-License-Identifier: MIT
 #include "protocol/lifecycle.hpp"
 
 #include "core/error.hpp"

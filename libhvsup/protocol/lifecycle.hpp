@@ -1,4 +1,3 @@
-// SPDX-License-Identifier: MIT
 // Which recorded states a runtime may start from (microagent-protocol.md §5).
 #pragma once
 

@@ -1,4 +1,3 @@
-// SPDX-License-Identifier: MIT
 #include "protocol/result_file.hpp"
 
 #include "core/error.hpp"

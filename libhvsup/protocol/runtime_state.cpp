@@ -1,4 +1,3 @@
-// SPDX-License-Identifier: MIT
 #include "protocol/runtime_state.hpp"
 
 #include "core/error.hpp"

@@ -1,4 +1,3 @@
-// SPDX-License-Identifier: MIT
 #include "protocol/validate.hpp"
 
 #include "core/error.hpp"

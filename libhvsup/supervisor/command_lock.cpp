@@ -1,4 +1,3 @@
-// SPDX-License-Identifier: MIT
 #include "supervisor/command_lock.hpp"
 
 #include "core/error.hpp"

@@ -1,4 +1,3 @@
-// SPDX-License-Identifier: MIT
 #include "supervisor/compute_host.hpp"
 
 #include "core/error.hpp"

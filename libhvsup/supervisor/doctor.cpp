@@ -1,4 +1,3 @@
-// SPDX-License-Identifier: MIT
 #include "supervisor/doctor.hpp"
 
 #include "core/error.hpp"

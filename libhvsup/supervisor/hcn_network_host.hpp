@@ -1,4 +1,3 @@
-// SPDX-License-Identifier: MIT
 // NetworkHost over the HCN binding (libhvsup/hcn): the product's networking backend.
 #pragma once
 

@@ -1,4 +1,3 @@
-// SPDX-License-Identifier: MIT
 // ComputeHost over the HCS binding (libhvsup/hcs): the product's compute backend.
 #pragma once
 

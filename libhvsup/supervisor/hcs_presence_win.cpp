@@ -1,4 +1,3 @@
-// SPDX-License-Identifier: MIT
 // HCS presence on Windows: the API DLLs from System32, loaded and released again.
 #include "supervisor/hcs_presence.hpp"
 

@@ -1,4 +1,3 @@
-// SPDX-License-Identifier: MIT
 #include "supervisor/hvsock_runtime_services.hpp"
 
 #include "core/error.hpp"

@@ -1,4 +1,3 @@
-// SPDX-License-Identifier: MIT
 #include "supervisor/supervisor.hpp"
 
 #include "core/error.hpp"

@@ -1,4 +1,3 @@
-// SPDX-License-Identifier: MIT
 #include "supervisor/plan.hpp"
 
 #include "core/error.hpp"

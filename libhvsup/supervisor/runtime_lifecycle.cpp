@@ -1,4 +1,3 @@
-// SPDX-License-Identifier: MIT
 #include "supervisor/runtime_lifecycle.hpp"
 
 #include <fmt/format.h>

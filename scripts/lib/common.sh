@@ -1,4 +1,3 @@
-# SPDX-License-Identifier: MIT
 # Shared by scripts/demo, scripts/test and .ci/run: package installation and the build.
 # Sourced, not run.
 

@@ -1,4 +1,3 @@
-# SPDX-License-Identifier: MIT
 # Shared by scripts/build-windows and scripts/test.d/windows.sh: the Windows cross build with
 # mingw-w64. Sourced after scripts/lib/common.sh, not run.
 

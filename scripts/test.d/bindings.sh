@@ -1,5 +1,4 @@
 #!/usr/bin/env bash
-# SPDX-License-Identifier: MIT
 # Python (ctypes) and Go (cgo) bindings: installs what is missing, then runs both suites against
 # the library in $HVSUP_BUILD_DIR (built by scripts/test). Exits non-zero if either fails.
 set -uo pipefail

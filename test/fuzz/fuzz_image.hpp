@@ -1,4 +1,3 @@
-// SPDX-License-Identifier: MIT
 // Shared by the image fuzz targets: an output that accepts every write and keeps nothing, so
 // the writer runs its whole pipeline without disk I/O.
 #pragma once

@@ -1,4 +1,3 @@
-# SPDX-License-Identifier: MIT
 """hvsup-cli driven as users drive it: requests in, golden responses out (timestamps normalised)."""
 import json
 import os

@@ -1,4 +1,3 @@
-# SPDX-License-Identifier: MIT
 """vhdbuild's output: nothing partial is ever left (failures and signals), only a regular file is
 replaced, the output may not sit inside the source, and deleted content never reaches the image."""
 import io

@@ -1,4 +1,3 @@
-# SPDX-License-Identifier: MIT
 """Tar input (ustar, pax, GNU, gzip, stdin) and hostile archives."""
 import gzip
 import hashlib

@@ -1,4 +1,3 @@
-// SPDX-License-Identifier: MIT
 // HRESULTs the simulator returns (HCS_E_* v2 forms; the v1 exports convert to 0xC037xxxx).
 #pragma once
 

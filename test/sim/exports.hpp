@@ -1,4 +1,3 @@
-// SPDX-License-Identifier: MIT
 // Shared by the two export files: the export attribute and small helpers.
 #pragma once
 

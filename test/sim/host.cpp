@@ -1,4 +1,3 @@
-// SPDX-License-Identifier: MIT
 #include "host.hpp"
 
 #include "codes.hpp"

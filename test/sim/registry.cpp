@@ -1,4 +1,3 @@
-// SPDX-License-Identifier: MIT
 #include "registry.hpp"
 
 #include "core/error.hpp"

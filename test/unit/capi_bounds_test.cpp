@@ -1,4 +1,3 @@
-// SPDX-License-Identifier: MIT
 // Every C ABI entry point that takes JSON text caps what it reads and what the parse may cost:
 // 16 MiB of text, 100000 values for a request. hvsup_plan and hvsup_hcs_document_build had no
 // cap at all.

@@ -1,4 +1,3 @@
-// SPDX-License-Identifier: MIT
 #include "core/time.hpp"
 
 #include <catch2/catch.hpp>

@@ -1,4 +1,3 @@
-// SPDX-License-Identifier: MIT
 // HCN ids, UTF-16 strings and HRESULT messages.
 #include "core/error.hpp"
 #include "core/utf.hpp"

@@ -1,4 +1,3 @@
-// SPDX-License-Identifier: MIT
 #include "hvsock/address.hpp"
 #include "hvsock/targets.hpp"
 

@@ -1,4 +1,3 @@
-// SPDX-License-Identifier: MIT
 // hvsup_hvsock_* through the C ABI: argument checks, service ids and a listener set.
 #include "hvsup/hvsock.h"
 #include "hvsock_support.hpp"

@@ -1,4 +1,3 @@
-// SPDX-License-Identifier: MIT
 // The result sink, serial capture, failure handling and teardown of ListenerSet.
 #include "hvsock/listener_set.hpp"
 #include "hvsock_support.hpp"

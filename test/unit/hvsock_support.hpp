@@ -1,4 +1,3 @@
-// SPDX-License-Identifier: MIT
 // Test helpers for the hvsock suites: a temporary emulation directory, a simulated guest
 // (the emulation transport's guest side on its own I/O thread) and blocking TCP clients.
 #pragma once

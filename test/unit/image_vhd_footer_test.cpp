@@ -1,4 +1,3 @@
-// SPDX-License-Identifier: MIT
 // The fixed-VHD footer: layout, CHS geometry, checksum, and verification of damaged footers.
 #include "image/vhd_footer.hpp"
 

@@ -1,4 +1,3 @@
-// SPDX-License-Identifier: MIT
 #include "core/error.hpp"
 #include "protocol/result_file.hpp"
 

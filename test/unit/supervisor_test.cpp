@@ -1,4 +1,3 @@
-// SPDX-License-Identifier: MIT
 // The supervisor's commands that need no hypervisor, and its use of the ComputeHost interface
 // (a fake here, the HCS binding in the product).
 #include "core/error.hpp"

@@ -1,4 +1,3 @@
-// SPDX-License-Identifier: MIT
 // Small helpers shared by the unit tests.
 #pragma once
 

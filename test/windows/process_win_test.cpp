@@ -1,4 +1,3 @@
-// SPDX-License-Identifier: MIT
 // core/process.hpp on Windows: CreateProcessW detached with output appended to a log,
 // OpenProcess/GetExitCodeProcess liveness, TerminateProcess + wait, GetModuleFileNameW.
 #include "core/error.hpp"

@@ -1,4 +1,3 @@
-// SPDX-License-Identifier: MIT
 // Helpers shared by the Windows-only tests.
 #pragma once
 

@@ -1,4 +1,3 @@
-// SPDX-License-Identifier: MIT
 // Schema-v2 Chipset: how the VM boots (hyperv-host.md §2.1, §2.4).
 #pragma once
 

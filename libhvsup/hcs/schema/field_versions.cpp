@@ -1,4 +1,3 @@
-// SPDX-License-Identifier: MIT
 #include "hcs/schema/field_versions.hpp"
 
 namespace hvsup::hcs::schema {

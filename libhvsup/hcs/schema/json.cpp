@@ -1,4 +1,3 @@
-// SPDX-License-Identifier: MIT
 #include "hcs/schema/json.hpp"
 
 namespace hvsup::hcs::schema {

@@ -1,4 +1,3 @@
-// SPDX-License-Identifier: MIT
 #include "hcs/schema/properties.hpp"
 
 #include "core/error.hpp"

@@ -1,4 +1,3 @@
-// SPDX-License-Identifier: MIT
 // Property documents HCS returns: compute-system properties (HcsGetComputeSystemProperties),
 // service properties (HcsGetServiceProperties), the exit status of SystemExited and the
 // result/error document of a failed call.

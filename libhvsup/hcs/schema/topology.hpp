@@ -1,4 +1,3 @@
-// SPDX-License-Identifier: MIT
 // Schema-v2 ComputeTopology: memory and processors.
 #pragma once
 

@@ -1,4 +1,3 @@
-// SPDX-License-Identifier: MIT
 // HCS schema version (schema-v2 "Version": {"Major", "Minor"}).
 #pragma once
 

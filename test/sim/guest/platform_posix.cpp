@@ -1,4 +1,3 @@
-// SPDX-License-Identifier: MIT
 #include "guest/platform.hpp"
 
 #include "guest/net.hpp"

@@ -1,4 +1,3 @@
-// SPDX-License-Identifier: MIT
 #include "store.hpp"
 
 #include "core/error.hpp"

@@ -1,4 +1,3 @@
-// SPDX-License-Identifier: MIT
 #include "validate.hpp"
 
 #include "hcn/errors.hpp"

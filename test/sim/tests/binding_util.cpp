@@ -1,4 +1,3 @@
-// SPDX-License-Identifier: MIT
 #include "binding_util.hpp"
 
 namespace hvsup::simtest {

@@ -1,4 +1,3 @@
-// SPDX-License-Identifier: MIT
 // Shared by the binding tests: the API × completion variants and small helpers.
 #pragma once
 

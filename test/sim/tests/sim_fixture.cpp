@@ -1,4 +1,3 @@
-// SPDX-License-Identifier: MIT
 #include "sim_fixture.hpp"
 
 #include "core/files.hpp"

@@ -1,4 +1,3 @@
-// SPDX-License-Identifier: MIT
 // The computenetwork.dll binding (hcn/client.hpp) against the simulator library.
 #include "sim_fixture.hpp"
 
