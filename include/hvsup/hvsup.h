@@ -28,8 +28,12 @@
 extern "C" {
 #endif
 
+/* HVSUP_STATIC: linking the static library (hvsup.pc and the Meson dependency define it), so
+ * no dllimport; a static-only build compiles the library with it too, so no dllexport. */
 #if defined(_WIN32)
-#  if defined(HVSUP_BUILDING_LIBRARY)
+#  if defined(HVSUP_STATIC)
+#    define HVSUP_API
+#  elif defined(HVSUP_BUILDING_LIBRARY)
 #    define HVSUP_API __declspec(dllexport)
 #  else
 #    define HVSUP_API __declspec(dllimport)

@@ -1,7 +1,7 @@
 // Error objects, strings and versions of the C ABI.
 #include "capi/firewall.hpp"
 
-#include "hvsup_build_config.h"
+#include "hvsup/version.h"
 
 #include <cstdlib>
 #include <cstring>
