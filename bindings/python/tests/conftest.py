@@ -7,7 +7,10 @@ import sys
 import pytest
 
 PACKAGE_ROOT = pathlib.Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(PACKAGE_ROOT))
+# HVSUP_TEST_INSTALLED=1 (scripts/test.d/bindings.sh, from a venv): test the installed package,
+# never the source tree.
+if os.environ.get("HVSUP_TEST_INSTALLED") != "1":
+    sys.path.insert(0, str(PACKAGE_ROOT / "src"))
 
 import hvsup  # noqa: E402
 
