@@ -5,7 +5,7 @@ import os
 import pathlib
 import sys
 
-from setuptools import setup
+from setuptools import Distribution, setup
 
 HERE = pathlib.Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE / "src" / "hvsup"))
@@ -16,16 +16,22 @@ if not version:
     sys.exit("setup.py: no version: set HVSUP_VERSION or build from a checkout (meson.build)")
 bundled = any((HERE / "src" / "hvsup" / "_lib").glob("*hvsup*"))
 commands = {}
+
+
+class NativeDistribution(Distribution):
+    """With the library bundled the package is platform-specific: installed to platlib, and
+    the wheel is not "pure"."""
+
+    def has_ext_modules(self):
+        return bundled or super().has_ext_modules()
+
+
 try:
     from wheel.bdist_wheel import bdist_wheel
 
     class PlatformWheel(bdist_wheel):
         """The bundled library is native code, but the Python side is ctypes only: any
         Python 3, no ABI tag, this platform."""
-
-        def finalize_options(self):
-            super().finalize_options()
-            self.root_is_pure = not bundled
 
         def get_tag(self):
             python, abi, platform = super().get_tag()
@@ -35,4 +41,4 @@ try:
 except ImportError:  # no wheel package: sdist / legacy installs still work
     pass
 
-setup(version=version, cmdclass=commands)
+setup(version=version, cmdclass=commands, distclass=NativeDistribution)
