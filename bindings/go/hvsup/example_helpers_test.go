@@ -1,10 +1,12 @@
+//go:build cgo
+
 package hvsup_test
 
 import (
 	"os"
 	"path/filepath"
 
-	"hvsup/bindings/go/hvsup"
+	"github.com/hvsup/hvsup/bindings/go/hvsup"
 )
 
 // Helpers of the Example functions (which have no *testing.T): the simulated host of test/sim.

@@ -1,3 +1,5 @@
+//go:build cgo
+
 package hvsup_test
 
 // The Example functions below are the `go` blocks of docs/bindings.md, verbatim
@@ -11,7 +13,7 @@ import (
 	"strings"
 	"time"
 
-	"hvsup/bindings/go/hvsup"
+	"github.com/hvsup/hvsup/bindings/go/hvsup"
 )
 
 func ExampleContext_Supervise() {
@@ -101,11 +103,12 @@ func ExampleOpenHCN() {
 		panic(err)
 	}
 	defer n.Close()
-	nat, _ := n.EnsureNATNetwork() // "microagent-nat", created when absent
-	ep, _ := n.CreateEndpoint(nat.ID, "microagent-agent-1", hvsup.HCNEndpointReplaceStale)
+	ctx := context.Background()
+	nat, _ := n.EnsureNATNetwork(ctx) // "microagent-nat", created when absent
+	ep, _ := n.CreateEndpoint(ctx, nat.ID, "microagent-agent-1", hvsup.HCNEndpointReplaceStale)
 	fmt.Println(nat.Name, nat.Ipams[0].Subnets[0].IPAddressPrefix, ep.IPConfigurations[0].IPAddress)
-	fmt.Println(n.DeleteEndpoint(ep.ID)) // the caller owns the endpoint
-	_, err = n.FindNetwork("no such network")
+	fmt.Println(n.DeleteEndpoint(ctx, ep.ID)) // the caller owns the endpoint
+	_, err = n.FindNetwork(ctx, "no such network")
 	fmt.Println(errors.Is(err, hvsup.ErrNotFound))
 	// Output:
 	// microagent-nat 192.168.127.0/24 192.168.127.2

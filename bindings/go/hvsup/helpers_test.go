@@ -1,3 +1,5 @@
+//go:build cgo
+
 package hvsup_test
 
 import (
@@ -7,7 +9,7 @@ import (
 	"path/filepath"
 	"testing"
 
-	"hvsup/bindings/go/hvsup"
+	"github.com/hvsup/hvsup/bindings/go/hvsup"
 )
 
 var bg = context.Background()

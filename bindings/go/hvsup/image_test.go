@@ -1,3 +1,5 @@
+//go:build cgo
+
 package hvsup_test
 
 import (
@@ -10,7 +12,7 @@ import (
 	"strings"
 	"testing"
 
-	"hvsup/bindings/go/hvsup"
+	"github.com/hvsup/hvsup/bindings/go/hvsup"
 )
 
 const imageUUID = "2b1f1b9e-7c0a-4d7e-9a59-3f1c2d4e5f60"

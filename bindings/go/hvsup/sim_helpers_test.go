@@ -1,3 +1,5 @@
+//go:build cgo
+
 package hvsup_test
 
 import (
@@ -9,7 +11,7 @@ import (
 	"syscall"
 	"testing"
 
-	"hvsup/bindings/go/hvsup"
+	"github.com/hvsup/hvsup/bindings/go/hvsup"
 )
 
 // simHost is the simulated Hyper-V host of test/sim: the simulator reads HVSUP_SIM_DIR and the
