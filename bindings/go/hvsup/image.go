@@ -15,12 +15,13 @@ import "C"
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"runtime/cgo"
 )
 
 // BuildImage builds an image and returns the library's summary document. progress (optional)
-// runs on the calling goroutine; returning false cancels, and so does ctx being done (the
-// error is then ctx.Err()). A cancelled or failed build leaves nothing behind.
+// runs on the calling goroutine; returning false cancels (an *Error with ErrCancelled), and so
+// does ctx being done (the error is then ctx.Err()). A cancelled or failed build leaves nothing behind.
 func BuildImage(ctx context.Context, req ImageRequest, progress ImageProgress) (json.RawMessage, error) {
 	if err := ctx.Err(); err != nil {
 		return nil, err
@@ -33,13 +34,14 @@ func BuildImage(ctx context.Context, req ImageRequest, progress ImageProgress) (
 	if st := C.hvsup_image_build_options_init(&copts, C.HVSUP_IMAGE_BUILD_OPTIONS_VERSION); st != C.HVSUP_OK {
 		return nil, &Error{Code: Status(st), Message: "hvsup_image_build_options_init failed"}
 	}
-	cancelled := false
+	cancelled, declined := false, false
 	handle := cgo.NewHandle(ImageProgress(func(written, entries uint64) bool {
 		proceed := progress == nil || progress(written, entries)
 		if ctx.Err() != nil {
 			cancelled = true
 			return false
 		}
+		declined = !proceed
 		return proceed
 	}))
 	defer handle.Delete()
@@ -53,6 +55,12 @@ func BuildImage(ctx context.Context, req ImageRequest, progress ImageProgress) (
 	if err != nil {
 		if cancelled {
 			return nil, ctx.Err()
+		}
+		// The library reports a progress cancellation as HVSUP_E_ERROR (image.h); the caller
+		// asked for it, so it is ErrCancelled, the code callers test for a cancellation.
+		var herr *Error
+		if declined && errors.As(err, &herr) && herr.Code == StatusError {
+			herr.Code = StatusCancelled
 		}
 		return nil, err
 	}
