@@ -75,7 +75,7 @@ func TestPrimitivesHonourTheContext(t *testing.T) {
 		t.Fatal(err)
 	}
 
-	n, err := hvsup.OpenHCN(hvsup.HCNOptions{ProviderLibrary: filepath.Join(buildDir(), "test", "sim", "hcn", "libhvsup-sim-hcn.so")})
+	n, err := hvsup.OpenHCN(hvsup.HCNOptions{ProviderLibrary: hcnLibrary(t)})
 	if err != nil {
 		t.Fatal(err)
 	}

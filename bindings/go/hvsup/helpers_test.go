@@ -1,5 +1,3 @@
-//go:build cgo
-
 package hvsup_test
 
 import (

@@ -1,5 +1,3 @@
-//go:build cgo
-
 package hvsup_test
 
 import (
@@ -27,8 +25,17 @@ func buildDir() string {
 	return filepath.Join(repoRoot(), "build")
 }
 
+// simDir is where the simulator's libraries are: $HVSUP_SIM_LIBDIR (an installed simulator,
+// <libdir>/hvsup-sim) or the build tree's test/sim.
+func simDir() string {
+	if dir := os.Getenv("HVSUP_SIM_LIBDIR"); dir != "" {
+		return dir
+	}
+	return filepath.Join(buildDir(), "test", "sim")
+}
+
 func simLibrary(t *testing.T, api string) string {
-	path := filepath.Join(buildDir(), "test", "sim", "libhvsup-sim-"+api+".so")
+	path := filepath.Join(simDir(), "libhvsup-sim-"+api+".so")
 	if _, err := os.Stat(path); err != nil {
 		t.Fatalf("simulator not built: %v", err)
 	}
@@ -117,7 +124,11 @@ func (h *simHost) request(command, runtime string) hvsup.Request {
 
 // The HCN simulator (test/sim/hcn): state under HVSUP_SIM_DIR/hcn (README.md there).
 func hcnLibrary(t *testing.T) string {
-	path := filepath.Join(buildDir(), "test", "sim", "hcn", "libhvsup-sim-hcn.so")
+	dir := filepath.Join(simDir(), "hcn") // the build tree keeps it in a subdirectory
+	if os.Getenv("HVSUP_SIM_LIBDIR") != "" {
+		dir = simDir() // an installed simulator keeps all three together
+	}
+	path := filepath.Join(dir, "libhvsup-sim-hcn.so")
 	if _, err := os.Stat(path); err != nil {
 		t.Fatalf("HCN simulator not built: %v", err)
 	}
