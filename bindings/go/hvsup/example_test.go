@@ -92,13 +92,14 @@ func ExampleHvsockServiceID() {
 }
 
 func ExampleOpenHCN() {
-	// The build tree's HCN simulator stands in for computenetwork.dll (on Windows leave
-	// ProviderLibrary empty); it keeps its state in $HVSUP_SIM_DIR.
+	// The installed HCN simulator stands in for computenetwork.dll (eval "$(hvsup-sim-env DIR)"
+	// sets HVSUP_SIM_HCN_LIBRARY; on Windows leave ProviderLibrary empty); it keeps its state
+	// in $HVSUP_SIM_DIR.
 	sim, _ := os.MkdirTemp("", "hvsup-hcn-")
 	defer os.RemoveAll(sim)
 	os.Setenv("HVSUP_SIM_DIR", sim)
 	defer os.Unsetenv("HVSUP_SIM_DIR")
-	n, err := hvsup.OpenHCN(hvsup.HCNOptions{ProviderLibrary: exampleBuildDir() + "/test/sim/hcn/libhvsup-sim-hcn.so"})
+	n, err := hvsup.OpenHCN(hvsup.HCNOptions{ProviderLibrary: os.Getenv("HVSUP_SIM_HCN_LIBRARY")})
 	if err != nil {
 		panic(err)
 	}

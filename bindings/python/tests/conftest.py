@@ -52,3 +52,8 @@ def read_json(path):
 
 
 os.environ.setdefault("HVSUP_BINDINGS_TEST", "1")
+# The documentation's examples read the simulator's paths as a user has them after
+# eval "$(hvsup-sim-env DIR)"; without that (a checkout's pytest) they are the build tree's.
+_BUILD = pathlib.Path(os.environ.get("HVSUP_BUILD_DIR", PACKAGE_ROOT.parents[1] / "build"))
+os.environ.setdefault("HVSUP_SIM_HCS_LIBRARY", str(_BUILD / "test" / "sim" / "libhvsup-sim-computecore.so"))
+os.environ.setdefault("HVSUP_SIM_HCN_LIBRARY", str(_BUILD / "test" / "sim" / "hcn" / "libhvsup-sim-hcn.so"))
