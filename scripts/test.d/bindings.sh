@@ -99,7 +99,7 @@ fi
 
 # -- 3. python --------------------------------------------------------------------------------
 echo "-- python: mypy --strict"
-/usr/bin/python3 -m mypy --strict --no-incremental "$HVSUP_ROOT/bindings/python/src/hvsup" || fail "mypy"
+/usr/bin/python3 -m mypy --strict --cache-dir "$work/mypy-cache" "$HVSUP_ROOT/bindings/python/src/hvsup" || fail "mypy"
 echo "-- python: wheel, fresh venv"
 wheel="$("$HVSUP_ROOT/scripts/build-python-wheel" --build-dir "$HVSUP_BUILD_DIR" --out "$work/dist" | tail -n1)" ||
   fail "build-python-wheel"
@@ -112,7 +112,7 @@ echo "-- python: the suite from the venv, against the installed package"
   "$work/venv/bin/python" -m pytest -q -p no:cacheprovider "$HVSUP_ROOT/bindings/python/tests") || fail "python suite (venv)"
 echo "-- python: the example harness"
 harness="$HVSUP_ROOT/bindings/python/examples/harness.py"
-(cd "$work" && /usr/bin/python3 -m mypy --strict --no-incremental --python-executable "$work/venv/bin/python" "$harness") ||
+(cd "$work" && /usr/bin/python3 -m mypy --strict --cache-dir "$work/mypy-cache" --python-executable "$work/venv/bin/python" "$harness") ||
   fail "mypy on the example against the installed package"
 (cd "$work" && "${on_sim[@]}" "$work/venv/bin/python" "$harness" --kernel "$sim/Image" --rootfs "$sim/rootfs.vhd" \
   --state "$sim/state-py" --hcs-library "$HVSUP_SIM_HCS_LIBRARY" --hcn-library "$HVSUP_SIM_HCN_LIBRARY") ||
