@@ -49,7 +49,8 @@ func lifecycle(kernel, rootfs, state, hcsLibrary, hcnLibrary, runtimeID string) 
 	defer cancel()
 	fmt.Printf("hvsup %s (ABI %d)\n", hvsup.Version(), hvsup.LibraryAbiVersion())
 
-	// A missing kernel is refused before anything is created ("ok": false, not an error).
+	// The library would answer a missing kernel with an "ok": false document; checking first
+	// gives the user the plain file error.
 	if _, err := os.Stat(kernel); errors.Is(err, os.ErrNotExist) {
 		return fmt.Errorf("kernel %s: %w", kernel, err)
 	}
