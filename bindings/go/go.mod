@@ -1,3 +1,3 @@
-module hvsup/bindings/go
+module github.com/hvsup/hvsup/bindings/go
 
 go 1.19

@@ -52,3 +52,8 @@ HVSUP_PACKAGES+=(zstd)
 # bsdtar (sparse and ACL archives) and setfacl/getfacl judge the tar input tests
 # (test/integration/test_image_tar.py).
 HVSUP_PACKAGES+=(libarchive-tools acl)
+# The bindings stage (scripts/test.d/bindings.sh) builds the Python wheel offline with Debian's
+# setuptools + wheel (scripts/build-python-wheel), installs it into a fresh venv with pip,
+# type-checks the package with mypy, and builds the Go binding with golang-go (cgo flags from
+# pkg-config).
+HVSUP_PACKAGES+=(python3-venv python3-pip python3-setuptools python3-wheel python3-mypy golang-go valgrind)

@@ -1,3 +1,5 @@
+//go:build cgo
+
 package hvsup
 
 /*
@@ -9,34 +11,6 @@ import (
 	"runtime/cgo"
 	"unsafe"
 )
-
-// LogLevel mirrors hvsup_log_level.
-type LogLevel int32
-
-const (
-	LogDebug   LogLevel = 0
-	LogInfo    LogLevel = 1
-	LogWarning LogLevel = 2
-	LogError   LogLevel = 3
-)
-
-func (l LogLevel) String() string {
-	switch l {
-	case LogDebug:
-		return "debug"
-	case LogInfo:
-		return "info"
-	case LogWarning:
-		return "warning"
-	case LogError:
-		return "error"
-	}
-	return "unknown"
-}
-
-// LogFunc receives library diagnostics. It runs on the thread (goroutine) that made the call
-// and must not call back into the context.
-type LogFunc func(level LogLevel, message string)
 
 // hvsupGoLog is the C-callable trampoline; `user` is the cgo.Handle of the LogFunc.
 // Callbacks for future primitives (e.g. an image build's progress) follow the same pattern:
@@ -51,10 +25,6 @@ func hvsupGoLog(level C.hvsup_log_level, message *C.char, user unsafe.Pointer) {
 	}
 	fn(LogLevel(level), C.GoString(message))
 }
-
-// ImageProgress receives an image build's progress (bytes of file data written, source
-// entries seen) on the building goroutine; return false to cancel the build.
-type ImageProgress func(bytesWritten, entries uint64) bool
 
 // hvsupGoImageProgress is the C-callable trampoline of hvsup_image_progress_callback.
 //

@@ -1,5 +1,5 @@
-// Package hvsup binds libhvsup's C ABI (include/hvsup/hvsup.h) with cgo.
-//
+//go:build cgo
+
 // This file is the ONE place that declares the C side: the headers the package includes and
 // the C ABI types, plus the two paths every call goes through:
 //   - call: runs a C function that takes a trailing hvsup_error** and maps a failure status to
@@ -7,14 +7,15 @@
 //   - callForString: the same for functions returning a library string through char** out;
 //     the string is always copied into Go memory and freed with hvsup_string_free.
 //
-// Adding a primitive from a new header: add its #include below (e.g. "hvsup/image.h"), then
+// The compiler and linker flags come from pkg-config (hvsup.pc of an installed libhvsup; see
+// doc.go). Adding a primitive from a new header: add its #include below (e.g. "hvsup/image.h"), then
 // write a thin Go method that calls it through call/callForString; options structs are filled
 // from Go values with cString (freed with free) right before the call.
+
 package hvsup
 
 /*
-#cgo CFLAGS: -I${SRCDIR}/../../../include
-#cgo LDFLAGS: -lhvsup
+#cgo pkg-config: hvsup
 #include <stdlib.h>
 #include <stdint.h>
 #include "hvsup/hvsup.h"

@@ -1,3 +1,5 @@
+//go:build cgo
+
 package hvsup_test
 
 import (

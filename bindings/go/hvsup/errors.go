@@ -3,6 +3,8 @@ package hvsup
 import (
 	"errors"
 	"fmt"
+	"io/fs"
+	"syscall"
 )
 
 // Status mirrors hvsup_status. A Status is itself an error, so each code doubles as the
@@ -90,8 +92,19 @@ func (e *Error) Error() string {
 func (e *Error) Unwrap() error { return e.Code }
 
 // Is matches the Cause as well: errors.Is(err, context.DeadlineExceeded) holds for a call that
-// a context deadline cancelled.
-func (e *Error) Is(target error) bool { return e.Cause != nil && errors.Is(e.Cause, target) }
+// a context deadline cancelled. It also speaks the standard library's file errors: a missing
+// file or object (ErrNotFound, or the system error ENOENT / ERROR_FILE_NOT_FOUND) is
+// fs.ErrNotExist (= os.ErrNotExist), and a system error matches what syscall.Errno matches
+// (fs.ErrPermission, fs.ErrExist, ...).
+func (e *Error) Is(target error) bool {
+	if e.Cause != nil && errors.Is(e.Cause, target) {
+		return true
+	}
+	if target == fs.ErrNotExist && e.Code == StatusNotFound {
+		return true
+	}
+	return e.SystemCode > 0 && syscall.Errno(e.SystemCode).Is(target)
+}
 
 // ResponseError is Response.Err() for a document with "ok": false.
 type ResponseError struct {

@@ -1,3 +1,5 @@
+//go:build cgo
+
 package hvsup_test
 
 import (
@@ -8,7 +10,7 @@ import (
 	"strings"
 	"testing"
 
-	"hvsup/bindings/go/hvsup"
+	"github.com/hvsup/hvsup/bindings/go/hvsup"
 )
 
 func TestClosedContextIsAnInvalidArgument(t *testing.T) {

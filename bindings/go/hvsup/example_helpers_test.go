@@ -1,10 +1,12 @@
+//go:build cgo
+
 package hvsup_test
 
 import (
 	"os"
 	"path/filepath"
 
-	"hvsup/bindings/go/hvsup"
+	"github.com/hvsup/hvsup/bindings/go/hvsup"
 )
 
 // Helpers of the Example functions (which have no *testing.T): the simulated host of test/sim.
@@ -14,6 +16,20 @@ func exampleBuildDir() string {
 		return dir
 	}
 	return filepath.Join(repoRoot(), "build")
+}
+
+// The examples read the simulator's paths as a user has them after eval "$(hvsup-sim-env DIR)";
+// without that (a developer's go test in the checkout) they are the build tree's.
+func init() {
+	defaults := map[string]string{
+		"HVSUP_SIM_HCS_LIBRARY": filepath.Join(exampleBuildDir(), "test", "sim", "libhvsup-sim-computecore.so"),
+		"HVSUP_SIM_HCN_LIBRARY": filepath.Join(exampleBuildDir(), "test", "sim", "hcn", "libhvsup-sim-hcn.so"),
+	}
+	for name, value := range defaults {
+		if os.Getenv(name) == "" {
+			os.Setenv(name, value)
+		}
+	}
 }
 
 func must(err error) {
@@ -38,9 +54,7 @@ func exampleSilentRun() (hvsup.Options, hvsup.Request, func()) {
 	must(os.WriteFile(rootfs, fixedVHDImage(65536), 0o600))
 	os.Setenv("HVSUP_SIM_DIR", simDir)
 	os.Setenv("HVSUP_HVSOCK_EMULATION_DIR", hvsockDir)
-	build := exampleBuildDir()
-	opts := hvsup.Options{HCSLibrary: filepath.Join(build, "test", "sim", "libhvsup-sim-computecore.so"),
-		HCNLibrary: filepath.Join(build, "test", "sim", "hcn", "libhvsup-sim-hcn.so")}
+	opts := hvsup.Options{HCSLibrary: os.Getenv("HVSUP_SIM_HCS_LIBRARY"), HCNLibrary: os.Getenv("HVSUP_SIM_HCN_LIBRARY")}
 	run := hvsup.Request{
 		Command:  "run",
 		Identity: &hvsup.Identity{RequestID: "req-1", RuntimeID: "agent-1", Role: "workload", Backend: "windows-hyperv"},

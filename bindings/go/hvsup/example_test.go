@@ -1,3 +1,5 @@
+//go:build cgo
+
 package hvsup_test
 
 // The Example functions below are the `go` blocks of docs/bindings.md, verbatim
@@ -11,7 +13,7 @@ import (
 	"strings"
 	"time"
 
-	"hvsup/bindings/go/hvsup"
+	"github.com/hvsup/hvsup/bindings/go/hvsup"
 )
 
 func ExampleContext_Supervise() {
@@ -90,22 +92,24 @@ func ExampleHvsockServiceID() {
 }
 
 func ExampleOpenHCN() {
-	// The build tree's HCN simulator stands in for computenetwork.dll (on Windows leave
-	// ProviderLibrary empty); it keeps its state in $HVSUP_SIM_DIR.
+	// The installed HCN simulator stands in for computenetwork.dll (eval "$(hvsup-sim-env DIR)"
+	// sets HVSUP_SIM_HCN_LIBRARY; on Windows leave ProviderLibrary empty); it keeps its state
+	// in $HVSUP_SIM_DIR.
 	sim, _ := os.MkdirTemp("", "hvsup-hcn-")
 	defer os.RemoveAll(sim)
 	os.Setenv("HVSUP_SIM_DIR", sim)
 	defer os.Unsetenv("HVSUP_SIM_DIR")
-	n, err := hvsup.OpenHCN(hvsup.HCNOptions{ProviderLibrary: exampleBuildDir() + "/test/sim/hcn/libhvsup-sim-hcn.so"})
+	n, err := hvsup.OpenHCN(hvsup.HCNOptions{ProviderLibrary: os.Getenv("HVSUP_SIM_HCN_LIBRARY")})
 	if err != nil {
 		panic(err)
 	}
 	defer n.Close()
-	nat, _ := n.EnsureNATNetwork() // "microagent-nat", created when absent
-	ep, _ := n.CreateEndpoint(nat.ID, "microagent-agent-1", hvsup.HCNEndpointReplaceStale)
+	ctx := context.Background()
+	nat, _ := n.EnsureNATNetwork(ctx) // "microagent-nat", created when absent
+	ep, _ := n.CreateEndpoint(ctx, nat.ID, "microagent-agent-1", hvsup.HCNEndpointReplaceStale)
 	fmt.Println(nat.Name, nat.Ipams[0].Subnets[0].IPAddressPrefix, ep.IPConfigurations[0].IPAddress)
-	fmt.Println(n.DeleteEndpoint(ep.ID)) // the caller owns the endpoint
-	_, err = n.FindNetwork("no such network")
+	fmt.Println(n.DeleteEndpoint(ctx, ep.ID)) // the caller owns the endpoint
+	_, err = n.FindNetwork(ctx, "no such network")
 	fmt.Println(errors.Is(err, hvsup.ErrNotFound))
 	// Output:
 	// microagent-nat 192.168.127.0/24 192.168.127.2

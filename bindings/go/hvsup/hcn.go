@@ -1,3 +1,5 @@
+//go:build cgo
+
 package hvsup
 
 /*
@@ -7,82 +9,15 @@ package hvsup
 import "C"
 
 import (
+	"context"
 	"encoding/json"
 	"runtime"
 	"sync"
 )
 
-// HCNOptions are hvsup_hcn_options.
-type HCNOptions struct {
-	// ProviderLibrary is an explicit computenetwork.dll-compatible library (e.g. the
-	// simulator); "" = computenetwork.dll from System32 (ErrUnsupported off Windows).
-	ProviderLibrary string
-	Flags           uint32 // reserved, must be 0
-}
-
-// HCNEndpointFlags are hvsup_hcn_endpoint_flags.
-type HCNEndpointFlags uint32
-
-const (
-	HCNEndpointNone HCNEndpointFlags = C.HVSUP_HCN_ENDPOINT_NONE
-	// HCNEndpointReplaceStale deletes endpoints already carrying the name first (an endpoint
-	// left behind by a crashed run).
-	HCNEndpointReplaceStale HCNEndpointFlags = C.HVSUP_HCN_ENDPOINT_REPLACE_STALE
-)
-
-// HCNRoute is one route of an HCN subnet or endpoint.
-type HCNRoute struct {
-	NextHop           string `json:"NextHop,omitempty"`
-	DestinationPrefix string `json:"DestinationPrefix,omitempty"`
-}
-
-// HCNSubnet is one subnet of an IPAM.
-type HCNSubnet struct {
-	IPAddressPrefix string     `json:"IpAddressPrefix"`
-	Routes          []HCNRoute `json:"Routes,omitempty"`
-}
-
-// HCNIpam is one IPAM of a network ("Static" or "Dhcp").
-type HCNIpam struct {
-	Type    string      `json:"Type"`
-	Subnets []HCNSubnet `json:"Subnets,omitempty"`
-}
-
-// HCNDNS is the DNS settings of a network or endpoint.
-type HCNDNS struct {
-	ServerList []string `json:"ServerList,omitempty"`
-}
-
-// HCNNetwork is the commonly used part of a network's HCN v2 properties; Raw is the whole
-// document as HCN returned it.
-type HCNNetwork struct {
-	ID    string          `json:"ID"`
-	Name  string          `json:"Name"`
-	Type  string          `json:"Type"`
-	Ipams []HCNIpam       `json:"Ipams,omitempty"`
-	DNS   *HCNDNS         `json:"Dns,omitempty"`
-	Raw   json.RawMessage `json:"-"`
-}
-
-// HCNIPConfiguration is one address of an endpoint.
-type HCNIPConfiguration struct {
-	IPAddress    string `json:"IpAddress"`
-	PrefixLength int    `json:"PrefixLength"`
-}
-
-// HCNEndpoint is the commonly used part of an endpoint's HCN v2 properties; Raw is the whole
-// document.
-type HCNEndpoint struct {
-	ID                 string               `json:"ID"`
-	Name               string               `json:"Name"`
-	HostComputeNetwork string               `json:"HostComputeNetwork"`
-	IPConfigurations   []HCNIPConfiguration `json:"IpConfigurations,omitempty"`
-	Routes             []HCNRoute           `json:"Routes,omitempty"`
-	DNS                *HCNDNS              `json:"Dns,omitempty"`
-	MacAddress         string               `json:"MacAddress,omitempty"`
-	Raw                json.RawMessage      `json:"-"`
-}
-
+// HCN calls are short host queries without a timeout of their own: ctx is checked before each
+// call (a done ctx returns ctx.Err() and calls nothing); a call in flight is not interrupted.
+//
 // HCN is a loaded HCN API (hvsup_hcn). It may be used from several goroutines.
 type HCN struct {
 	mu     sync.RWMutex
@@ -145,7 +80,10 @@ func (h *HCN) document(into interface{}, raw *json.RawMessage,
 }
 
 // Probe lists networks once (doctor's check); nil when HCN answered.
-func (h *HCN) Probe() error {
+func (h *HCN) Probe(ctx context.Context) error {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
 	return h.with(func(p *C.hvsup_hcn) error {
 		return call(func(errp **C.hvsup_error) C.hvsup_status { return C.hvsup_hcn_probe(p, errp) })
 	})
@@ -153,7 +91,10 @@ func (h *HCN) Probe() error {
 
 // EnsureNATNetwork finds the managed NAT network "microagent-nat", creating it on the first
 // free /24 when absent (ErrConflict when none is free). The library never deletes it.
-func (h *HCN) EnsureNATNetwork() (HCNNetwork, error) {
+func (h *HCN) EnsureNATNetwork(ctx context.Context) (HCNNetwork, error) {
+	if err := ctx.Err(); err != nil {
+		return HCNNetwork{}, err
+	}
 	var n HCNNetwork
 	err := h.document(&n, &n.Raw, func(p *C.hvsup_hcn, out **C.char, errp **C.hvsup_error) C.hvsup_status {
 		return C.hvsup_hcn_nat_network_ensure(p, out, errp)
@@ -162,7 +103,10 @@ func (h *HCN) EnsureNATNetwork() (HCNNetwork, error) {
 }
 
 // FindNetwork finds a network (or Hyper-V switch) by its HCN name; ErrNotFound when none has it.
-func (h *HCN) FindNetwork(name string) (HCNNetwork, error) {
+func (h *HCN) FindNetwork(ctx context.Context, name string) (HCNNetwork, error) {
+	if err := ctx.Err(); err != nil {
+		return HCNNetwork{}, err
+	}
 	cname := C.CString(name)
 	defer freeC(cname)
 	var n HCNNetwork
@@ -174,7 +118,10 @@ func (h *HCN) FindNetwork(name string) (HCNNetwork, error) {
 
 // CreateEndpoint creates an endpoint on network networkID; HCN assigns its ID, address and
 // MAC. The caller owns it and deletes it with DeleteEndpoint. On failure nothing is left.
-func (h *HCN) CreateEndpoint(networkID, name string, flags HCNEndpointFlags) (HCNEndpoint, error) {
+func (h *HCN) CreateEndpoint(ctx context.Context, networkID, name string, flags HCNEndpointFlags) (HCNEndpoint, error) {
+	if err := ctx.Err(); err != nil {
+		return HCNEndpoint{}, err
+	}
 	cnet, cname := C.CString(networkID), C.CString(name)
 	defer freeC(cnet)
 	defer freeC(cname)
@@ -186,7 +133,10 @@ func (h *HCN) CreateEndpoint(networkID, name string, flags HCNEndpointFlags) (HC
 }
 
 // DeleteEndpoint deletes an endpoint; "" or an endpoint that no longer exists is success.
-func (h *HCN) DeleteEndpoint(id string) error {
+func (h *HCN) DeleteEndpoint(ctx context.Context, id string) error {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
 	cid := C.CString(id)
 	defer freeC(cid)
 	return h.with(func(p *C.hvsup_hcn) error {
@@ -196,7 +146,10 @@ func (h *HCN) DeleteEndpoint(id string) error {
 
 // EndpointProperties reads an endpoint's properties: ErrNotFound when it does not exist,
 // ErrInvalidArgument when id is not a GUID.
-func (h *HCN) EndpointProperties(id string) (HCNEndpoint, error) {
+func (h *HCN) EndpointProperties(ctx context.Context, id string) (HCNEndpoint, error) {
+	if err := ctx.Err(); err != nil {
+		return HCNEndpoint{}, err
+	}
 	cid := C.CString(id)
 	defer freeC(cid)
 	var e HCNEndpoint

@@ -1,3 +1,5 @@
+//go:build cgo
+
 package hvsup_test
 
 import (
@@ -6,7 +8,7 @@ import (
 	"strings"
 	"testing"
 
-	"hvsup/bindings/go/hvsup"
+	"github.com/hvsup/hvsup/bindings/go/hvsup"
 )
 
 const (
@@ -44,10 +46,10 @@ func TestHCNWithoutAProviderIsUnsupported(t *testing.T) {
 func TestHCNNetworks(t *testing.T) {
 	h := newSimHost(t)
 	n := openHCN(t, h)
-	if err := n.Probe(); err != nil {
+	if err := n.Probe(bg); err != nil {
 		t.Fatal(err)
 	}
-	nat, err := n.EnsureNATNetwork()
+	nat, err := n.EnsureNATNetwork(bg)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -57,25 +59,25 @@ func TestHCNNetworks(t *testing.T) {
 		!strings.Contains(string(nat.Raw), `"microagent-nat"`) {
 		t.Fatalf("NAT network: %+v", nat)
 	}
-	again, err := n.EnsureNATNetwork()
+	again, err := n.EnsureNATNetwork(bg)
 	if err != nil || again.ID != nat.ID {
 		t.Fatalf("second ensure: %v %+v", err, again)
 	}
-	found, err := n.FindNetwork("microagent-nat")
+	found, err := n.FindNetwork(bg, "microagent-nat")
 	if err != nil || found.ID != nat.ID {
 		t.Fatalf("find: %v %+v", err, found)
 	}
 	ext := h.seedNetwork(t, "External", "Transparent")
-	if found, err := n.FindNetwork("External"); err != nil || found.ID != ext || found.Ipams != nil {
+	if found, err := n.FindNetwork(bg, "External"); err != nil || found.ID != ext || found.Ipams != nil {
 		t.Fatalf("find seeded: %v %+v", err, found)
 	}
-	_, err = n.FindNetwork("Nope")
+	_, err = n.FindNetwork(bg, "Nope")
 	var herr *hvsup.Error
 	if !errors.Is(err, hvsup.ErrNotFound) || !errors.As(err, &herr) || herr.Message != `HNS network "Nope" not found` {
 		t.Fatalf("missing network: %v", err)
 	}
 	h.injectFault(t, "HcnEnumerateNetworks", eAccessDenied, "access denied")
-	err = n.Probe()
+	err = n.Probe(bg)
 	if !errors.As(err, &herr) || herr.Code != hvsup.StatusHost || uint32(herr.HResult) != eAccessDenied ||
 		!strings.HasPrefix(herr.Message, "probe HCN/HNS access: ") {
 		t.Fatalf("injected probe failure: %v", err)
@@ -85,11 +87,11 @@ func TestHCNNetworks(t *testing.T) {
 func TestHCNEndpoints(t *testing.T) {
 	h := newSimHost(t)
 	n := openHCN(t, h)
-	nat, err := n.EnsureNATNetwork()
+	nat, err := n.EnsureNATNetwork(bg)
 	if err != nil {
 		t.Fatal(err)
 	}
-	ep, err := n.CreateEndpoint(nat.ID, "microagent-agent-1", hvsup.HCNEndpointNone)
+	ep, err := n.CreateEndpoint(bg, nat.ID, "microagent-agent-1", hvsup.HCNEndpointNone)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -100,33 +102,33 @@ func TestHCNEndpoints(t *testing.T) {
 	if got := h.endpoints(); !reflect.DeepEqual(got, []string{ep.ID}) {
 		t.Fatalf("simulator endpoints %v, want [%s]", got, ep.ID)
 	}
-	props, err := n.EndpointProperties(ep.ID)
+	props, err := n.EndpointProperties(bg, ep.ID)
 	if err != nil || props.MacAddress != ep.MacAddress {
 		t.Fatalf("properties: %v %+v", err, props)
 	}
-	replaced, err := n.CreateEndpoint(nat.ID, "microagent-agent-1", hvsup.HCNEndpointReplaceStale)
+	replaced, err := n.CreateEndpoint(bg, nat.ID, "microagent-agent-1", hvsup.HCNEndpointReplaceStale)
 	if err != nil {
 		t.Fatal(err)
 	}
 	if got := h.endpoints(); !reflect.DeepEqual(got, []string{replaced.ID}) {
 		t.Fatalf("after replace: %v, want [%s]", got, replaced.ID)
 	}
-	if _, err := n.CreateEndpoint(nat.ID, "x", 0x80); !errors.Is(err, hvsup.ErrInvalidArgument) {
+	if _, err := n.CreateEndpoint(bg, nat.ID, "x", 0x80); !errors.Is(err, hvsup.ErrInvalidArgument) {
 		t.Fatalf("unknown flag: %v", err)
 	}
-	if err := n.DeleteEndpoint(replaced.ID); err != nil {
+	if err := n.DeleteEndpoint(bg, replaced.ID); err != nil {
 		t.Fatal(err)
 	}
-	if err := n.DeleteEndpoint(replaced.ID); err != nil { // already gone: success
+	if err := n.DeleteEndpoint(bg, replaced.ID); err != nil { // already gone: success
 		t.Fatal(err)
 	}
-	if err := n.DeleteEndpoint(""); err != nil {
+	if err := n.DeleteEndpoint(bg, ""); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := n.EndpointProperties(replaced.ID); !errors.Is(err, hvsup.ErrNotFound) {
+	if _, err := n.EndpointProperties(bg, replaced.ID); !errors.Is(err, hvsup.ErrNotFound) {
 		t.Fatalf("properties of a deleted endpoint: %v", err)
 	}
-	if _, err := n.EndpointProperties("not-a-guid"); !errors.Is(err, hvsup.ErrInvalidArgument) {
+	if _, err := n.EndpointProperties(bg, "not-a-guid"); !errors.Is(err, hvsup.ErrInvalidArgument) {
 		t.Fatalf("properties of a bad id: %v", err)
 	}
 }
@@ -134,19 +136,19 @@ func TestHCNEndpoints(t *testing.T) {
 func TestHCNFailuresLeaveNoEndpoint(t *testing.T) {
 	h := newSimHost(t)
 	n := openHCN(t, h)
-	nat, err := n.EnsureNATNetwork()
+	nat, err := n.EnsureNATNetwork(bg)
 	if err != nil {
 		t.Fatal(err)
 	}
 	h.injectFault(t, "HcnCreateEndpoint", hcnEEndpointAlreadyExists, "boom")
-	_, err = n.CreateEndpoint(nat.ID, "microagent-agent-1", hvsup.HCNEndpointNone)
+	_, err = n.CreateEndpoint(bg, nat.ID, "microagent-agent-1", hvsup.HCNEndpointNone)
 	var herr *hvsup.Error
 	if !errors.As(err, &herr) || uint32(herr.HResult) != hcnEEndpointAlreadyExists ||
 		!strings.HasPrefix(herr.Message, `create HNS endpoint "microagent-agent-1": `) ||
 		(herr.Code != hvsup.StatusHost && herr.Code != hvsup.StatusConflict) {
 		t.Fatalf("injected create failure: %v", err)
 	}
-	_, err = n.CreateEndpoint("0b9f2d7e-3c41-4a5b-9c8d-7e6f5a4b3c2d", "microagent-agent-1", hvsup.HCNEndpointNone)
+	_, err = n.CreateEndpoint(bg, "0b9f2d7e-3c41-4a5b-9c8d-7e6f5a4b3c2d", "microagent-agent-1", hvsup.HCNEndpointNone)
 	if !errors.As(err, &herr) || !strings.HasPrefix(herr.Message, `create HNS endpoint "microagent-agent-1": `) ||
 		(herr.Code != hvsup.StatusNotFound && herr.Code != hvsup.StatusHost) {
 		t.Fatalf("endpoint on a missing network: %v", err)
@@ -155,10 +157,10 @@ func TestHCNFailuresLeaveNoEndpoint(t *testing.T) {
 		t.Fatalf("a failed create left %v", left)
 	}
 	n.Close()
-	if err := n.Probe(); !errors.Is(err, hvsup.ErrInvalidArgument) {
+	if err := n.Probe(bg); !errors.Is(err, hvsup.ErrInvalidArgument) {
 		t.Fatalf("closed: %v", err)
 	}
-	if _, err := n.EnsureNATNetwork(); !errors.Is(err, hvsup.ErrInvalidArgument) {
+	if _, err := n.EnsureNATNetwork(bg); !errors.Is(err, hvsup.ErrInvalidArgument) {
 		t.Fatalf("closed: %v", err)
 	}
 }

@@ -1,3 +1,5 @@
+//go:build cgo
+
 package hvsup
 
 /*
@@ -7,17 +9,13 @@ package hvsup
 import "C"
 
 import (
+	"context"
 	"encoding/json"
+	"errors"
 	"runtime"
 	"sync"
 	"time"
 )
-
-// HCSOptions are hvsup_hcs_options.
-type HCSOptions struct {
-	LibraryPath string // explicit provider library (e.g. the simulator); "" = System32
-	API         string // "", "auto", "computecore" or "vmcompute"
-}
 
 // HCS is a loaded HCS API (hvsup_hcs). It may be used from several goroutines.
 type HCS struct {
@@ -76,7 +74,10 @@ func (h *HCS) DLL() string {
 }
 
 // ProbeAccess returns nil when the current user may use HCS.
-func (h *HCS) ProbeAccess() error {
+func (h *HCS) ProbeAccess(ctx context.Context) error {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
 	return h.with(func(p *C.hvsup_hcs) error {
 		return call(func(errp **C.hvsup_error) C.hvsup_status { return C.hvsup_hcs_probe_access(p, errp) })
 	})
@@ -92,7 +93,10 @@ func (h *HCS) SchemaVersion() (major, minor uint32, err error) {
 }
 
 // GrantVMAccess lets VM vmID (its RuntimeId) open path.
-func (h *HCS) GrantVMAccess(vmID, path string) error {
+func (h *HCS) GrantVMAccess(ctx context.Context, vmID, path string) error {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
 	cvm, cpath := C.CString(vmID), C.CString(path)
 	defer freeC(cvm)
 	defer freeC(cpath)
@@ -101,34 +105,60 @@ func (h *HCS) GrantVMAccess(vmID, path string) error {
 	})
 }
 
-func millis(d time.Duration) C.uint32_t {
-	if d < 0 {
-		return C.HVSUP_HCS_TIMEOUT_INFINITE
+// timeout is the C timeout for a call under ctx: the time left until ctx's deadline (at least
+// 1 ms), or the library default (HVSUP_HCS_TIMEOUT_DEFAULT) when ctx has no deadline.
+func timeout(ctx context.Context) C.uint32_t {
+	deadline, ok := ctx.Deadline()
+	if !ok {
+		return C.HVSUP_HCS_TIMEOUT_DEFAULT
 	}
-	return C.uint32_t(d.Milliseconds())
+	left := time.Until(deadline).Milliseconds()
+	switch {
+	case left < 1:
+		return 1
+	case left >= int64(C.HVSUP_HCS_TIMEOUT_INFINITE):
+		return C.HVSUP_HCS_TIMEOUT_INFINITE - 1
+	}
+	return C.uint32_t(left)
+}
+
+// withCause records ctx's error on a failed call's *Error once ctx is done (its deadline
+// was the call's timeout), so errors.Is(err, context.DeadlineExceeded) holds.
+func withCause(ctx context.Context, err error) error {
+	var herr *Error
+	if err != nil && ctx.Err() != nil && errors.As(err, &herr) && herr.Cause == nil {
+		herr.Cause = ctx.Err()
+	}
+	return err
 }
 
 // CreateSystem creates compute system id from document (ErrConflict when it exists).
-// timeout 0 is the library default; negative is infinite.
-func (h *HCS) CreateSystem(id string, document json.RawMessage, timeout time.Duration) (*HCSSystem, error) {
+// ctx's deadline is the operation's timeout (none: the library default).
+func (h *HCS) CreateSystem(ctx context.Context, id string, document json.RawMessage) (*HCSSystem, error) {
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
 	cid, cdoc := C.CString(id), C.CString(string(document))
 	defer freeC(cid)
 	defer freeC(cdoc)
 	s := &HCSSystem{}
 	err := h.with(func(p *C.hvsup_hcs) error {
 		return call(func(errp **C.hvsup_error) C.hvsup_status {
-			return C.hvsup_hcs_system_create(p, cid, cdoc, millis(timeout), &s.handle, errp)
+			return C.hvsup_hcs_system_create(p, cid, cdoc, timeout(ctx), &s.handle, errp)
 		})
 	})
 	if err != nil {
-		return nil, err
+		return nil, withCause(ctx, err)
 	}
 	runtime.SetFinalizer(s, (*HCSSystem).Close)
 	return s, nil
 }
 
 // OpenSystem opens compute system id (ErrNotFound when it does not exist).
-func (h *HCS) OpenSystem(id string) (*HCSSystem, error) {
+func (h *HCS) OpenSystem(ctx context.Context, id string) (*HCSSystem, error) {
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
 	cid := C.CString(id)
 	defer freeC(cid)
 	s := &HCSSystem{}
@@ -140,13 +170,6 @@ func (h *HCS) OpenSystem(id string) (*HCSSystem, error) {
 	}
 	runtime.SetFinalizer(s, (*HCSSystem).Close)
 	return s, nil
-}
-
-// HCSDocumentOptions are hvsup_hcs_document_options.
-type HCSDocumentOptions struct {
-	EndpointID               string // HCN endpoint GUID; adds NetworkAdapters
-	UEFIVmbFS                bool   // Chipset.Uefi boot instead of LinuxKernelDirect
-	SchemaMajor, SchemaMinor uint32 // the host's highest schema version (0 = not capped)
 }
 
 // BuildHCSDocument returns the compute-system document for a supervisor request. Pure.
@@ -190,51 +213,66 @@ func (s *HCSSystem) with(fn func(*C.hvsup_hcs_system) error) error {
 	return fn(s.handle)
 }
 
-// Start starts the system.
-func (s *HCSSystem) Start(timeout time.Duration) error {
-	return s.with(func(p *C.hvsup_hcs_system) error {
-		return call(func(errp **C.hvsup_error) C.hvsup_status { return C.hvsup_hcs_system_start(p, millis(timeout), errp) })
-	})
+// Start starts the system. ctx's deadline is the timeout.
+func (s *HCSSystem) Start(ctx context.Context) error {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	return withCause(ctx, s.with(func(p *C.hvsup_hcs_system) error {
+		return call(func(errp **C.hvsup_error) C.hvsup_status { return C.hvsup_hcs_system_start(p, timeout(ctx), errp) })
+	}))
 }
 
-// Shutdown asks the guest to shut down; it does not wait for the exit.
-func (s *HCSSystem) Shutdown(timeout time.Duration) error {
-	return s.with(func(p *C.hvsup_hcs_system) error {
+// Shutdown asks the guest to shut down; it does not wait for the exit. ctx's deadline is the timeout.
+func (s *HCSSystem) Shutdown(ctx context.Context) error {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	return withCause(ctx, s.with(func(p *C.hvsup_hcs_system) error {
 		return call(func(errp **C.hvsup_error) C.hvsup_status {
-			return C.hvsup_hcs_system_shutdown(p, millis(timeout), errp)
+			return C.hvsup_hcs_system_shutdown(p, timeout(ctx), errp)
 		})
-	})
+	}))
 }
 
-// Terminate terminates the system; a stopped or vanished system is success.
-func (s *HCSSystem) Terminate(timeout time.Duration) error {
-	return s.with(func(p *C.hvsup_hcs_system) error {
+// Terminate terminates the system; a stopped or vanished system is success. ctx's deadline is the timeout.
+func (s *HCSSystem) Terminate(ctx context.Context) error {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	return withCause(ctx, s.with(func(p *C.hvsup_hcs_system) error {
 		return call(func(errp **C.hvsup_error) C.hvsup_status {
-			return C.hvsup_hcs_system_terminate(p, millis(timeout), errp)
+			return C.hvsup_hcs_system_terminate(p, timeout(ctx), errp)
 		})
-	})
+	}))
 }
 
-// HCSExit is the exit document of Wait.
-type HCSExit struct {
-	Status   int32  `json:"Status"`
-	ExitType string `json:"ExitType"`
-}
+// waitSlice bounds one C wait, so a done ctx ends Wait within about this long.
+const waitSlice = 100 * time.Millisecond
 
-// Wait waits for the system to exit: exited is false when the timeout passed first. timeout
-// 0 (the library default) and negative values wait without limit.
-func (s *HCSSystem) Wait(timeout time.Duration) (exit HCSExit, exited bool, err error) {
+// Wait waits for the system to exit, until ctx is done: then exited is false and err is
+// ctx.Err() (a context without deadline or cancel waits without limit).
+func (s *HCSSystem) Wait(ctx context.Context) (exit HCSExit, exited bool, err error) {
 	var cexited C.int32_t
 	var text string
-	err = s.with(func(p *C.hvsup_hcs_system) error {
-		var err error
-		text, err = callForString(func(out **C.char, errp **C.hvsup_error) C.hvsup_status {
-			return C.hvsup_hcs_system_wait(p, millis(timeout), &cexited, out, errp)
+	for cexited == 0 {
+		if err := ctx.Err(); err != nil {
+			return HCSExit{}, false, err
+		}
+		slice := C.uint32_t(waitSlice.Milliseconds())
+		if left := timeout(ctx); left != C.HVSUP_HCS_TIMEOUT_DEFAULT && left < slice {
+			slice = left
+		}
+		err = s.with(func(p *C.hvsup_hcs_system) error {
+			var err error
+			text, err = callForString(func(out **C.char, errp **C.hvsup_error) C.hvsup_status {
+				return C.hvsup_hcs_system_wait(p, slice, &cexited, out, errp)
+			})
+			return err
 		})
-		return err
-	})
-	if err != nil || cexited == 0 {
-		return HCSExit{}, false, err
+		if err != nil {
+			return HCSExit{}, false, err
+		}
 	}
 	if text != "" {
 		if err := json.Unmarshal([]byte(text), &exit); err != nil {
@@ -245,7 +283,10 @@ func (s *HCSSystem) Wait(timeout time.Duration) (exit HCSExit, exited bool, err 
 }
 
 // Properties returns the properties document as HCS reports it (Id, State, RuntimeId, ...).
-func (s *HCSSystem) Properties() (json.RawMessage, error) {
+func (s *HCSSystem) Properties(ctx context.Context) (json.RawMessage, error) {
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
 	var text string
 	err := s.with(func(p *C.hvsup_hcs_system) error {
 		var err error

@@ -7,7 +7,7 @@ import (
 	"path/filepath"
 	"testing"
 
-	"hvsup/bindings/go/hvsup"
+	"github.com/hvsup/hvsup/bindings/go/hvsup"
 )
 
 var bg = context.Background()

@@ -1,3 +1,5 @@
+//go:build cgo
+
 package hvsup
 
 /*
@@ -13,46 +15,13 @@ import "C"
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"runtime/cgo"
-	"strconv"
 )
 
-// ImageSize is a size in bytes ("67108864") or with a unit ("512M"); digits-only values are
-// sent as JSON numbers.
-type ImageSize string
-
-func (s ImageSize) MarshalJSON() ([]byte, error) {
-	if n, err := strconv.ParseUint(string(s), 10, 64); err == nil {
-		return []byte(strconv.FormatUint(n, 10)), nil
-	}
-	return json.Marshal(string(s))
-}
-
-// ImageRequest is the request of hvsup_image_build (see include/hvsup/image.h).
-type ImageRequest struct {
-	FromDir          string    `json:"fromDir,omitempty"`
-	FromTar          string    `json:"fromTar,omitempty"`
-	FromOci          string    `json:"fromOci,omitempty"`
-	Empty            bool      `json:"empty,omitempty"`
-	Output           string    `json:"output"`
-	Size             ImageSize `json:"size,omitempty"`
-	Free             ImageSize `json:"free,omitempty"`
-	Label            string    `json:"label,omitempty"`
-	UUID             string    `json:"uuid,omitempty"`
-	Timestamp        int64     `json:"timestamp,omitempty"`
-	Raw              bool      `json:"raw,omitempty"`
-	MetadataCsum     bool      `json:"metadataCsum,omitempty"`
-	Bit64            bool      `json:"bit64,omitempty"`
-	Journal          *bool     `json:"journal,omitempty"`
-	Overlay          bool      `json:"overlay,omitempty"`
-	Platform         string    `json:"platform,omitempty"` // OCI manifest: "os/arch[/variant]"
-	Ref              string    `json:"ref,omitempty"`      // OCI manifest: ref name
-	ConvertBackslash bool      `json:"convertBackslash,omitempty"`
-}
-
 // BuildImage builds an image and returns the library's summary document. progress (optional)
-// runs on the calling goroutine; returning false cancels, and so does ctx being done (the
-// error is then ctx.Err()). A cancelled or failed build leaves nothing behind.
+// runs on the calling goroutine; returning false cancels (an *Error with ErrCancelled), and so
+// does ctx being done (the error is then ctx.Err()). A cancelled or failed build leaves nothing behind.
 func BuildImage(ctx context.Context, req ImageRequest, progress ImageProgress) (json.RawMessage, error) {
 	if err := ctx.Err(); err != nil {
 		return nil, err
@@ -65,13 +34,14 @@ func BuildImage(ctx context.Context, req ImageRequest, progress ImageProgress) (
 	if st := C.hvsup_image_build_options_init(&copts, C.HVSUP_IMAGE_BUILD_OPTIONS_VERSION); st != C.HVSUP_OK {
 		return nil, &Error{Code: Status(st), Message: "hvsup_image_build_options_init failed"}
 	}
-	cancelled := false
+	cancelled, declined := false, false
 	handle := cgo.NewHandle(ImageProgress(func(written, entries uint64) bool {
 		proceed := progress == nil || progress(written, entries)
 		if ctx.Err() != nil {
 			cancelled = true
 			return false
 		}
+		declined = !proceed
 		return proceed
 	}))
 	defer handle.Delete()
@@ -85,6 +55,12 @@ func BuildImage(ctx context.Context, req ImageRequest, progress ImageProgress) (
 	if err != nil {
 		if cancelled {
 			return nil, ctx.Err()
+		}
+		// The library reports a progress cancellation as HVSUP_E_ERROR (image.h); the caller
+		// asked for it, so it is ErrCancelled, the code callers test for a cancellation.
+		var herr *Error
+		if declined && errors.As(err, &herr) && herr.Code == StatusError {
+			herr.Code = StatusCancelled
 		}
 		return nil, err
 	}

@@ -1,3 +1,5 @@
+//go:build cgo
+
 package hvsup_test
 
 import (
@@ -10,7 +12,7 @@ import (
 	"strings"
 	"testing"
 
-	"hvsup/bindings/go/hvsup"
+	"github.com/hvsup/hvsup/bindings/go/hvsup"
 )
 
 const imageUUID = "2b1f1b9e-7c0a-4d7e-9a59-3f1c2d4e5f60"
@@ -114,8 +116,9 @@ func TestBuildImageCancellation(t *testing.T) {
 	dir := t.TempDir()
 	_, err := hvsup.BuildImage(bg, hvsup.ImageRequest{FromDir: src, Output: filepath.Join(dir, "c.vhd")},
 		func(uint64, uint64) bool { return false })
-	if !errors.Is(err, hvsup.ErrGeneric) {
-		t.Fatalf("cancel by progress: %v", err)
+	var herr *hvsup.Error
+	if !errors.Is(err, hvsup.ErrCancelled) || !errors.As(err, &herr) || herr.Message == "" {
+		t.Fatalf("cancel by progress: %#v", err)
 	}
 	ctx, cancel := context.WithCancel(bg)
 	_, err = hvsup.BuildImage(ctx, hvsup.ImageRequest{FromDir: src, Output: filepath.Join(dir, "d.vhd")},

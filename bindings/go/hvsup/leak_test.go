@@ -1,3 +1,5 @@
+//go:build cgo
+
 package hvsup_test
 
 import (
@@ -7,8 +9,8 @@ import (
 	"runtime"
 	"testing"
 
-	"hvsup/bindings/go/hvsup"
-	"hvsup/bindings/go/internal/leakcheck"
+	"github.com/hvsup/hvsup/bindings/go/hvsup"
+	"github.com/hvsup/hvsup/bindings/go/internal/leakcheck"
 )
 
 const leakRounds = 100
@@ -183,27 +185,27 @@ func TestNoCMemoryLeakedByHCNCalls(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if err := n.Probe(); err != nil {
+		if err := n.Probe(bg); err != nil {
 			t.Fatal(err)
 		}
-		nat, err := n.EnsureNATNetwork()
+		nat, err := n.EnsureNATNetwork(bg)
 		if err != nil {
 			t.Fatal(err)
 		}
-		if _, err := n.FindNetwork("Nope"); !errors.Is(err, hvsup.ErrNotFound) {
+		if _, err := n.FindNetwork(bg, "Nope"); !errors.Is(err, hvsup.ErrNotFound) {
 			t.Fatal(err)
 		}
-		ep, err := n.CreateEndpoint(nat.ID, "microagent-leak", hvsup.HCNEndpointReplaceStale)
+		ep, err := n.CreateEndpoint(bg, nat.ID, "microagent-leak", hvsup.HCNEndpointReplaceStale)
 		if err != nil {
 			t.Fatal(err)
 		}
-		if _, err := n.EndpointProperties(ep.ID); err != nil {
+		if _, err := n.EndpointProperties(bg, ep.ID); err != nil {
 			t.Fatal(err)
 		}
-		if err := n.DeleteEndpoint(ep.ID); err != nil {
+		if err := n.DeleteEndpoint(bg, ep.ID); err != nil {
 			t.Fatal(err)
 		}
-		if _, err := n.EndpointProperties(ep.ID); !errors.Is(err, hvsup.ErrNotFound) {
+		if _, err := n.EndpointProperties(bg, ep.ID); !errors.Is(err, hvsup.ErrNotFound) {
 			t.Fatal(err)
 		}
 		n.Close()

@@ -1,3 +1,5 @@
+//go:build cgo
+
 package hvsup_test
 
 import (
@@ -9,7 +11,7 @@ import (
 	"sync"
 	"testing"
 
-	"hvsup/bindings/go/hvsup"
+	"github.com/hvsup/hvsup/bindings/go/hvsup"
 )
 
 // The one library diagnostic reachable on a host without HCS: `delete` of a workspace whose

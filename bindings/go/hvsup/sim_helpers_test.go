@@ -9,7 +9,7 @@ import (
 	"syscall"
 	"testing"
 
-	"hvsup/bindings/go/hvsup"
+	"github.com/hvsup/hvsup/bindings/go/hvsup"
 )
 
 // simHost is the simulated Hyper-V host of test/sim: the simulator reads HVSUP_SIM_DIR and the
@@ -25,8 +25,17 @@ func buildDir() string {
 	return filepath.Join(repoRoot(), "build")
 }
 
+// simDir is where the simulator's libraries are: $HVSUP_SIM_LIBDIR (an installed simulator,
+// <libdir>/hvsup-sim) or the build tree's test/sim.
+func simDir() string {
+	if dir := os.Getenv("HVSUP_SIM_LIBDIR"); dir != "" {
+		return dir
+	}
+	return filepath.Join(buildDir(), "test", "sim")
+}
+
 func simLibrary(t *testing.T, api string) string {
-	path := filepath.Join(buildDir(), "test", "sim", "libhvsup-sim-"+api+".so")
+	path := filepath.Join(simDir(), "libhvsup-sim-"+api+".so")
 	if _, err := os.Stat(path); err != nil {
 		t.Fatalf("simulator not built: %v", err)
 	}
@@ -115,7 +124,11 @@ func (h *simHost) request(command, runtime string) hvsup.Request {
 
 // The HCN simulator (test/sim/hcn): state under HVSUP_SIM_DIR/hcn (README.md there).
 func hcnLibrary(t *testing.T) string {
-	path := filepath.Join(buildDir(), "test", "sim", "hcn", "libhvsup-sim-hcn.so")
+	dir := filepath.Join(simDir(), "hcn") // the build tree keeps it in a subdirectory
+	if os.Getenv("HVSUP_SIM_LIBDIR") != "" {
+		dir = simDir() // an installed simulator keeps all three together
+	}
+	path := filepath.Join(dir, "libhvsup-sim-hcn.so")
 	if _, err := os.Stat(path); err != nil {
 		t.Fatalf("HCN simulator not built: %v", err)
 	}

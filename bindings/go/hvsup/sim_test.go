@@ -1,6 +1,9 @@
+//go:build cgo
+
 package hvsup_test
 
 import (
+	"context"
 	"encoding/json"
 	"errors"
 	"net"
@@ -11,7 +14,7 @@ import (
 	"testing"
 	"time"
 
-	"hvsup/bindings/go/hvsup"
+	"github.com/hvsup/hvsup/bindings/go/hvsup"
 )
 
 func TestRunLifecycleOnTheSimulatedHost(t *testing.T) {
@@ -85,7 +88,7 @@ func TestHCSPrimitives(t *testing.T) {
 		if hcs.DLL() != api+".dll" {
 			t.Fatalf("dll %q", hcs.DLL())
 		}
-		if err := hcs.ProbeAccess(); err != nil {
+		if err := hcs.ProbeAccess(bg); err != nil {
 			t.Fatal(err)
 		}
 		if major, _, err := hcs.SchemaVersion(); err != nil || major < 2 {
@@ -114,44 +117,46 @@ func TestHCSPrimitives(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer hcs.Close()
-	sys, err := hcs.CreateSystem("vm-1", doc, 0)
+	sys, err := hcs.CreateSystem(bg, "vm-1", doc)
 	if err != nil {
 		t.Fatal(err)
 	}
 	var props struct{ Id, State, RuntimeId string }
-	raw, err := sys.Properties()
+	raw, err := sys.Properties(bg)
 	if err != nil || json.Unmarshal(raw, &props) != nil || props.Id != "vm-1" {
 		t.Fatalf("properties %s: %v", raw, err)
 	}
 	// The VM worker reads the kernel as well as the VHD: both are granted before start.
 	for _, path := range []string{h.rootfs, h.kernel} {
-		if err := hcs.GrantVMAccess(props.RuntimeId, path); err != nil {
+		if err := hcs.GrantVMAccess(bg, props.RuntimeId, path); err != nil {
 			t.Fatal(err)
 		}
 	}
-	if err := sys.Start(0); err != nil {
+	if err := sys.Start(bg); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := hcs.CreateSystem("vm-1", doc, 0); !errors.Is(err, hvsup.ErrConflict) {
+	if _, err := hcs.CreateSystem(bg, "vm-1", doc); !errors.Is(err, hvsup.ErrConflict) {
 		t.Fatalf("duplicate create: %v", err)
 	}
 	sys.Close()
 	if s := h.systems(); len(s) != 1 {
 		t.Fatalf("systems after close: %v", s)
 	}
-	again, err := hcs.OpenSystem("vm-1")
+	again, err := hcs.OpenSystem(bg, "vm-1")
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := again.Terminate(0); err != nil {
+	if err := again.Terminate(bg); err != nil {
 		t.Fatal(err)
 	}
-	exit, exited, err := again.Wait(10 * time.Second)
+	waitCtx, cancelWait := context.WithTimeout(bg, 10*time.Second)
+	defer cancelWait()
+	exit, exited, err := again.Wait(waitCtx)
 	if err != nil || !exited || exit.ExitType != "ForcedExit" {
 		t.Fatalf("wait: %+v %v %v", exit, exited, err)
 	}
 	again.Close()
-	_, err = hcs.OpenSystem("vm-1")
+	_, err = hcs.OpenSystem(bg, "vm-1")
 	var herr *hvsup.Error
 	if !errors.Is(err, hvsup.ErrNotFound) || !errors.As(err, &herr) || herr.Operation != "open" ||
 		(uint32(herr.HResult) != 0x8037010E && uint32(herr.HResult) != 0xC037010E) {

@@ -7,7 +7,10 @@ import sys
 import pytest
 
 PACKAGE_ROOT = pathlib.Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(PACKAGE_ROOT))
+# HVSUP_TEST_INSTALLED=1 (scripts/test.d/bindings.sh, from a venv): test the installed package,
+# never the source tree.
+if os.environ.get("HVSUP_TEST_INSTALLED") != "1":
+    sys.path.insert(0, str(PACKAGE_ROOT / "src"))
 
 import hvsup  # noqa: E402
 
@@ -49,3 +52,8 @@ def read_json(path):
 
 
 os.environ.setdefault("HVSUP_BINDINGS_TEST", "1")
+# The documentation's examples read the simulator's paths as a user has them after
+# eval "$(hvsup-sim-env DIR)"; without that (a checkout's pytest) they are the build tree's.
+_BUILD = pathlib.Path(os.environ.get("HVSUP_BUILD_DIR", PACKAGE_ROOT.parents[1] / "build"))
+os.environ.setdefault("HVSUP_SIM_HCS_LIBRARY", str(_BUILD / "test" / "sim" / "libhvsup-sim-computecore.so"))
+os.environ.setdefault("HVSUP_SIM_HCN_LIBRARY", str(_BUILD / "test" / "sim" / "hcn" / "libhvsup-sim-hcn.so"))

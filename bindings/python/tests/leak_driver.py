@@ -10,7 +10,8 @@ import pathlib
 import sys
 import tempfile
 
-sys.path.insert(0, str(pathlib.Path(__file__).resolve().parents[1]))
+if os.environ.get("HVSUP_TEST_INSTALLED") != "1":  # else the installed package (conftest.py)
+    sys.path.insert(0, str(pathlib.Path(__file__).resolve().parents[1] / "src"))
 import hvsup  # noqa: E402
 from hvsup import _abi  # noqa: E402
 
@@ -21,8 +22,8 @@ ident = {"requestID": "r", "runtimeID": "agent", "role": "workload", "backend": 
 prepare = {"command": "prepare", "identity": ident,
            "config": {"kernelPath": "/k", "rootfsPath": "/r", "stateDir": str(state)}}
 logged = []
-# the HCN simulator beside the library (<build>/libhvsup/libhvsup.so -> <build>/test/sim/hcn/)
-hcn_provider = pathlib.Path(lib.path).resolve().parents[1] / "test" / "sim" / "hcn" / "libhvsup-sim-hcn.so"
+# the HCN simulator: the one the suite uses (conftest.py sets it: installed or the build tree's)
+hcn_provider = pathlib.Path(os.environ["HVSUP_SIM_HCN_LIBRARY"])
 os.environ["HVSUP_SIM_DIR"] = str(state / "sim")
 
 if mode == "clean":

@@ -9,10 +9,13 @@ import pytest
 
 ROOT = pathlib.Path(__file__).resolve().parents[3]
 BUILD = pathlib.Path(os.environ.get("HVSUP_BUILD_DIR", ROOT / "build"))
+# HVSUP_SIM_LIBDIR: an installed simulator (<prefix>/<libdir>/hvsup-sim, meson -Dsim=true)
+# instead of the build tree's.
+SIM_LIBDIR = os.environ.get("HVSUP_SIM_LIBDIR")
 
 
 def sim_library(api="computecore"):
-    path = BUILD / "test" / "sim" / f"libhvsup-sim-{api}.so"
+    path = (pathlib.Path(SIM_LIBDIR) if SIM_LIBDIR else BUILD / "test" / "sim") / f"libhvsup-sim-{api}.so"
     if not path.exists():
         pytest.fail(f"{path} is not built; run ./scripts/test")
     return path
@@ -81,7 +84,7 @@ def sim(tmp_path, monkeypatch):
 
 def hcn_library():
     """The HCN simulator (test/sim/hcn); it keeps its state under $HVSUP_SIM_DIR/hcn."""
-    path = BUILD / "test" / "sim" / "hcn" / "libhvsup-sim-hcn.so"
+    path = (pathlib.Path(SIM_LIBDIR) if SIM_LIBDIR else BUILD / "test" / "sim" / "hcn") / "libhvsup-sim-hcn.so"
     if not path.exists():
         pytest.fail(f"{path} is not built; run ./scripts/test")
     return path

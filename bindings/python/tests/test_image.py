@@ -71,9 +71,11 @@ def test_empty_volume(lib, tmp_path):
 
 def test_progress_returning_false_cancels(lib, tree, tmp_path):
     output = tmp_path / "cancelled.vhd"
-    with pytest.raises(hvsup.HvsupError) as caught:
+    with pytest.raises(hvsup.CancelledError) as caught:  # the type callers catch for a cancellation
         image.build(request(tree, output), progress=lambda written, entries: False)
-    assert caught.value.code is hvsup.Status.ERROR
+    assert caught.value.code is hvsup.Status.CANCELLED
+    assert isinstance(caught.value, hvsup.HvsupError)
+    assert caught.value.message  # the library's own account of the cancellation
     assert list(tmp_path.glob("cancelled*")) == []  # nothing left behind
 
 

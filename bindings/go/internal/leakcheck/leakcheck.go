@@ -1,3 +1,5 @@
+//go:build cgo
+
 // Package leakcheck measures the C heap for the binding tests: glibc's mallinfo2 counts the
 // bytes malloc has handed out and not taken back, in every arena. Go's own heap is not malloc,
 // so a binding that forgets hvsup_string_free or hvsup_error_free shows up as growth.
@@ -5,8 +7,7 @@
 package leakcheck
 
 /*
-#cgo CFLAGS: -I${SRCDIR}/../../../../include
-#cgo LDFLAGS: -lhvsup
+#cgo pkg-config: hvsup
 #include <malloc.h>
 #include <stddef.h>
 #include "hvsup/hvsup.h"

@@ -2,14 +2,17 @@
 import ctypes
 import dataclasses
 import json
+import os
 import threading
-from typing import Callable, Optional, Union
+from typing import Any, Callable, Dict, List, Optional, TypeVar, Union
 
 from . import _abi
-from ._native import encode_optional, library
+from ._native import Library, encode_optional, library
 from .errors import LogLevel
 
 LogFunction = Callable[[LogLevel, str], None]
+PathArg = Union[str, "os.PathLike[str]", None]
+_T = TypeVar("_T")
 
 
 @dataclasses.dataclass
@@ -19,7 +22,7 @@ class DoctorReport:
 
     ok: bool
     text: str
-    report: Optional[dict]
+    report: Optional[Dict[str, Any]]
 
 
 class Context:
@@ -38,15 +41,16 @@ class Context:
     cancel() (from another thread) ends their waits early.
     """
 
-    def __init__(self, state_dir=None, hcs_library=None, hcn_library=None,
-                 log: Optional[LogFunction] = None, lib=None, hcs_api=None, boot_mode=None, listener_helper=None,
-                 stop_grace_ms=0, unregister_wait_ms=0):
+    def __init__(self, state_dir: PathArg = None, hcs_library: PathArg = None, hcn_library: PathArg = None,
+                 log: Optional[LogFunction] = None, lib: Optional[Library] = None, hcs_api: Optional[str] = None,
+                 boot_mode: Optional[str] = None, listener_helper: PathArg = None,
+                 stop_grace_ms: int = 0, unregister_wait_ms: int = 0) -> None:
         self._lib = lib or library()
         self._handle = ctypes.c_void_p()
         self._active = 0
         self._closed = False
         self._cond = threading.Condition()
-        self.log_errors = []
+        self.log_errors: List[BaseException] = []
         self._log = log
         # Kept alive as long as the context: the library calls it until hvsup_context_free.
         self._log_trampoline = _abi.LOG_CALLBACK(self._on_log) if log is not None else None
@@ -64,26 +68,27 @@ class Context:
             options.log_callback = self._log_trampoline
         self._lib.call("hvsup_context_create", ctypes.byref(self._handle), ctypes.byref(options))
 
-    def _on_log(self, level, message, _user):
+    def _on_log(self, level: int, message: Optional[bytes], _user: Any) -> None:
         try:
+            assert self._log is not None
             self._log(LogLevel(level), message.decode("utf-8", "replace") if message else "")
         except BaseException as e:  # noqa: BLE001 - nothing may propagate into C
             self.log_errors.append(e)
 
     # -- lifetime --------------------------------------------------------------------------------
-    def __enter__(self):
+    def __enter__(self) -> "Context":
         return self
 
-    def __exit__(self, *exc):
+    def __exit__(self, *exc: object) -> None:
         self.close()
 
-    def __del__(self):
+    def __del__(self) -> None:
         try:
             self.close()
         except Exception:  # noqa: BLE001 - interpreter shutdown
             pass
 
-    def close(self):
+    def close(self) -> None:
         """Frees the context after the calls in flight finish. Idempotent. Later calls fail
         with InvalidArgumentError (the library sees a NULL context)."""
         with self._cond:
@@ -96,31 +101,31 @@ class Context:
         self._lib.hvsup_context_free(handle)
 
     @property
-    def closed(self):
+    def closed(self) -> bool:
         return self._closed
 
-    def _enter_call(self):
+    def _enter_call(self) -> ctypes.c_void_p:
         with self._cond:
             if self._closed:
                 return ctypes.c_void_p()  # NULL: the library reports the invalid argument
             self._active += 1
             return self._handle
 
-    def _leave_call(self, handle):
+    def _leave_call(self, handle: ctypes.c_void_p) -> None:
         if not handle:
             return
         with self._cond:
             self._active -= 1
             self._cond.notify_all()
 
-    def _invoke(self, fn):
+    def _invoke(self, fn: Callable[[ctypes.c_void_p], _T]) -> _T:
         handle = self._enter_call()
         try:
             return fn(handle)
         finally:
             self._leave_call(handle)
 
-    def cancel(self):
+    def cancel(self) -> None:
         """hvsup_context_cancel: the supervise() calls in flight on this context (in other
         threads) stop waiting within about 100 ms and raise CancelledError; a cancelled `run`
         is cleaned up and recorded as failed, a cancelled stop records failed and keeps its IDs
@@ -142,20 +147,22 @@ class Context:
             request_json = request_json.encode("utf-8")
         return self._invoke(lambda h: self._lib.call_for_string("hvsup_supervise", h, request_json))
 
-    def supervise(self, request: dict) -> dict:
+    def supervise(self, request: Dict[str, Any]) -> Dict[str, Any]:
         """Runs one request (docs/protocol.md) and returns the response document. A response
         with "ok": false is returned, not raised: HvsupError means no document was produced."""
-        return json.loads(self.supervise_json(json.dumps(request)))
+        response: Dict[str, Any] = json.loads(self.supervise_json(json.dumps(request)))
+        return response
 
-    def plan(self, request: dict) -> dict:
+    def plan(self, request: Dict[str, Any]) -> Dict[str, Any]:
         """hvsup_plan: what a start/run request would create (document, kernel command line,
         COM1 pipe, VM access list, network, listeners), touching nothing. A request that fails
         validation raises InvalidArgumentError with the validation message."""
         text = json.dumps(request).encode("utf-8")
-        return json.loads(self._invoke(lambda h: self._lib.call_for_string("hvsup_plan", h, text)))
+        plan: Dict[str, Any] = json.loads(self._invoke(lambda h: self._lib.call_for_string("hvsup_plan", h, text)))
+        return plan
 
     # -- diagnostics ---------------------------------------------------------------------------
-    def doctor(self, kernel_path=None, guest_init_path=None, format="json") -> DoctorReport:
+    def doctor(self, kernel_path: PathArg = None, guest_init_path: PathArg = None, format: str = "json") -> DoctorReport:
         """Checks the host (hvsup_doctor). format: "json" or "text"."""
         options = _abi.DoctorOptions()
         self._lib.hvsup_doctor_options_init(ctypes.byref(options), _abi.DOCTOR_OPTIONS_VERSION)

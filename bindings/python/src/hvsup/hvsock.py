@@ -1,25 +1,26 @@
 """hvsup/hvsock.h: Hyper-V socket primitives (service ids of vsock ports, host listener sets)."""
 import ctypes
 import json
+import os
 from enum import IntEnum
-from typing import Callable, Optional
+from typing import Any, Callable, Dict, List, Optional, Union
 
 from . import _abi
 from ._handle import OwnedHandle
-from ._native import encode_optional, library
+from ._native import Library, encode_optional, library
 from .errors import LogLevel
 
 
-def service_id(port: int, lib=None) -> str:
+def service_id(port: int, lib: Optional[Library] = None) -> str:
     """The Hyper-V service id of vsock port `port` ("%08x-facb-11e6-bd58-64006a7986d3")."""
     return (lib or library()).call_for_string("hvsup_hvsock_service_id", port)
 
 
-def service_port(service_id: str, lib=None) -> int:
+def service_port(service_id: str, lib: Optional[Library] = None) -> int:
     """The vsock port a service id stands for; InvalidArgumentError for other GUIDs."""
     port = ctypes.c_uint32()
     (lib or library()).call("hvsup_hvsock_service_port", encode_optional(service_id), ctypes.byref(port))
-    return port.value
+    return int(port.value)
 
 
 class ResultState(IntEnum):
@@ -38,10 +39,10 @@ class Listeners(OwnedHandle):
 
     _free_function = "hvsup_hvsock_listeners_free"
 
-    def __init__(self, vm_id: str, spec: dict, emulation_dir=None,
-                 log: Optional[Callable[[LogLevel, str], None]] = None, lib=None):
+    def __init__(self, vm_id: str, spec: Dict[str, Any], emulation_dir: Union[str, "os.PathLike[str]", None] = None,
+                 log: Optional[Callable[[LogLevel, str], None]] = None, lib: Optional[Library] = None) -> None:
         super().__init__(lib or library())
-        self.log_errors = []
+        self.log_errors: List[BaseException] = []
         self._log = log
         self._trampoline = _abi.LOG_CALLBACK(self._on_log) if log is not None else None
         options = _abi.HvsockListenersOptions()
@@ -52,19 +53,20 @@ class Listeners(OwnedHandle):
         self._lib.call("hvsup_hvsock_listeners_start", encode_optional(vm_id), json.dumps(spec).encode("utf-8"),
                        ctypes.byref(options), ctypes.byref(self._handle))
 
-    def _on_log(self, level, message, _user):
+    def _on_log(self, level: int, message: Optional[bytes], _user: Any) -> None:
         try:
+            assert self._log is not None
             self._log(LogLevel(level), message.decode("utf-8", "replace") if message else "")
         except BaseException as e:  # noqa: BLE001 - nothing may propagate into C
             self.log_errors.append(e)
 
-    def wait_result(self, timeout_ms=0) -> ResultState:
+    def wait_result(self, timeout_ms: int = 0) -> ResultState:
         """Waits up to timeout_ms (0 polls) for the result sink. TooLargeError / IOFailure when
         the delivery failed."""
         state = ctypes.c_uint32()
         self._lib.call("hvsup_hvsock_listeners_wait_result", self._handle, timeout_ms, ctypes.byref(state))
         return ResultState(state.value)
 
-    def stop(self):
+    def stop(self) -> None:
         """Stops every listener; idempotent. The set stays allocated until close()."""
         self._lib.call("hvsup_hvsock_listeners_stop", self._handle)

@@ -7,15 +7,20 @@ import os
 import pathlib
 import sys
 import threading
+from typing import TYPE_CHECKING, Any, List, Optional, Set, Union
 
 from . import _abi
 from .errors import HvsupError, Status
 
-_REPO_ROOT = pathlib.Path(__file__).resolve().parents[3]
+# The repository root when running from a checkout (bindings/python/src/hvsup/_native.py).
+_REPO_ROOT = pathlib.Path(__file__).resolve().parents[4]
+# Where a wheel built by scripts/build-python-wheel carries the shared library.
+BUNDLED_DIR = pathlib.Path(__file__).resolve().parent / "_lib"
 
 
-def _candidates():
-    """Where the library is looked for, first match wins."""
+def _candidates() -> List[pathlib.Path]:
+    """Where the library is looked for, first match wins: HVSUP_LIBRARY (a file), the copy
+    bundled in the installed package, HVSUP_BUILD_DIR, a checkout's build/, the system."""
     explicit = os.environ.get("HVSUP_LIBRARY")
     if explicit:
         return [pathlib.Path(explicit)]
@@ -25,7 +30,7 @@ def _candidates():
         names = ["libhvsup.dylib"]
     else:
         names = ["libhvsup.so.0", "libhvsup.so"]
-    dirs = []
+    dirs = [BUNDLED_DIR]
     if os.environ.get("HVSUP_BUILD_DIR"):
         dirs.append(pathlib.Path(os.environ["HVSUP_BUILD_DIR"]) / "libhvsup")
     dirs.append(_REPO_ROOT / "build" / "libhvsup")
@@ -39,7 +44,11 @@ def _candidates():
 class Library:
     """A loaded libhvsup with every SIGNATURES entry bound as an attribute."""
 
-    def __init__(self, path=None):
+    if TYPE_CHECKING:
+        # The exports are bound by name in __init__ (one per _abi.SIGNATURES entry).
+        def __getattr__(self, name: str) -> Any: ...
+
+    def __init__(self, path: Union[str, "os.PathLike[str]", None] = None) -> None:
         if path is None:
             tried = _candidates()
             path = next((p for p in tried if p.exists() or not p.is_absolute()), None)
@@ -48,7 +57,7 @@ class Library:
                               + ", ".join(str(p) for p in tried) + ")")
         self.path = str(path)
         self._dll = ctypes.CDLL(self.path)
-        self.missing = set()
+        self.missing: Set[str] = set()
         for name, (restype, argtypes) in _abi.SIGNATURES.items():
             try:
                 fn = getattr(self._dll, name)
@@ -64,14 +73,14 @@ class Library:
         if abi != _abi.ABI_VERSION:
             raise OSError(f"{self.path} has ABI version {abi}; these bindings need {_abi.ABI_VERSION}")
 
-    def function(self, name):
+    def function(self, name: str) -> Any:
         """The bound export `name`; HvsupError(UNSUPPORTED) when this library lacks it."""
         if name in self.missing:
             raise HvsupError.of(Status.UNSUPPORTED, f"{self.path} does not export {name}", name)
         return getattr(self, name)
 
     # -- the error-mapping path -------------------------------------------------------------
-    def take_error(self, status, error):
+    def take_error(self, status: int, error: ctypes.c_void_p) -> HvsupError:
         """Builds the HvsupError for a failure `status` from the error object `error` (a
         c_void_p, may be NULL) and frees the object."""
         try:
@@ -87,11 +96,11 @@ class Library:
         finally:
             self.hvsup_error_free(error)
 
-    def call(self, name, *args):
+    def call(self, name: str, *args: Any) -> int:
         """Calls `name(*args, &error)`; raises HvsupError on a failure status. Returns the
         status (HVSUP_OK or a non-negative informational value)."""
         error = ctypes.c_void_p()
-        status = self.function(name)(*args, ctypes.byref(error))
+        status: int = self.function(name)(*args, ctypes.byref(error))
         if status < 0:
             raise self.take_error(status, error)
         if error:  # not expected on success, but never leak it
@@ -99,14 +108,14 @@ class Library:
         return status
 
     # -- the string-ownership path ------------------------------------------------------------
-    def take_string(self, pointer):
+    def take_string(self, pointer: ctypes.c_void_p) -> Optional[str]:
         """Decodes a library string (c_void_p, may be NULL -> None) and frees it."""
         try:
             return ctypes.string_at(pointer).decode("utf-8") if pointer else None
         finally:
             self.hvsup_string_free(pointer)
 
-    def call_for_string(self, name, *before, after=()):
+    def call_for_string(self, name: str, *before: Any, after: Any = ()) -> str:
         """Calls `name(*before, &out, *after, &error)` and returns `out` as str, freed in all
         cases (also when the call fails or decoding raises)."""
         out = ctypes.c_void_p()
@@ -115,14 +124,14 @@ class Library:
         except BaseException:
             self.hvsup_string_free(out)
             raise
-        return self.take_string(out)
+        return self.take_string(out) or ""
 
 
-def _text(raw):
+def _text(raw: Optional[bytes]) -> str:
     return raw.decode("utf-8", "replace") if raw else ""
 
 
-def encode_optional(value):
+def encode_optional(value: Any) -> Optional[bytes]:
     """str/PathLike/None -> bytes/None for `const char*` fields."""
     if value is None:
         return None
@@ -130,10 +139,10 @@ def encode_optional(value):
 
 
 _lock = threading.Lock()
-_default = None
+_default: Optional[Library] = None
 
 
-def library():
+def library() -> Library:
     """The process-wide default Library (loaded on first use)."""
     global _default
     with _lock:

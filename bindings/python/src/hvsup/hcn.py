@@ -2,10 +2,12 @@
 callers with their own supervisor logic. Documents are HCN's own v2 properties, as dicts."""
 import ctypes
 import json
+import os
+from typing import Any, Dict, Optional, Union
 
 from . import _abi
 from ._handle import OwnedHandle
-from ._native import encode_optional, library
+from ._native import Library, encode_optional, library
 
 
 class Hcn(OwnedHandle):
@@ -15,41 +17,43 @@ class Hcn(OwnedHandle):
 
     _free_function = "hvsup_hcn_free"
 
-    def __init__(self, provider_library=None, lib=None):
+    def __init__(self, provider_library: Union[str, "os.PathLike[str]", None] = None,
+                 lib: Optional[Library] = None) -> None:
         super().__init__(lib or library())
         options = _abi.HcnOptions()
         self._lib.function("hvsup_hcn_options_init")(ctypes.byref(options), _abi.HCN_OPTIONS_VERSION)
         options.provider_library = encode_optional(provider_library)
         self._lib.call("hvsup_hcn_open", ctypes.byref(self._handle), ctypes.byref(options))
 
-    def _document(self, name, *before, after=()):
-        return json.loads(self._lib.call_for_string(name, self._handle, *before, after=after))
+    def _document(self, name: str, *before: Any, after: Any = ()) -> Dict[str, Any]:
+        document: Dict[str, Any] = json.loads(self._lib.call_for_string(name, self._handle, *before, after=after))
+        return document
 
-    def probe(self):
+    def probe(self) -> None:
         """Lists networks once; raises HvsupError (HostError, ...) unless HCN answers."""
         self._lib.call("hvsup_hcn_probe", self._handle)
 
-    def ensure_nat_network(self) -> dict:
+    def ensure_nat_network(self) -> Dict[str, Any]:
         """The managed NAT network "microagent-nat", created on the first free /24 when absent
         (ConflictError when none is free). Never deleted by the library."""
         return self._document("hvsup_hcn_nat_network_ensure")
 
-    def find_network(self, name: str) -> dict:
+    def find_network(self, name: str) -> Dict[str, Any]:
         """A network (or Hyper-V switch) by its HCN name; NotFoundError when there is none."""
         return self._document("hvsup_hcn_network_find", encode_optional(name))
 
-    def create_endpoint(self, network_id: str, name: str, replace_stale=False) -> dict:
+    def create_endpoint(self, network_id: str, name: str, replace_stale: bool = False) -> Dict[str, Any]:
         """An endpoint on a network (HCN assigns ID, address and MAC). replace_stale deletes
         endpoints already carrying `name` first. The caller owns it: delete_endpoint()."""
         flags = _abi.HCN_ENDPOINT_REPLACE_STALE if replace_stale else 0
         return self._document("hvsup_hcn_endpoint_create", encode_optional(network_id), encode_optional(name),
                               flags)
 
-    def delete_endpoint(self, endpoint_id: str):
+    def delete_endpoint(self, endpoint_id: str) -> None:
         """Deletes an endpoint; "" or an endpoint that no longer exists is success."""
         self._lib.call("hvsup_hcn_endpoint_delete", self._handle, encode_optional(endpoint_id))
 
-    def endpoint_properties(self, endpoint_id: str) -> dict:
+    def endpoint_properties(self, endpoint_id: str) -> Dict[str, Any]:
         """An endpoint's properties; NotFoundError when it does not exist, InvalidArgumentError
         when the id is not a GUID."""
         return self._document("hvsup_hcn_endpoint_properties", encode_optional(endpoint_id))

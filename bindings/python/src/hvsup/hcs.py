@@ -2,23 +2,27 @@
 compute systems), for callers with their own supervisor logic."""
 import ctypes
 import json
-from typing import Optional, Union
+import os
+from typing import Any, Dict, Optional, Tuple, Union
 
 from . import _abi
 from ._handle import OwnedHandle
-from ._native import encode_optional, library
+from ._native import Library, encode_optional, library
+
+Document = Union[str, bytes, Dict[str, Any]]
 
 TIMEOUT_DEFAULT = _abi.HCS_TIMEOUT_DEFAULT
 TIMEOUT_INFINITE = _abi.HCS_TIMEOUT_INFINITE
 
 
-def _text(document: Union[str, bytes, dict]) -> bytes:
+def _text(document: Document) -> bytes:
     if isinstance(document, dict):
         document = json.dumps(document)
     return document.encode("utf-8") if isinstance(document, str) else document
 
 
-def build_document(request: Union[dict, str], endpoint_id=None, boot="kernel-direct", schema=(0, 0), lib=None) -> dict:
+def build_document(request: Document, endpoint_id: Optional[str] = None, boot: str = "kernel-direct",
+                   schema: Tuple[int, int] = (0, 0), lib: Optional[Library] = None) -> Dict[str, Any]:
     """hvsup_hcs_document_build: the compute-system document for a supervisor request. Pure.
     boot: "kernel-direct" or "uefi-vmbfs"; schema: the host's highest (major, minor), (0, 0) = uncapped."""
     lib = lib or library()
@@ -27,7 +31,9 @@ def build_document(request: Union[dict, str], endpoint_id=None, boot="kernel-dir
     options.endpoint_id = encode_optional(endpoint_id)
     options.boot = _abi.HCS_BOOT[boot]
     options.schema_major, options.schema_minor = schema
-    return json.loads(lib.call_for_string("hvsup_hcs_document_build", _text(request), ctypes.byref(options)))
+    document: Dict[str, Any] = json.loads(lib.call_for_string("hvsup_hcs_document_build", _text(request),
+                                                                ctypes.byref(options)))
+    return document
 
 
 class Hcs(OwnedHandle):
@@ -36,7 +42,8 @@ class Hcs(OwnedHandle):
 
     _free_function = "hvsup_hcs_free"
 
-    def __init__(self, library_path=None, api="auto", lib=None):
+    def __init__(self, library_path: Union[str, "os.PathLike[str]", None] = None, api: str = "auto",
+                 lib: Optional[Library] = None) -> None:
         super().__init__(lib or library())
         options = _abi.HcsOptions()
         self._lib.function("hvsup_hcs_options_init")(ctypes.byref(options), _abi.HCS_OPTIONS_VERSION)
@@ -47,28 +54,29 @@ class Hcs(OwnedHandle):
     @property
     def dll(self) -> str:
         """"computecore.dll" or "vmcompute.dll"."""
-        return self._lib.function("hvsup_hcs_dll")(self._handle).decode("utf-8")
+        name: bytes = self._lib.function("hvsup_hcs_dll")(self._handle)
+        return name.decode("utf-8")
 
-    def probe_access(self):
+    def probe_access(self) -> None:
         """Raises HvsupError unless the current user may use HCS."""
         self._lib.call("hvsup_hcs_probe_access", self._handle)
 
-    def schema_version(self):
+    def schema_version(self) -> Tuple[int, int]:
         major, minor = ctypes.c_uint32(), ctypes.c_uint32()
         self._lib.call("hvsup_hcs_schema_version", self._handle, ctypes.byref(major), ctypes.byref(minor))
         return major.value, minor.value
 
-    def grant_vm_access(self, vm_id: str, path):
+    def grant_vm_access(self, vm_id: str, path: Union[str, "os.PathLike[str]"]) -> None:
         self._lib.call("hvsup_hcs_grant_vm_access", self._handle, encode_optional(vm_id), encode_optional(path))
 
-    def create_system(self, system_id: str, document: Union[str, bytes, dict], timeout_ms=TIMEOUT_DEFAULT):
+    def create_system(self, system_id: str, document: Document, timeout_ms: int = TIMEOUT_DEFAULT) -> "HcsSystem":
         """HcsCreateComputeSystem; ConflictError when the id exists."""
         system = HcsSystem(self._lib)
         self._lib.call("hvsup_hcs_system_create", self._handle, encode_optional(system_id), _text(document),
                        timeout_ms, ctypes.byref(system._handle))
         return system
 
-    def open_system(self, system_id: str):
+    def open_system(self, system_id: str) -> "HcsSystem":
         """HcsOpenComputeSystem; NotFoundError when no such system exists."""
         system = HcsSystem(self._lib)
         self._lib.call("hvsup_hcs_system_open", self._handle, encode_optional(system_id), ctypes.byref(system._handle))
@@ -81,16 +89,16 @@ class HcsSystem(OwnedHandle):
 
     _free_function = "hvsup_hcs_system_close"
 
-    def start(self, timeout_ms=TIMEOUT_DEFAULT):
+    def start(self, timeout_ms: int = TIMEOUT_DEFAULT) -> None:
         self._lib.call("hvsup_hcs_system_start", self._handle, timeout_ms)
 
-    def shutdown(self, timeout_ms=TIMEOUT_DEFAULT):
+    def shutdown(self, timeout_ms: int = TIMEOUT_DEFAULT) -> None:
         self._lib.call("hvsup_hcs_system_shutdown", self._handle, timeout_ms)
 
-    def terminate(self, timeout_ms=TIMEOUT_DEFAULT):
+    def terminate(self, timeout_ms: int = TIMEOUT_DEFAULT) -> None:
         self._lib.call("hvsup_hcs_system_terminate", self._handle, timeout_ms)
 
-    def wait(self, timeout_ms=TIMEOUT_INFINITE) -> Optional[dict]:
+    def wait(self, timeout_ms: int = TIMEOUT_INFINITE) -> Optional[Dict[str, Any]]:
         """The exit document ({"Status": ..., "ExitType": ...}) once the system exited, or None
         when the timeout passed first. timeout_ms 0 (the default) and TIMEOUT_INFINITE wait
         without limit."""
@@ -98,7 +106,9 @@ class HcsSystem(OwnedHandle):
         text = self._lib.call_for_string("hvsup_hcs_system_wait", self._handle, timeout_ms, ctypes.byref(exited))
         if not exited.value:
             return None
-        return json.loads(text) if text else {}
+        exit_document: Dict[str, Any] = json.loads(text) if text else {}
+        return exit_document
 
-    def properties(self) -> dict:
-        return json.loads(self._lib.call_for_string("hvsup_hcs_system_properties", self._handle))
+    def properties(self) -> Dict[str, Any]:
+        properties: Dict[str, Any] = json.loads(self._lib.call_for_string("hvsup_hcs_system_properties", self._handle))
+        return properties

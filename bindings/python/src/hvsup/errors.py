@@ -1,5 +1,6 @@
 """Status codes and the exception raised when a C call fails (a failure hvsup_status)."""
 from enum import IntEnum
+from typing import Dict, Optional, Type, Union
 
 
 class Status(IntEnum):
@@ -20,7 +21,7 @@ class Status(IntEnum):
     CANCELLED = -11
 
     @classmethod
-    def _missing_(cls, value):
+    def _missing_(cls, value: object) -> Optional["Status"]:
         if not isinstance(value, int):
             return None
         member = int.__new__(cls, value)
@@ -46,7 +47,8 @@ class HvsupError(Exception):
     matches the code (NotFoundError, ...), so callers may catch either.
     """
 
-    def __init__(self, code, message="", operation="", hresult=0, system_code=0):
+    def __init__(self, code: Union[int, Status], message: str = "", operation: str = "", hresult: int = 0,
+                 system_code: int = 0) -> None:
         self.code = Status(code)
         self.message = message
         self.operation = operation
@@ -54,7 +56,7 @@ class HvsupError(Exception):
         self.system_code = system_code
         super().__init__(message)
 
-    def __str__(self):
+    def __str__(self) -> str:
         text = f"{self.code.name}: {self.message}" if self.message else self.code.name
         if self.operation:
             text += f" (operation {self.operation})"
@@ -64,12 +66,13 @@ class HvsupError(Exception):
             text += f" (system error {self.system_code})"
         return text
 
-    def __repr__(self):
+    def __repr__(self) -> str:
         return (f"{type(self).__name__}(code={self.code!r}, message={self.message!r}, "
                 f"operation={self.operation!r}, hresult={self.hresult}, system_code={self.system_code})")
 
     @staticmethod
-    def of(code, message="", operation="", hresult=0, system_code=0):
+    def of(code: Union[int, Status], message: str = "", operation: str = "", hresult: int = 0,
+           system_code: int = 0) -> "HvsupError":
         """The exception (subclass) for `code`."""
         cls = _BY_CODE.get(int(code), HvsupError)
         return cls(code, message, operation, hresult, system_code)
@@ -116,7 +119,7 @@ class CancelledError(HvsupError):
     recorded in the state file."""
 
 
-_BY_CODE = {
+_BY_CODE: Dict[int, Type[HvsupError]] = {
     Status.INVALID_ARGUMENT: InvalidArgumentError,
     Status.UNSUPPORTED: UnsupportedError,
     Status.NOT_FOUND: NotFoundError,
