@@ -52,3 +52,5 @@ HVSUP_PACKAGES+=(zstd)
 # bsdtar (sparse and ACL archives) and setfacl/getfacl judge the tar input tests
 # (test/integration/test_image_tar.py).
 HVSUP_PACKAGES+=(libarchive-tools acl)
+# help2man writes the tools' man pages from their --help and --version (tools/meson.build).
+HVSUP_PACKAGES+=(help2man)

@@ -3,7 +3,9 @@
 request the JSON mode would take, prints one line (or the response with --json) and exits as the
 JSON mode does; a usage error exits 2 having done nothing."""
 import json
+import pathlib
 import re
+import shlex
 import subprocess
 import sys
 
@@ -176,3 +178,54 @@ def test_short_version_and_help_list_the_commands():
         assert re.search(rf"\b{command}\b", help_text.split("Commands:")[1].split("Options:")[0])
     for option in ["--runtime ID", "--config FILE", "--request-id ID", "--role ROLE", "-V, --version"]:
         assert option in help_text
+
+
+def installed_files():
+    """What `meson install` would install, by destination (meson introspect --installed)."""
+    installed = json.loads((BUILD / "meson-info" / "intro-installed.json").read_text())
+    return {pathlib.PurePosixPath(dest).as_posix(): source for source, dest in installed.items()}
+
+
+@pytest.mark.parametrize("name", ["hvsup-cli", "vhdbuild", "hvsock-listener"])
+def test_man_pages_are_generated_from_help_and_installed(name):
+    page = BUILD / "tools" / f"{name}.1"
+    assert page.exists(), "help2man did not run (is help2man installed?)"
+    text = page.read_text()
+    version = subprocess.run([str(tool(name)), "--version"], capture_output=True, text=True).stdout.split()[1]
+    assert re.search(rf'^\.TH {name.upper()} "1" .*"{name} {re.escape(version)}', text, re.M), text[:300]
+    assert ".SH SYNOPSIS" in text and ".SH OPTIONS" in text
+    assert "\\-V\\fR, \\fB\\-\\-version" in text
+    assert any(dest.endswith(f"/share/man/man1/{name}.1") for dest in installed_files())
+
+
+def complete(script, words):
+    """The completions bash offers for WORDS (the last one being completed) after sourcing SCRIPT."""
+    program = f"""
+source {shlex.quote(str(script))} || exit 3
+func=$(complete -p {shlex.quote(words[0])} | sed -n 's/.*-F \\([^ ]*\\).*/\\1/p')
+COMP_WORDS=({" ".join(shlex.quote(w) for w in words)}); COMP_CWORD={len(words) - 1}
+"$func"
+printf '%s\\n' "${{COMPREPLY[@]}}"
+"""
+    proc = subprocess.run(["bash", "--norc", "--noprofile", "-c", program], capture_output=True, text=True, timeout=30)
+    assert proc.returncode == 0 and proc.stderr == "", proc.stderr
+    return proc.stdout.split()
+
+
+def test_bash_completion_loads_and_completes_subcommands_options_and_runtimes(tmp_path):
+    script = ROOT / "tools" / "completion" / "hvsup-cli.bash"
+    assert complete(script, ["hvsup-cli", "st"]) == ["start", "stop"]
+    assert complete(script, ["hvsup-cli", "--con"]) == ["--config"]
+    assert complete(script, ["hvsup-cli", "--hcs-api", ""]) == ["computecore", "vmcompute"]
+    for name in ["agent-1", "agent-2"]:
+        (tmp_path / name).mkdir()
+        (tmp_path / name / "runtime.json").write_text("{}")
+    (tmp_path / "not-a-runtime").mkdir()
+    assert complete(script, ["hvsup-cli", "--state-dir", str(tmp_path), "stop", "--runtime", "a"]) == ["agent-1", "agent-2"]
+    assert complete(script, ["hvsup-cli", "stop", ""]) == []  # one subcommand only
+    script = ROOT / "tools" / "completion" / "vhdbuild.bash"
+    assert complete(script, ["vhdbuild", "insp"]) == ["inspect"]
+    assert complete(script, ["vhdbuild", "--from-t"]) == ["--from-tar"]
+    installed = installed_files()
+    for name in ["hvsup-cli", "vhdbuild"]:
+        assert any(dest.endswith(f"/share/bash-completion/completions/{name}") for dest in installed), name
