@@ -56,6 +56,8 @@ def host(tmp_path):
 
 
 def test_a_lifecycle_in_subcommands(host):
+    proc = host.cli("check", "--runtime", "agent-1", "--config", str(host.config_file))
+    assert (proc.returncode, proc.stdout, proc.stderr) == (0, "agent-1: check ok\n", "")
     proc = host.cli("prepare", "--runtime", "agent-1", "--config", str(host.config_file))
     assert (proc.returncode, proc.stdout, proc.stderr) == (0, "agent-1: prepared (prepared windows-hyperv workspace)\n", "")
     proc = host.cli("run", "--runtime", "agent-1", "--config", str(host.config_file))
