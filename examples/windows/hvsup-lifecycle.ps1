@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 <#
 .SYNOPSIS
   Prepares, starts, inspects and stops a micro-VM with hvsup-cli, one request file per command.

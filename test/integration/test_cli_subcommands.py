@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 """hvsup-cli's lifecycle subcommands for people (`hvsup-cli start --runtime ID --state-dir D
 --config FILE`, docs/cli.md) on the simulated Hyper-V host (test/sim): each builds the protocol
 request the JSON mode would take, prints one line (or the response with --json) and exits as the

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 """The Windows zip (scripts/build-windows) as a user unpacks it: the DLL, the tools, import
 libraries, every public header, the licence, the Go and Python binding sources, the docs and the
 PowerShell example; and no zip at all when the licence is missing.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // VERSIONINFO of hvsup.dll and the tools (meson/version.rc.in), read back as Windows reads it
 // (GetFileVersionInfoW / VerQueryValueW from version.dll): the fixed numbers and the strings
 // carry the project version, and each binary names itself and its type.

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 # bash completion for hvsup-cli (installed as share/bash-completion/completions/hvsup-cli).
 # Self-contained (compgen only, no bash-completion helpers) so `source`-ing it works anywhere.
 # Completes subcommands, options, the values of enumerated options and, after --runtime, the

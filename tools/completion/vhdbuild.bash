@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 # bash completion for vhdbuild (installed as share/bash-completion/completions/vhdbuild).
 # Self-contained (compgen only). Completes the inspect/verify subcommands, the options, and
 # files or directories for the options that take them.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // Builds the protocol request of a lifecycle subcommand (lifecycle_request.hpp).
 #include "lifecycle_request.hpp"
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // hvsup-cli's lifecycle subcommands (`hvsup-cli start --state-dir D --runtime ID ...`): the
 // protocol request a subcommand stands for, built from its options. Kept apart from main.cpp so
 // the command line and the protocol document meet in one place (docs/cli.md).

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // One-line summaries of lifecycle responses (lifecycle_summary.hpp).
 #include "lifecycle_summary.hpp"
 

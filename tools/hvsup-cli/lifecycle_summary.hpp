@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // The one line a lifecycle subcommand prints for people instead of the response document
 // (`hvsup-cli stop --runtime agent-1 ...` -> "agent-1: stopped (windows-hyperv compute system stopped)").
 #pragma once
