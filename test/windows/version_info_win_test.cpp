@@ -3,7 +3,6 @@
 // (GetFileVersionInfoW / VerQueryValueW from version.dll): the fixed numbers and the strings
 // carry the project version, and each binary names itself and its type.
 #include "hvsup_build_config.h"
-#include "core/files.hpp"
 
 #include <windows.h>
 
@@ -25,6 +24,12 @@ std::filesystem::path build_root()
     return std::filesystem::path(buffer).parent_path().parent_path().parent_path();
 }
 
+std::string utf8(const std::filesystem::path& path)
+{
+    const std::u8string u8 = path.u8string();
+    return std::string(u8.begin(), u8.end());
+}
+
 struct VersionInfo {
     VS_FIXEDFILEINFO fixed{};
     std::wstring file_version, product_version, original_filename, product_name;
@@ -44,7 +49,7 @@ std::wstring string_value(std::vector<char>& block, const wchar_t* name)
 
 VersionInfo read_version_info(const std::filesystem::path& file)
 {
-    INFO(hvsup::files::to_utf8(file));
+    INFO(utf8(file));
     DWORD handle = 0;
     const DWORD size = ::GetFileVersionInfoSizeW(file.c_str(), &handle);
     REQUIRE(size > 0);  // 0: no VERSIONINFO resource (or no file)
@@ -90,8 +95,8 @@ TEST_CASE("hvsup.dll and the tools carry VERSIONINFO with the project version", 
         {
             const VersionInfo info = read_version_info(b.path);
             CHECK(info.fixed.dwSignature == VS_FFI_SIGNATURE);
-            CHECK(info.fixed.dwFileVersionMS == MAKELONG(minor, major));
-            CHECK(info.fixed.dwFileVersionLS == MAKELONG(0, patch));
+            CHECK(info.fixed.dwFileVersionMS == static_cast<DWORD>((major << 16) | minor));
+            CHECK(info.fixed.dwFileVersionLS == static_cast<DWORD>(patch << 16));
             CHECK(info.fixed.dwProductVersionMS == info.fixed.dwFileVersionMS);
             CHECK(info.fixed.dwProductVersionLS == info.fixed.dwFileVersionLS);
             CHECK(info.fixed.dwFileType == b.type);
