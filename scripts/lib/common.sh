@@ -57,3 +57,5 @@ HVSUP_PACKAGES+=(libarchive-tools acl)
 # type-checks the package with mypy, and builds the Go binding with golang-go (cgo flags from
 # pkg-config).
 HVSUP_PACKAGES+=(python3-venv python3-pip python3-setuptools python3-wheel python3-mypy golang-go valgrind)
+# help2man writes the tools' man pages from their --help and --version (tools/meson.build).
+HVSUP_PACKAGES+=(help2man)

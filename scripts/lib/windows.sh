@@ -106,3 +106,32 @@ hvsup_windows_build() {
     return 1
   fi
 }
+
+# The licence the Windows zip carries (HVSUP_WINDOWS_LICENSE_FILE: another file, for the test
+# of its absence).
+HVSUP_WINDOWS_LICENSE_FILE="${HVSUP_WINDOWS_LICENSE_FILE:-$HVSUP_ROOT/LICENSE}"
+hvsup_windows_license_present() {
+  [ -f "$HVSUP_WINDOWS_LICENSE_FILE" ] && return 0
+  echo "build-windows: $HVSUP_WINDOWS_LICENSE_FILE is missing; the zip must carry the licence" >&2
+  return 1
+}
+
+# The files of the Windows zip besides the build's own install (scripts/build-windows): the
+# licence at the top (LICENSE at the repository root; its absence is an error, not a zip
+# without one), the Go module and Python package sources (their tests, caches and build
+# output left out), the PowerShell examples. ROOT is the zip's top directory.
+hvsup_windows_dist_extras() {
+  local root="$1" f
+  hvsup_windows_license_present || return 1
+  cp "$HVSUP_WINDOWS_LICENSE_FILE" "$root/LICENSE"
+  # bindings/go keeps its place relative to include/ (the cgo header path of a checkout,
+  # ${SRCDIR}/../../../include, then names the zip's include/).
+  while IFS= read -r f; do
+    install -D -m 0644 "$HVSUP_ROOT/bindings/$f" "$root/bindings/$f"
+  done < <(cd "$HVSUP_ROOT/bindings" && find go python -type f \
+      ! -name '*_test.go' ! -path '*/tests/*' ! -path '*/__pycache__/*' ! -name '*.pyc' \
+      ! -path '*/build/*' ! -path '*/dist/*' ! -path '*.egg-info/*' | LC_ALL=C sort)
+  [ -f "$root/bindings/go/go.mod" ] || { echo "build-windows: no Go module in bindings/go" >&2; return 1; }
+  mkdir -p "$root/examples"
+  cp "$HVSUP_ROOT"/examples/windows/*.ps1 "$root/examples/"
+}

@@ -2,8 +2,10 @@
 # The Windows stage: cross-build with mingw-w64, then run the Windows programs under Wine,
 # headless, in a Wine prefix of its own inside the Windows build directory.
 #   1. meson test: every test() of the Windows build (unit, c-abi, test/windows/*), each .exe
-#      run through scripts/lib/wine64;
-#   2. pytest test/windows: the tools driven as processes under Wine.
+#      run through scripts/lib/wine64; among them the VERSIONINFO of hvsup.dll and the tools
+#      read back with GetFileVersionInfoW (test/windows/version_info_win_test.cpp, "[version]");
+#   2. pytest test/windows: the tools driven as processes under Wine, and the zip
+#      scripts/build-windows makes from this build, unpacked and listed (test_dist_zip.py).
 # Environment: HVSUP_WINDOWS_BUILD_DIR (default: $HVSUP_BUILD_DIR-win64, i.e. build-win64 next
 # to build/). Exits non-zero when anything fails. Timings: docs/windows.md.
 set -uo pipefail

@@ -35,8 +35,8 @@ namespace hvsock = hvsup::hvsock;
 
 const char* usage_text =
     "Usage: hvsock-listener --state-dir DIR --name RUNTIME_ID [--serial-pipe NAME]\n"
-    "       hvsock-listener [--forward HOST:PORT=VM:PORT]... [--vm VM --vsock PORT=HOST:PORT]...\n"
-    "                       [--vm VM --serial-pipe NAME --serial-log PATH]\n"
+    "  or:  hvsock-listener [--forward HOST:PORT=VM:PORT]... [--vm VM --vsock PORT=HOST:PORT]...\n"
+    "  or:  hvsock-listener --vm VM --serial-pipe NAME --serial-log PATH [--forward ...]... [--vsock ...]...\n"
     "\n"
     "Bridges Hyper-V sockets of a utility VM to the host.\n"
     "\n"
@@ -64,8 +64,8 @@ const char* usage_text =
     "  --hcs-api API            computecore or vmcompute\n"
     "  --ready-file PATH        once every listener is bound, write \"ready\" here (atomically);\n"
     "                           a supervisor waits for it before starting the VM\n"
-    "  --version                print the version and exit\n"
-    "  --help                   print this help and exit\n";
+    "  -V, --version            print the version and exit\n"
+    "  -h, --help               print this help and exit\n";
 
 std::mutex log_mutex;
 
@@ -226,7 +226,7 @@ int main(int argc, char** argv)
         if (a == "--help" || a == "-h") {
             std::fputs(usage_text, stdout);
             return 0;
-        } else if (a == "--version") {
+        } else if (a == "--version" || a == "-V") {
             std::printf("hvsock-listener %s\n", HVSUP_VERSION_STRING);
             return 0;
         } else if (a == "--windows-hyperv-listener") {

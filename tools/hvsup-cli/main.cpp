@@ -1,8 +1,12 @@
 // hvsup-cli: the executable supervisor convention (microagent-protocol.md §1) over the C ABI.
 // One request in (stdin, --request PATH or --request-json JSON), one response out on stdout,
-// diagnostics on stderr, exit 0 iff the response says "ok": true.
+// diagnostics on stderr, exit 0 iff the response says "ok": true. The lifecycle subcommands
+// (start, stop, inspect, ...) build that request from options and summarise the response in one
+// line (lifecycle_request.hpp, lifecycle_summary.hpp; docs/cli.md).
 #include "hvsup/hvsup.h"
 #include "common/arguments.hpp"
+#include "lifecycle_request.hpp"
+#include "lifecycle_summary.hpp"
 
 #include <boost/json.hpp>
 
@@ -21,38 +25,63 @@ namespace {
 
 constexpr size_t max_request_bytes = 16u << 20;
 
+// The help text is also the man page (help2man, tools/meson.build): "Usage:" first, the
+// options as "  --name VALUE  description" lines under headings that end with a colon.
 const char* usage_text =
     "Usage: hvsup-cli [OPTIONS]                  run the request read from stdin\n"
-    "       hvsup-cli [OPTIONS] --request PATH   run the request in PATH\n"
-    "       hvsup-cli [OPTIONS] --request-json JSON\n"
-    "       hvsup-cli [OPTIONS] host             report host capability (the \"host\" command)\n"
-    "       hvsup-cli [OPTIONS] doctor [--json] [--kernel PATH] [--guest-init PATH]\n"
-    "       hvsup-cli [OPTIONS] plan (--request PATH | --request-json JSON | stdin)\n"
-    "                                            print the compute-system document, kernel command\n"
-    "                                            line, network and listeners a run would use; touches nothing\n"
+    "  or:  hvsup-cli [OPTIONS] --request PATH   run the request in PATH\n"
+    "  or:  hvsup-cli [OPTIONS] --request-json JSON\n"
+    "  or:  hvsup-cli [OPTIONS] COMMAND --runtime ID [--state-dir DIR] [--config FILE] [--json]\n"
+    "  or:  hvsup-cli [OPTIONS] host             report host capability (the \"host\" command)\n"
+    "  or:  hvsup-cli [OPTIONS] doctor [--json] [--kernel PATH] [--guest-init PATH]\n"
+    "  or:  hvsup-cli [OPTIONS] plan (--request PATH | --request-json JSON | stdin)\n"
     "\n"
     "Runs one windows-hyperv supervisor request and prints the response as JSON.\n"
     "Exit status is 0 when the response says \"ok\": true, 1 otherwise, 2 for usage errors.\n"
     "\n"
+    "Commands:\n"
+    "  check, prepare, start, run\n"
+    "                       the protocol command on runtime ID, with the VM config from --config\n"
+    "  inspect, stop, halt, kill, quarantine, delete\n"
+    "                       the protocol command on runtime ID in the state directory\n"
+    "  host                 report host capability\n"
+    "  doctor               check the host, kernel and guest init and say what is missing\n"
+    "  plan                 print the compute-system document, kernel command line, network and\n"
+    "                       listeners a run would use; touches nothing\n"
+    "\n"
     "Options:\n"
-    "  --state-dir DIR      state directory for requests that name no config.stateDir\n"
+    "  --state-dir DIR      state directory (config.stateDir) for requests that name none;\n"
+    "                       with a command it overrides the --config file's stateDir\n"
     "  --hcs-library PATH   load the HCS API from PATH instead of System32\n"
     "  --hcn-library PATH   load the HCN API from PATH instead of System32\n"
     "  --hcs-api API        force computecore or vmcompute (default: computecore when present)\n"
     "  --boot-mode MODE     auto (default: by the host, see doctor), kernel-direct or uefi-vmbfs\n"
-    "  --listener-helper P  hvsock-listener executable for detached starts (default: beside hvsup-cli)\n"
+    "  --listener-helper PATH\n"
+    "                       hvsock-listener executable for detached starts (default: beside hvsup-cli)\n"
     "  --stop-grace-ms N    how long stop/halt wait for the guest before terminating (default 15000)\n"
     "  --verbose            print informational diagnostics on stderr\n"
-    "  --version            print the version and exit\n"
-    "  --help               print this help and exit\n"
+    "  -V, --version        print the version and exit\n"
+    "  -h, --help           print this help and exit\n"
+    "\n"
+    "Command options:\n"
+    "  --runtime ID         the runtime (identity.runtimeID); required\n"
+    "  --config FILE        JSON object used as the request's config (kernelPath, rootfsPath,\n"
+    "                       memoryMiB, ...); required by check, prepare, start and run\n"
+    "  --request-id ID      identity.requestID (default: hvsup-cli-COMMAND-<time in ns>)\n"
+    "  --role ROLE          identity.role: workload (default) or enforcer\n"
+    "  --json               print the response JSON instead of a one-line summary\n"
     "\n"
     "Doctor options:\n"
     "  --json               print the report as JSON instead of text\n"
     "  --kernel PATH        kernel to check (default ~/.microagent/kernels/windows-hyperv/<arch>/Image)\n"
-    "  --guest-init PATH    guest init to check (default ~/.microagent/libexec/microagent-guestinit-<arch>)\n";
+    "  --guest-init PATH    guest init to check (default ~/.microagent/libexec/microagent-guestinit-<arch>)\n"
+    "\n"
+    "A command prints one line on stdout when the response says \"ok\": true\n"
+    "(\"agent-1: running (serial=...)\") and one line on stderr otherwise. See docs/cli.md.\n";
 
 struct Args {
-    std::string mode = "request";  // request | host | doctor
+    std::string mode = "request";  // request | host | doctor | plan | lifecycle
+    hvsup::cli::LifecycleOptions lifecycle;
     std::optional<std::string> request_path;
     std::optional<std::string> request_json;
     std::string state_dir, hcs_library, hcn_library, hcs_api, boot_mode, listener_helper, kernel, guest_init;
@@ -122,7 +151,7 @@ int main(int argc, char** argv)
             std::fputs(usage_text, stdout);
             return 0;
         }
-        if (a == "--version") {
+        if (a == "--version" || a == "-V") {
             std::printf("hvsup-cli %s (ABI %u)\n", hvsup_version_string(), hvsup_abi_version());
             return 0;
         }
@@ -148,6 +177,10 @@ int main(int argc, char** argv)
         else if (a == "--listener-helper") text = &args.listener_helper;
         else if (a == "--kernel") text = &args.kernel;
         else if (a == "--guest-init") text = &args.guest_init;
+        else if (a == "--runtime") slot = &args.lifecycle.runtime_id;
+        else if (a == "--config") slot = &args.lifecycle.config_path;
+        else if (a == "--request-id") slot = &args.lifecycle.request_id;
+        else if (a == "--role") slot = &args.lifecycle.role;
         if (slot != nullptr || text != nullptr) {
             auto v = value(a.c_str());
             if (!v) return usage_error(a + " needs a value");
@@ -168,12 +201,34 @@ int main(int argc, char** argv)
     }
     if (positional.size() > 1) return usage_error("too many arguments");
     if (!positional.empty()) {
-        if (positional[0] != "host" && positional[0] != "doctor" && positional[0] != "plan") return usage_error("unknown subcommand " + positional[0]);
-        args.mode = positional[0];
+        if (hvsup::cli::is_lifecycle_command(positional[0])) {
+            args.mode = "lifecycle";
+            args.lifecycle.command = positional[0];
+        } else if (positional[0] == "host" || positional[0] == "doctor" || positional[0] == "plan") {
+            args.mode = positional[0];
+        } else {
+            return usage_error("unknown subcommand " + positional[0]);
+        }
+    }
+    const auto& lc = args.lifecycle;
+    if (args.mode != "lifecycle" && (lc.runtime_id || lc.config_path || lc.request_id || lc.role)) {
+        return usage_error("--runtime, --config, --request-id and --role go with a command (start, stop, ...)");
+    }
+    if (args.mode == "lifecycle" && (args.request_path || args.request_json)) {
+        return usage_error(lc.command + " builds its request from --runtime and --config; it takes no --request");
     }
     if (args.request_path && args.request_json) return usage_error("--request and --request-json exclude each other");
     if (args.mode != "request" && args.mode != "plan" && (args.request_path || args.request_json)) {
         return usage_error(args.mode + " takes no request");
+    }
+    // The command's request is built (its --config file read) before anything is loaded, so a
+    // bad option is a usage error that has done nothing.
+    std::string lifecycle_request;
+    if (args.mode == "lifecycle") {
+        args.lifecycle.state_dir = args.state_dir;
+        auto built = hvsup::cli::build_lifecycle_request(args.lifecycle);
+        if (!built.usage_error.empty()) return usage_error(built.usage_error);
+        lifecycle_request = std::move(built.json);
     }
 
     hvsup_context_options options = HVSUP_CONTEXT_OPTIONS_INIT;
@@ -210,6 +265,8 @@ int main(int argc, char** argv)
     std::string request;
     if (args.mode == "host") {
         request = R"({"command":"host"})";
+    } else if (args.mode == "lifecycle") {
+        request = std::move(lifecycle_request);
     } else if (args.request_json) {
         request = *args.request_json;
     } else if (args.request_path) {
@@ -255,19 +312,26 @@ int main(int argc, char** argv)
     hvsup_status s = hvsup_supervise(context, request.c_str(), &response, &error);
     hvsup_context_free(context);
     if (s != HVSUP_OK) return print_error("supervise", s, error);
-    std::fputs(response, stdout);
+    const bool summarise = args.mode == "lifecycle" && !args.json;
+    if (!summarise) std::fputs(response, stdout);
 
     bool ok = false;
     boost::json::error_code ec;
     boost::json::value v = boost::json::parse(response, ec);
+    hvsup_string_free(response);
     if (!ec && v.is_object()) {
         if (auto* o = v.get_object().if_contains("ok"); o != nullptr && o->is_bool()) ok = o->get_bool();
-        if (!ok) {
-            if (auto* e = v.get_object().if_contains("error"); e != nullptr && e->is_string()) {
-                std::fprintf(stderr, "hvsup-cli: %s\n", e->get_string().c_str());
-            }
+    }
+    if (summarise) {
+        // Success on stdout, failure on stderr: a script's `if hvsup-cli stop ...` sees the
+        // exit status, a person sees one line either way.
+        const std::string line = hvsup::cli::lifecycle_summary(lc.command, *lc.runtime_id, v);
+        if (ok) std::printf("%s\n", line.c_str());
+        else std::fprintf(stderr, "hvsup-cli: %s\n", line.c_str());
+    } else if (!ok && !ec && v.is_object()) {
+        if (auto* e = v.get_object().if_contains("error"); e != nullptr && e->is_string()) {
+            std::fprintf(stderr, "hvsup-cli: %s\n", e->get_string().c_str());
         }
     }
-    hvsup_string_free(response);
     return ok ? 0 : 1;
 }

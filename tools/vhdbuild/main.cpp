@@ -23,8 +23,8 @@ namespace {
 
 const char* usage_text =
     "Usage: vhdbuild (--from-dir DIR | --from-tar FILE|- | --from-oci DIR | --empty SIZE) -o OUT [OPTIONS]\n"
-    "       vhdbuild inspect [--json] IMAGE\n"
-    "       vhdbuild verify IMAGE\n"
+    "  or:  vhdbuild inspect [--json] IMAGE\n"
+    "  or:  vhdbuild verify IMAGE\n"
     "\n"
     "Builds an ext4 filesystem as a fixed VHD (raw disk + 512-byte footer) that Hyper-V\n"
     "attaches and a Linux guest mounts read-write. The output is written to an unnamed file\n"
@@ -56,8 +56,9 @@ const char* usage_text =
     "                       (org.opencontainers.image.ref.name)\n"
     "  --convert-backslash  with --from-tar/--from-oci: treat '\\' in names as '/'\n"
     "  --json               print the summary as JSON\n"
-    "  --quiet              no progress and no summary\n"
-    "  --version, --help\n"
+    "  -q, --quiet          no progress and no summary\n"
+    "  -V, --version        print the version and exit\n"
+    "  -h, --help           print this help and exit\n"
     "\n"
     "Exit status: 0 success, 1 failure, 2 usage error.\n";
 
@@ -165,7 +166,7 @@ int main(int argc, char** argv)
         if (a == "--help" || a == "-h") {
             std::fputs(usage_text, stdout);
             return 0;
-        } else if (a == "--version") {
+        } else if (a == "--version" || a == "-V") {
             std::printf("vhdbuild %s\n", hvsup_version_string());
             return 0;
         } else if (a == "--from-dir" || a == "--from-tar" || a == "--from-oci") {
