@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // bench/forward: a published port served by hvsock-listener against socat doing the same
 // bridge (TCP listener -> the guest's emulated hvsock port) in the same run, on the same
 // simulated guest. Prints throughput, connect-to-first-byte latency and 1000 held connections

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: MIT
 # Builds and runs bench/forward. Extra arguments go to forward-bench (--mib N, --latency-rounds N,
 # --concurrent N, --repeat N, --endpoints zerocopy|copy). Needs socat (in HVSUP_PACKAGES).
 # Recorded numbers and how to read them: docs/hvsock.md, "Benchmark".

@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: MIT
 """Benchmark: vhdbuild vs `mke2fs -t ext4 -d` vs `cp` of the tar (the I/O floor).
 
 Trees (cached under <build>/bench-cache): a Debian bookworm minbase from debootstrap and a

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 """setuptools glue that pyproject.toml cannot express: the version (the project's one version,
 from meson.build, or HVSUP_VERSION when scripts/build-python-wheel builds from a staged copy),
 and a platform wheel (py3-none-<platform>) when the shared library is bundled in src/hvsup/_lib."""

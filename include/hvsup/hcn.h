@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * hvsup/hcn.h — HCN (computenetwork.dll) primitives for callers with their own supervisor logic.
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * hcs.h — HCS primitives of libhvsup, for callers that keep their own supervisor logic (the Go
  * microagent) beside hvsup_supervise(): load the HCS API (vmcompute.dll or computecore.dll, or

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * hvsup.h — the stable C ABI of libhvsup, the Windows Hyper-V supervisor for Linux micro-VMs.
  *

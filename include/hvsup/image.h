@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * hvsup/image.h — building and checking the disks a Hyper-V Linux guest boots from.
  *

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // hvsup_context, hvsup_supervise and hvsup_doctor.
 #include "capi/firewall.hpp"
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // Error objects, strings and versions of the C ABI.
 #include "capi/firewall.hpp"
 

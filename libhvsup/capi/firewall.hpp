@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // The exception firewall every export goes through: no C++ exception crosses the C ABI.
 // Internal to the library.
 #pragma once

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // hvsup_hcn_*: the HCN primitives of include/hvsup/hcn.h over hcn::Networking.
 #include "capi/firewall.hpp"
 #include "hvsup/hcn.h"

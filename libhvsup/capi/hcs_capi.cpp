@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // hvsup_hcs_*: the HCS primitives of include/hvsup/hcs.h.
 #include "capi/firewall.hpp"
 #include "hvsup/hcs.h"

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // hvsup_hvsock_*: service ids and listener sets over the C ABI.
 #include "capi/firewall.hpp"
 #include "hvsup/hvsock.h"

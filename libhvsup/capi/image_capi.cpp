@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // hvsup_image_*: the image builder behind include/hvsup/image.h.
 #include "hvsup/image.h"
 

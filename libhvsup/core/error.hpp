@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // Errors inside libhvsup. Every layer throws hvsup::Error; the C ABI turns it into an
 // hvsup_status plus an hvsup_error object, so the codes here mirror include/hvsup/hvsup.h.
 #pragma once

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // Platform-neutral part of core/files.hpp; system calls live in files_posix.cpp / files_win.cpp.
 #include "core/files.hpp"
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // Files the library writes: private permissions, atomic replacement, cross-process locks.
 // Paths cross the API as UTF-8; from_utf8/to_utf8 are the only conversions.
 #pragma once

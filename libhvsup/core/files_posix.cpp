@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // POSIX system calls behind core/files.hpp.
 #include "core/files.hpp"
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // Windows system calls behind core/files.hpp.
 //
 // Windows differs from POSIX in one way that matters here: a file another process holds open

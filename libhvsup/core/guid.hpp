@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // GUIDs as the host APIs use them: the Windows layout (Data1..Data4) and the 8-4-4-4-12 text
 // form that HCS, HCN and Hyper-V socket addresses print. One parser for every layer.
 #pragma once

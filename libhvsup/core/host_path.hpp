@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // Paths handed to the host's VM worker (kernel, VHDs): HCS resolves them in its own service
 // process, whose working directory is not the caller's, so only an absolute path means what
 // the caller meant.

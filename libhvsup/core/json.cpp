@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 #include "core/json.hpp"
 
 #include "core/error.hpp"

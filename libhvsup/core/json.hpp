@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // JSON helpers shared by every layer: Go-compatible decoding (object keys match
 // case-insensitively, unknown keys are ignored, null leaves the default) with errors that
 // name the field at fault, and Go MarshalIndent-style output.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // json::parse: Boost.JSON's tokenizer with a value builder of our own, so the parse can count
 // what it builds (a budget of values, not only of bytes: "[0,0,...]" costs ~24 bytes of tree
 // per 2 bytes of text) and can merge keys the way Go's decoder assigns struct fields.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // Text-level helpers of core/json.hpp that follow Go: strconv.Quote (%q) and the U+FFFD
 // replacement encoding/json applies to invalid UTF-8.
 #include "core/json.hpp"

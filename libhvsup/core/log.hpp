@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // Diagnostics go to a sink the embedding program chooses (the C ABI's log callback).
 // The library never prints on its own.
 #pragma once

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // The host's native machine architecture, asked of the running system rather than taken from
 // the compiler: an x64 build runs emulated on ARM64 Windows, and the VM it starts is an ARM64
 // VM there (UEFI boot, ttyAMA0 console).

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 #include "core/native_machine.hpp"
 
 #include <windows.h>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // Owner rule for state and runtime directories on Windows: see owner_rule_win.hpp.
 #include "core/owner_rule_win.hpp"
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // The Windows counterpart of the POSIX owner rule for state and runtime directories
 // (docs/security.md, "State directory trust"): a directory another account owns could hold a
 // forged runtime.json that makes hvsup stop, signal or delete what it names. POSIX refuses a

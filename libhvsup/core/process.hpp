@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // Helper processes: spawn detached (the hvsock-listener helper), check, terminate and wait.
 // POSIX implementation in process_posix.cpp, Windows (CreateProcessW/TerminateProcess) in
 // process_win.cpp.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // POSIX helper processes (core/process.hpp): fork + exec with the log file as stdout/stderr,
 // liveness through waitpid/kill and /proc, SIGKILL with a bounded wait.
 #include "core/process.hpp"

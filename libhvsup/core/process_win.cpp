@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // Windows implementation of core/process.hpp: CreateProcessW, OpenProcess, TerminateProcess.
 #include "core/process.hpp"
 

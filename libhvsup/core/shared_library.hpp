@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // A shared library loaded at run time and the functions it exports. Used for the host APIs
 // (computenetwork.dll, ...) that must never be linked at build time, so a host without them
 // still runs and fails closed. Platform code: shared_library_posix.cpp / shared_library_win.cpp.

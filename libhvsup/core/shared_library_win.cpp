@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 #include "core/shared_library.hpp"
 
 #include "core/error.hpp"

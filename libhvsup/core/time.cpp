@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 #include "core/time.hpp"
 
 #include <fmt/format.h>

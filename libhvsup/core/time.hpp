@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // RFC 3339 timestamps as the protocol writes them: state files use whole seconds
 // (Go time.RFC3339), responses use trimmed nanoseconds (Go time.RFC3339Nano). Always UTC.
 #pragma once

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 #include "core/utf.hpp"
 
 #include "core/error.hpp"

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // UTF-8 <-> UTF-16 conversion for the HCS/HCN entry points, which take UTF-16 strings
 // (char16_t here; the same size and encoding as Windows' wchar_t).
 #pragma once

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // Windows-only helpers shared by the *_win.cpp files: UTF-8 <-> UTF-16 through
 // std::filesystem::path, Win32 error codes as hvsup::Error, and an owning HANDLE.
 // Include only from *_win.cpp files.

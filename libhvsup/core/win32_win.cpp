@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // Windows helpers behind core/win32.hpp.
 #include "core/win32.hpp"
 

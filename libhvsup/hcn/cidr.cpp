@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 #include "hcn/cidr.hpp"
 
 #include "core/error.hpp"

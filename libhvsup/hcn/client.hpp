@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // The computenetwork.dll binding: a function table filled at run time (hyperv-host.md §3.1)
 // and a thin typed client over it. Strings cross as UTF-16; strings HCN returns are freed with
 // CoTaskMemFree — ole32's on Windows, or a `CoTaskMemFree` the provider library exports itself

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 #include "hcn/errors.hpp"
 
 #include "core/json.hpp"

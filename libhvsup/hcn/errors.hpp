@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // HCN HRESULTs (hyperv-host.md §3.6) and the errors the binding raises for them.
 #pragma once
 

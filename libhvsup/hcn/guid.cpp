@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 #include "hcn/guid.hpp"
 
 #include "core/guid.hpp"

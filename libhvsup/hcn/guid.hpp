@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // HCN object ids: GUID text (lowercase 8-4-4-4-12, as HCN prints them) <-> the binary GUID
 // that HCN's REFGUID parameters take.
 #pragma once

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // Guest networking for the supervisor (microagent-protocol.md §8): the managed NAT network,
 // bridged networks, endpoints named after the runtime, and their release. This is the API the
 // supervisor calls from run/start (prepare_network) and from every terminal control and

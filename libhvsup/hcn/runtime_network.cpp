@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 #include "hcn/runtime_network.hpp"
 
 #include "hcn/cidr.hpp"

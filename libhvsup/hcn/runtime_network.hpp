@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // The runtime network the supervisor records (runtime.json `config.network`) and what the
 // guest's kernel command line needs, read from HCN endpoint and network properties
 // (microagent-protocol.md §8.2, §8.3).

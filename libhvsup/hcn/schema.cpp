@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 #include "hcn/schema.hpp"
 
 #include "core/error.hpp"

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // HCN v2 documents (hyperv-host.md §3.2–3.3): networks, endpoints and queries, typed with the
 // exact HCN field names. Unset optional fields are left out of what we send; reading
 // properties back is lenient (keys case-insensitive, unknown keys ignored), as HCN answers

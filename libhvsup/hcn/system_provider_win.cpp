@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 #include "hcn/client.hpp"
 
 namespace hvsup::hcn::detail {

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // Internal: one implementation per HCS API (backend_v1.cpp for vmcompute.dll,
 // backend_v2.cpp for computecore.dll) behind the interface HcsClient uses.
 #pragma once

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // computecore.dll: every call goes through an HCS_OPERATION and HcsWaitForOperationResult
 // (hyperv-host.md §1.2 "The v2 calling pattern").
 #include "core/utf.hpp"

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 #include "hcs/client.hpp"
 
 #include "core/utf.hpp"

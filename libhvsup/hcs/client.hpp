@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // The HCS client the supervisor calls: loads vmcompute.dll or computecore.dll (or an explicit
 // provider such as the simulator), and drives compute systems through either API with the
 // reference's error text (microagent-protocol.md §7.2).

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 #include "hcs/document.hpp"
 
 #include "core/error.hpp"

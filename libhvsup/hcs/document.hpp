@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // The compute-system document for one microagent runtime (microagent-protocol.md §7.3):
 // pure code, no files touched, no host queried. The supervisor gathers the inputs (resolved
 // network, HCN endpoint, the host's schema versions) and hands the result to HcsClient::create.

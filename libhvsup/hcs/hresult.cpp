@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 #include "hcs/hresult.hpp"
 
 #include <fmt/format.h>

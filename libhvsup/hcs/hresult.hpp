@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // HCS HRESULTs, their normalisation and the error text of microagent-protocol.md §7.2:
 // `windows-hyperv HCS <operation>: <err>[: <result document>]`.
 #pragma once

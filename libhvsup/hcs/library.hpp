@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // What the HCS binding needs of the platform beyond loading the provider (which is
 // hvsup::SharedLibrary: an explicit path, or System32 only): how to free the strings the
 // provider returns, and why a host without HCS has none. Platform code: library_win.cpp,

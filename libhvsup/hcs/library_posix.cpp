@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 #include "hcs/library.hpp"
 
 #include <cstdlib>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 #include "hvsock/address.hpp"
 
 #include "core/error.hpp"

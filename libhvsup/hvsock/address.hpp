@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // Hyper-V socket addresses: (VM id, service id) GUID pairs, and the vsock port <-> service id
 // mapping a Linux guest uses (microagent-protocol.md §7.5, hyperv-host.md §4.1).
 #pragma once

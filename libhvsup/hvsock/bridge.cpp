@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 #include "hvsock/bridge.hpp"
 
 #include "hvsock/kernel_copy.hpp"

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // Copying bytes between two connected streams, both ways, with half-close propagated and a
 // fixed buffer per direction: a slow reader stalls its writer instead of growing memory.
 // Bulk data moves in the kernel where the platform can (kernel_copy.hpp: Linux splice(2));

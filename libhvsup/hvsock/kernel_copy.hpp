@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // The platform's in-kernel copy between two connected streams, used by the bridge for bulk
 // data (bridge.cpp). Linux: splice(2) through a pipe, so the bytes never pass through user
 // space (kernel_copy_posix.cpp). Windows has none (kernel_copy_win.cpp): the bridge keeps

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // Linux: splice(2) from the source socket into a pipe and from the pipe into the destination
 // socket. The kernel moves page references instead of copying the bytes into and out of a
 // user-space buffer, which removes both copies the portable pump makes per chunk.

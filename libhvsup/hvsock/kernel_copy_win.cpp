@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // Windows has no splice(2); AF_HYPERV and Winsock streams use the bridge's portable pump.
 #include "hvsock/kernel_copy.hpp"
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 #include "hvsock/listener_set.hpp"
 
 #include "hvsock/bridge.hpp"

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // The host listeners of one compute system (microagent-protocol.md §7.6): published TCP ports,
 // guest->host vsock listeners (TCP targets or the result sink) and the COM1 serial capture,
 // served by one I/O thread. `run` uses it in-process; the hvsock-listener helper serves the

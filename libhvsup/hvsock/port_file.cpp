@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 #include "hvsock/port_file.hpp"
 
 #include "core/files.hpp"

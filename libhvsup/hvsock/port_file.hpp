@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // The port files of the emulation contract: "<decimal port>\n", replaced atomically.
 #pragma once
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 #include "hvsock/serial_capture.hpp"
 
 #include "core/error.hpp"

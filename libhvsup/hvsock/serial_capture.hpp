@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // Serial console capture: hvsup is the server of the COM1 named pipe \\.\pipe\<name> the
 // compute system connects to, and appends everything the guest writes to serial.log until the
 // guest closes the pipe (then it waits for the next connection, e.g. after a guest reboot).

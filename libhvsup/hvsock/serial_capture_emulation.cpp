@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // The emulated COM1 pipe server: loopback TCP published in <dir>/pipes/<name>.port.
 #include "hvsock/port_file.hpp"
 #include "hvsock/serial_capture.hpp"

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // POSIX has no named pipes in the Windows sense: COM1 is always the emulation's pipe file.
 #include "hvsock/serial_capture.hpp"
 #include "hvsock/transport.hpp"

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // The COM1 named pipe server on Windows: \\.\pipe\<name>, created before the compute system,
 // readable only by SYSTEM, Administrators and the current user; everything the guest writes is
 // appended to serial.log until it closes the pipe, then the instance waits for the next client.

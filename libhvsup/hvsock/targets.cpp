@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // Vsock listener target rules (microagent-protocol.md §2.5, "Listener target validation").
 #include "hvsock/listener_set.hpp"
 #include "hvsock/targets.hpp"

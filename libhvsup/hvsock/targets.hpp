@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // host:port text as Go's net package reads and writes it.
 #pragma once
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // Connecting a socket with a deadline, shared by the transports and the TCP side of bridges.
 #pragma once
 

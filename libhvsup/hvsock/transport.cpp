@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 #include "hvsock/transport.hpp"
 
 #include "core/files.hpp"

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // The Hyper-V socket transport every bridge is written against: listen for, and connect to,
 // (VM id, service id) addresses. Two implementations:
 //  - AF_HYPERV sockets on Windows (transport_hyperv_win.cpp), the product;

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // The loopback emulation of Hyper-V sockets (docs/hvsock.md, "Emulation transport"):
 // a listener binds 127.0.0.1:0 and publishes its port in <dir>/<vm>/<side>/<service>.port;
 // a connector reads the peer side's file and connects. A missing file is "connection refused".

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // AF_HYPERV sockets (hyperv-host.md §4): the product transport on Windows. Boost.Asio drives the
 // sockets through the generic stream protocol; SOCKADDR_HV is built by hand because the SDK's
 // hvsocket.h is not available to every toolchain (mingw-w64).

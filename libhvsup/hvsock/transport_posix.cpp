@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // POSIX hosts have no AF_HYPERV; only the emulation transport exists here.
 #include "hvsock/transport.hpp"
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // Sequential input for archive sources: a file or standard input, gzip-compressed or not
 // (detected from the data, decompressed with zlib), or zstd (libzstd).
 #pragma once

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // open_stream on POSIX: an uncompressed regular file is read with pread through a read-ahead
 // buffer and its large members copied into the image with copy_file_range; gzip input and
 // pipes go through zlib, zstd files through libzstd.

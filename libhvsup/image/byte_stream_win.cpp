@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // open_stream on Windows: files are read through CRT descriptors opened in binary mode; zstd
 // input (recognised by its magic bytes) goes through libzstd, everything else through zlib,
 // which decompresses gzip and passes plain data through unchanged.

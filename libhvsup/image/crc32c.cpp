@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 #include "image/crc32c.hpp"
 
 #include <array>

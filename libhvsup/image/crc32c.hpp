@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // CRC-32C (Castagnoli) as ext4 uses it for metadata_csum: the raw register, no final inversion;
 // callers start from ~0 or from a previous result.
 #pragma once

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // ext4 on-disk constants and little-endian field writers. The numbers are facts of the
 // format (Linux fs/ext4/ext4.h, e2fsprogs lib/ext2fs/ext2_fs.h); the code is hvsup's own.
 #pragma once

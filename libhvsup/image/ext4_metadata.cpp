@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 #include "image/ext4_metadata.hpp"
 
 #include "image/crc32c.hpp"

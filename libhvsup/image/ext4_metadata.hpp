@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // Encoders for ext4's fixed metadata records: superblock, group descriptor, inode, journal
 // superblock, directory blocks.
 #pragma once

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 #include "image/ext4_plan.hpp"
 
 #include "core/error.hpp"

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // Layout planning: the allocator for a fixed or content-derived size, the geometry (groups,
 // inodes per group, journal size) that makes content + metadata + headroom fit, and the
 // placement of the journal, bitmaps and inode tables after the content.

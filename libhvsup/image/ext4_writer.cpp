@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 #include "image/ext4_writer.hpp"
 
 #include "core/error.hpp"

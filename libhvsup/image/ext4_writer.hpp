@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // The ext4 writer: file data is written as the sources stream it (bounded buffers), the
 // metadata (directories, inode tables, bitmaps, descriptors, superblocks, journal) once the
 // tree is complete. Memory does not grow with the data size; the tree's metadata grows with

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 #include "image/extent_tree.hpp"
 
 #include "image/crc32c.hpp"

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // Extent trees: up to four extents live in the inode's i_block; more get index/leaf blocks.
 #pragma once
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // What the ext4 writer is asked to produce.
 #pragma once
 

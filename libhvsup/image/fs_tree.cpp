@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 #include "image/fs_tree.hpp"
 
 #include "core/error.hpp"

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // The image's file tree as the sources describe it: inodes with their attributes and the
 // data extents already written, and directories of names. Every path that enters goes
 // through the confinement rules here: no absolute names, no "..", nothing through a symlink.

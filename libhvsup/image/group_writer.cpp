@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 #include "image/group_writer.hpp"
 
 #include "image/crc32c.hpp"

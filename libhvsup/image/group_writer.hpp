@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // Per-group metadata once every block is placed: block bitmaps (with the padding past the
 // end of the filesystem set), inode bitmaps (padding past inodes_per_group set), group
 // descriptors and the superblock with its sparse_super backups.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 #include "image/image_build.hpp"
 
 #include "core/error.hpp"

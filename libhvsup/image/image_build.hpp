@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // The image builder front end: a build request (JSON, the same fields as vhdbuild's flags)
 // -> source -> ext4 -> fixed VHD or raw, written to a temporary and renamed.
 #pragma once

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // vhdbuild inspect / hvsup_image_inspect: the fixed-VHD footer and the ext4 superblock.
 #include "core/error.hpp"
 #include "core/files.hpp"

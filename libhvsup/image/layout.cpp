@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 #include "image/layout.hpp"
 
 #include "core/error.hpp"

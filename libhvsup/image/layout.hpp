@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // Block geometry and the sequential block allocator. Data is laid down front to back while
 // the sources stream; the regions that superblock/descriptor backups need (sparse_super
 // groups) are skipped, sized for the largest group count the image may end up with.

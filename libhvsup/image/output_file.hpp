@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // The image being written: an unnamed file in the destination's directory (O_TMPFILE; a
 // delete-on-close file on Windows), written at offsets and given the destination's name by
 // commit() once complete and on disk. Until then nothing is visible, so a failed, cancelled or

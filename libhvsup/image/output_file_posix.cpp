@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // POSIX implementation of image/output_file.hpp.
 #include "image/output_file.hpp"
 

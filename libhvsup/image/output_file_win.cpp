@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // Windows implementation of image/output_file.hpp (CreateFileW, positioned WriteFile,
 // MoveFileExW). The file is never marked sparse: Hyper-V refuses sparse VHD files.
 #include "image/output_file.hpp"

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 #include "image/sha256.hpp"
 
 #include <algorithm>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // Directory input (POSIX): entries are looked up relative to their directory's descriptor with
 // fstatat(AT_SYMLINK_NOFOLLOW), never following symlinks; hard links by (dev, ino); xattrs through
 // flistxattr on the open file (llistxattr for other kinds); sparse files through SEEK_DATA/SEEK_HOLE.

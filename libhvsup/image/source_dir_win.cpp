@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // Directory input on Windows: not provided. NTFS has no POSIX modes, owners, devices or
 // symlink semantics to preserve; Windows callers stream a tar (--from-tar) instead.
 #include "image/sources.hpp"

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // OCI image layout input: index.json -> (nested index ->) manifest -> layers, applied in order.
 // Every blob used (manifests, the config, the layers) is checked against its descriptor's
 // size and sha256 digest before it is used; a mismatch names the blob.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // Tar input: ustar, pax (path, linkpath, size, uid, gid, times with nanoseconds,
 // SCHILY.xattr.*, SCHILY.acl.*), GNU long names and long link names, hard links, devices and
 // fifos, GNU sparse members (pax 0.0, 0.1, 1.0 and the old 'S' type).

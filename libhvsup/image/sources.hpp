@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // Tree sources: each reads one kind of input and feeds the writer's tree and data.
 #pragma once
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // Memory for the image's metadata (the tree of entries and the tables of the final pass) that
 // is backed by a temporary file instead of the process's heap, so the builder's memory stays
 // bounded whatever the number of entries.

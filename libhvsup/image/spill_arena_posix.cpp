@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // POSIX implementation of image/spill_arena.hpp: an unlinked file mapped shared into one
 // reserved range of address space.
 #include "image/spill_arena.hpp"

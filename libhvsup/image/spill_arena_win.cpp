@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // Windows implementation of image/spill_arena.hpp: views of a temporary file created
 // delete-on-close beside the output.
 //

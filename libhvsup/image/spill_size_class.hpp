@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // The size classes of the spill arena (spill_arena_posix.cpp, spill_arena_win.cpp): the block
 // size a request gets and the free list it returns to.
 #pragma once

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 #include "image/tar_acl.hpp"
 
 #include "core/error.hpp"

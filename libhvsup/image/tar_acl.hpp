@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // POSIX ACLs as tar archives carry them: the text of SCHILY.acl.access / SCHILY.acl.default
 // (GNU tar: one entry a line; bsdtar: comma-separated, named entries with the numeric id as a
 // fourth field), converted to the VFS value of system.posix_acl_access / _default.

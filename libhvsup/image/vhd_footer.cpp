@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 #include "image/vhd_footer.hpp"
 
 #include <algorithm>

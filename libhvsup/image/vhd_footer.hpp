@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // The fixed-VHD footer (hyperv-host.md §5.1): 512 big-endian bytes after the raw disk.
 #pragma once
 

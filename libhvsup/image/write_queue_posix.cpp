@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // POSIX implementation of image/write_queue_posix.hpp.
 #include "image/write_queue_posix.hpp"
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // The output's I/O thread (POSIX): the building thread fills buffers and hands them over; one
 // writer thread issues the pwritev / copy_file_range / hole-punching calls in the order they
 // were queued, so parsing the input overlaps the kernel's copying into the page cache. A

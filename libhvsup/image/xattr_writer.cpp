@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 #include "image/xattr_writer.hpp"
 
 #include "core/error.hpp"

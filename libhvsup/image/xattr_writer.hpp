@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // Extended attributes in ext4's format: in the inode's spare bytes first, the rest in one
 // attribute block. POSIX ACLs arrive in the VFS (listxattr) format and are stored in ext4's.
 #pragma once

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // JSON (de)serialisers for the protocol types. Decoding follows Go's encoding/json as the
 // peer uses it (case-insensitive keys, unknown keys ignored, null = unset); encoding uses the
 // reference's exact keys, order and omission rules.

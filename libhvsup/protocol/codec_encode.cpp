@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 #include "protocol/codec.hpp"
 
 #include "core/native_machine.hpp"

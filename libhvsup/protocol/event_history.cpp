@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 #include "protocol/event_history.hpp"
 
 #include "core/error.hpp"

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 #include "protocol/lifecycle.hpp"
 
 #include "core/error.hpp"

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // Which recorded states a runtime may start from (microagent-protocol.md §5).
 #pragma once
 

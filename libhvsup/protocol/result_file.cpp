@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 #include "protocol/result_file.hpp"
 
 #include "core/error.hpp"

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 #include "protocol/runtime_dir.hpp"
 
 #include "core/error.hpp"

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // The state files of one runtime: <stateDir>/<runtimeID>/ (microagent-protocol.md §6).
 // Every transition is written under the runtime's cross-process lock, each file atomically,
 // directories 0700 and files 0600 on POSIX.

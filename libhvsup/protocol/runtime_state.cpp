@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 #include "protocol/runtime_state.hpp"
 
 #include "core/error.hpp"

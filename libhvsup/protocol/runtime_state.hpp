@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // runtime.json: the latest lifecycle state of one runtime (microagent-protocol.md §6.3).
 #pragma once
 

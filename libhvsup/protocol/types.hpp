@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // The supervisor protocol's data model (microagent-protocol.md §2, §3, §6).
 // Field names follow the JSON keys; docs/protocol.md says which era each choice follows.
 #pragma once

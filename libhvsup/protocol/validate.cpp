@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 #include "protocol/validate.hpp"
 
 #include "core/error.hpp"

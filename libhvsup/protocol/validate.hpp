@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // Request validation in the reference's order with its exact error strings
 // (microagent-protocol.md §2.5). Normalisation (memory 512, cpu 2) happens first.
 #pragma once

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 #include "supervisor/command_lock.hpp"
 
 #include "core/error.hpp"

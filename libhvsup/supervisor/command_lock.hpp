@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // The per-runtime command lock (docs/security.md, "Command lock"): lifecycle commands on one
 // runtime are serialized across processes; kill and quarantine may preempt a holder, inspect
 // never waits.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // What the supervisor needs from the host, as three small interfaces (the Go peer calls the
 // first one its adapter): compute systems (HCS), networking (HCN) and the runtime services on
 // Hyper-V sockets (listeners, serial capture, the detached listener helper). The product

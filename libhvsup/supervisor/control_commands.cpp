@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // prepare and the terminal controls: stop, halt, kill, quarantine, delete (§4.3, §4.6).
 #include "supervisor/supervisor.hpp"
 

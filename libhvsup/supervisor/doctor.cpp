@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 #include "supervisor/doctor.hpp"
 
 #include "core/error.hpp"

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // Host diagnostics (microagent-protocol.md §9): what this host offers for windows-hyperv,
 // as a response plus one line per check.
 #pragma once

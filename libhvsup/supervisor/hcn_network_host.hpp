@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // NetworkHost over the HCN binding (libhvsup/hcn): the product's networking backend.
 #pragma once
 

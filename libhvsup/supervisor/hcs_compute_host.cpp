@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 #include "supervisor/hcs_compute_host.hpp"
 
 #include "core/error.hpp"

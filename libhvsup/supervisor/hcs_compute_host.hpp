@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // ComputeHost over the HCS binding (libhvsup/hcs): the product's compute backend.
 #pragma once
 

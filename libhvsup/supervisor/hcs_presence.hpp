@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // Whether this host has the Windows Host Compute Service API at all, before any binding is
 // loaded: the DLLs are looked for in System32 only (never the current directory or PATH).
 // Windows implementation in hcs_presence_win.cpp, elsewhere hcs_presence_posix.cpp.

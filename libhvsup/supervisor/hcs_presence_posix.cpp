@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // Non-Windows hosts have no HCS; only an explicit provider library can stand in for it.
 #include "supervisor/hcs_presence.hpp"
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // HCS presence on Windows: the API DLLs from System32, loaded and released again.
 #include "supervisor/hcs_presence.hpp"
 

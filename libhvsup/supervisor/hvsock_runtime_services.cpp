@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 #include "supervisor/hvsock_runtime_services.hpp"
 
 #include "core/error.hpp"

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // RuntimeServices over the Hyper-V socket layer (libhvsup/hvsock) and helper processes
 // (core/process): the product's listeners, serial capture and detached listener helper.
 #pragma once

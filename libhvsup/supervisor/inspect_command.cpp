@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 #include "supervisor/supervisor.hpp"
 
 #include "core/error.hpp"

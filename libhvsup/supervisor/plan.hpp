@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // `plan`: what a start/run request would make, computed without touching the host — the
 // compute-system document, the kernel command line, the COM1 pipe, the HCN settings and the
 // host listeners.

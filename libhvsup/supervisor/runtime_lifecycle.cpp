@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 #include "supervisor/runtime_lifecycle.hpp"
 
 #include <fmt/format.h>

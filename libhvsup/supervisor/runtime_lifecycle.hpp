@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // Shared pieces of the lifecycle commands: recording transitions for one request and building
 // responses from them.
 #pragma once

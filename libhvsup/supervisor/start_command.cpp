@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // start (detached) and run (foreground): microagent-protocol.md §4.4, step by step, with the
 // failure-cleanup rule: whatever was created is torn down and `failed` is recorded with the IDs.
 #include "supervisor/supervisor.hpp"

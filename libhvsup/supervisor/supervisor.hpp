@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // The command dispatcher: one request in, one response out (microagent-protocol.md §1–§6).
 // Built only on protocol/ and the host interfaces of compute_host.hpp; never throws for a bad
 // request.

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 # Shared by scripts/demo, scripts/test and .ci/run: package installation and the build.
 # Sourced, not run.
 

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 # Shared by scripts/build-windows and scripts/test.d/windows.sh: the Windows cross build with
 # mingw-w64. Sourced after scripts/lib/common.sh, not run.
 

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: MIT
 # Python and Go bindings, tested the way their users get them (docs/bindings.md):
 #   1. the meson build is installed into a temporary prefix (library, headers, tools, the
 #      simulator); everything below uses that install, not the build tree;

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: MIT
 # libFuzzer: builds the fuzz targets of test/fuzz with clang (ASan + UBSan, the library code
 # instrumented too) in a build directory of their own (HVSUP_FUZZ_BUILD_DIR, default:
 # $HVSUP_BUILD_DIR-fuzz), replays the regression inputs of test/fuzz/regressions, then fuzzes

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: MIT
 # The image builder on a real Debian rootfs: builds (once) a debootstrap --variant=minbase
 # tree under the build dir, then runs test/integration/test_image_rootfs.py. When the tree
 # cannot be built (no debootstrap, no mirror), says so and passes: the other image tests

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: MIT
 # The native test suites again under AddressSanitizer + UndefinedBehaviorSanitizer (+ the
 # LeakSanitizer inside ASan), in a build directory of their own (HVSUP_ASAN_BUILD_DIR,
 # default: $HVSUP_BUILD_DIR-asan, i.e. build-asan next to build/). Any report fails the stage:

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: MIT
 # The Windows stage: cross-build with mingw-w64, then run the Windows programs under Wine,
 # headless, in a Wine prefix of its own inside the Windows build directory.
 #   1. meson test: every test() of the Windows build (unit, c-abi, test/windows/*), each .exe

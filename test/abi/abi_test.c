@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* The C ABI from plain C (C11): compiles against hvsup.h alone and checks the contract for
  * NULL arguments, bad option versions, unknown flags and ownership of returned objects. */
 #include "hvsup/hvsup.h"

@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: MIT
 """Fails when the shared library exports any dynamic symbol other than hvsup_*."""
 import re
 import subprocess

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // Documents HCN hands back: network and endpoint properties (a network's subnets also as the
 // managed NAT's /24 choice reads them), and the ErrorRecord of a failed call turned into an
 // error. Only hvsup::Error may escape.

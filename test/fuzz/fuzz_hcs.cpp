@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // Documents HCS hands back: compute-system properties, the SystemExited exit status, the
 // result/error document of a failed call and the service properties (schema versions), and
 // the error built from a failed call's HRESULT and document. Only hvsup::Error may escape.

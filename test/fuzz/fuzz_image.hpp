@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // Shared by the image fuzz targets: an output that accepts every write and keeps nothing, so
 // the writer runs its whole pipeline without disk I/O.
 #pragma once

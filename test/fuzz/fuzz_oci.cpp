@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // The OCI image layout reader: index.json -> (nested index ->) manifest -> layers. The input
 // is split at each line "%%" into index.json and the blobs sha256:aaaa..., sha256:bbbb...,
 // sha256:cccc... (64 hex digits each), which the seeds' documents refer to. Only

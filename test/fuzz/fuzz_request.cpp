@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // The request a caller hands hvsup-cli / hvsup_request_*: decode, normalise and validate it
 // and, when it is valid, build the HCS document from it. Only hvsup::Error may escape.
 #include "core/error.hpp"

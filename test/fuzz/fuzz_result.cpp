@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // The guest's result payload (result.json, the result port): parse it and encode the result
 // the way the response carries it. Only hvsup::Error may escape.
 #include "core/error.hpp"

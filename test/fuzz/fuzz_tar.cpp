@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // The tar reader (ustar, pax, GNU long names) feeding the ext4 writer, with the three
 // whiteout modes (the input's length picks one), then the metadata layout. The image goes
 // nowhere. Only hvsup::Error may escape.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // Shared by the fuzz targets that need files: a scratch directory per process (removed at
 // exit) and whole-file writes.
 #pragma once

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // The fixed-VHD reader: the footer decoder and checker on the last 512 bytes, then
 // `vhdbuild inspect` / `verify` (footer plus ext4 superblock) on the input as a file.
 // Only hvsup::Error may escape.

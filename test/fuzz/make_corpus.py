@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: MIT
 """Writes the committed seed corpora under test/fuzz/corpus/<target>/ (small, hand-made).
 
 Run it again after changing a seed here; the fuzz stage (scripts/test.d/fuzz.sh) copies the

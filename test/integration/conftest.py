@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 """Shared fixtures for the integration suites: where the build is, and helpers to run tools."""
 import json
 import os

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 """A simulated guest for the Hyper-V socket emulation transport (docs/hvsock.md)."""
 import os
 import pathlib

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 """Tar streams of many empty files (1000 per directory), written fast with raw ustar headers:
 the many-entries memory test and bench/image_build use the same generator. No pytest here."""
 

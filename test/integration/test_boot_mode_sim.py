@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 """Boot selection and doctor's provider report on the simulated Hyper-V host: a host whose
 highest HCS schema predates LinuxKernelDirect (2.2) boots UEFI/VmbFs unless the caller chose a
 boot; doctor names the boot and which API exports the provider has."""

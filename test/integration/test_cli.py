@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 """hvsup-cli driven as users drive it: requests in, golden responses out (timestamps normalised)."""
 import json
 import os

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 """Concurrent hvsup-cli commands on the simulated host (docs/security.md, "Command lock"):
 lifecycle commands on one runtime are serialized by its command lock (a second one waits, then
 fails naming the holder), kill preempts a running command, inspect never waits, and 50

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 """Crash consistency on the simulated host: hvsup-cli is SIGKILLed at random points of run,
 start, stop, delete and prepare (before create, after create, while waiting for the guest,
 during teardown). Whatever the kill interrupted:

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 """What the compute-system document does on the simulated host beyond its shape: the NIC carries
 the HCN endpoint's MAC, and a result run's guest that panics resets (panic=-1) and, with
 StopOnReset, ends the run at once instead of hanging it until the timeout."""

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 """hvsup_hcn_* (include/hvsup/hcn.h) through ctypes against the HCN simulator: state shared
 across processes, concurrent callers, seeding, leaks visible to tests."""
 import ctypes

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 """hvsock-listener as a process: standalone bridges, the detached runtime mode and its stop
 conditions, failures, all over the loopback emulation transport with a simulated guest."""
 import json

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 """vhdbuild and the ext4 writer, judged by e2fsck -fn, debugfs, qemu-img and a loop mount."""
 import hashlib
 import os

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 """Compressed input is read to the end of its stream: the zstd frame checksum and gzip's CRC-32
 and length come after the tar's last byte, so a reader that stopped at the end-of-archive block
 accepted a layer corrupted in the middle whose blob digest matched. After the tar end only zero

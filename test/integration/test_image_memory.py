@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 """vhdbuild's memory does not grow with the number of entries: the tree's metadata spills to an
 unlinked temporary file beside the output (libhvsup/image/spill_arena.hpp). Judged by GNU
 time's account of the tool's peak resident set and by e2fsck."""

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 """OCI image layout input (layers in order, whiteouts) and the image C ABI through ctypes."""
 import ctypes
 import gzip

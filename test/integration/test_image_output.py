@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 """vhdbuild's output: nothing partial is ever left (failures and signals), only a regular file is
 replaced, the output may not sit inside the source, and deleted content never reaches the image."""
 import gzip

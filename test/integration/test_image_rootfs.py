@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 """A real Debian rootfs (debootstrap --variant=minbase, cached under the build dir by
 scripts/test.d/image_rootfs.sh) through vhdbuild from a directory and from a tar."""
 import os

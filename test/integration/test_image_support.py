@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 """Helpers for the image tests: build with vhdbuild, judge with e2fsck, debugfs, qemu-img and
 (as root) a loop mount. No tests here."""
 import hashlib

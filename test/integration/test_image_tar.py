@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 """Tar input (ustar, pax, GNU, gzip, stdin) and hostile archives."""
 import gzip
 import hashlib

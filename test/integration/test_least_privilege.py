@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 """Least privilege as other local users would probe it (docs/security.md): private state,
 loopback-only published ports unless the request names a host, a capped request size."""
 import json

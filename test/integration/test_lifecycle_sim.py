@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 """Full supervisor lifecycles through hvsup-cli on the simulated Hyper-V host (test/sim):
 every command of microagent-protocol.md §4 against real processes, real files and the hvsock
 emulation transport. After each test the simulated host must hold no compute system and no

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 """200 random command sequences on the simulated host (HCS + HCN), with injected failures:
 whatever happens, every compute system and every HCN endpoint that exists afterwards is
 accounted for by a state file, and deleting every runtime leaves nothing behind."""

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 """What a request may cost and how its values are bounded, through hvsup-cli: the peak memory of
 a 16 MiB request, the processor clamp to the host, option values refused as usage errors, and
 doctor's Hyper-V socket fields."""

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 """The hvsup_hcs_* C ABI against the HCS simulator, across processes: one process creates and
 starts a compute system, another finds, stops and waits for it, as hvsup-cli invocations do.
 Run as a script, this file is the child process (python3 test_sim_hcs.py <command> ...)."""

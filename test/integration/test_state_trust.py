@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 """State directory trust through hvsup-cli on the simulated host (docs/security.md, "State
 directory trust"): links and directories other users could write are refused before anything is
 touched, a PID in runtime.json is signalled only when it is the helper, and a read-only state

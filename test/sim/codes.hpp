@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // HRESULTs the simulator returns (HCS_E_* v2 forms; the v1 exports convert to 0xC037xxxx).
 #pragma once
 

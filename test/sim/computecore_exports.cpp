@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // The computecore.dll (v2) entry points of the simulator: operations complete on the worker
 // thread after the scripted delay (0 with "completion": "sync").
 #include "exports.hpp"

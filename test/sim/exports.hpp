@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // Shared by the two export files: the export attribute and small helpers.
 #pragma once
 

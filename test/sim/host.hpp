@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // The simulated HCS host as one process sees it: open handles, v2 operations, registered
 // callbacks, a worker thread that completes pending work after the scripted delay and delivers
 // notifications (always on that thread, never on the caller's), and a poll that turns a dead

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // The compute-system operations of the simulated host: what each entry point does to the
 // persistent state, synchronously. The export files decide how the outcome is reported.
 #include "host.hpp"

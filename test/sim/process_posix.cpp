@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // The emulated guest is a real process: hvsup-sim-guest, found next to the simulator library
 // (or at HVSUP_SIM_GUEST), started in its own session so it outlives the process that
 // started the compute system, as a VM outlives hvsup-cli.

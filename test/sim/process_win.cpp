@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // The emulated guest on Windows: hvsup-sim-guest.exe, found next to the simulator DLL (or at
 // HVSUP_SIM_GUEST), started detached with CreateProcessW (core/process) so it outlives the
 // process that started the compute system, as a VM outlives hvsup-cli. Windows has no

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // The simulated host's persistent state in HVSUP_SIM_DIR, shared by every process that loads
 // the simulator (hvsup-cli create in one process, stop in another):
 //   systems/<id>.json    one compute system (Id, RuntimeId, Owner, State, GuestPid, Document)

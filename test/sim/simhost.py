@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 """Helpers for Python tests that drive the HCS simulator (docs/hcs.md, "The simulator").
 
     import sys; sys.path.insert(0, str(ROOT / "test" / "sim")); import simhost

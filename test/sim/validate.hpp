@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // Strict validation of compute-system documents the way HCS rejects them: an unknown field,
 // a field of the wrong type or an impossible value is HCS_E_INVALID_JSON; a missing kernel or
 // VHD is ERROR_FILE_NOT_FOUND; a VHD without a valid fixed-VHD footer is ERROR_FILE_CORRUPT.

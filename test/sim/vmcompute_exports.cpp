@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // The vmcompute.dll (v1) entry points of the simulator: with "completion": "pending" (the
 // default) create and start return ERROR_VMCOMPUTE_OPERATION_PENDING and the completion
 // arrives later as a notification on the worker thread; "sync" returns the result directly.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // Every C ABI entry point that takes JSON text caps what it reads and what the parse may cost:
 // 16 MiB of text, 100000 values for a request. hvsup_plan and hvsup_hcs_document_build had no
 // cap at all.

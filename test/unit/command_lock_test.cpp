@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // Cross-process serialization of one runtime's commands: FileLock::try_acquire and the guards
 // that keep a preempted or deleted runtime's state from being overwritten (docs/security.md).
 #include "core/error.hpp"

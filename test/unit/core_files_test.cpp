@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 #include "core/error.hpp"
 #include "core/files.hpp"
 #include "test_util.hpp"

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // HCN documents (hcn/schema.hpp): what we send must match microagent-protocol.md §8 exactly.
 #include "core/error.hpp"
 #include "core/json.hpp"

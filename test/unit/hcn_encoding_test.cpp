@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // HCN ids, UTF-16 strings and HRESULT messages.
 #include "core/error.hpp"
 #include "core/utf.hpp"

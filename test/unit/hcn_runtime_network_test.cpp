@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // The runtime network recorded for the supervisor and the guest NIC (hcn/runtime_network.hpp).
 #include "hcn/runtime_network.hpp"
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // IPv4 prefixes and the managed NAT subnet choice (hcn/cidr.hpp).
 #include "core/error.hpp"
 #include "hcn/cidr.hpp"

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // Golden tests of the compute-system document (microagent-protocol.md §7.3).
 #include "core/error.hpp"
 #include "core/json.hpp"

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // HRESULT normalisation, error text, property decoding and UTF-8/UTF-16 conversion.
 #include "core/error.hpp"
 #include "core/utf.hpp"

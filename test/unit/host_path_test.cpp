@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // Kernel, rootfs and disk paths reach HCS, which opens them in its own service process: only
 // paths that do not depend on a working directory are accepted (docs/hcs.md, "Paths").
 #include "core/error.hpp"

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // The bridge pump itself (hvsock::splice) between two loopback TCP connections, on both copy
 // paths: the portable user-space pump (the only one on Windows) and `automatic`, which on
 // Linux hands bulk data to splice(2) (kernel_copy_posix.cpp). Also the kernel copy alone:

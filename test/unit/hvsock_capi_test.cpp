@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // hvsup_hvsock_* through the C ABI: argument checks, service ids and a listener set.
 #include "hvsup/hvsock.h"
 #include "hvsock_support.hpp"

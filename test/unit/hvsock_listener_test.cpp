@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // ListenerSet through the emulation transport: every bridge, the result sink, the serial
 // capture, failures and teardown.
 #include "hvsock/listener_set.hpp"

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // core/process.hpp on POSIX: the helper-process primitives the hvsock-listener depends on.
 #include "core/error.hpp"
 #include "core/process.hpp"

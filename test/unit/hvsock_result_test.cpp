@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // The result sink, serial capture, failure handling and teardown of ListenerSet.
 #include "hvsock/listener_set.hpp"
 #include "hvsock_support.hpp"

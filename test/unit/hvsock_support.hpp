@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // Test helpers for the hvsock suites: a temporary emulation directory, a simulated guest
 // (the emulation transport's guest side on its own I/O thread) and blocking TCP clients.
 #pragma once

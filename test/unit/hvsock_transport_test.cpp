@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // The emulation transport's contract: port files, refusal, mirror-image sides, timeouts.
 #include "hvsock/listener_set.hpp"
 #include "hvsock/port_file.hpp"

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // Format helpers: crc32c, sparse_super groups, time encoding, sizes and UUIDs.
 #include "core/error.hpp"
 #include "image/crc32c.hpp"

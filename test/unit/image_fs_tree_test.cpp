@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // Path confinement and replacement rules of the image tree.
 #include "core/error.hpp"
 #include "image/ext4_format.hpp"

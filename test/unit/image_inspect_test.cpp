@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // vhdbuild inspect on damaged images: inputs the fuzzer (test/fuzz, target vhd) found.
 #include "core/error.hpp"
 #include "image/image_build.hpp"

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // The metadata spill arena: memory backed by an unlinked temporary file whose pages leave the
 // resident set past a budget, with the contents intact.
 #include "core/error.hpp"

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // The fixed-VHD footer: layout, CHS geometry, checksum, and verification of damaged footers.
 #include "image/vhd_footer.hpp"
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // The state-file rules of microagent-protocol.md §6.
 #include "core/error.hpp"
 #include "core/files.hpp"

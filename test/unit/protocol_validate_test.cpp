@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // Every validation rule of microagent-protocol.md §2.5 with its exact string, in order.
 #include "core/error.hpp"
 #include "core/json.hpp"

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // Least-privilege settings that are pure data: the Hyper-V socket service table's security
 // descriptors and the COM1 pipe's DACL (docs/security.md). Portable: also runs under Wine.
 #include "core/json.hpp"

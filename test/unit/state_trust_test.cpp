@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // State directory trust (docs/security.md): directories another user could write are refused,
 // links are never followed, removal never leaves the runtime directory, a recorded helper PID is
 // signalled only when it is provably the helper, a planted ready file never counts.

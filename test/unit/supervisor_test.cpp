@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // The supervisor's commands that need no hypervisor, and its use of the ComputeHost interface
 // (a fake here, the HCS binding in the product).
 #include "core/error.hpp"

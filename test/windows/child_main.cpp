@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // hvsup-test-child.exe: the helper process the process_win tests spawn.
 //   hvsup-test-child.exe sleep ARG...   writes "console: yes|no" and each ARG (UTF-8, one per
 //                                       line, as CommandLineToArgvW parsed them), then

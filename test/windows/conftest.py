@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 """Process-level Windows tests: the cross-built tools run under Wine (scripts/test.d/windows.sh).
 
 HVSUP_WINDOWS_BUILD_DIR names the Windows build; WINEPREFIX (and a running wineserver) are

@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: MIT
 """Fails unless hvsup.dll exports exactly the names in libhvsup/capi/hvsup.def, all hvsup_*.
 
 The Windows counterpart of test/abi/exported_symbols.py: argv = objdump, hvsup.dll, hvsup.def.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // core/files.hpp on Windows: atomic replacement while other handles have the file open,
 // sharing-violation retries, LockFileEx locks, private directories, UTF-16 paths.
 #include "core/error.hpp"

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // The System32 probe for the HCS DLLs and the fail-closed compute host built from it.
 #include "core/error.hpp"
 #include "supervisor/hcs_presence.hpp"

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // Hyper-V sockets and the COM1 pipe on Windows: AF_HYPERV failing closed where the host lacks
 // it (Wine, Windows without Hyper-V), and the serial capture's real named pipe server.
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // The Windows owner rule for state and runtime directories (core/owner_rule_win.hpp): the
 // decision on any owner SID, and the rule applied to real directories.
 #include "core/error.hpp"

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // core/process.hpp on Windows: CreateProcessW detached with output appended to a log,
 // OpenProcess/GetExitCodeProcess liveness, TerminateProcess + wait, GetModuleFileNameW.
 #include "core/error.hpp"

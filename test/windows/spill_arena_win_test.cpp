@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // image/spill_arena.hpp on Windows: views of a delete-on-close file whose pages leave the
 // working set past a budget, at addresses that never change, with the contents intact.
 #include "image/spill_arena.hpp"

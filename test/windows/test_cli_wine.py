@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 """hvsup-cli.exe under Wine: fail-closed without HCS, and the state files of a lifecycle.
 
 Wine has neither computecore.dll nor vmcompute.dll, so every command that needs the Host

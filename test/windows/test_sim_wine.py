@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 """hvsup-cli.exe under Wine against the HCS/HCN simulator built as Windows DLLs.
 
 The simulator DLLs (test/sim, test/sim/hcn) are loaded by the real Windows loader by explicit

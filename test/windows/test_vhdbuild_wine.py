@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 """vhdbuild.exe under Wine: non-ASCII paths on its command line, the same image as on Linux,
 gzip and zstd OCI layers, and memory that does not grow with the entry count."""
 import gzip

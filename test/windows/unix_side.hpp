@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // Test-only access to the Unix side of Wine: Wine 8's CreateSymbolicLinkW is a stub (it
 // returns TRUE and makes nothing) and a Windows program cannot chown, so the tests that need a
 // real link or a foreign owner run /bin/ln or /bin/chown themselves. Wine maps Z: to / and

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // The command line as UTF-8, whatever the platform: argv itself on POSIX; on Windows the wide
 // command line (GetCommandLineW + CommandLineToArgvW) converted to UTF-8, because argv there is
 // in the ANSI code page and loses every character outside it (arguments_win.cpp).

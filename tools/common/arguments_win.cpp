@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 #include "common/arguments.hpp"
 
 #include <windows.h>

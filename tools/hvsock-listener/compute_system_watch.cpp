@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 #include "compute_system_watch.hpp"
 
 #include "core/error.hpp"

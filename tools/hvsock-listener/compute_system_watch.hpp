@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // The stop source that ends the helper when its compute system exits (HCS SystemExited).
 #pragma once
 

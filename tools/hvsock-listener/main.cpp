@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // hvsock-listener: serves Hyper-V socket bridges outside the supervisor process.
 //  - For a detached `start`: --state-dir D --name ID reads D/ID/runtime.json and serves the
 //    runtime's detached services until the runtime stops (or SIGTERM).

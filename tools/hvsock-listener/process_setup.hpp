@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // Process-wide settings the helper applies before serving, as the reference (Go) helper's
 // runtime does on its own: the open-file soft limit raised to the hard limit (each bridged
 // connection holds two sockets, plus a pipe pair while it moves bulk data), and SIGPIPE

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // Windows has neither SIGPIPE nor a per-process descriptor limit to raise.
 #include "process_setup.hpp"
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 #include "runtime_spec.hpp"
 
 #include "core/error.hpp"

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // The detached services of a runtime, read from its runtime.json (microagent-protocol.md §4.4
 // step 6, §7.7): vsock listeners whose target is not the result path, and port forwards.
 #pragma once

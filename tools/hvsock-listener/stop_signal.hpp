@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // Why and when hvsock-listener stops: the first stop source to fire wins. Sources run on their
 // own threads and call request_stop(); main() waits. Today's sources: SIGTERM/SIGINT and the
 // runtime.json poll; a "compute system exited" watch (HCS wait) plugs in the same way.

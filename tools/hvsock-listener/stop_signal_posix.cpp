@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // SIGTERM / SIGINT / SIGHUP as a stop source.
 #include "stop_signal.hpp"
 

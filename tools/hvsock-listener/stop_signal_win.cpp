@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // Console control events (Ctrl+C, close, shutdown) as a stop source. The supervisor itself
 // ends the helper with TerminateProcess, which needs no cooperation.
 #include "stop_signal.hpp"

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // hvsup-cli: the executable supervisor convention (microagent-protocol.md §1) over the C ABI.
 // One request in (stdin, --request PATH or --request-json JSON), one response out on stdout,
 // diagnostics on stderr, exit 0 iff the response says "ok": true. The lifecycle subcommands

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // vhdbuild: builds a fixed-VHD (or raw) ext4 disk from a directory, a tar or an OCI layout,
 // and inspects one. Thin: flags -> JSON request -> hvsup_image_build (include/hvsup/image.h).
 #include "hvsup/image.h"

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 package hvsup
 
 // LogLevel mirrors hvsup_log_level.

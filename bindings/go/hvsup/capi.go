@@ -1,3 +1,5 @@
+// SPDX-License-Identifier: MIT
+
 //go:build cgo
 
 // This file is the ONE place that declares the C side: the headers the package includes and

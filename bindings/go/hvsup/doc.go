@@ -1,3 +1,5 @@
+// SPDX-License-Identifier: MIT
+
 // Package hvsup is the Go binding of libhvsup, a Hyper-V supervisor for Linux micro-VMs: it
 // starts, supervises, stops and inspects a VM from one JSON request (the supervisor protocol,
 // docs/protocol.md), and exposes the primitives underneath (HCS compute systems, HCN

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 package hvsup
 
 // HCSOptions are hvsup_hcs_options.

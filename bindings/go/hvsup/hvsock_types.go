@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 package hvsup
 
 // HvsockListenerSpec is the spec_json of hvsup_hvsock_listeners_start.

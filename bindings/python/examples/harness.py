@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 """An example harness on the hvsup Python package: start a runtime, inspect it, stop and delete
 it, one line per step. Off Windows it runs against the installed simulator:
 

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 """Fixtures for the Python binding tests: the library under test and request builders."""
 import json
 import os

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 """Run under valgrind by test_leaks.py: drives every binding path many times.
 
 usage: leak_driver.py ROUNDS clean|leak

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 """The simulated Hyper-V host (test/sim) for binding tests: provider libraries, environment,
 and request builders. The simulator reads HVSUP_SIM_DIR and the hvsock emulation reads
 HVSUP_HVSOCK_EMULATION_DIR at call time, so in-process tests set them with monkeypatch."""

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 """The ctypes structs in hvsup/_abi.py against the headers: every field the header declares
 must be there, in order (Python may already know fields a newer header appends, never fewer),
 and every export of the headers must have a signature."""

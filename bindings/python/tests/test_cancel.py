@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 """Context.cancel() (hvsup_context_cancel) during a `run` on the simulated host: the call ends
 with CancelledError, the run is cleaned up (no compute system, no HCN endpoint) and recorded as
 failed, and the context stays usable."""

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 """Every ```python block of docs/bindings.md runs and its assertions hold."""
 import pathlib
 import re

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 """host and doctor on this host, which has no HCS: structured ok=false answers."""
 import hvsup
 

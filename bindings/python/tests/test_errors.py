@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 """Error mapping: C failure statuses become HvsupError subclasses carrying the error object's
 fields; malformed requests are documents with ok=false, not exceptions."""
 import ctypes

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 """hvsup.hcn (include/hvsup/hcn.h) against the HCN simulator: the NAT network, lookups,
 endpoints, error mapping (missing objects, injected HCN faults) and no leaked endpoints."""
 import uuid

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 """hvsup.hcs over hvsup/hcs.h against the simulator."""
 import pytest
 

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 """hvsup.hvsock over hvsup/hvsock.h with the loopback emulation transport."""
 import json
 import socket

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 """hvsup.image over hvsup/image.h: images checked with e2fsprogs, progress and cancellation."""
 import shutil
 import subprocess

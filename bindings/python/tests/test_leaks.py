@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 """No C memory leaks: the system python runs leak_driver.py under valgrind --leak-check=full,
 and every "definitely lost" block allocated inside libhvsup fails the test. A negative control
 (the same driver dropping what the library returns) proves the check can fail."""

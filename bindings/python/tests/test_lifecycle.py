@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 """prepare -> inspect -> stop -> delete through Context.supervise, checked against the files."""
 import pathlib
 

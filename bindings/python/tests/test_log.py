@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 """The log callback: messages arrive with their level, the callback stays alive for the
 context's lifetime, and exceptions raised by it never cross into C."""
 import gc

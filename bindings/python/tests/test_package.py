@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 """The package as users get it: one version everywhere, typed, and (when installed from the
 wheel, HVSUP_TEST_INSTALLED=1) the bundled library, overridable by HVSUP_LIBRARY."""
 import os

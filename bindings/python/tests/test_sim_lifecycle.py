@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 """A full `run` lifecycle through Context.supervise on the simulated Hyper-V host."""
 import json
 

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 """Independent contexts on independent threads, and one context shared by several threads."""
 import threading
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // Schema-v2 Chipset: how the VM boots (hyperv-host.md §2.1, §2.4).
 #pragma once
 

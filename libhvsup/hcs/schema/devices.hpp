@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // Schema-v2 Devices: SCSI disks, COM ports, Hyper-V socket service table, NICs, Plan9.
 // Map keys follow HCS: SCSI controller name, LUN and COM port index as decimal strings,
 // service GUIDs in lowercase 8-4-4-4-12 form. std::map keeps Go's sorted key order.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 #include "hcs/schema/field_versions.hpp"
 
 namespace hvsup::hcs::schema {

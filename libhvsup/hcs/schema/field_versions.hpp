@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // The schema version that introduced each field the document builder can emit (Microsoft's
 // HCS "JSON Schema Reference", NewInVersion column; hyperv-host.md §2.1, §2.4). A host parses
 // the document with the schema of its own highest version, so a field newer than that is an

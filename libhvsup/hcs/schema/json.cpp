@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 #include "hcs/schema/json.hpp"
 
 namespace hvsup::hcs::schema {

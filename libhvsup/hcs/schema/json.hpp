@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // Serialisers of the schema structs: exact HCS field names, optional fields omitted, enums
 // through tables. Field order follows microagent-protocol.md §7.3 so documents compare as text.
 #pragma once

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 #include "hcs/schema/properties.hpp"
 
 #include "core/error.hpp"

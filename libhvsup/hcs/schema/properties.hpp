@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // Property documents HCS returns: compute-system properties (HcsGetComputeSystemProperties),
 // service properties (HcsGetServiceProperties), the exit status of SystemExited and the
 // result/error document of a failed call.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // Schema-v2 ComputeTopology: memory and processors.
 #pragma once
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // HCS schema version (schema-v2 "Version": {"Major", "Minor"}).
 #pragma once
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // hvsup-sim-guest: the "VM" of a started simulated compute system. It follows the guest
 // contract (microagent-protocol.md §10) as the test scripts it, over the Hyper-V socket
 // emulation transport (loopback TCP + port files under HVSUP_HVSOCK_EMULATION_DIR):

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // Loopback TCP for the emulated guest, blocking and portable (Boost.Asio over BSD sockets or
 // Winsock): the Hyper-V socket emulation transport seen from inside the "VM".
 #pragma once

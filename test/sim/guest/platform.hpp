@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // What differs between the emulated guest on POSIX and on Windows (platform_posix.cpp,
 // platform_win.cpp): how a shutdown request arrives and what the COM1 pipe is.
 #pragma once

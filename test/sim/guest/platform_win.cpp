@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 #include "guest/platform.hpp"
 
 #include "core/files.hpp"

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // computenetwork.dll's entry points, as the simulator library exports them (hcn/api.hpp has
 // the signatures). Strings returned are malloc'd UTF-16 and freed by this library's own
 // CoTaskMemFree export, which the binding looks up in the provider before falling back to

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 """Seed and inspect the HCN simulator's state from pytest (README.md in this directory).
 
 The simulator (libhvsup-sim-hcn) keeps networks and endpoints as JSON files under

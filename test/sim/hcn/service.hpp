@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // What the simulated HNS does for each entry point, on the JSON level (the exports convert
 // strings and handles). Every function runs under a Store (the cross-process lock) and throws
 // Failure the way HCN fails.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // Seeding and inspecting the HCN simulator's state from C++ tests (the same files hcnsim.py
 // reads from pytest; README.md describes them). Header-only; test code only.
 #pragma once

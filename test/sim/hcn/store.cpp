@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 #include "store.hpp"
 
 #include "core/error.hpp"

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // The simulated Host Network Service's state: networks and endpoints as JSON files under
 // $HVSUP_SIM_DIR/hcn/, shared by every process that loads the simulator (README.md).
 #pragma once

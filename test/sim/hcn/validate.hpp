@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // Strict validation of the documents the simulated HNS receives: unknown fields (exact,
 // case-sensitive names) and wrong types are HCN_E_INVALID_JSON; semantic problems get the
 // HRESULT HNS uses. Every check throws Failure.

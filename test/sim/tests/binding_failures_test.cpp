@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // The binding against the simulator's failure modes: rejected documents, scripted HRESULTs,
 // ServiceDisconnect, unexpected exits, a guest that ignores shutdown, kill during start,
 // create timeouts.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // The HCS binding (libhvsup/hcs) against the simulator: loading, the lifecycle through both
 // APIs and both completion styles, state errors, grants. Each test gets a fresh
 // simulated host and checks nothing leaked.

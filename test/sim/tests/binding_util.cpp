@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 #include "binding_util.hpp"
 
 namespace hvsup::simtest {

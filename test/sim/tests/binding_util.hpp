@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // Shared by the binding tests: the API × completion variants and small helpers.
 #pragma once
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // The emulated guest against a test-made host side of the emulation transport: COM1 boot
 // text, the result payload on the result port, published-port echo, and exits.
 #include "sim_fixture.hpp"

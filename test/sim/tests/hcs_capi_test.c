@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* hvsup_hcs_* seen from C: argument checks (NULL, bad version, unknown flags) and a short
  * lifecycle against the simulator whose path is argv[1]. */
 #define _POSIX_C_SOURCE 200809L

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 #include "sim_fixture.hpp"
 
 #include "core/files.hpp"

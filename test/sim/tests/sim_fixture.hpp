@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // A fresh simulated host per test: HVSUP_SIM_DIR and HVSUP_HVSOCK_EMULATION_DIR in a temp
 // directory, a kernel file, fixed VHDs, scripts, and a leak check on teardown.
 #pragma once

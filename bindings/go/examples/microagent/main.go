@@ -1,3 +1,5 @@
+// SPDX-License-Identifier: MIT
+
 // Command microagent is an example consumer of github.com/hvsup/hvsup/bindings/go, built as a
 // module of its own: it starts a runtime, inspects it, stops and deletes it, and prints one
 // line per step. Built with cgo it links libhvsup (pkg-config hvsup); built with

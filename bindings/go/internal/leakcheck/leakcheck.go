@@ -1,3 +1,5 @@
+// SPDX-License-Identifier: MIT
+
 //go:build cgo
 
 // Package leakcheck measures the C heap for the binding tests: glibc's mallinfo2 counts the

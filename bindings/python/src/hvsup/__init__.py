@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 """Python bindings (ctypes) for libhvsup's C ABI (include/hvsup/hvsup.h).
 
     import hvsup

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 """The C ABI as ctypes sees it: the ONE place that declares structs and function signatures.
 
 Adding a primitive from a new header (include/hvsup/<noun>.h) means:

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 """Owned opaque library objects (T* freed by a matching *_free/_close function)."""
 import ctypes
 import threading

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 """Loading libhvsup, binding SIGNATURES, and the two paths every call goes through:
 call() (status + error object -> HvsupError) and call_for_string() (library strings are always
 freed with hvsup_string_free, whatever happens)."""

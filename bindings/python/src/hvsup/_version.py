@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 """The package version. There is one project version: meson.build's project(version : ...).
 An installed package reports the version it was built with (its distribution metadata, which
 setup.py took from that same source); a checkout reads meson.build directly."""

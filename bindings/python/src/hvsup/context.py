@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 """hvsup.Context: a supervisor context (hvsup_context) with its options."""
 import ctypes
 import dataclasses

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 """Status codes and the exception raised when a C call fails (a failure hvsup_status)."""
 from enum import IntEnum
 from typing import Dict, Optional, Type, Union

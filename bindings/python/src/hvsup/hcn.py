@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 """hvsup/hcn.h: the HCN primitives (the managed NAT network, network lookup, endpoints), for
 callers with their own supervisor logic. Documents are HCN's own v2 properties, as dicts."""
 import ctypes

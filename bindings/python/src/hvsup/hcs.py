@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 """hvsup/hcs.h: the HCS primitives (load the API, build a compute-system document, drive
 compute systems), for callers with their own supervisor logic."""
 import ctypes

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 """hvsup/hvsock.h: Hyper-V socket primitives (service ids of vsock ports, host listener sets)."""
 import ctypes
 import json

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 """hvsup/image.h: building ext4 disk images (fixed VHD or raw) and checking them."""
 import ctypes
 import json

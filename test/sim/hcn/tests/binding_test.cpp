@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // The computenetwork.dll binding (hcn/client.hpp) against the simulator library.
 #include "sim_fixture.hpp"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* include/hvsup/hcn.h seen from C: NULL, bad-version and unknown-flag calls, then a NAT network
  * and an endpoint against the simulator (argv[1] = its path; HVSUP_SIM_DIR is set here). */
 #define _POSIX_C_SOURCE 200809L

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // hcn::Networking (what the supervisor calls) against the simulator: every mode, subnet
 // choice, stale endpoints, fail-closed bridged, release semantics, probe.
 #include "sim_fixture.hpp"

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // A fresh simulated host per test: HVSUP_SIM_DIR points at a new temporary directory.
 #pragma once
 
