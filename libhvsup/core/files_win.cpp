@@ -252,6 +252,27 @@ std::optional<std::string> read_file(const std::filesystem::path& file, size_t m
     return out;
 }
 
+// The names in the directory open at `h`, without "." and "..".
+std::vector<std::wstring> list_directory(HANDLE h, const std::string& shown)
+{
+    std::vector<std::wstring> out;
+    alignas(8) static thread_local unsigned char buffer[64 * 1024];
+    FILE_INFO_BY_HANDLE_CLASS kind = FileIdBothDirectoryRestartInfo;
+    while (::GetFileInformationByHandleEx(h, kind, buffer, sizeof buffer)) {
+        kind = FileIdBothDirectoryInfo;
+        for (size_t offset = 0;;) {
+            const auto* entry = reinterpret_cast<const FILE_ID_BOTH_DIR_INFO*>(buffer + offset);
+            std::wstring name(entry->FileName, entry->FileNameLength / sizeof(wchar_t));
+            if (name != L"." && name != L"..") out.push_back(std::move(name));
+            if (entry->NextEntryOffset == 0) break;
+            offset += entry->NextEntryOffset;
+        }
+    }
+    const DWORD err = ::GetLastError();
+    if (err != ERROR_NO_MORE_FILES && !is_missing(err)) throw win32::error(err, "list " + shown);
+    return out;
+}
+
 // Marks the entry open at `h` for deletion (it goes when the last handle closes); clears a
 // read-only attribute first, which would refuse it.
 void delete_by_handle(HANDLE h, DWORD attributes, const std::string& shown)
@@ -276,7 +297,10 @@ void delete_by_handle(HANDLE h, DWORD attributes, const std::string& shown)
 void remove_entry(const std::filesystem::path& path, const std::wstring& parent_final)
 {
     const std::string shown = to_utf8(path);
-    Handle h(::CreateFileW(path.c_str(), DELETE | FILE_READ_ATTRIBUTES | FILE_WRITE_ATTRIBUTES,
+    // FILE_LIST_DIRECTORY (FILE_READ_DATA on a file): a directory is listed through this handle,
+    // the one that is checked (a second open without FILE_SHARE_DELETE, as FindFirstFileW
+    // does, would also be a sharing violation against it).
+    Handle h(::CreateFileW(path.c_str(), DELETE | FILE_READ_ATTRIBUTES | FILE_WRITE_ATTRIBUTES | FILE_LIST_DIRECTORY,
                            FILE_SHARE_READ | FILE_SHARE_WRITE | FILE_SHARE_DELETE, nullptr, OPEN_EXISTING,
                            FILE_FLAG_BACKUP_SEMANTICS | FILE_FLAG_OPEN_REPARSE_POINT, nullptr));
     if (!h) {
@@ -302,20 +326,7 @@ void remove_entry(const std::filesystem::path& path, const std::wstring& parent_
     }
     if ((attributes & FILE_ATTRIBUTE_DIRECTORY) != 0) {
         const std::wstring self = final_path(h.get());
-        std::vector<std::filesystem::path> children;
-        WIN32_FIND_DATAW found{};
-        HANDLE find = ::FindFirstFileW((path / L"*").c_str(), &found);
-        if (find == INVALID_HANDLE_VALUE) {
-            const DWORD err = ::GetLastError();
-            if (!is_missing(err) && err != ERROR_NO_MORE_FILES) throw win32::error(err, "list " + shown);
-        } else {
-            do {
-                const std::wstring child = found.cFileName;
-                if (child != L"." && child != L"..") children.push_back(path / child);
-            } while (::FindNextFileW(find, &found));
-            ::FindClose(find);
-        }
-        for (const auto& child : children) remove_entry(child, self);
+        for (const auto& child : list_directory(h.get(), shown)) remove_entry(path / child, self);
     }
     delete_by_handle(h.get(), attributes, shown);
 }
