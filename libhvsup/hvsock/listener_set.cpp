@@ -246,8 +246,9 @@ struct ListenerSet::Impl {
                 co_return;
             }
         }
-        boost::system::error_code ignored;
-        conn->close(ignored);
+        // The connection is closed (by conn's destructor) only after the result is written and
+        // signalled: a guest that waits for the host's close and then powers off must not race
+        // run's look for the result when it sees the exit.
         try {
             files::write_atomic(files::from_utf8(target), data);
         } catch (const std::exception& e) {

@@ -82,6 +82,25 @@ TEST_CASE("the first result connection is written atomically and signalled", "[h
     CHECK(set->wait_for_result(std::chrono::milliseconds(0)) == ResultWait::received);
 }
 
+TEST_CASE("the host closes a result connection only once the result is written and signalled", "[hvsock]")
+{
+    // A guest that waits for the host's close and then powers off must find its result kept:
+    // run checks for the result once more when it sees the exit, without waiting.
+    ResultFixture f;
+    Guest guest(f.dir.path() / "hvsock", vm_id);
+    auto set = ListenerSet::start(f.spec);
+    const std::string payload = R"({"exit_code":0,"stdout":"ok\n"})" "\n";
+    Stream s = guest.connect(1024);
+    asio::write(s, asio::buffer(payload));
+    s.shutdown(Stream::shutdown_send);
+    char byte = 0;
+    boost::system::error_code ec;
+    s.read_some(asio::buffer(&byte, 1), ec);
+    REQUIRE(ec == asio::error::eof);
+    CHECK(set->wait_for_result(std::chrono::milliseconds(0)) == ResultWait::received);
+    CHECK(slurp(f.result) == payload);
+}
+
 TEST_CASE("an oversized result fails with the reference error and leaves no file", "[hvsock]")
 {
     ResultFixture f;
