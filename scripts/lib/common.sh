@@ -53,3 +53,7 @@ HVSUP_PACKAGES+=(zstd)
 # bsdtar (sparse and ACL archives) and setfacl/getfacl judge the tar input tests
 # (test/integration/test_image_tar.py).
 HVSUP_PACKAGES+=(libarchive-tools acl)
+# The packaging stage builds an outside CMake project against the install (cmake) and compares
+# the library's ABI with the last release's baseline (abidw/abidiff from abigail-tools)
+# (scripts/test.d/packaging.sh, docs/abi.md).
+HVSUP_PACKAGES+=(cmake abigail-tools)
