@@ -60,3 +60,7 @@ HVSUP_PACKAGES+=(libarchive-tools acl)
 HVSUP_PACKAGES+=(python3-venv python3-pip python3-setuptools python3-wheel python3-mypy golang-go valgrind)
 # help2man writes the tools' man pages from their --help and --version (tools/meson.build).
 HVSUP_PACKAGES+=(help2man)
+# The packaging stage builds an outside CMake project against the install (cmake) and compares
+# the library's ABI with the last release's baseline (abidw/abidiff from abigail-tools)
+# (scripts/test.d/packaging.sh, docs/abi.md).
+HVSUP_PACKAGES+=(cmake abigail-tools)
