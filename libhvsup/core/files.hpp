@@ -6,6 +6,7 @@
 #include <chrono>
 #include <cstddef>
 #include <cstdint>
+#include <cstdio>
 #include <filesystem>
 #include <optional>
 #include <string>
@@ -25,6 +26,11 @@ void ensure_private_dir(const std::filesystem::path& dir);
 
 // Creates an empty file private to the owner (0600) unless it exists; never truncates.
 void touch_private_file(const std::filesystem::path& file);
+
+// Opens `file` for appending, creating it private (0600) when missing, never truncating and
+// never through a link (a symbolic link or reparse point there is refused with an error naming
+// the path). The caller fcloses the stream.
+std::FILE* open_append_no_follow(const std::filesystem::path& file);
 
 // Replaces `file` with `data` atomically: a temporary beside it is written, flushed to disk
 // and renamed over the target. On any failure the previous file is untouched and the

@@ -81,6 +81,22 @@ void touch_private_file(const std::filesystem::path& file)
     ::close(fd);
 }
 
+std::FILE* open_append_no_follow(const std::filesystem::path& file)
+{
+    Fd fd(::open(file.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK, 0600));
+    if (fd.get() < 0 && errno == ELOOP) {
+        throw Error(ErrorCode::integrity, to_utf8(file) + " is a symbolic link; hvsup does not write through links");
+    }
+    if (fd.get() < 0) throw system_error(errno, "open " + to_utf8(file));
+    struct stat st {};
+    if (::fstat(fd.get(), &st) != 0) throw system_error(errno, "stat " + to_utf8(file));
+    if (!S_ISREG(st.st_mode)) throw Error(ErrorCode::integrity, to_utf8(file) + " is not a regular file");
+    std::FILE* f = ::fdopen(fd.get(), "ab");
+    if (f == nullptr) throw system_error(errno, "open " + to_utf8(file));
+    fd.release();
+    return f;
+}
+
 void write_atomic(const std::filesystem::path& file, std::string_view data)
 {
     static std::atomic<unsigned> counter{0};

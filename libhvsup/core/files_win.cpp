@@ -13,6 +13,9 @@
 #include "core/win32.hpp"
 
 #include <atomic>
+#include <cstdio>
+#include <fcntl.h>
+#include <io.h>
 #include <chrono>
 #include <thread>
 #include <vector>
@@ -155,6 +158,27 @@ void touch_private_file(const std::filesystem::path& file)
     const DWORD share = FILE_SHARE_READ | FILE_SHARE_WRITE | FILE_SHARE_DELETE;
     Handle h = open_no_follow(file, FILE_APPEND_DATA, share, OPEN_ALWAYS, win32::PrivateSecurity::attributes(), err);
     if (!h) throw win32::error(err, "create " + to_utf8(file));
+}
+
+std::FILE* open_append_no_follow(const std::filesystem::path& file)
+{
+    DWORD err = 0;
+    // FILE_SHARE_DELETE: the log can be renamed aside (rotated) while a reader has it open.
+    const DWORD share = FILE_SHARE_READ | FILE_SHARE_WRITE | FILE_SHARE_DELETE;
+    Handle h = open_no_follow(file, FILE_APPEND_DATA, share, OPEN_ALWAYS, win32::PrivateSecurity::attributes(), err);
+    if (!h) throw win32::error(err, "open " + to_utf8(file));
+    if (::GetFileType(h.get()) != FILE_TYPE_DISK) {
+        throw Error(ErrorCode::integrity, to_utf8(file) + " is not a regular file");
+    }
+    const int fd = ::_open_osfhandle(reinterpret_cast<intptr_t>(h.get()), _O_APPEND | _O_WRONLY | _O_BINARY);
+    if (fd < 0) throw Error(ErrorCode::io, "open " + to_utf8(file));
+    h.release();  // owned by fd now
+    std::FILE* f = ::_fdopen(fd, "ab");
+    if (f == nullptr) {
+        ::_close(fd);
+        throw Error(ErrorCode::io, "open " + to_utf8(file));
+    }
+    return f;
 }
 
 void write_atomic(const std::filesystem::path& file, std::string_view data)

@@ -4,8 +4,6 @@
 #include "core/error.hpp"
 #include "core/files.hpp"
 
-#include <cerrno>
-#include <cstdio>
 
 #include <fmt/format.h>
 
@@ -27,28 +25,21 @@ std::string serial_pipe_sddl(std::string_view user_sid)
     return "D:P(A;;GA;;;SY)(A;;GA;;;BA)(A;;GA;;;" + std::string(user_sid) + ")";
 }
 
+uint64_t serial_log_max_bytes()
+{
+    return files::byte_limit_from_env("HVSUP_SERIAL_LOG_MAX_BYTES", default_serial_log_max_bytes);
+}
+
 namespace detail {
 
-SerialLog::SerialLog(const std::filesystem::path& file) : path_(file), file_(nullptr)
+SerialLog::SerialLog(const std::filesystem::path& file)
+    : log_(std::make_unique<files::RotatingLog>(file, serial_log_max_bytes()))
 {
-    files::touch_private_file(file);
-    std::FILE* f = std::fopen(files::to_utf8(file).c_str(), "ab");
-    if (f == nullptr) throw system_error(errno, "open " + files::to_utf8(file));
-    file_ = f;
 }
 
-SerialLog::~SerialLog()
-{
-    if (file_ != nullptr) std::fclose(static_cast<std::FILE*>(file_));
-}
+SerialLog::~SerialLog() = default;
 
-void SerialLog::append(const char* data, size_t size)
-{
-    auto* f = static_cast<std::FILE*>(file_);
-    if (std::fwrite(data, 1, size, f) != size || std::fflush(f) != 0) {
-        throw system_error(errno, "write " + files::to_utf8(path_));
-    }
-}
+void SerialLog::append(const char* data, size_t size) { log_->append(std::string_view(data, size)); }
 
 }  // namespace detail
 }  // namespace hvsup::hvsock

@@ -7,9 +7,11 @@
 #pragma once
 
 #include "core/log.hpp"
+#include "core/rotating_log.hpp"
 
 #include <boost/asio/any_io_executor.hpp>
 
+#include <cstdint>
 #include <filesystem>
 #include <memory>
 #include <string>
@@ -33,6 +35,11 @@ std::string serial_pipe_basename(std::string_view pipe_name);
 // SYSTEM, Administrators and the supervisor's own user `user_sid` ("S-1-5-21-..."), nobody else.
 std::string serial_pipe_sddl(std::string_view user_sid);
 
+// serial.log's cap: $HVSUP_SERIAL_LOG_MAX_BYTES, default 8 MiB (docs/security.md, "Resource
+// bounds"). Throws ErrorCode::invalid_argument naming the variable for a bad value.
+inline constexpr uint64_t default_serial_log_max_bytes = 8u << 20;
+uint64_t serial_log_max_bytes();
+
 // Creates the pipe server before returning (so the compute system can be created after it)
 // and serves it on `executor`. `log_file` is created (0600) when missing and only appended to.
 // `emulation_dir`: where the POSIX emulation publishes the pipe; empty means
@@ -53,6 +60,8 @@ std::unique_ptr<SerialCapture> start_emulated_serial_capture(const boost::asio::
 namespace detail {
 
 // Appends to serial.log, flushing every chunk so a reader sees the console as it arrives.
+// Capped and rotated (serial.log.1) at serial_log_max_bytes() so a guest flooding COM1 cannot
+// fill the state file system.
 class SerialLog {
 public:
     explicit SerialLog(const std::filesystem::path& file);  // throws Error naming the file
@@ -63,8 +72,7 @@ public:
     void append(const char* data, size_t size);
 
 private:
-    std::filesystem::path path_;
-    void* file_;  // std::FILE*
+    std::unique_ptr<files::RotatingLog> log_;
 };
 
 }  // namespace detail

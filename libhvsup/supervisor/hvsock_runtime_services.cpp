@@ -138,7 +138,10 @@ HelperProcess HvsockRuntimeServices::launch_helper(const std::string& state_dir,
     }
     process::SpawnOptions options;
     options.executable = helper_path_;
-    options.args = {"--state-dir", state_dir, "--name", runtime_id, "--ready-file", files::to_utf8(ready)};
+    // --log-file: the helper writes its diagnostics through its capped, rotating log; stderr (a
+    // crash message, say) is still appended to the same file.
+    options.args = {"--state-dir", state_dir, "--name", runtime_id, "--ready-file", files::to_utf8(ready),
+                    "--log-file", log_path};
     if (!hcs_library_.empty()) options.args.insert(options.args.end(), {"--hcs-library", hcs_library_});
     if (!hcs_api_.empty()) options.args.insert(options.args.end(), {"--hcs-api", hcs_api_});
     options.log_file = log_path;

@@ -3,8 +3,10 @@
 //  - For a detached `start`: --state-dir D --name ID reads D/ID/runtime.json and serves the
 //    runtime's detached services until the runtime stops (or SIGTERM).
 //  - Standalone: --forward and --vsock describe the bridges on the command line.
-// Diagnostics go to stderr, which the supervisor appends to hvsock-listener.log.
+// Diagnostics go to --log-file (capped and rotated, repeats collapsed: log_sink.hpp), else to
+// stderr; the supervisor passes its hvsock-listener.log and also appends stderr there.
 #include "compute_system_watch.hpp"
+#include "log_sink.hpp"
 #include "process_setup.hpp"
 #include "runtime_spec.hpp"
 #include "stop_signal.hpp"
@@ -65,18 +67,11 @@ const char* usage_text =
     "  --hcs-api API            computecore or vmcompute\n"
     "  --ready-file PATH        once every listener is bound, write \"ready\" here (atomically);\n"
     "                           a supervisor waits for it before starting the VM\n"
+    "  --log-file PATH          write diagnostics here instead of stderr, capped at\n"
+    "                           $HVSUP_HELPER_LOG_MAX_BYTES (default 1M) and rotated to PATH.1;\n"
+    "                           bursts of one repeated line are collapsed\n"
     "  -V, --version            print the version and exit\n"
     "  -h, --help               print this help and exit\n";
-
-std::mutex log_mutex;
-
-void log_line(std::string_view message)
-{
-    std::lock_guard lock(log_mutex);
-    std::string line = fmt::format("{} {}\n", hvsup::format_rfc3339(hvsup::now()), message);
-    std::fwrite(line.data(), 1, line.size(), stderr);
-    std::fflush(stderr);
-}
 
 hvsup::Logger stderr_logger()
 {
@@ -84,7 +79,7 @@ hvsup::Logger stderr_logger()
 }
 
 struct Args {
-    std::string state_dir, name, vm, serial_pipe, serial_log, emulation_dir, ready_file, hcs_library, hcs_api;
+    std::string state_dir, name, vm, serial_pipe, serial_log, emulation_dir, ready_file, hcs_library, hcs_api, log_file;
     std::vector<std::string> forwards, vsocks;
     long poll_ms = 500;
 };
@@ -256,6 +251,8 @@ int main(int argc, char** argv)
             if (!value(args.hcs_api)) return usage_error("--hcs-api needs a value");
         } else if (a == "--ready-file") {
             if (!value(args.ready_file)) return usage_error("--ready-file needs a value");
+        } else if (a == "--log-file") {
+            if (!value(args.log_file)) return usage_error("--log-file needs a value");
         } else if (a == "--poll-ms") {
             if (!value(v)) return usage_error("--poll-ms needs a value");
             try {
@@ -277,6 +274,14 @@ int main(int argc, char** argv)
     }
     if (runtime_mode && !hvsup::files::is_safe_basename(args.name)) return usage_error("bad --name " + args.name);
 
+    if (!args.log_file.empty()) {
+        try {
+            open_log_file(hvsup::files::from_utf8(args.log_file));
+        } catch (const std::exception& e) {
+            log_line(e.what());  // still on stderr
+            return 1;
+        }
+    }
     if (std::string note = prepare_process(); !note.empty()) log_line(note);
     StopSignal stop;
     stop.add_source(signal_source());

@@ -11,6 +11,7 @@
 //     StopRequest) unless told to ignore it, or crashes.
 // Script: HVSUP_SIM_DIR/scripts/<id>.json (else default.json), member "guest":
 //   {"serial": "text", "result": {...}, "resultPort": 1024, "resultDelayMs": 0,
+//    "serialFloodBytes": 0,
 //    "exitAfterMs": 100, "crashAfterMs": -1, "panicAfterMs": -1, "ignoreShutdown": false, "shellEcho": false,
 //    "forwards": [{"hostPort": 18080, "echo": true} | {"hostPort": 18080, "target": "127.0.0.1:8080"}]}
 #include "core/files.hpp"
@@ -19,6 +20,7 @@
 #include "guest/platform.hpp"
 #include "common/arguments.hpp"
 
+#include <algorithm>
 #include <atomic>
 #include <chrono>
 #include <cstdio>
@@ -218,6 +220,14 @@ int run(const fs::path& sim_dir, const std::string& id)
                 serial->write("hvsup-sim-guest: Linux version 6.12.22-sim (simulated)\n");
                 serial->write("Kernel command line: " + cmdline + "\n");
                 serial->write(json::read_string(guest, "serial", "serial"));
+                // A guest flooding COM1 (the serial.log cap's test): N bytes of console noise.
+                int64_t flood = member_int(guest, "serialFloodBytes", 0);
+                const std::string chunk(64 * 1024 - 1, 'F');
+                while (flood > 0) {
+                    const size_t n = static_cast<size_t>(std::min<int64_t>(flood, static_cast<int64_t>(chunk.size())));
+                    if (!serial->write(chunk.substr(0, n - 1) + "\n")) break;
+                    flood -= static_cast<int64_t>(n);
+                }
             } else {
                 std::cerr << "guest: serial pipe " << pipe << " is not served\n";
             }
