@@ -32,6 +32,10 @@ void touch_private_file(const std::filesystem::path& file);
 // the path). The caller fcloses the stream.
 std::FILE* open_append_no_follow(const std::filesystem::path& file);
 
+// Points the process's stderr (descriptor 2; on Windows also the STD_ERROR_HANDLE) at `file`, an
+// open log; `path` names it in errors. The stream's own buffering is unaffected.
+void redirect_stderr(std::FILE* file, const std::filesystem::path& path);
+
 // Replaces `file` with `data` atomically: a temporary beside it is written, flushed to disk
 // and renamed over the target. On any failure the previous file is untouched and the
 // temporary is removed.

@@ -97,6 +97,12 @@ std::FILE* open_append_no_follow(const std::filesystem::path& file)
     return f;
 }
 
+void redirect_stderr(std::FILE* file, const std::filesystem::path& path)
+{
+    std::fflush(stderr);
+    if (::dup2(::fileno(file), STDERR_FILENO) < 0) throw system_error(errno, "point stderr at " + to_utf8(path));
+}
+
 void write_atomic(const std::filesystem::path& file, std::string_view data)
 {
     static std::atomic<unsigned> counter{0};

@@ -181,6 +181,17 @@ std::FILE* open_append_no_follow(const std::filesystem::path& file)
     return f;
 }
 
+void redirect_stderr(std::FILE* file, const std::filesystem::path& path)
+{
+    std::fflush(stderr);
+    // The CRT descriptor for fprintf(stderr) and the Win32 handle for WriteFile(GetStdHandle()).
+    if (::_dup2(::_fileno(file), 2) != 0) throw Error(ErrorCode::io, "point stderr at " + to_utf8(path));
+    const auto handle = reinterpret_cast<HANDLE>(::_get_osfhandle(2));
+    if (handle == INVALID_HANDLE_VALUE || !::SetStdHandle(STD_ERROR_HANDLE, handle)) {
+        throw win32::error(::GetLastError(), "point stderr at " + to_utf8(path));
+    }
+}
+
 void write_atomic(const std::filesystem::path& file, std::string_view data)
 {
     static std::atomic<unsigned> counter{0};

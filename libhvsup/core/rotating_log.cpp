@@ -19,7 +19,8 @@ std::filesystem::path RotatingLog::rotated_path(const std::filesystem::path& fil
     return rotated;
 }
 
-RotatingLog::RotatingLog(const std::filesystem::path& file, uint64_t max_bytes) : path_(file), max_bytes_(max_bytes)
+RotatingLog::RotatingLog(const std::filesystem::path& file, uint64_t max_bytes, Stderr stderr_mode)
+    : path_(file), max_bytes_(max_bytes), stderr_mode_(stderr_mode)
 {
     if (max_bytes_ == 0) throw Error(ErrorCode::invalid_argument, "log " + to_utf8(file) + ": the byte cap must be > 0");
     open();
@@ -33,7 +34,12 @@ RotatingLog::~RotatingLog()
 void RotatingLog::open()
 {
     file_ = open_append_no_follow(path_);
-    // The size the file already has (a previous start's output) counts against the cap.
+    measure();  // what a previous start wrote counts against the cap
+    if (stderr_mode_ == Stderr::follow_log) redirect_stderr(file_, path_);
+}
+
+void RotatingLog::measure()
+{
     if (std::fseek(file_, 0, SEEK_END) != 0) throw system_error(errno, "seek " + to_utf8(path_));
     const long at = std::ftell(file_);
     size_ = at > 0 ? static_cast<uint64_t>(at) : 0;
@@ -57,6 +63,8 @@ void RotatingLog::append(std::string_view data)
 {
     // Only the newest bytes of an oversized chunk can be kept: they are what a reader wants.
     if (data.size() > max_bytes_) data.remove_prefix(data.size() - max_bytes_);
+    // Bytes written to stderr since the last append are in the file too.
+    if (stderr_mode_ == Stderr::follow_log) measure();
     while (!data.empty()) {
         if (size_ >= max_bytes_) rotate();
         const size_t room = static_cast<size_t>(max_bytes_ - size_);

@@ -17,9 +17,15 @@ namespace hvsup::files {
 
 class RotatingLog {
 public:
+    // What happens to the process's own stderr. `follow_log`: stderr is pointed at the current
+    // file after every open and rotation, so output that bypasses append() (a crash message, a
+    // library's diagnostics) lands in the capped file, not in a rotated-away ".1" that would
+    // grow without bound; such output counts against the cap at the next append().
+    enum class Stderr { keep, follow_log };
+
     // Opens (creating when missing, never truncating) `file`. `max_bytes` must be > 0.
     // Throws Error naming the file when it is a link or cannot be opened.
-    RotatingLog(const std::filesystem::path& file, uint64_t max_bytes);
+    RotatingLog(const std::filesystem::path& file, uint64_t max_bytes, Stderr stderr_mode = Stderr::keep);
     ~RotatingLog();
     RotatingLog(const RotatingLog&) = delete;
     RotatingLog& operator=(const RotatingLog&) = delete;
@@ -35,9 +41,11 @@ public:
 private:
     void open();
     void rotate();
+    void measure();
 
     std::filesystem::path path_;
     uint64_t max_bytes_;
+    Stderr stderr_mode_;
     uint64_t size_ = 0;
     std::FILE* file_ = nullptr;
 };

@@ -11,7 +11,10 @@
 #include <cstdlib>
 #include <fstream>
 #include <string>
+#include <fcntl.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 using namespace hvsup;
 namespace fs = std::filesystem;
@@ -86,6 +89,46 @@ TEST_CASE("rotation replaces a link planted at <name>.1 as itself", "[rotating_l
     CHECK_FALSE(fs::is_symlink(fs::path(f.string() + ".1")));
     CHECK(test::slurp(fs::path(f.string() + ".1")) == std::string(10, 'x'));
     CHECK(test::slurp(f) == "yy");
+}
+
+TEST_CASE("stderr follows the log through rotations, so stray output is capped too", "[rotating_log]")
+{
+    // The helper's situation: the supervisor starts it with stderr appending to the log, and
+    // output that bypasses the logger (a crash message) goes to stderr. Without the follow, that
+    // output lands in the rotated-away ".1", which then grows without bound.
+    test::TempDir dir;
+    const auto f = dir.path() / "hvsock-listener.log";
+    const std::string stray = "stray-0123456789\n";
+    const pid_t child = ::fork();
+    REQUIRE(child >= 0);
+    if (child == 0) {
+        int code = 0;
+        try {
+            const int fd = ::open(f.c_str(), O_WRONLY | O_CREAT | O_APPEND, 0600);
+            if (fd < 0 || ::dup2(fd, STDERR_FILENO) < 0) ::_exit(3);
+            files::RotatingLog log(f, 100, files::RotatingLog::Stderr::follow_log);
+            for (int i = 0; i < 60; ++i) {
+                if (::write(STDERR_FILENO, stray.data(), stray.size()) != static_cast<ssize_t>(stray.size())) code = 4;
+                log.append("line-0123456789\n");
+            }
+            if (::write(STDERR_FILENO, stray.data(), stray.size()) != static_cast<ssize_t>(stray.size())) code = 4;
+        } catch (...) {
+            code = 5;
+        }
+        ::_exit(code);
+    }
+    int status = 0;
+    REQUIRE(::waitpid(child, &status, 0) == child);
+    REQUIRE(WIFEXITED(status));
+    REQUIRE(WEXITSTATUS(status) == 0);
+    CHECK(test::list_dir(dir.path()) == std::vector<std::string>{"hvsock-listener.log", "hvsock-listener.log.1"});
+    // At most one stray write past the cap, in either file (60 stray writes would be 1020 bytes).
+    CHECK(fs::file_size(f) <= 100 + stray.size());
+    CHECK(fs::file_size(fs::path(f.string() + ".1")) <= 100 + stray.size());
+    // And the newest stray output is in the current file.
+    const std::string now = test::slurp(f);
+    CHECK(now.size() >= stray.size());
+    CHECK(now.substr(now.size() - stray.size()) == stray);
 }
 
 TEST_CASE("log byte caps from the environment", "[rotating_log]")

@@ -31,7 +31,8 @@ void write_stderr(const std::string& line)
 void open_log_file(const std::filesystem::path& file)
 {
     const uint64_t cap = hvsup::files::byte_limit_from_env("HVSUP_HELPER_LOG_MAX_BYTES", default_helper_log_max_bytes);
-    auto log = std::make_unique<hvsup::files::RotatingLog>(file, cap);
+    // Stray stderr output (a crash message) follows the log through rotations, so it is capped too.
+    auto log = std::make_unique<hvsup::files::RotatingLog>(file, cap, hvsup::files::RotatingLog::Stderr::follow_log);
     std::lock_guard lock(mutex);
     file_log = std::move(log);
 }
