@@ -5,13 +5,11 @@ import dataclasses
 import json
 import os
 import threading
-from typing import Any, Callable, Dict, List, Optional, TypeVar, Union
+from typing import Any, Callable, Dict, Optional, TypeVar, Union
 
 from . import _abi
+from ._handle import Closeable, LogForwarder, LogFunction
 from ._native import Library, encode_optional, library
-from .errors import LogLevel
-
-LogFunction = Callable[[LogLevel, str], None]
 PathArg = Union[str, "os.PathLike[str]", None]
 _T = TypeVar("_T")
 
@@ -26,7 +24,7 @@ class DoctorReport:
     report: Optional[Dict[str, Any]]
 
 
-class Context:
+class Context(Closeable, LogForwarder):
     """A supervisor context. Use as a context manager or call close().
 
     state_dir:   used when a request has no config.stateDir
@@ -51,10 +49,8 @@ class Context:
         self._active = 0
         self._closed = False
         self._cond = threading.Condition()
-        self.log_errors: List[BaseException] = []
-        self._log = log
         # Kept alive as long as the context: the library calls it until hvsup_context_free.
-        self._log_trampoline = _abi.LOG_CALLBACK(self._on_log) if log is not None else None
+        self._log_trampoline = self._forward_logs(log)
         options = _abi.ContextOptions()
         self._lib.hvsup_context_options_init(ctypes.byref(options), _abi.CONTEXT_OPTIONS_VERSION)
         options.default_state_dir = encode_optional(state_dir)
@@ -69,26 +65,7 @@ class Context:
             options.log_callback = self._log_trampoline
         self._lib.call("hvsup_context_create", ctypes.byref(self._handle), ctypes.byref(options))
 
-    def _on_log(self, level: int, message: Optional[bytes], _user: Any) -> None:
-        try:
-            assert self._log is not None
-            self._log(LogLevel(level), message.decode("utf-8", "replace") if message else "")
-        except BaseException as e:  # noqa: BLE001 - nothing may propagate into C
-            self.log_errors.append(e)
-
     # -- lifetime --------------------------------------------------------------------------------
-    def __enter__(self) -> "Context":
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.close()
-
-    def __del__(self) -> None:
-        try:
-            self.close()
-        except Exception:  # noqa: BLE001 - interpreter shutdown
-            pass
-
     def close(self) -> None:
         """Frees the context after the calls in flight finish. Idempotent. Later calls fail
         with InvalidArgumentError (the library sees a NULL context)."""

@@ -4,12 +4,11 @@ import ctypes
 import json
 import os
 from enum import IntEnum
-from typing import Any, Callable, Dict, List, Optional, Union
+from typing import Any, Dict, Optional, Union
 
 from . import _abi
-from ._handle import OwnedHandle
+from ._handle import LogForwarder, LogFunction, OwnedHandle
 from ._native import Library, encode_optional, library
-from .errors import LogLevel
 
 
 def service_id(port: int, lib: Optional[Library] = None) -> str:
@@ -33,7 +32,7 @@ class ResultState(IntEnum):
     STOPPED = 3
 
 
-class Listeners(OwnedHandle):
+class Listeners(OwnedHandle, LogForwarder):
     """A running set of host listeners for VM `vm_id` (hvsup_hvsock_listeners_start); `spec`
     as documented in hvsock.h (portForwards, vsockListeners, resultPath, serialPipe,
     serialLogPath). log(level, message) runs on the listeners' I/O thread, never after stop()."""
@@ -41,11 +40,9 @@ class Listeners(OwnedHandle):
     _free_function = "hvsup_hvsock_listeners_free"
 
     def __init__(self, vm_id: str, spec: Dict[str, Any], emulation_dir: Union[str, "os.PathLike[str]", None] = None,
-                 log: Optional[Callable[[LogLevel, str], None]] = None, lib: Optional[Library] = None) -> None:
+                 log: Optional[LogFunction] = None, lib: Optional[Library] = None) -> None:
         super().__init__(lib or library())
-        self.log_errors: List[BaseException] = []
-        self._log = log
-        self._trampoline = _abi.LOG_CALLBACK(self._on_log) if log is not None else None
+        self._trampoline = self._forward_logs(log)
         options = _abi.HvsockListenersOptions()
         self._lib.function("hvsup_hvsock_listeners_options_init")(ctypes.byref(options), _abi.HVSOCK_LISTENERS_OPTIONS_VERSION)
         options.emulation_dir = encode_optional(emulation_dir)
@@ -53,13 +50,6 @@ class Listeners(OwnedHandle):
             options.log_callback = self._trampoline
         self._lib.call("hvsup_hvsock_listeners_start", encode_optional(vm_id), json.dumps(spec).encode("utf-8"),
                        ctypes.byref(options), ctypes.byref(self._handle))
-
-    def _on_log(self, level: int, message: Optional[bytes], _user: Any) -> None:
-        try:
-            assert self._log is not None
-            self._log(LogLevel(level), message.decode("utf-8", "replace") if message else "")
-        except BaseException as e:  # noqa: BLE001 - nothing may propagate into C
-            self.log_errors.append(e)
 
     def wait_result(self, timeout_ms: int = 0) -> ResultState:
         """Waits up to timeout_ms (0 polls) for the result sink. TooLargeError / IOFailure when
