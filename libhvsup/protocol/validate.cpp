@@ -59,18 +59,11 @@ void validate_vsock_listeners(const std::vector<VsockListener>& listeners)
 
 }  // namespace
 
-CommandClass classify_command(std::string_view command)
+Command parse_command(std::string_view name)
 {
-    if (command == "host") return CommandClass::host;
-    if (command == "check" || command == "prepare" || command == "start" || command == "run" ||
-        command == "console") {
-        return CommandClass::full_config;
-    }
-    if (command == "inspect" || command == "halt" || command == "quarantine" || command == "stop" ||
-        command == "kill" || command == "delete") {
-        return CommandClass::state_dir_only;
-    }
-    return CommandClass::unknown;
+    if (blank(name)) fail("command is required");
+    if (const std::optional<Command> command = find_command(name)) return *command;
+    fail(fmt::format("unknown command {}", json::quote(name)));
 }
 
 void normalize_config(Config& config)
@@ -228,11 +221,16 @@ void validate_listener_targets(const Config& config, std::string_view runtime_id
     }
 }
 
-void validate_request(Request& request)
+Command validate_request(Request& request)
 {
-    if (blank(request.command)) fail("command is required");
-    const CommandClass cls = classify_command(request.command);
-    if (cls == CommandClass::unknown) fail(fmt::format("unknown command {}", json::quote(request.command)));
+    const Command command = parse_command(request.command);
+    validate_request(request, command);
+    return command;
+}
+
+void validate_request(Request& request, Command command)
+{
+    const CommandClass cls = command_info(command).cls;
     if (cls == CommandClass::host) return;
     validate_identity(request.identity);
     if (cls == CommandClass::full_config) {

@@ -3,20 +3,17 @@
 // (microagent-protocol.md §2.5). Normalisation (memory 512, cpu 2) happens first.
 #pragma once
 
+#include "protocol/command.hpp"
 #include "protocol/types.hpp"
 
 #include <string_view>
 
 namespace hvsup::protocol {
 
-enum class CommandClass {
-    unknown,
-    host,            // nothing validated
-    full_config,     // identity + full config: check, prepare, start, run, console
-    state_dir_only,  // identity + config.stateDir: inspect, halt, quarantine, stop, kill, delete
-};
-
-CommandClass classify_command(std::string_view command);
+// The request's command (protocol/command.hpp). Throws Error(ErrorCode::invalid_argument):
+// `command is required` when `name` is blank, else `unknown command "<name>"` unless `name`
+// is exactly a command's name.
+Command parse_command(std::string_view name);
 
 inline constexpr int64_t default_memory_mib = 512;
 inline constexpr int64_t default_cpu_count = 2;
@@ -31,9 +28,11 @@ inline constexpr int64_t max_timeout_seconds = int64_t{365} * 24 * 3600;
 // Fills defaults (memory 0 → 512, cpu 0 → 2) in a full config.
 void normalize_config(Config& config);
 
-// Normalises and validates `request` in place. Throws Error(ErrorCode::invalid_argument)
-// whose message is the reference's exact string.
-void validate_request(Request& request);
+// Normalises and validates `request` in place and returns its parsed command. Throws
+// Error(ErrorCode::invalid_argument) whose message is the reference's exact string.
+Command validate_request(Request& request);
+// The same for a request whose command was already parsed (parse_command) as `command`.
+void validate_request(Request& request, Command command);
 
 void validate_identity(const std::optional<Identity>& identity);
 void validate_config(const std::optional<Config>& config);

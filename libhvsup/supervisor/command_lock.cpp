@@ -22,10 +22,10 @@ constexpr const char* lock_name = command_lock_file;
 // Windows byte-range lock makes the locked file unreadable to everyone else.
 constexpr const char* holder_name = "command.holder";
 
-void write_holder_note(const RuntimeDir& dir, const std::string& command)
+void write_holder_note(const RuntimeDir& dir, Command command)
 {
     json::object note;
-    note["command"] = command;
+    note["command"] = std::string(command_name(command));
     note["pid"] = process::current_pid();
     note["since"] = format_rfc3339(now());
     try {
@@ -37,18 +37,20 @@ void write_holder_note(const RuntimeDir& dir, const std::string& command)
 
 }  // namespace
 
-LockMode lock_mode(const std::string& command)
+LockMode lock_mode(std::string_view name)
 {
-    if (command == "prepare" || command == "start" || command == "run") return LockMode::exclusive_create;
-    if (command == "stop" || command == "halt" || command == "delete") return LockMode::exclusive_existing;
-    if (command == "kill" || command == "quarantine") return LockMode::preempting;
-    if (command == "inspect") return LockMode::observe;
-    return LockMode::none;
+    const std::optional<Command> command = find_command(name);
+    return command ? command_info(*command).lock : LockMode::none;
 }
 
-Transition::Guard transition_guard(const std::string& command)
+Transition::Guard transition_guard(Command command)
 {
-    return lock_mode(command) == LockMode::preempting ? Transition::Guard::exists : Transition::Guard::unchanged;
+    return command_info(command).lock == LockMode::preempting ? Transition::Guard::exists : Transition::Guard::unchanged;
+}
+
+Transition::Guard transition_guard(std::string_view name)
+{
+    return lock_mode(name) == LockMode::preempting ? Transition::Guard::exists : Transition::Guard::unchanged;
 }
 
 std::string describe_lock_holder(const RuntimeDir& dir)
@@ -65,12 +67,23 @@ std::string describe_lock_holder(const RuntimeDir& dir)
     return "another command";
 }
 
-CommandLock CommandLock::take(const RuntimeDir& dir, const std::string& runtime_id, const std::string& command,
+CommandLock CommandLock::take(const RuntimeDir& dir, const std::string& runtime_id, std::string_view name,
+                              std::chrono::milliseconds wait, std::chrono::milliseconds preempt_wait,
+                              const Logger& logger)
+{
+    if (const std::optional<Command> command = find_command(name)) {
+        return take(dir, runtime_id, *command, wait, preempt_wait, logger);
+    }
+    return CommandLock();
+}
+
+CommandLock CommandLock::take(const RuntimeDir& dir, const std::string& runtime_id, Command command,
                               std::chrono::milliseconds wait, std::chrono::milliseconds preempt_wait,
                               const Logger& logger)
 {
     CommandLock out;
-    const LockMode mode = lock_mode(command);
+    const LockMode mode = command_info(command).lock;
+    const std::string_view name = command_name(command);
     if (mode == LockMode::none) return out;
     out.dir_ = dir.path();
     const std::chrono::milliseconds attempt = mode == LockMode::observe      ? std::chrono::milliseconds(0)
@@ -91,11 +104,11 @@ CommandLock CommandLock::take(const RuntimeDir& dir, const std::string& runtime_
             const std::string why = fmt::format("command lock {} is not a regular file (a link or directory was put "
                                                 "there); hvsup never follows links in a runtime directory",
                                                 files::to_utf8(lock_file));
-            if (command == "delete") {
+            if (command == Command::delete_) {
                 logger.log(LogLevel::warning, "delete {}: {}; removing it", runtime_id, why);
                 files::remove_if_not_regular(lock_file);
             } else if (mode == LockMode::preempting || mode == LockMode::observe) {
-                logger.log(LogLevel::warning, "{} {}: {}; acting without the lock", command, runtime_id, why);
+                logger.log(LogLevel::warning, "{} {}: {}; acting without the lock", name, runtime_id, why);
                 return out;
             } else {
                 throw Error(ErrorCode::integrity, fmt::format("{}: remove it, or delete the workspace", why));
@@ -110,20 +123,20 @@ CommandLock CommandLock::take(const RuntimeDir& dir, const std::string& runtime_
             // A lock that cannot be opened for writing (a read-only state directory) must not
             // keep kill from ending a VM, nor inspect from reading: both may act without it.
             if (mode != LockMode::preempting && mode != LockMode::observe) throw;
-            logger.log(LogLevel::warning, "{} {}: cannot take the command lock ({}); acting without it", command,
+            logger.log(LogLevel::warning, "{} {}: cannot take the command lock ({}); acting without it", name,
                        runtime_id, e.what());
             return out;
         }
     }
     if (out.lock_) {
-        if (command == "delete") out.remove_on_release_ = true;
+        if (command == Command::delete_) out.remove_on_release_ = true;
         write_holder_note(dir, command);
         return out;
     }
     out.remove_on_release_ = false;
     const std::string holder = describe_lock_holder(dir);
     if (mode == LockMode::preempting) {
-        logger.log(LogLevel::warning, "{} {}: preempting {}, which holds the runtime's command lock", command,
+        logger.log(LogLevel::warning, "{} {}: preempting {}, which holds the runtime's command lock", name,
                    runtime_id, holder);
         return out;
     }

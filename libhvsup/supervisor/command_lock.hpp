@@ -6,37 +6,41 @@
 
 #include "core/files.hpp"
 #include "core/log.hpp"
+#include "protocol/command.hpp"
 #include "protocol/runtime_dir.hpp"
 
 #include <chrono>
 #include <optional>
 #include <string>
+#include <string_view>
 
 namespace hvsup::supervisor {
 
 // The lock file in the runtime directory.
 inline constexpr const char* command_lock_file = "command.lock";
 
-enum class LockMode {
-    none,                 // host, check, console: no runtime state touched
-    exclusive_create,     // prepare, start, run: wait a bounded time, create the runtime dir
-    exclusive_existing,   // stop, halt, delete: wait a bounded time; a missing runtime is not locked
-    preempting,           // kill, quarantine: wait briefly, then act without the lock
-    observe,              // inspect: never waits; repairs state only while holding the lock
-};
+// Each command's mode is a column of protocol::command_table.
+using protocol::LockMode;
 
-LockMode lock_mode(const std::string& command);
+// The lock mode of the command spelled `name` (LockMode::none for no command).
+LockMode lock_mode(std::string_view name);
 
-// The guard a command's transitions use: kill and quarantine record even when they preempted a
-// holder (the operator's word wins) but never recreate a deleted runtime; every other command
-// records only while runtime.json is what it last read or wrote (protocol::Transition::Guard).
-protocol::Transition::Guard transition_guard(const std::string& command);
+// The guard a command's transitions use: preempting commands (kill, quarantine) record even when
+// they preempted a holder (the operator's word wins) but never recreate a deleted runtime; every
+// other command records only while runtime.json is what it last read or wrote
+// (protocol::Transition::Guard).
+protocol::Transition::Guard transition_guard(protocol::Command command);
+protocol::Transition::Guard transition_guard(std::string_view name);
 
 class CommandLock {
 public:
     // Takes `dir`'s lock as `command` requires. Throws ErrorCode::conflict naming the runtime
     // and the holder (command, pid, since) when an exclusive wait of `wait` runs out.
-    static CommandLock take(const protocol::RuntimeDir& dir, const std::string& runtime_id, const std::string& command,
+    static CommandLock take(const protocol::RuntimeDir& dir, const std::string& runtime_id, protocol::Command command,
+                            std::chrono::milliseconds wait, std::chrono::milliseconds preempt_wait,
+                            const Logger& logger);
+    // The same for the command spelled `name`; no command takes no lock.
+    static CommandLock take(const protocol::RuntimeDir& dir, const std::string& runtime_id, std::string_view name,
                             std::chrono::milliseconds wait, std::chrono::milliseconds preempt_wait,
                             const Logger& logger);
 

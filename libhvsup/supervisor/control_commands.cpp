@@ -22,47 +22,47 @@ struct ControlSpec {
     enum class Action { none, shutdown, terminate } action;
 };
 
-ControlSpec control_spec(const std::string& command)
+ControlSpec control_spec(Command command)
 {
     using A = ControlSpec::Action;
-    if (command == "stop") return {state::stopped, "windows-hyperv compute system stopped", A::shutdown};
-    if (command == "halt") return {state::halted, "windows-hyperv compute system halted", A::shutdown};
-    if (command == "kill") return {state::stopped, "windows-hyperv compute system killed", A::terminate};
-    if (command == "delete") return {state::stopped, "windows-hyperv compute system deleted", A::terminate};
-    return {state::quarantined, "windows-hyperv compute system quarantined", A::none};
+    switch (command) {
+    case Command::stop: return {state::stopped, "windows-hyperv compute system stopped", A::shutdown};
+    case Command::halt: return {state::halted, "windows-hyperv compute system halted", A::shutdown};
+    case Command::kill: return {state::stopped, "windows-hyperv compute system killed", A::terminate};
+    case Command::delete_: return {state::stopped, "windows-hyperv compute system deleted", A::terminate};
+    default: return {state::quarantined, "windows-hyperv compute system quarantined", A::none};  // quarantine
+    }
 }
 
 }  // namespace
 
-Response Supervisor::prepare_command(const Request& request)
+Response Supervisor::prepare_command(Call& call)
 {
-    RuntimeDir dir(request.config->state_dir, request.identity->runtime_id);
-    const std::optional<RuntimeState> previous = dir.load();
-    ensure_can_start(request.identity->runtime_id, previous);
-    reclaim_previous_boot(request.identity->runtime_id, previous);
-    TransitionWriter writer(dir, *request.identity, transition_guard(request.command));
+    const Request& request = call.request;
+    reclaim_previous_boot(request.identity->runtime_id, call.recorded);  // StateGuard::can_start passed
+    TransitionWriter writer(*call.dir, *request.identity, transition_guard(call.command));
     RuntimeIds ids;
     ids.listener_pid = 0;
     return event_response(writer.record(state::prepared, "prepared windows-hyperv workspace", ids, *request.config, {},
                                         /*reset_ids=*/true));
 }
 
-Response Supervisor::control_command(const Request& request)
+Response Supervisor::control_command(Call& call)
 {
-    const std::string& command = request.command;
+    const Request& request = call.request;
+    const Command command = call.command;
+    const std::string_view command_text = command_name(command);
     const std::string& name = request.identity->runtime_id;
-    RuntimeDir dir(request.config->state_dir, name);
-    const std::optional<RuntimeState> recorded = dir.load();
+    RuntimeDir& dir = *call.dir;
+    const std::optional<RuntimeState>& recorded = call.recorded;
     const ControlSpec spec = control_spec(command);
     if (!recorded) {
-        // A directory without runtime.json is what an interrupted delete (killed while removing
-        // the tree) or a start killed before its first record leaves; neither created anything
-        // on the host (the first record precedes every HCS/HCN call), so delete finishes it.
-        if (command == "delete" && dir.exists()) {
-            dir.remove_except(command_lock_file);  // the lock's release removes the rest
-            return event_response(Event{*request.identity, spec.final_state, spec.detail, now()});
-        }
-        return failure(fmt::format("workspace {} not found", name));
+        // Only delete gets here (StateGuard::recorded_or_dir): a directory without runtime.json
+        // is what an interrupted delete (killed while removing the tree) or a start killed
+        // before its first record leaves; neither created anything on the host (the first
+        // record precedes every HCS/HCN call), so delete finishes it.
+        dir.remove_except(command_lock_file);  // the lock's release removes the rest
+        return event_response(Event{*request.identity, spec.final_state, spec.detail, now()});
     }
 
     TransitionWriter writer(dir, *request.identity, transition_guard(command));
@@ -84,7 +84,7 @@ Response Supervisor::control_command(const Request& request)
             "system is always named {}); refusing to act on it",
             name, json::quote(compute_id), name);
         // The error is the bare cause (reference rule: no "<command> failed: " prefix there).
-        if (command != "delete") return failure(fmt::format("{}; delete the workspace", why));
+        if (command != Command::delete_) return failure(fmt::format("{}; delete the workspace", why));
         options_.logger.log(LogLevel::warning, "delete {}: {}", name, why);
         compute_id.clear();
         foreign_compute_id = true;
@@ -93,7 +93,7 @@ Response Supervisor::control_command(const Request& request)
         try {
             if (backends_.compute->exists(name)) compute_id = name;
         } catch (const Error& e) {
-            if (e.code() != ErrorCode::unsupported) return writer.fail(fmt::format("{} failed: {}", command, e.what()), e.what(), ids);
+            if (e.code() != ErrorCode::unsupported) return writer.fail(fmt::format("{} failed: {}", command_text, e.what()), e.what(), ids);
         }
     }
 
@@ -104,7 +104,7 @@ Response Supervisor::control_command(const Request& request)
         } catch (const Error& e) {
             ids.listener_pid.reset();  // still alive: keep recording it
             const std::string cause = fmt::format("stop listener helper {}: {}", recorded->vsock_listener_pid, e.what());
-            return writer.fail(fmt::format("{} failed: {}", command, cause), cause, ids);
+            return writer.fail(fmt::format("{} failed: {}", command_text, cause), cause, ids);
         }
     }
     if (!compute_id.empty() && spec.action != ControlSpec::Action::none) {
@@ -112,9 +112,9 @@ Response Supervisor::control_command(const Request& request)
             stop_compute_system(compute_id, spec.action == ControlSpec::Action::shutdown, /*cancellable=*/true);
         } catch (const Error& e) {
             const bool tolerated = is_missing_compute_system(e.what()) &&
-                                   (command == "delete" || is_terminal_state(recorded->event.state));
-            if (!tolerated) return writer.fail(fmt::format("{} failed: {}", command, e.what()), e.what(), ids);
-            options_.logger.log(LogLevel::info, "{} {}: compute system already gone: {}", command, name, e.what());
+                                   (command == Command::delete_ || is_terminal_state(recorded->event.state));
+            if (!tolerated) return writer.fail(fmt::format("{} failed: {}", command_text, e.what()), e.what(), ids);
+            options_.logger.log(LogLevel::info, "{} {}: compute system already gone: {}", command_text, name, e.what());
         }
     }
     try {
@@ -124,7 +124,7 @@ Response Supervisor::control_command(const Request& request)
         return writer.fail(fmt::format("network cleanup failed: {}", e.what()), e.what(), ids);
     }
 
-    if (command == "delete") {
+    if (command == Command::delete_) {
         dir.remove_except(command_lock_file);  // the lock's release removes the rest
         return event_response(Event{*request.identity, spec.final_state, spec.detail, now()});
     }

@@ -27,12 +27,11 @@ bool vanished(ComputeHost& compute, const RuntimeState& recorded)
 
 }  // namespace
 
-Response Supervisor::inspect_command(const Request& request, bool may_repair)
+Response Supervisor::inspect_command(Call& call)
 {
-    const std::string& name = request.identity->runtime_id;
-    RuntimeDir dir(request.config->state_dir, name);
-    std::optional<RuntimeState> recorded = dir.load();
-    if (!recorded) return failure(fmt::format("workspace {} not found", name));
+    RuntimeDir& dir = *call.dir;
+    std::optional<RuntimeState>& recorded = call.recorded;  // present: StateGuard::recorded passed
+    const bool may_repair = call.lock_held;
 
     std::optional<RuntimeResult> result;
     std::string result_error;

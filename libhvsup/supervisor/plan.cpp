@@ -64,10 +64,11 @@ json::value plan(std::string_view request_json, std::string_view boot_mode)
     const hcs::BootChoice boot = planned_boot(boot_mode);
     Request request = decode_request(request_json);
     if (request.command.empty()) request.command = "run";
-    if (classify_command(request.command) != CommandClass::full_config) {
+    const std::optional<Command> command = find_command(request.command);
+    if (!command || command_info(*command).cls != CommandClass::full_config) {
         throw Error(ErrorCode::invalid_argument, "plan needs a start or run request (identity and full config)");
     }
-    validate_request(request);
+    validate_request(request, *command);
     const Config& config = *request.config;
     const std::string& name = request.identity->runtime_id;
     validate_listener_targets(config, name);

@@ -5,7 +5,6 @@
 
 #include "core/error.hpp"
 #include "core/files.hpp"
-#include "protocol/lifecycle.hpp"
 #include "protocol/result_file.hpp"
 #include "protocol/validate.hpp"
 #include "supervisor/command_lock.hpp"
@@ -47,24 +46,25 @@ std::string trimmed(const std::string& s)
 
 }  // namespace
 
-Response Supervisor::start_command(const Request& request)
+Response Supervisor::start_command(Call& call)
 {
+    const Request& request = call.request;
+    const std::string_view command = command_name(call.command);
     const Identity& identity = *request.identity;
     const std::string& name = identity.runtime_id;
     Config config = *request.config;
-    RuntimeDir dir(config.state_dir, name);
-    const std::optional<RuntimeState> previous = dir.load();
-    ensure_can_start(name, previous);
-    // Fail closed before anything is written: no half-started runtime on a host without HCS.
+    RuntimeDir& dir = *call.dir;
+    // StateGuard::can_start passed. Fail closed before anything is written: no half-started
+    // runtime on a host without HCS.
     backends_.compute->require_available();
-    reclaim_previous_boot(name, previous);
+    reclaim_previous_boot(name, call.recorded);
 
-    const bool foreground = request.command == "run";
+    const bool foreground = call.command == Command::run;
     const std::string result_target = result_path(config, name);
     const milliseconds bound = config.timeout_seconds > 0 ? milliseconds(config.timeout_seconds * 1000) : milliseconds::max();
     // Guarded: a kill or quarantine that preempts this command (docs/security.md, "Command lock")
     // makes the next record throw, and whatever this command created is torn down.
-    TransitionWriter writer(dir, identity, transition_guard(request.command));
+    TransitionWriter writer(dir, identity, transition_guard(call.command));
     RuntimeIds ids;
 
     // Backend-level validation (recorded as failed, nothing created).
@@ -123,7 +123,7 @@ Response Supervisor::start_command(const Request& request)
             problems.push_back(e.what());
         }
         for (const auto& p : problems) full += fmt::format("; cleanup failed: {}", p);
-        options_.logger.log(LogLevel::warning, "{} {}: {}", request.command, name, full);
+        options_.logger.log(LogLevel::warning, "{} {}: {}", command, name, full);
         ids.listener_pid = 0;
         return writer.fail(full, cause, ids, config);
     };
@@ -157,7 +157,7 @@ Response Supervisor::start_command(const Request& request)
             writer.record(state::starting, "starting windows-hyperv runtime listener helper", ids, config);
         } catch (const Error& e) {
             if (!is_preempted(e)) throw;
-            return fail_with_cleanup({}, fmt::format("{} interrupted", request.command));
+            return fail_with_cleanup({}, fmt::format("{} interrupted", command));
         }
         try {
             const HelperProcess helper =
@@ -180,7 +180,7 @@ Response Supervisor::start_command(const Request& request)
         running = writer.record(state::running, fmt::format("serial={}", files::to_utf8(dir.serial_log())), ids, config);
     } catch (const Error& e) {
         if (!is_preempted(e)) throw;
-        return fail_with_cleanup({}, fmt::format("{} interrupted", request.command));
+        return fail_with_cleanup({}, fmt::format("{} interrupted", command));
     }
 
     if (!foreground || !has_any_listener(config)) return event_response(running);

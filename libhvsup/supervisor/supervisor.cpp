@@ -6,6 +6,7 @@
 #include "core/json.hpp"
 #include "hcs/client.hpp"
 #include "protocol/codec.hpp"
+#include "protocol/lifecycle.hpp"
 #include "supervisor/command_lock.hpp"
 #include "supervisor/hcn_network_host.hpp"
 #include "supervisor/hcs_compute_host.hpp"
@@ -16,6 +17,7 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <array>
 
 namespace hvsup::supervisor {
 
@@ -127,12 +129,6 @@ Response Supervisor::handle(std::string_view request_json, bool& cancelled)
     return handle_request(std::move(request), cancelled);
 }
 
-Response Supervisor::handle(Request request)
-{
-    bool cancelled = false;
-    return handle_request(std::move(request), cancelled);
-}
-
 void Supervisor::throw_if_cancelled(const std::string& what) const
 {
     for (CallScope* call = current_call; call != nullptr; call = call->outer) {
@@ -174,32 +170,32 @@ Response Supervisor::handle_request(Request request, bool& cancelled)
         }
     } restore{scope, cancelled};
     try {
-        if (classify_command(request.command) != CommandClass::host && !options_.default_state_dir.empty()) {
+        const Command command = parse_command(request.command);
+        const CommandInfo& info = command_info(command);
+        if (info.cls != CommandClass::host && !options_.default_state_dir.empty()) {
             // The context's state dir stands in for a missing config.stateDir. A full-config
             // command still needs its own config object ("config is required").
-            if (!request.config && classify_command(request.command) == CommandClass::state_dir_only) {
-                request.config.emplace();
-            }
+            if (!request.config && info.cls == CommandClass::state_dir_only) request.config.emplace();
             if (request.config && request.config->state_dir.empty()) {
                 request.config->state_dir = options_.default_state_dir;
             }
         }
-        validate_request(request);
+        validate_request(request, command);
         std::optional<CommandLock> lock;
-        if (lock_mode(request.command) != LockMode::none && request.identity && request.config) {
+        if (info.lock != LockMode::none && request.identity && request.config) {
             const std::string& id = request.identity->runtime_id;
             // Before anything is read, created or removed: state another user could have
             // written is never acted on (docs/security.md, "State directory trust").
             RuntimeDir(request.config->state_dir, id).require_trusted();
-            lock.emplace(CommandLock::take(RuntimeDir(request.config->state_dir, id), id, request.command,
+            lock.emplace(CommandLock::take(RuntimeDir(request.config->state_dir, id), id, command,
                                            options_.command_lock_wait, options_.preempt_wait, options_.logger));
             // An exclusive command that took no lock found no runtime directory: it must not act
             // on one that a concurrent start creates a moment later.
-            if (!lock->held() && lock_mode(request.command) == LockMode::exclusive_existing) {
+            if (!lock->held() && info.lock == LockMode::exclusive_existing) {
                 return failure(fmt::format("workspace {} not found", id));
             }
         }
-        return dispatch(request, lock && lock->held());
+        return dispatch(request, command, lock && lock->held());
     } catch (const Error& e) {
         return failure(e.what());
     } catch (const std::bad_alloc&) {
@@ -209,19 +205,55 @@ Response Supervisor::handle_request(Request request, bool& cancelled)
     }
 }
 
-Response Supervisor::dispatch(Request& request, bool lock_held)
+Response Supervisor::dispatch(const Request& request, Command command, bool lock_held)
 {
-    const std::string& c = request.command;
-    if (c == "host") return host_command();
-    if (c == "check") return check_command(request);
-    if (c == "prepare") return prepare_command(request);
-    if (c == "start" || c == "run") return start_command(request);
-    if (c == "inspect") return inspect_command(request, lock_held);
-    if (c == "console") return console_command(request);
-    return control_command(request);
+    // Each command's handler, indexed by Command: one row per row of protocol::command_table.
+    struct Row {
+        Command command;
+        Response (Supervisor::*handler)(Call& call);
+    };
+    // clang-format off
+    static constexpr std::array<Row, command_count> handlers{{
+        {Command::host,       &Supervisor::host_command},
+        {Command::check,      &Supervisor::check_command},
+        {Command::prepare,    &Supervisor::prepare_command},
+        {Command::start,      &Supervisor::start_command},
+        {Command::run,        &Supervisor::start_command},
+        {Command::inspect,    &Supervisor::inspect_command},
+        {Command::console,    &Supervisor::console_command},
+        {Command::stop,       &Supervisor::control_command},
+        {Command::halt,       &Supervisor::control_command},
+        {Command::kill,       &Supervisor::control_command},
+        {Command::quarantine, &Supervisor::control_command},
+        {Command::delete_,    &Supervisor::control_command},
+    }};
+    // clang-format on
+    static_assert(rows_in_command_order(handlers), "one handler row per Command, in enum order");
+
+    Call call{request, command, lock_held, std::nullopt, std::nullopt};
+    const StateGuard guard = command_info(command).guard;
+    if (guard != StateGuard::none) {
+        const std::string& id = request.identity->runtime_id;
+        call.dir.emplace(request.config->state_dir, id);
+        call.recorded = call.dir->load();
+        switch (guard) {
+        case StateGuard::none:
+            break;
+        case StateGuard::can_start:
+            ensure_can_start(id, call.recorded);
+            break;
+        case StateGuard::recorded:
+            if (!call.recorded) return failure(fmt::format("workspace {} not found", id));
+            break;
+        case StateGuard::recorded_or_dir:
+            if (!call.recorded && !call.dir->exists()) return failure(fmt::format("workspace {} not found", id));
+            break;
+        }
+    }
+    return (this->*handlers[static_cast<size_t>(command)].handler)(call);
 }
 
-Response Supervisor::host_command()
+Response Supervisor::host_command(Call&)
 {
     const HostProbe probe = backends_.compute->probe();
     Response r;
@@ -241,7 +273,7 @@ Response Supervisor::host_command()
     return r;
 }
 
-Response Supervisor::check_command(const Request&)
+Response Supervisor::check_command(Call&)
 {
     backends_.compute->check_access();
     Response r;
@@ -250,7 +282,7 @@ Response Supervisor::check_command(const Request&)
     return r;
 }
 
-Response Supervisor::console_command(const Request&)
+Response Supervisor::console_command(Call&)
 {
     return failure("windows-hyperv supervisor command \"console\" is experimental and not implemented yet");
 }

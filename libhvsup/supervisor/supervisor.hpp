@@ -6,6 +6,7 @@
 
 #include "core/log.hpp"
 #include "protocol/codec.hpp"
+#include "protocol/command.hpp"
 #include "protocol/runtime_dir.hpp"
 #include "protocol/types.hpp"
 #include "supervisor/compute_host.hpp"
@@ -13,6 +14,7 @@
 #include <atomic>
 #include <chrono>
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -53,7 +55,6 @@ public:
     // Decodes, validates and runs a request; every failure becomes an ok:false response. A
     // request over max_request_bytes is refused before it is parsed.
     protocol::Response handle(std::string_view request_json);
-    protocol::Response handle(protocol::Request request);
     // handle() that also reports whether cancel() interrupted the call (`cancelled`); the
     // response then holds the recorded failure.
     protocol::Response handle(std::string_view request_json, bool& cancelled);
@@ -68,15 +69,27 @@ public:
     const SupervisorOptions& options() const { return options_; }
 
 private:
-    protocol::Response dispatch(protocol::Request& request, bool lock_held);
-    protocol::Response host_command();
-    protocol::Response check_command(const protocol::Request& request);
-    protocol::Response prepare_command(const protocol::Request& request);
-    protocol::Response start_command(const protocol::Request& request);
-    // `may_repair`: this inspect holds the command lock, so it may record what it notices.
-    protocol::Response inspect_command(const protocol::Request& request, bool may_repair);
-    protocol::Response control_command(const protocol::Request& request);
-    protocol::Response console_command(const protocol::Request& request);
+    // One validated request on its way to its handler.
+    struct Call {
+        const protocol::Request& request;
+        protocol::Command command;
+        bool lock_held;  // the command lock is held (inspect may then record what it notices)
+        // For a command with a state guard (protocol::StateGuard): its runtime directory and
+        // the runtime.json loaded from it once the guard passed.
+        std::optional<protocol::RuntimeDir> dir;
+        std::optional<protocol::RuntimeState> recorded;
+    };
+    // Applies the command's state guard, then runs its handler (the handler table is here).
+    protocol::Response dispatch(const protocol::Request& request, protocol::Command command, bool lock_held);
+    protocol::Response host_command(Call& call);
+    protocol::Response check_command(Call& call);
+    protocol::Response prepare_command(Call& call);
+    // start and run.
+    protocol::Response start_command(Call& call);
+    protocol::Response inspect_command(Call& call);
+    // stop, halt, kill, quarantine, delete.
+    protocol::Response control_command(Call& call);
+    protocol::Response console_command(Call& call);
 
     // Before start/prepare forget an earlier boot's IDs: refuses while its compute system still
     // exists and releases an endpoint it kept.

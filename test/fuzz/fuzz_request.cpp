@@ -8,6 +8,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <optional>
 #include <string_view>
 
 using namespace hvsup;
@@ -21,7 +22,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size)
     } catch (const Error&) {
         return 0;
     }
-    (void)protocol::classify_command(request.command);
+    const std::optional<protocol::Command> command = protocol::find_command(request.command);
     (void)protocol::effective_network_mode(request.config ? request.config->network : std::nullopt);
     try {
         protocol::validate_request(request);
@@ -30,7 +31,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size)
     }
     if (request.config) {
         (void)json::compact(protocol::encode(*request.config));
-        if (request.identity && protocol::classify_command(request.command) == protocol::CommandClass::full_config) {
+        if (request.identity && command && protocol::command_info(*command).cls == protocol::CommandClass::full_config) {
             try {
                 protocol::validate_listener_targets(*request.config, request.identity->runtime_id);
                 hcs::DocumentInputs in;
