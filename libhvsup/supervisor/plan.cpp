@@ -63,7 +63,7 @@ json::value plan(std::string_view request_json, std::string_view boot_mode)
 {
     const hcs::BootChoice boot = planned_boot(boot_mode);
     Request request = decode_request(request_json);
-    if (request.command.empty()) request.command = "run";
+    if (request.command.empty()) request.command = command_name(Command::run);
     const std::optional<Command> command = find_command(request.command);
     if (!command || command_info(*command).cls != CommandClass::full_config) {
         throw Error(ErrorCode::invalid_argument, "plan needs a start or run request (identity and full config)");
