@@ -9,6 +9,7 @@
 #include "protocol/validate.hpp"
 #include "supervisor/command_lock.hpp"
 #include "supervisor/runtime_lifecycle.hpp"
+#include "supervisor/start_rollback.hpp"
 
 #include <fmt/format.h>
 
@@ -93,114 +94,104 @@ Response Supervisor::start_command(Call& call)
     ids.network_id = network.network_id;
     ids.network_endpoint_id = network.endpoint_id;
 
+    // Whatever is created from here on is torn down when a step fails (the cleanup rule of
+    // §4.4): in-process handles first, then the helper, the compute system and the endpoint.
+    StartRollback rollback;
+    rollback.release_on_failure([&] { backends_.network->release(ids.network_endpoint_id); });
     std::unique_ptr<SerialCapture> serial;
     std::unique_ptr<ListenerSet> listeners;
-    // Tears down whatever exists and records the failure (the cleanup rule of §4.4): `step`
-    // and `cause` make the detail ("start failed: <cause>[; cleanup failed: …]"), `cause`
-    // alone is the error.
-    auto fail_with_cleanup = [&](const std::string& step, const std::string& cause) {
-        std::string full = step.empty() ? cause : fmt::format("{}: {}", step, cause);
-        std::vector<std::string> problems;
-        if (listeners) listeners->close();
-        if (serial) serial->close();
-        if (ids.listener_pid && *ids.listener_pid > 0) {
-            try {
-                backends_.services->stop_helper(HelperProcess{*ids.listener_pid, ids.listener_start_time});
-            } catch (const Error& e) {
-                problems.push_back(e.what());
-            }
+    // A guarded record that a kill or quarantine preempted fails the start like a step.
+    auto record_or_interrupt = [&](const char* to, const std::string& detail) {
+        try {
+            return writer.record(to, detail, ids, config);
+        } catch (const Error& e) {
+            if (!is_preempted(e)) throw;
+            throw StartStepFailed{{}, fmt::format("{} interrupted", command)};
         }
-        if (!ids.compute_system_id.empty()) {
+    };
+    // A cancelled wait (hvsup_context_cancel) fails the run like any other failure.
+    auto wait_step = [&](const char* step, auto&& body) {
+        try {
+            body();
+        } catch (const Error& e) {
+            if (e.code() == ErrorCode::cancelled) throw StartStepFailed{{}, fmt::format("run {}", e.what())};
+            throw StartStepFailed{step, e.what()};
+        }
+    };
+
+    try {
+        const bool result_run = has_result_listener(config, name);
+        const std::string serial_pipe =
+            result_run ? fmt::format("\\\\.\\pipe\\microagent-{}-serial", name) : std::string();
+        if (foreground && result_run) {
+            serial = start_step("listener setup failed", [&] {
+                return backends_.services->start_serial_capture(serial_pipe, files::to_utf8(dir.serial_log()));
+            });
+            rollback.close_on_failure([&] {
+                if (serial) serial->close();
+            });
+        }
+
+        const CreatedSystem created = start_step("create failed", [&] {
+            return backends_.compute->create(
+                CreateRequest{name, config, network.endpoint_id, network.endpoint_mac, serial_pipe});
+        });
+        ids.compute_system_id = created.id;
+        ids.compute_system_runtime_id = created.runtime_id;
+        rollback.release_on_failure([&] {
+            if (ids.compute_system_id.empty()) return;
             try {
                 stop_compute_system(ids.compute_system_id, /*graceful=*/false);
             } catch (const Error& e) {
-                if (!is_missing_compute_system(e.what())) problems.push_back(e.what());
+                if (!is_missing_compute_system(e.what())) throw;
             }
-        }
-        try {
-            backends_.network->release(ids.network_endpoint_id);
-        } catch (const Error& e) {
-            problems.push_back(e.what());
-        }
-        for (const auto& p : problems) full += fmt::format("; cleanup failed: {}", p);
-        options_.logger.log(LogLevel::warning, "{} {}: {}", command, name, full);
-        ids.listener_pid = 0;
-        return writer.fail(full, cause, ids, config);
-    };
+        });
 
-    const bool result_run = has_result_listener(config, name);
-    const std::string serial_pipe = result_run ? fmt::format("\\\\.\\pipe\\microagent-{}-serial", name) : std::string();
-    if (foreground && result_run) {
-        try {
-            serial = backends_.services->start_serial_capture(serial_pipe, files::to_utf8(dir.serial_log()));
-        } catch (const Error& e) {
-            return fail_with_cleanup("listener setup failed", e.what());
-        }
-    }
-
-    try {
-        CreatedSystem created = backends_.compute->create(CreateRequest{name, config, network.endpoint_id, network.endpoint_mac, serial_pipe});
-        ids.compute_system_id = created.id;
-        ids.compute_system_runtime_id = created.runtime_id;
-    } catch (const Error& e) {
-        return fail_with_cleanup("create failed", e.what());
-    }
-
-    if (foreground) {
-        try {
-            listeners = backends_.services->start_listeners(ids.compute_system_runtime_id, config, result_target);
-        } catch (const Error& e) {
-            return fail_with_cleanup("listener setup failed", e.what());
-        }
-    } else if (has_detached_services(config, name)) {
-        try {
-            writer.record(state::starting, "starting windows-hyperv runtime listener helper", ids, config);
-        } catch (const Error& e) {
-            if (!is_preempted(e)) throw;
-            return fail_with_cleanup({}, fmt::format("{} interrupted", command));
-        }
-        try {
-            const HelperProcess helper =
-                backends_.services->launch_helper(config.state_dir, name, files::to_utf8(dir.listener_log()));
+        if (foreground) {
+            listeners = start_step("listener setup failed", [&] {
+                return backends_.services->start_listeners(ids.compute_system_runtime_id, config, result_target);
+            });
+            rollback.close_on_failure([&] {
+                if (listeners) listeners->close();
+            });
+        } else if (has_detached_services(config, name)) {
+            record_or_interrupt(state::starting, "starting windows-hyperv runtime listener helper");
+            const HelperProcess helper = start_step("listener helper failed", [&] {
+                return backends_.services->launch_helper(config.state_dir, name, files::to_utf8(dir.listener_log()));
+            });
             ids.listener_pid = helper.pid;
             ids.listener_start_time = helper.start_time;
-        } catch (const Error& e) {
-            return fail_with_cleanup("listener helper failed", e.what());
+            rollback.release_on_failure([&] {
+                if (ids.listener_pid && *ids.listener_pid > 0) {
+                    backends_.services->stop_helper(HelperProcess{*ids.listener_pid, ids.listener_start_time});
+                }
+            });
         }
-    }
-    if (!ids.listener_pid) ids.listener_pid = 0;
+        if (!ids.listener_pid) ids.listener_pid = 0;
 
-    try {
-        backends_.compute->start(ids.compute_system_id);
-    } catch (const Error& e) {
-        return fail_with_cleanup("start failed", e.what());
-    }
-    Event running;
-    try {
-        running = writer.record(state::running, fmt::format("serial={}", files::to_utf8(dir.serial_log())), ids, config);
-    } catch (const Error& e) {
-        if (!is_preempted(e)) throw;
-        return fail_with_cleanup({}, fmt::format("{} interrupted", command));
-    }
-
-    if (!foreground || !has_any_listener(config)) return event_response(running);
-
-    // A cancelled wait (hvsup_context_cancel) fails the run like any other failure.
-    auto fail_step = [&](const char* step, const Error& e) {
-        if (e.code() == ErrorCode::cancelled) return fail_with_cleanup({}, fmt::format("run {}", e.what()));
-        return fail_with_cleanup(step, e.what());
-    };
-    try {
-        wait_for_result_or_exit(*listeners, ids.compute_system_id, bound);
-    } catch (const Error& e) {
-        return fail_step("result listener failed", e);
-    }
-    try {
-        if (!wait_for_exit_cancellable(ids.compute_system_id, bound, "waiting for the compute system to exit")) {
-            throw Error(ErrorCode::host, fmt::format("compute system {} did not exit within {} s", name, config.timeout_seconds));
+        start_step("start failed", [&] { backends_.compute->start(ids.compute_system_id); });
+        const Event running =
+            record_or_interrupt(state::running, fmt::format("serial={}", files::to_utf8(dir.serial_log())));
+        if (!foreground || !has_any_listener(config)) {
+            rollback.commit();
+            return event_response(running);
         }
-    } catch (const Error& e) {
-        return fail_step("wait failed", e);
+
+        wait_step("result listener failed", [&] { wait_for_result_or_exit(*listeners, ids.compute_system_id, bound); });
+        wait_step("wait failed", [&] {
+            if (!wait_for_exit_cancellable(ids.compute_system_id, bound, "waiting for the compute system to exit")) {
+                throw Error(ErrorCode::host,
+                            fmt::format("compute system {} did not exit within {} s", name, config.timeout_seconds));
+            }
+        });
+        rollback.commit();  // the guest exited: the rest of run releases in its own order
+    } catch (const StartStepFailed& failed) {
+        // The detail is "<step>: <cause>[; cleanup failed: …]"; the bare cause is the error.
+        std::string full = failed.step.empty() ? failed.cause : fmt::format("{}: {}", failed.step, failed.cause);
+        for (const auto& p : rollback.run()) full += fmt::format("; cleanup failed: {}", p);
+        options_.logger.log(LogLevel::warning, "{} {}: {}", command, name, full);
+        ids.listener_pid = 0;
+        return writer.fail(full, failed.cause, ids, config);
     }
     listeners->close();
     if (serial) serial->close();
