@@ -53,5 +53,9 @@ def test_no_library_memory_is_leaked(lib):
 
 def test_leak_check_detects_dropped_strings_and_errors(lib):
     rounds = 10
-    # one response string and one error object per round, each definitely lost
-    assert run_under_valgrind(lib, rounds, "leak") >= 2 * rounds
+    # One response string and one error object per round are dropped. Valgrind's scan is
+    # conservative: a stale copy of one pointer somewhere in the interpreter's live memory makes
+    # that block "possibly lost" or "still reachable" instead (seen: 19 of 20, about one run in
+    # four under pytest). So one of each kind may escape the count; 18 of 20 still shows the check
+    # fails on leaks, while the clean run above must find 0.
+    assert run_under_valgrind(lib, rounds, "leak") >= 2 * (rounds - 1)
