@@ -47,7 +47,7 @@ void RotatingLog::measure()
 
 void RotatingLog::rotate()
 {
-    std::fclose(file_);
+    if (file_ != nullptr) std::fclose(file_);
     file_ = nullptr;
     const std::filesystem::path old = rotated_path(path_);
     // Whatever is planted at <name>.1 (a link, a directory) is removed as itself, never followed;
@@ -63,6 +63,8 @@ void RotatingLog::append(std::string_view data)
 {
     // Only the newest bytes of an oversized chunk can be kept: they are what a reader wants.
     if (data.size() > max_bytes_) data.remove_prefix(data.size() - max_bytes_);
+    // A rotation that failed (its error was reported) left no file: try to open it again.
+    if (file_ == nullptr) open();
     // Bytes written to stderr since the last append are in the file too.
     if (stderr_mode_ == Stderr::follow_log) measure();
     while (!data.empty()) {
