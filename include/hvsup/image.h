@@ -55,7 +55,10 @@ HVSUP_API hvsup_status hvsup_image_build_options_init(hvsup_image_build_options*
  *   "timestamp" (Unix seconds; default now), "raw", "metadataCsum", "bit64", "journal"
  *   (default true), "overlay" (OCI whiteouts kept as overlayfs whiteouts), "platform"
  *   ("os/arch[/variant]", default linux on the host's architecture) and "ref" (ref name) to
- *   pick the manifest of an OCI index (fromOci only), "convertBackslash" (fromTar/fromOci).
+ *   pick the manifest of an OCI index (fromOci only), "convertBackslash" (fromTar/fromOci),
+ *   "guestInit" (a host path to an ELF executable installed as /sbin/microagent-init, mode
+ *   0755, owner 0:0; not with empty; see docs/image.md, "Guest init"; the summary then has
+ *   "guestInit": the path it landed at).
  * Same request, uuid and timestamp give byte-identical output.
  *
  * @param request_json  [in]  required; UTF-8 JSON

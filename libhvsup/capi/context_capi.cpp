@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: MIT
 // hvsup_context, hvsup_supervise and hvsup_doctor.
-#include "capi/firewall.hpp"
+#include "capi/abi_helpers.hpp"
 
 #include "core/json.hpp"
 #include "protocol/codec.hpp"
@@ -16,22 +16,13 @@ struct hvsup_context {
 
 namespace {
 
+using hvsup::capi::hand_out;
+using hvsup::capi::invalid;
+
 using hvsup::Error;
 using hvsup::ErrorCode;
 
 std::string optional_text(const char* s) { return s != nullptr ? std::string(s) : std::string(); }
-
-hvsup_status invalid(hvsup_error** error, const char* message)
-{
-    return hvsup::capi::report(error, HVSUP_E_INVALID_ARGUMENT, message);
-}
-
-hvsup_status hand_out(const std::string& text, char** out)
-{
-    *out = hvsup::capi::duplicate(text);
-    if (*out == nullptr) throw std::bad_alloc();
-    return HVSUP_OK;
-}
 
 }  // namespace
 
@@ -39,9 +30,8 @@ extern "C" {
 
 hvsup_status hvsup_context_options_init(hvsup_context_options* options, uint32_t version)
 {
-    if (options == nullptr || version != HVSUP_CONTEXT_OPTIONS_VERSION) return HVSUP_E_INVALID_ARGUMENT;
-    *options = hvsup_context_options HVSUP_CONTEXT_OPTIONS_INIT;
-    return HVSUP_OK;
+    return hvsup::capi::init_options(options, version, HVSUP_CONTEXT_OPTIONS_VERSION,
+                                     hvsup_context_options HVSUP_CONTEXT_OPTIONS_INIT);
 }
 
 hvsup_status hvsup_context_create(hvsup_context** out, const hvsup_context_options* options, hvsup_error** error)
@@ -51,9 +41,8 @@ hvsup_status hvsup_context_create(hvsup_context** out, const hvsup_context_optio
         *out = nullptr;
         hvsup::supervisor::SupervisorOptions opts;
         if (options != nullptr) {
-            if (options->version != HVSUP_CONTEXT_OPTIONS_VERSION) {
-                return invalid(error, "hvsup_context_create: unsupported options version");
-            }
+            hvsup::capi::require_options_version(options->version, HVSUP_CONTEXT_OPTIONS_VERSION,
+                                                 "hvsup_context_create");
             if (options->flags != 0) return invalid(error, "hvsup_context_create: unknown flags");
             opts.default_state_dir = optional_text(options->default_state_dir);
             opts.hcs_library = optional_text(options->hcs_library);
@@ -66,12 +55,7 @@ hvsup_status hvsup_context_create(hvsup_context** out, const hvsup_context_optio
                 opts.unregister_wait = std::chrono::milliseconds(options->unregister_wait_ms);
             }
             if (options->log_callback != nullptr) {
-                auto callback = options->log_callback;
-                void* user = options->log_user;
-                opts.logger = hvsup::Logger([callback, user](hvsup::LogLevel level, std::string_view message) {
-                    std::string text(message);
-                    callback(static_cast<hvsup_log_level>(level), text.c_str(), user);
-                });
+                opts.logger = hvsup::capi::forward_log(options->log_callback, options->log_user);
             }
         }
         auto backends = hvsup::supervisor::make_backends(opts);
@@ -127,9 +111,8 @@ hvsup_status hvsup_plan(hvsup_context* context, const char* request_json, char**
 
 hvsup_status hvsup_doctor_options_init(hvsup_doctor_options* options, uint32_t version)
 {
-    if (options == nullptr || version != HVSUP_DOCTOR_OPTIONS_VERSION) return HVSUP_E_INVALID_ARGUMENT;
-    *options = hvsup_doctor_options HVSUP_DOCTOR_OPTIONS_INIT;
-    return HVSUP_OK;
+    return hvsup::capi::init_options(options, version, HVSUP_DOCTOR_OPTIONS_VERSION,
+                                     hvsup_doctor_options HVSUP_DOCTOR_OPTIONS_INIT);
 }
 
 hvsup_status hvsup_doctor(hvsup_context* context, const hvsup_doctor_options* options, char** out, int32_t* ok,
@@ -142,9 +125,7 @@ hvsup_status hvsup_doctor(hvsup_context* context, const hvsup_doctor_options* op
         hvsup::supervisor::DoctorOptions opts;
         uint32_t format = HVSUP_DOCTOR_FORMAT_JSON;
         if (options != nullptr) {
-            if (options->version != HVSUP_DOCTOR_OPTIONS_VERSION) {
-                return invalid(error, "hvsup_doctor: unsupported options version");
-            }
+            hvsup::capi::require_options_version(options->version, HVSUP_DOCTOR_OPTIONS_VERSION, "hvsup_doctor");
             if (options->format != HVSUP_DOCTOR_FORMAT_JSON && options->format != HVSUP_DOCTOR_FORMAT_TEXT) {
                 return invalid(error, "hvsup_doctor: unknown format");
             }

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: MIT
 // hvsup_hcn_*: the HCN primitives of include/hvsup/hcn.h over hcn::Networking.
-#include "capi/firewall.hpp"
+#include "capi/abi_helpers.hpp"
 #include "hvsup/hcn.h"
 
 #include "core/json.hpp"
@@ -15,17 +15,8 @@ struct hvsup_hcn {
 
 namespace {
 
-hvsup_status invalid(hvsup_error** error, const std::string& message)
-{
-    return hvsup::capi::report(error, HVSUP_E_INVALID_ARGUMENT, message.c_str());
-}
-
-hvsup_status hand_out(const hvsup::json::value& v, char** out)
-{
-    *out = hvsup::capi::duplicate(hvsup::json::compact(v));
-    if (*out == nullptr) throw std::bad_alloc();
-    return HVSUP_OK;
-}
+using hvsup::capi::hand_out;
+using hvsup::capi::invalid;
 
 // NULL checks shared by every call that returns a document.
 const char* missing(const hvsup_hcn* hcn, char** out)
@@ -42,9 +33,8 @@ extern "C" {
 
 hvsup_status hvsup_hcn_options_init(hvsup_hcn_options* options, uint32_t version)
 {
-    if (options == nullptr || version != HVSUP_HCN_OPTIONS_VERSION) return HVSUP_E_INVALID_ARGUMENT;
-    *options = hvsup_hcn_options HVSUP_HCN_OPTIONS_INIT;
-    return HVSUP_OK;
+    return hvsup::capi::init_options(options, version, HVSUP_HCN_OPTIONS_VERSION,
+                                     hvsup_hcn_options HVSUP_HCN_OPTIONS_INIT);
 }
 
 hvsup_status hvsup_hcn_open(hvsup_hcn** out, const hvsup_hcn_options* options, hvsup_error** error)
@@ -54,9 +44,7 @@ hvsup_status hvsup_hcn_open(hvsup_hcn** out, const hvsup_hcn_options* options, h
         *out = nullptr;
         std::string provider;
         if (options != nullptr) {
-            if (options->version != HVSUP_HCN_OPTIONS_VERSION) {
-                return invalid(error, "hvsup_hcn_open: unsupported options version");
-            }
+            hvsup::capi::require_options_version(options->version, HVSUP_HCN_OPTIONS_VERSION, "hvsup_hcn_open");
             if (options->flags != 0) return invalid(error, "hvsup_hcn_open: unknown flags");
             if (options->provider_library != nullptr) provider = options->provider_library;
         }
@@ -87,7 +75,7 @@ hvsup_status hvsup_hcn_nat_network_ensure(hvsup_hcn* hcn, char** out, hvsup_erro
     return hvsup::capi::guarded(error, [&]() -> hvsup_status {
         if (const char* why = missing(hcn, out))
             return invalid(error, std::string("hvsup_hcn_nat_network_ensure: ") + why);
-        return hand_out(hcn->networking->ensure_nat_network(), out);
+        return hand_out(hvsup::json::compact(hcn->networking->ensure_nat_network()), out);
     });
 }
 
@@ -106,7 +94,7 @@ hvsup_status hvsup_hcn_network_find(hvsup_hcn* hcn, const char* name, char** out
             return hvsup::capi::report(error, HVSUP_E_NOT_FOUND,
                                        ("HNS network " + hvsup::json::quote(name) + " not found").c_str());
         }
-        return hand_out(*found, out);
+        return hand_out(hvsup::json::compact(*found), out);
     });
 }
 
@@ -122,7 +110,7 @@ hvsup_status hvsup_hcn_endpoint_create(hvsup_hcn* hcn, const char* network_id, c
             return invalid(error, "hvsup_hcn_endpoint_create: unknown flags");
         }
         const bool replace = (flags & HVSUP_HCN_ENDPOINT_REPLACE_STALE) != 0;
-        return hand_out(hcn->networking->create_endpoint(network_id, name, replace), out);
+        return hand_out(hvsup::json::compact(hcn->networking->create_endpoint(network_id, name, replace)), out);
     });
 }
 
@@ -144,7 +132,7 @@ hvsup_status hvsup_hcn_endpoint_properties(hvsup_hcn* hcn, const char* endpoint_
         }
         if (endpoint_id == nullptr) return invalid(error, "hvsup_hcn_endpoint_properties: endpoint_id is NULL");
         try {
-            return hand_out(hcn->networking->endpoint_properties(endpoint_id), out);
+            return hand_out(hvsup::json::compact(hcn->networking->endpoint_properties(endpoint_id)), out);
         } catch (const hvsup::Error& e) {
             throw hvsup::with_context(e, "find HNS endpoint " + hvsup::json::quote(endpoint_id));
         }

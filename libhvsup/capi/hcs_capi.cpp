@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: MIT
 // hvsup_hcs_*: the HCS primitives of include/hvsup/hcs.h.
-#include "capi/firewall.hpp"
+#include "capi/abi_helpers.hpp"
 #include "hvsup/hcs.h"
 
 #include "core/json.hpp"
@@ -8,6 +8,7 @@
 #include "hcs/document.hpp"
 #include "protocol/codec.hpp"
 #include "protocol/validate.hpp"
+#include "supervisor/compute_document.hpp"
 
 #include <memory>
 
@@ -16,26 +17,17 @@ struct hvsup_hcs {
 };
 
 struct hvsup_hcs_system {
-    hvsup::hcs::ComputeSystem system;
+    hvsup::hcs::ComputeSystemHandle system;
 };
 
 namespace {
 
+using hvsup::capi::hand_out;
+using hvsup::capi::invalid;
+
 using hvsup::Error;
 using hvsup::ErrorCode;
 namespace hcs = hvsup::hcs;
-
-hvsup_status invalid(hvsup_error** error, const char* message)
-{
-    return hvsup::capi::report(error, HVSUP_E_INVALID_ARGUMENT, message);
-}
-
-hvsup_status hand_out(const std::string& text, char** out)
-{
-    *out = hvsup::capi::duplicate(text);
-    if (*out == nullptr) throw std::bad_alloc();
-    return HVSUP_OK;
-}
 
 hcs::Timeout operation_timeout(uint32_t ms)
 {
@@ -50,9 +42,8 @@ extern "C" {
 
 hvsup_status hvsup_hcs_options_init(hvsup_hcs_options* options, uint32_t version)
 {
-    if (options == nullptr || version != HVSUP_HCS_OPTIONS_VERSION) return HVSUP_E_INVALID_ARGUMENT;
-    *options = hvsup_hcs_options HVSUP_HCS_OPTIONS_INIT;
-    return HVSUP_OK;
+    return hvsup::capi::init_options(options, version, HVSUP_HCS_OPTIONS_VERSION,
+                                     hvsup_hcs_options HVSUP_HCS_OPTIONS_INIT);
 }
 
 hvsup_status hvsup_hcs_open(hvsup_hcs** out, const hvsup_hcs_options* options, hvsup_error** error)
@@ -62,8 +53,7 @@ hvsup_status hvsup_hcs_open(hvsup_hcs** out, const hvsup_hcs_options* options, h
         *out = nullptr;
         hcs::LoadOptions load;
         if (options != nullptr) {
-            if (options->version != HVSUP_HCS_OPTIONS_VERSION)
-                return invalid(error, "hvsup_hcs_open: unsupported options version");
+            hvsup::capi::require_options_version(options->version, HVSUP_HCS_OPTIONS_VERSION, "hvsup_hcs_open");
             if (options->flags != 0) return invalid(error, "hvsup_hcs_open: unknown flags");
             if (options->library_path != nullptr) load.library_path = options->library_path;
             switch (options->api) {
@@ -131,9 +121,8 @@ hvsup_status hvsup_hcs_grant_vm_access(hvsup_hcs* hcs, const char* vm_id, const 
 
 hvsup_status hvsup_hcs_document_options_init(hvsup_hcs_document_options* options, uint32_t version)
 {
-    if (options == nullptr || version != HVSUP_HCS_DOCUMENT_OPTIONS_VERSION) return HVSUP_E_INVALID_ARGUMENT;
-    *options = hvsup_hcs_document_options HVSUP_HCS_DOCUMENT_OPTIONS_INIT;
-    return HVSUP_OK;
+    return hvsup::capi::init_options(options, version, HVSUP_HCS_DOCUMENT_OPTIONS_VERSION,
+                                     hvsup_hcs_document_options HVSUP_HCS_DOCUMENT_OPTIONS_INIT);
 }
 
 hvsup_status hvsup_hcs_document_build(const char* request_json, const hvsup_hcs_document_options* options, char** out,
@@ -143,11 +132,10 @@ hvsup_status hvsup_hcs_document_build(const char* request_json, const hvsup_hcs_
         if (out == nullptr) return invalid(error, "hvsup_hcs_document_build: out is NULL");
         *out = nullptr;
         if (request_json == nullptr) return invalid(error, "hvsup_hcs_document_build: request_json is NULL");
-        hcs::DocumentInputs in;
+        hvsup::supervisor::DocumentInputs in;
         if (options != nullptr) {
-            if (options->version != HVSUP_HCS_DOCUMENT_OPTIONS_VERSION) {
-                return invalid(error, "hvsup_hcs_document_build: unsupported options version");
-            }
+            hvsup::capi::require_options_version(options->version, HVSUP_HCS_DOCUMENT_OPTIONS_VERSION,
+                                                 "hvsup_hcs_document_build");
             if (options->flags != 0) return invalid(error, "hvsup_hcs_document_build: unknown flags");
             if (options->boot == HVSUP_HCS_BOOT_UEFI_VMBFS)
                 in.boot = hcs::BootMode::uefi_vmbfs;
@@ -167,7 +155,7 @@ hvsup_status hvsup_hcs_document_build(const char* request_json, const hvsup_hcs_
         }
         in.runtime_id = request.identity->runtime_id;
         in.config = *request.config;
-        return hand_out(hcs::document_json(in), out);
+        return hand_out(hvsup::supervisor::document_json(in), out);
     });
 }
 

@@ -1,11 +1,12 @@
 // SPDX-License-Identifier: MIT
 // hvsup_hvsock_*: service ids and listener sets over the C ABI.
-#include "capi/firewall.hpp"
+#include "capi/abi_helpers.hpp"
 #include "hvsup/hvsock.h"
 
 #include "core/files.hpp"
 #include "core/json.hpp"
 #include "hvsock/address.hpp"
+#include "hvsock/emulation_environment.hpp"
 #include "hvsock/listener_set.hpp"
 
 #include <limits>
@@ -19,14 +20,12 @@ struct hvsup_hvsock_listeners {
 
 namespace {
 
+using hvsup::capi::hand_out;
+using hvsup::capi::invalid;
+
 namespace json = hvsup::json;
 using hvsup::Error;
 using hvsup::ErrorCode;
-
-hvsup_status invalid(hvsup_error** error, const char* message)
-{
-    return hvsup::capi::report(error, HVSUP_E_INVALID_ARGUMENT, message);
-}
 
 hvsup::hvsock::ListenerSpec decode_spec(std::string_view text)
 {
@@ -73,9 +72,7 @@ hvsup_status hvsup_hvsock_service_id(uint32_t port, char** out, hvsup_error** er
 {
     return hvsup::capi::guarded(error, [&]() -> hvsup_status {
         if (out == nullptr) return invalid(error, "hvsup_hvsock_service_id: out is NULL");
-        *out = hvsup::capi::duplicate(hvsup::hvsock::to_string(hvsup::hvsock::vsock_service_id(port)));
-        if (*out == nullptr) throw std::bad_alloc();
-        return HVSUP_OK;
+        return hand_out(hvsup::hvsock::to_string(hvsup::hvsock::vsock_service_id(port)), out);
     });
 }
 
@@ -97,9 +94,8 @@ hvsup_status hvsup_hvsock_service_port(const char* service_id, uint32_t* out, hv
 
 hvsup_status hvsup_hvsock_listeners_options_init(hvsup_hvsock_listeners_options* options, uint32_t version)
 {
-    if (options == nullptr || version != HVSUP_HVSOCK_LISTENERS_OPTIONS_VERSION) return HVSUP_E_INVALID_ARGUMENT;
-    *options = hvsup_hvsock_listeners_options HVSUP_HVSOCK_LISTENERS_OPTIONS_INIT;
-    return HVSUP_OK;
+    return hvsup::capi::init_options(options, version, HVSUP_HVSOCK_LISTENERS_OPTIONS_VERSION,
+                                     hvsup_hvsock_listeners_options HVSUP_HVSOCK_LISTENERS_OPTIONS_INIT);
 }
 
 hvsup_status hvsup_hvsock_listeners_start(const char* vm_id, const char* spec_json,
@@ -115,20 +111,16 @@ hvsup_status hvsup_hvsock_listeners_start(const char* vm_id, const char* spec_js
             decode_spec(hvsup::capi::bounded_text(spec_json, hvsup::capi::max_json_text_bytes, "spec"));
         spec.vm_id = vm_id;
         if (options != nullptr) {
-            if (options->version != HVSUP_HVSOCK_LISTENERS_OPTIONS_VERSION) {
-                return invalid(error, "hvsup_hvsock_listeners_start: unsupported options version");
-            }
+            hvsup::capi::require_options_version(options->version, HVSUP_HVSOCK_LISTENERS_OPTIONS_VERSION,
+                                                 "hvsup_hvsock_listeners_start");
             if (options->flags != 0) return invalid(error, "hvsup_hvsock_listeners_start: unknown flags");
             if (options->emulation_dir != nullptr) spec.emulation_dir = hvsup::files::from_utf8(options->emulation_dir);
             if (options->log_callback != nullptr) {
-                auto callback = options->log_callback;
-                void* user = options->log_user;
-                spec.logger = hvsup::Logger([callback, user](hvsup::LogLevel level, std::string_view message) {
-                    std::string text(message);
-                    callback(static_cast<hvsup_log_level>(level), text.c_str(), user);
-                });
+                spec.logger = hvsup::capi::forward_log(options->log_callback, options->log_user);
             }
         }
+        // The C ABI is an edge: without options.emulation_dir, the environment chooses.
+        if (spec.emulation_dir.empty()) spec.emulation_dir = hvsup::hvsock::emulation_dir_from_environment();
         auto listeners = std::make_unique<hvsup_hvsock_listeners>();
         listeners->set = hvsup::hvsock::ListenerSet::start(std::move(spec));
         *out = listeners.release();

@@ -2,22 +2,13 @@
 // hvsup_image_*: the image builder behind include/hvsup/image.h.
 #include "hvsup/image.h"
 
-#include "capi/firewall.hpp"
+#include "capi/abi_helpers.hpp"
 #include "image/image_build.hpp"
 
 namespace {
 
-hvsup_status invalid(hvsup_error** error, const char* message)
-{
-    return hvsup::capi::report(error, HVSUP_E_INVALID_ARGUMENT, message);
-}
-
-hvsup_status hand_out(const std::string& text, char** out)
-{
-    *out = hvsup::capi::duplicate(text);
-    if (*out == nullptr) throw std::bad_alloc();
-    return HVSUP_OK;
-}
+using hvsup::capi::hand_out;
+using hvsup::capi::invalid;
 
 }  // namespace
 
@@ -25,9 +16,8 @@ extern "C" {
 
 hvsup_status hvsup_image_build_options_init(hvsup_image_build_options* options, uint32_t version)
 {
-    if (options == nullptr || version != HVSUP_IMAGE_BUILD_OPTIONS_VERSION) return HVSUP_E_INVALID_ARGUMENT;
-    *options = hvsup_image_build_options HVSUP_IMAGE_BUILD_OPTIONS_INIT;
-    return HVSUP_OK;
+    return hvsup::capi::init_options(options, version, HVSUP_IMAGE_BUILD_OPTIONS_VERSION,
+                                     hvsup_image_build_options HVSUP_IMAGE_BUILD_OPTIONS_INIT);
 }
 
 hvsup_status hvsup_image_build(const char* request_json, const hvsup_image_build_options* options, char** out,
@@ -38,9 +28,8 @@ hvsup_status hvsup_image_build(const char* request_json, const hvsup_image_build
         if (request_json == nullptr) return invalid(error, "hvsup_image_build: request_json is NULL");
         hvsup::image::BuildProgress progress;
         if (options != nullptr) {
-            if (options->version != HVSUP_IMAGE_BUILD_OPTIONS_VERSION) {
-                return invalid(error, "hvsup_image_build: unsupported options version");
-            }
+            hvsup::capi::require_options_version(options->version, HVSUP_IMAGE_BUILD_OPTIONS_VERSION,
+                                                 "hvsup_image_build");
             if (options->flags != 0) return invalid(error, "hvsup_image_build: unknown flags");
             if (options->progress != nullptr) {
                 auto cb = options->progress;

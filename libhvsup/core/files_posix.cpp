@@ -3,6 +3,7 @@
 #include "core/files.hpp"
 
 #include "core/error.hpp"
+#include "core/unique_handle.hpp"
 
 #include <atomic>
 #include <thread>
@@ -21,18 +22,15 @@
 namespace hvsup::files {
 namespace {
 
-class Fd {
-public:
-    explicit Fd(int fd) : fd_(fd) {}
-    ~Fd() { if (fd_ >= 0) ::close(fd_); }
-    Fd(const Fd&) = delete;
-    Fd& operator=(const Fd&) = delete;
-    int get() const { return fd_; }
-    int release() { int fd = fd_; fd_ = -1; return fd; }
-
-private:
-    int fd_;
+// A file descriptor for UniqueHandle: negative means none.
+struct FdTraits {
+    using value_type = int;
+    static constexpr int none() noexcept { return -1; }
+    static bool valid(int fd) noexcept { return fd >= 0; }
+    static void close(int fd) noexcept { ::close(fd); }
 };
+
+using Fd = UniqueHandle<FdTraits>;
 
 void write_all(int fd, std::string_view data, const std::string& what)
 {

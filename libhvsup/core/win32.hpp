@@ -5,6 +5,7 @@
 #pragma once
 
 #include "core/error.hpp"
+#include "core/unique_handle.hpp"
 
 #include <windows.h>
 
@@ -30,38 +31,16 @@ Error error(DWORD err, const std::string& what);
 // failures throw error(…, what).
 std::wstring module_file_name(HMODULE module, const std::string& what);
 
-// A move-only owner of a kernel HANDLE (NULL and INVALID_HANDLE_VALUE both mean none).
-class Handle {
-public:
-    Handle() noexcept = default;
-    explicit Handle(HANDLE h) noexcept : h_(h) {}
-    ~Handle() { reset(); }
-    Handle(Handle&& other) noexcept : h_(other.release()) {}
-    Handle& operator=(Handle&& other) noexcept
-    {
-        if (this != &other) reset(other.release());
-        return *this;
-    }
-    Handle(const Handle&) = delete;
-    Handle& operator=(const Handle&) = delete;
-
-    HANDLE get() const noexcept { return h_; }
-    explicit operator bool() const noexcept { return h_ != nullptr && h_ != INVALID_HANDLE_VALUE; }
-    HANDLE release() noexcept
-    {
-        HANDLE h = h_;
-        h_ = nullptr;
-        return h;
-    }
-    void reset(HANDLE h = nullptr) noexcept
-    {
-        if (*this) ::CloseHandle(h_);
-        h_ = h;
-    }
-
-private:
-    HANDLE h_ = nullptr;
+// A kernel HANDLE for UniqueHandle: NULL and INVALID_HANDLE_VALUE both mean none.
+struct HandleTraits {
+    using value_type = HANDLE;
+    static constexpr HANDLE none() noexcept { return nullptr; }
+    static bool valid(HANDLE h) noexcept { return h != nullptr && h != INVALID_HANDLE_VALUE; }
+    static void close(HANDLE h) noexcept { ::CloseHandle(h); }
 };
+
+// A move-only owner of a kernel HANDLE.
+using Handle = UniqueHandle<HandleTraits>;
 
 // A security descriptor granting full control to the current user, SYSTEM and
 // Administrators only, inherited by children: the Windows counterpart of 0700/0600.

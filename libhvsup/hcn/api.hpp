@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: MIT
-// The raw entry points of computenetwork.dll (hyperv-host.md §3.1) as function-pointer types.
+// The raw entry points of computenetwork.dll (docs/hcn.md, "Loading and strings") as function-pointer types.
 // Strings are UTF-16: char16_t has the size and encoding of Windows' wchar_t, so the same table
 // works against the real DLL and against the simulator on Linux. Shared with test/sim/hcn,
 // which implements these signatures.

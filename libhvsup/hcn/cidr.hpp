@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: MIT
 // IPv4 prefixes ("192.168.127.0/24") and the managed NAT subnet choice
-// (microagent-protocol.md §8.1, E3 rule).
+// (docs/hcn.md, "Modes").
 #pragma once
 
 #include <cstdint>

@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: MIT
-// The computenetwork.dll binding: a function table filled at run time (hyperv-host.md §3.1)
+// The computenetwork.dll binding: a function table filled at run time (docs/hcn.md, "Loading and strings")
 // and a thin typed client over it. Strings cross as UTF-16; strings HCN returns are freed with
 // CoTaskMemFree — ole32's on Windows, or a `CoTaskMemFree` the provider library exports itself
 // (the simulator does; a POSIX provider must, since there is no ole32).

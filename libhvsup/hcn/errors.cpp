@@ -84,12 +84,6 @@ const char* hresult_name(int32_t hr) noexcept
     return k != nullptr ? k->name : "";
 }
 
-const char* hresult_description(int32_t hr) noexcept
-{
-    const auto* k = lookup(hr);
-    return k != nullptr ? k->description : "";
-}
-
 bool is_not_found(int32_t hr) noexcept
 {
     return hr == hresult::network_not_found || hr == hresult::endpoint_not_found;

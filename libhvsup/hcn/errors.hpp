@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: MIT
-// HCN HRESULTs (hyperv-host.md §3.6) and the errors the binding raises for them.
+// HCN HRESULTs (docs/hcn.md, "Endpoints") and the errors the binding raises for them.
 #pragma once
 
 #include "core/error.hpp"
@@ -43,8 +43,6 @@ inline constexpr int32_t e_accessdenied = static_cast<int32_t>(0x80070005u);
 
 // "HCN_E_NETWORK_NOT_FOUND" for a known code, "" otherwise.
 const char* hresult_name(int32_t hr) noexcept;
-// A short English description ("the network was not found"), "" for unknown codes.
-const char* hresult_description(int32_t hr) noexcept;
 
 bool is_not_found(int32_t hr) noexcept;
 

@@ -2,6 +2,7 @@
 #include "hcn/networking.hpp"
 
 #include "core/error.hpp"
+#include "core/text.hpp"
 #include "hcn/cidr.hpp"
 #include "hcn/errors.hpp"
 #include "hcn/guid.hpp"
@@ -9,14 +10,6 @@
 namespace hvsup::hcn {
 
 namespace {
-
-std::string trim(std::string_view s)
-{
-    const auto first = s.find_first_not_of(" \t\r\n");
-    if (first == std::string_view::npos) return {};
-    const auto last = s.find_last_not_of(" \t\r\n");
-    return std::string(s.substr(first, last - first + 1));
-}
 
 std::string quoted(std::string_view s)
 {
@@ -171,9 +164,9 @@ Endpoint Networking::attach(const Network& network, const std::string& name)
     return endpoint_from_json(props);
 }
 
-NetworkAttachment Networking::prepare_network(const protocol::NetworkConfig& config, std::string_view runtime_id)
+NetworkAttachment Networking::prepare_network(const GuestNetwork& config, std::string_view runtime_id)
 {
-    std::string mode = trim(config.mode);
+    std::string mode(trim(config.mode));
     if (mode.empty()) mode = "user";
     NetworkAttachment out;
     if (mode == "isolated") {
@@ -185,7 +178,7 @@ NetworkAttachment Networking::prepare_network(const protocol::NetworkConfig& con
     if (mode == "user" || mode == "nat") {
         network = network_from_json(ensure_nat_network());
     } else if (mode == "bridged") {
-        const std::string interface_name = trim(config.interface_name);
+        const std::string interface_name(trim(config.interface_name));
         if (interface_name.empty())
             throw Error(ErrorCode::invalid_argument, "bridged network requires network.interface");
         const std::string context = "resolve bridged HNS network " + quoted(interface_name);
@@ -215,7 +208,7 @@ NetworkAttachment Networking::prepare_network(const protocol::NetworkConfig& con
 
 void Networking::release_endpoint(std::string_view endpoint_id)
 {
-    const std::string id = trim(endpoint_id);
+    const std::string id(trim(endpoint_id));
     if (id.empty()) return;
     if (!parse_guid(id)) {
         // HCN ids are GUIDs: a lookup by any other id finds nothing (the peer's

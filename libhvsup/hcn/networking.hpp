@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: MIT
-// Guest networking for the supervisor (microagent-protocol.md §8): the managed NAT network,
+// Guest networking for the supervisor (docs/hcn.md, "Modes", "Endpoints"): the managed NAT network,
 // bridged networks, endpoints named after the runtime, and their release. This is the API the
 // supervisor calls from run/start (prepare_network) and from every terminal control and
 // failure path (release_endpoint); doctor calls probe().
@@ -10,7 +10,6 @@
 #include "hcn/client.hpp"
 #include "hcn/runtime_network.hpp"
 #include "hcn/schema.hpp"
-#include "protocol/types.hpp"
 
 #include <memory>
 #include <mutex>
@@ -23,33 +22,24 @@ namespace hvsup::hcn {
 // What prepare_network produced. For `isolated` both ids are empty, `runtime` is the input and
 // `nic` is empty (no NetworkAdapters entry, no network items on the kernel command line).
 struct NetworkAttachment {
-    std::string network_id;           // runtime.json networkID
-    std::string endpoint_id;          // runtime.json networkEndpointID; NetworkAdapters["0"].EndpointId
-    protocol::NetworkConfig runtime;  // runtime.json config.network
-    std::optional<GuestNic> nic;      // the guest NIC: static address or DHCP
+    std::string network_id;        // runtime.json networkID
+    std::string endpoint_id;       // runtime.json networkEndpointID; NetworkAdapters["0"].EndpointId
+    GuestNetwork runtime;          // runtime.json config.network (the supervisor copies it there)
+    std::optional<GuestNic> nic;   // the guest NIC: static address or DHCP
 
     bool has_endpoint() const { return !endpoint_id.empty(); }
 };
 
-// What the supervisor needs from guest networking, as one interface, so supervisor tests can
-// substitute a fake. Networking is the HCN implementation.
-class GuestNetworking {
-public:
-    virtual ~GuestNetworking() = default;
-    virtual NetworkAttachment prepare_network(const protocol::NetworkConfig& config, std::string_view runtime_id) = 0;
-    virtual void release_endpoint(std::string_view endpoint_id) = 0;
-    virtual void probe() = 0;
-};
-
 // Thread-safe: calls may run concurrently (the binding loads once under a lock; HCN serialises).
-class Networking final : public GuestNetworking {
+// The supervisor's NetworkHost port (supervisor/hcn_network_host.hpp) sits over it.
+class Networking final {
 public:
     // provider_path: an explicit computenetwork.dll-compatible library (the simulator in tests);
     // empty means computenetwork.dll from System32 (on POSIX every HCN use then fails with
     // ErrorCode::unsupported). Nothing is loaded until the first call that needs HCN.
     explicit Networking(std::string provider_path = {}, Logger logger = {});
 
-    // Attaches a runtime to its network (§8): `config.mode` trimmed, empty = "user".
+    // Attaches a runtime to its network (docs/hcn.md, "Modes"): `config.mode` trimmed, empty = "user".
     //  isolated  -> no HCN call at all.
     //  user, nat -> ensure "microagent-nat" (created only when absent, first free /24), delete
     //               any endpoint named microagent-<runtimeID>, create it, read it back; runtime
@@ -63,15 +53,15 @@ public:
     // `find stale HNS endpoint "<name>": …`, `delete stale HNS endpoint "<name>": …`,
     // `create HNS endpoint "<name>": …`, `query HNS endpoint "<name>": …` (the new endpoint is
     // deleted before this one is thrown). On any failure no endpoint is left behind.
-    NetworkAttachment prepare_network(const protocol::NetworkConfig& config, std::string_view runtime_id) override;
+    NetworkAttachment prepare_network(const GuestNetwork& config, std::string_view runtime_id);
 
-    // Deletes an endpoint by id (§8.4): an empty id is a no-op; not found (on lookup or on
+    // Deletes an endpoint by id (docs/hcn.md, "Endpoints"): an empty id is a no-op; not found (on lookup or on
     // delete) is success, and so is an id that is not a GUID (no HCN object can have it). Errors: `find HNS endpoint
     // "<id>": …`, `delete HNS endpoint "<id>": …`. Never deletes a network.
-    void release_endpoint(std::string_view endpoint_id) override;
+    void release_endpoint(std::string_view endpoint_id);
 
     // Doctor's HCN check: loads the API and lists networks. Error `probe HCN/HNS access: …`.
-    void probe() override;
+    void probe();
 
     // --- primitives (the hvsup_hcn_* C ABI) ---
 

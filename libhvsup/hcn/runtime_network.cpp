@@ -48,10 +48,9 @@ std::vector<std::string> destinations(const std::vector<Route>& routes)
 
 }  // namespace
 
-protocol::NetworkConfig nat_runtime_network(const protocol::NetworkConfig& input, const Network& network,
-                                            const Endpoint& endpoint)
+GuestNetwork nat_runtime_network(const GuestNetwork& input, const Network& network, const Endpoint& endpoint)
 {
-    protocol::NetworkConfig out = input;
+    GuestNetwork out = input;
     out.mode = "nat";
     out.subnet = first_subnet(network);
     out.gateway = default_gateway(network_routes(network));
@@ -62,10 +61,9 @@ protocol::NetworkConfig nat_runtime_network(const protocol::NetworkConfig& input
     return out;
 }
 
-protocol::NetworkConfig bridged_runtime_network(const protocol::NetworkConfig& input, const Network& network,
-                                                const Endpoint& endpoint)
+GuestNetwork bridged_runtime_network(const GuestNetwork& input, const Network& network, const Endpoint& endpoint)
 {
-    protocol::NetworkConfig out = input;
+    GuestNetwork out = input;
     out.mode = "bridged";
     out.subnet = first_subnet(network);
     out.gateway = default_gateway(endpoint.routes);
@@ -78,9 +76,10 @@ protocol::NetworkConfig bridged_runtime_network(const protocol::NetworkConfig& i
     return out;
 }
 
-GuestNic guest_nic(const protocol::NetworkConfig& runtime, const Endpoint& endpoint)
+GuestNic guest_nic(const GuestNetwork& runtime, const Endpoint& endpoint)
 {
     GuestNic nic;
+    nic.endpoint_id = endpoint.id;
     nic.mac_address = endpoint.mac_address;
     nic.gateway = runtime.gateway;
     nic.dns = runtime.dns;

@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: MIT
-// HCN v2 documents (hyperv-host.md §3.2–3.3): networks, endpoints and queries, typed with the
+// HCN v2 documents (docs/hcn.md, "Modes" and "Endpoints"): networks, endpoints and queries, typed with the
 // exact HCN field names. Unset optional fields are left out of what we send; reading
 // properties back is lenient (keys case-insensitive, unknown keys ignored), as HCN answers
 // carry many fields we do not use.
@@ -96,12 +96,12 @@ json::object to_json(const Query& query);
 Network network_from_json(const json::value& properties);
 Endpoint endpoint_from_json(const json::value& properties);
 
-// The settings of the managed NAT network (microagent-protocol.md §8.1) for a /24 and its
+// The settings of the managed NAT network (docs/hcn.md, "Modes") for a /24 and its
 // gateway: Name, Type NAT, the fixed MacPool, one Static IPAM subnet with the default route.
 inline constexpr const char* nat_network_name = "microagent-nat";
 Network nat_network_settings(const std::string& prefix, const std::string& gateway);
 
-// The endpoint settings of §8.2: Name, HostComputeNetwork, SchemaVersion.
+// The endpoint settings (docs/hcn.md, "Endpoints"): Name, HostComputeNetwork, SchemaVersion.
 Endpoint endpoint_settings(const std::string& name, const std::string& network_id);
 
 // "microagent-<runtimeID>"

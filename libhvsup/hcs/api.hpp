@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: MIT
 // The raw HCS entry points of vmcompute.dll (v1) and computecore.dll (v2) as function-pointer
-// types (hyperv-host.md §1.1, §1.2). Strings are UTF-16: char16_t has the size and encoding of
+// types (docs/hcs.md, "The binding and the API choice"). Strings are UTF-16: char16_t has the size and encoding of
 // Windows' wchar_t, so the same table works against the real DLLs and the simulator on Linux.
 // Shared with test/sim, which implements these signatures.
 #pragma once

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: MIT
 // vmcompute.dll: calls return S_OK or the pending code, completion arrives as a notification
-// on the callback registered right after the handle exists (hyperv-host.md §1.1, "How hcsshim
-// waited for v1 async completion").
+// on the callback registered right after the handle exists (docs/hcs.md, "The binding
+// and the API choice").
 #include "core/utf.hpp"
 #include "hcs/api.hpp"
 #include "hcs/backend.hpp"

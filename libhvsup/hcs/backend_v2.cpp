@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: MIT
 // computecore.dll: every call goes through an HCS_OPERATION and HcsWaitForOperationResult
-// (hyperv-host.md §1.2 "The v2 calling pattern").
+// (docs/hcs.md, "The binding and the API choice").
 #include "core/utf.hpp"
 #include "hcs/api.hpp"
 #include "hcs/backend.hpp"

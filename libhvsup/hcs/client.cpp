@@ -5,6 +5,8 @@
 #include "hcs/backend.hpp"
 #include "hcs/handles.hpp"
 #include "hcs/hresult.hpp"
+#include "hcs/library.hpp"
+#include "hcs/presence.hpp"
 
 #include <fmt/format.h>
 
@@ -99,15 +101,15 @@ std::string describe_timeout(Timeout timeout)
 
 }  // namespace detail
 
-ComputeSystem::ComputeSystem(std::shared_ptr<detail::Backend> backend,
-                             std::unique_ptr<detail::SystemConnection> connection, std::string id)
+ComputeSystemHandle::ComputeSystemHandle(std::shared_ptr<detail::Backend> backend,
+                                         std::unique_ptr<detail::SystemConnection> connection, std::string id)
     : backend_(std::move(backend)), connection_(std::move(connection)), id_(std::move(id))
 {
 }
 
-ComputeSystem::ComputeSystem(ComputeSystem&&) noexcept = default;
+ComputeSystemHandle::ComputeSystemHandle(ComputeSystemHandle&&) noexcept = default;
 
-ComputeSystem& ComputeSystem::operator=(ComputeSystem&& other) noexcept
+ComputeSystemHandle& ComputeSystemHandle::operator=(ComputeSystemHandle&& other) noexcept
 {
     if (this != &other) {
         close();
@@ -119,12 +121,12 @@ ComputeSystem& ComputeSystem::operator=(ComputeSystem&& other) noexcept
     return *this;
 }
 
-ComputeSystem::~ComputeSystem()
+ComputeSystemHandle::~ComputeSystemHandle()
 {
     close();
 }
 
-void ComputeSystem::close() noexcept
+void ComputeSystemHandle::close() noexcept
 {
     // The connection goes first: its library must stay loaded until the handle is closed.
     connection_.reset();
@@ -142,16 +144,6 @@ SharedLibrary open_provider(const std::string& path)
     }
 }
 
-// A System32 DLL, or an unloaded library when this host lacks it (every POSIX host).
-SharedLibrary system_library_or_none(const char* name)
-{
-    try {
-        return SharedLibrary::open_system(name);
-    } catch (const Error&) {
-        return SharedLibrary();
-    }
-}
-
 detail::SystemConnection& require(const std::unique_ptr<detail::SystemConnection>& c, std::string_view operation)
 {
     if (!c) throw make_error(operation, "compute system handle is closed", hr::e_handle);
@@ -159,21 +151,21 @@ detail::SystemConnection& require(const std::unique_ptr<detail::SystemConnection
 }
 }  // namespace
 
-void ComputeSystem::start(Timeout timeout)
+void ComputeSystemHandle::start(Timeout timeout)
 {
     require(connection_, "start").start(timeout);
 }
-void ComputeSystem::shutdown(Timeout timeout)
+void ComputeSystemHandle::shutdown(Timeout timeout)
 {
     require(connection_, "shutdown").shutdown(timeout);
 }
 
-void ComputeSystem::terminate(std::string_view operation, Timeout timeout)
+void ComputeSystemHandle::terminate(std::string_view operation, Timeout timeout)
 {
     require(connection_, operation).terminate(timeout, operation);
 }
 
-std::optional<ExitStatus> ComputeSystem::wait_for_exit(Timeout timeout)
+std::optional<ExitStatus> ComputeSystemHandle::wait_for_exit(Timeout timeout)
 {
     auto& c = require(connection_, "wait");
     {
@@ -202,12 +194,12 @@ std::optional<ExitStatus> ComputeSystem::wait_for_exit(Timeout timeout)
     return detail::wait_for_exit_event(c.events(), timeout, "wait");
 }
 
-std::string ComputeSystem::properties_document(std::string_view operation)
+std::string ComputeSystemHandle::properties_document(std::string_view operation)
 {
     return require(connection_, operation).properties_document(operation);
 }
 
-schema::Properties ComputeSystem::properties(std::string_view operation)
+schema::Properties ComputeSystemHandle::properties(std::string_view operation)
 {
     return schema::decode_properties(properties_document(operation));
 }
@@ -245,16 +237,17 @@ std::shared_ptr<HcsClient> HcsClient::load(const LoadOptions& options)
         throw Error(ErrorCode::unsupported, fmt::format("HCS provider {} exports neither API ({} and {} are missing)",
                                                         options.library_path, missing, missing_v1));
     }
+    const Presence presence = probe_presence(options.force_api);
+    if (!presence.available()) throw Error(ErrorCode::unsupported, presence.error);
     std::string missing;
-    for (const ApiKind kind : {ApiKind::computecore, ApiKind::vmcompute}) {
-        if (options.force_api && *options.force_api != kind) continue;
-        auto lib = std::make_shared<SharedLibrary>(system_library_or_none(dll_name(kind)));
-        if (!lib->loaded()) continue;
-        if (auto backend = try_make(kind, lib, missing)) {
-            return std::make_shared<HcsClient>(std::move(backend), dll_name(kind));
+    for (const SystemApi& system : presence.found) {
+        if (auto backend = try_make(system.api, system.library, missing)) {
+            return std::make_shared<HcsClient>(std::move(backend), dll_name(system.api));
         }
     }
-    throw Error(ErrorCode::unsupported, no_system_hcs_message());
+    // A System32 DLL without the exports of its own API: not a host this client can drive.
+    throw Error(ErrorCode::unsupported, fmt::format("no HCS library in System32 exports its API ({} lacks {})",
+                                                    dll_name(presence.found.back().api), missing));
 }
 
 ApiKind HcsClient::api() const noexcept
@@ -271,14 +264,12 @@ ProviderReport inspect_provider(const LoadOptions& options) noexcept
             report.library = options.library_path;
             libs.push_back(std::make_shared<SharedLibrary>(open_provider(options.library_path)));
         } else {
-            for (const ApiKind kind : {ApiKind::computecore, ApiKind::vmcompute}) {
-                auto lib = std::make_shared<SharedLibrary>(system_library_or_none(dll_name(kind)));
-                if (lib->loaded()) libs.push_back(std::move(lib));
-            }
-            if (libs.empty()) {
-                report.error = no_system_hcs_message();
+            const Presence presence = probe_presence();
+            if (!presence.available()) {
+                report.error = presence.error;
                 return report;
             }
+            for (const SystemApi& system : presence.found) libs.push_back(system.library);
         }
         report.loaded = true;
         std::string missing;
@@ -331,16 +322,16 @@ uint32_t HcsClient::logical_processor_count()
         backend_->service_properties(schema::processor_topology_service_query()));
 }
 
-ComputeSystem HcsClient::create(const std::string& id, const std::string& document, Timeout timeout)
+ComputeSystemHandle HcsClient::create(const std::string& id, const std::string& document, Timeout timeout)
 {
     auto connection = backend_->create(id, document, timeout);
-    return ComputeSystem(backend_, std::move(connection), id);
+    return ComputeSystemHandle(backend_, std::move(connection), id);
 }
 
-ComputeSystem HcsClient::open(const std::string& id, std::string_view operation)
+ComputeSystemHandle HcsClient::open(const std::string& id, std::string_view operation)
 {
     auto connection = backend_->open(id, operation);
-    return ComputeSystem(backend_, std::move(connection), id);
+    return ComputeSystemHandle(backend_, std::move(connection), id);
 }
 
 void HcsClient::grant_vm_access(const std::string& vm_id, const std::string& path)

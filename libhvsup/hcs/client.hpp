@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: MIT
 // The HCS client the supervisor calls: loads vmcompute.dll or computecore.dll (or an explicit
 // provider such as the simulator), and drives compute systems through either API with the
-// reference's error text (microagent-protocol.md §7.2).
+// reference's error text (docs/hcs.md, "The binding and the API choice").
 #pragma once
 
 #include "core/error.hpp"
@@ -51,11 +51,11 @@ class SystemConnection;
 // exit is missed). Move-only; closing unregisters the callback and releases the handle. Not
 // for concurrent use from several threads, except that wait_for_exit may run while another
 // thread calls terminate/shutdown on the same object.
-class ComputeSystem {
+class ComputeSystemHandle {
 public:
-    ComputeSystem(ComputeSystem&&) noexcept;
-    ComputeSystem& operator=(ComputeSystem&&) noexcept;
-    ~ComputeSystem();
+    ComputeSystemHandle(ComputeSystemHandle&&) noexcept;
+    ComputeSystemHandle& operator=(ComputeSystemHandle&&) noexcept;
+    ~ComputeSystemHandle();
 
     const std::string& id() const noexcept { return id_; }
     // HcsStartComputeSystem and its completion (errors "start" / "start wait").
@@ -77,8 +77,8 @@ public:
 
 private:
     friend class HcsClient;
-    ComputeSystem(std::shared_ptr<detail::Backend> backend, std::unique_ptr<detail::SystemConnection> connection,
-                  std::string id);
+    ComputeSystemHandle(std::shared_ptr<detail::Backend> backend, std::unique_ptr<detail::SystemConnection> connection,
+                        std::string id);
 
     std::shared_ptr<detail::Backend> backend_;
     std::unique_ptr<detail::SystemConnection> connection_;
@@ -122,11 +122,11 @@ public:
 
     // HcsCreateComputeSystem with id = runtimeID, waiting for completion (errors "create",
     // "create wait"). The handle stays open with its event callback registered.
-    ComputeSystem create(const std::string& id, const std::string& document,
-                         Timeout timeout = default_operation_timeout);
+    ComputeSystemHandle create(const std::string& id, const std::string& document,
+                               Timeout timeout = default_operation_timeout);
     // HcsOpenComputeSystem; `operation` labels errors (e.g. "start open"). A missing system
     // throws an Error for which is_missing_compute_system() is true.
-    ComputeSystem open(const std::string& id, std::string_view operation = "open");
+    ComputeSystemHandle open(const std::string& id, std::string_view operation = "open");
 
     // GrantVmAccess / HcsGrantVmAccess(vm_id, path); errors "grant vm access".
     void grant_vm_access(const std::string& vm_id, const std::string& path);

@@ -1,11 +1,11 @@
 // SPDX-License-Identifier: MIT
-// The compute-system document for one microagent runtime (microagent-protocol.md §7.3):
-// pure code, no files touched, no host queried. The supervisor gathers the inputs (resolved
-// network, HCN endpoint, the host's schema versions) and hands the result to HcsClient::create.
+// The compute-system document for one VM (docs/hcs.md, "The document"): pure code, no files touched, no host
+// queried. The supervisor gathers the facts (supervisor/compute_document.hpp: paths, command
+// line, HCN endpoint, the host's schema versions) and hands the result to HcsClient::create.
 #pragma once
 
 #include "hcs/schema/compute_system.hpp"
-#include "protocol/types.hpp"
+#include "core/guest_nic.hpp"
 
 #include <cstdint>
 #include <optional>
@@ -23,7 +23,7 @@ const char* to_string(BootMode mode);  // "kernel-direct" | "uefi-vmbfs"
 // Parses "kernel-direct" / "uefi-vmbfs"; throws ErrorCode::invalid_argument otherwise.
 BootMode parse_boot_mode(std::string_view text);
 
-// The boot a host supports when the caller did not choose one (hyperv-host.md §2.4):
+// The boot a host supports when the caller did not choose one (docs/hcs.md, "The document"):
 // LinuxKernelDirect is schema 2.2 (Windows 10 1903, build 18362; hcsshim requires ≥ 18286) and
 // x64 only, so a host whose highest schema is below 2.2 (Server 2019 / 1809) or an ARM64 host
 // boots UEFI/VmbFs. An unknown schema version keeps the reference's kernel-direct boot.
@@ -34,38 +34,36 @@ struct BootChoice {
 inline constexpr int32_t kernel_direct_schema_minor = 2;  // schema 2.2
 BootChoice choose_boot_mode(const std::optional<schema::Version>& host_highest, std::string_view architecture);
 
-// Guest network values known at run time (after HCN gave the endpoint its address).
-struct RuntimeNetwork {
-    std::string ip;         // "192.168.127.2" or "192.168.127.2/24"
-    int prefix_length = 0;  // used when `ip` has no "/n"; 0 = unknown (24 assumed)
-    std::string gateway;
-    std::vector<std::string> dns;
-    std::vector<std::string> hosts;  // "name:ip" entries for microagent_net_hosts
-};
-
-struct DocumentInputs {
-    // The normalised request config. When `network` is unset, the network values come from
-    // config.network (ip, subnet prefix, gateway, dns): the resolved runtime network the
-    // supervisor persisted.
-    protocol::Config config;
-    std::string runtime_id;   // identity.runtimeID = the compute-system id
-    std::string endpoint_id;  // HCN endpoint GUID; empty = no NetworkAdapters
-    // The endpoint's MAC as HCN reports it ("00-15-5D-xx-xx-xx"); sent as the adapter's
-    // MacAddress as hcsshim and WSL do. Empty = left to HCS.
-    std::string endpoint_mac;
-    // The host's native machine at run time (core::native_machine: "amd64" | "arm64"); arm64
-    // guests get the PL011 console ttyAMA0 instead of ttyS0.
-    std::string architecture = "amd64";
+// What the compute-system document is made of, as plain facts about the VM: the supervisor
+// translates a request into these (supervisor/compute_document.hpp); nothing here knows the
+// request protocol.
+struct VmFacts {
+    std::string id;                   // the compute-system id (identity.runtimeID)
+    std::string owner = "microagent";
     BootMode boot = BootMode::kernel_direct;
-    std::optional<RuntimeNetwork> network;
+    std::string kernel_path;          // kernel-direct: the kernel file; UEFI: the EFI-stub kernel
+    std::string kernel_command_line;  // verbatim: KernelCmdLine or the UEFI entry's OptionalData
+    std::string rootfs_path;          // SCSI 0:0
+    struct Disk {
+        std::string path;
+        bool read_only = false;
+    };
+    std::vector<Disk> disks;          // SCSI 0:1.. in this order
+    int64_t memory_mib = 0;           // rounded up to 2 MiB
+    int64_t cpu_count = 0;
+    // Hyper-V socket services by vsock port: guest-to-host (the guest connects: listeners)
+    // and host-to-guest (the host connects: forwards, shell, exec). A port in both lists is
+    // host-to-guest.
+    std::vector<uint32_t> guest_to_host_ports;
+    std::vector<uint32_t> host_to_guest_ports;
+    std::string serial_pipe;          // COM1 named pipe, verbatim; empty = no ComPorts
+    // The network adapter: its endpoint (and MAC when HCN reported one). Unset or an empty
+    // endpoint id = no NetworkAdapters. The addressing fields are the command line's business.
+    std::optional<GuestNic> nic;
     // The host's highest supported schema version (HcsClient::highest_schema_version); the
     // document's SchemaVersion is 2.1 capped at it, and it carries only fields this version
     // knows (schema/field_versions.hpp). Unset = assumed_host_schema_version.
     std::optional<schema::Version> host_schema_version;
-    std::string owner = "microagent";
-    // Overrides the detection of a result run (a vsock listener whose target is
-    // <stateDir>/<runtimeID>/result.json); unset = detect.
-    std::optional<bool> result_run;
 };
 
 inline constexpr schema::Version reference_schema_version{2, 1};
@@ -75,28 +73,22 @@ inline constexpr schema::Version assumed_host_schema_version{2, kernel_direct_sc
 inline constexpr const char* sddl_system_admins = "D:P(A;;FA;;;SY)(A;;FA;;;BA)";
 inline constexpr const char* sddl_everyone = "D:P(A;;FA;;;WD)";
 
-// `<port as 8 lowercase hex digits>-facb-11e6-bd58-64006a7986d3` (microagent-protocol.md §7.5).
+// `<port as 8 lowercase hex digits>-facb-11e6-bd58-64006a7986d3`: the Hyper-V socket service
+// of a Linux guest's AF_VSOCK port (docs/hvsock.md).
 std::string vsock_service_id(uint32_t port);
-
-// `\\.\pipe\microagent-<runtimeID>-serial`
-std::string serial_pipe_name(std::string_view runtime_id);
-
-
-// The kernel command line alone, in the reference order (for `plan` and the document).
-std::string kernel_command_line(const DocumentInputs& inputs);
 
 // Every path the VM worker opens that HcsGrantVmAccess must cover: the kernel file
 // (kernel-direct) or the VmbFs root folder the UEFI loader reads it from, then the rootfs VHD,
-// then the data disks in request order.
-std::vector<std::string> vm_access_paths(const protocol::Config& config, BootMode boot);
+// then the data disks in order.
+std::vector<std::string> vm_access_paths(const VmFacts& facts);
 
 // The typed document. Throws ErrorCode::invalid_argument for a missing name, kernel or rootfs
 // (`compute system name is required`, `kernel path is required`, `rootfs path is required`),
 // and for a document the host's schema cannot express (`the host's HCS schema <v> does not
 // know <field> (new in <v>)`, e.g. kernel-direct boot forced on a 2.1 host).
-schema::ComputeSystem build_document(const DocumentInputs& inputs);
+schema::ComputeSystem build_document(const VmFacts& facts);
 
 // build_document serialised as HCS receives it (compact JSON).
-std::string document_json(const DocumentInputs& inputs);
+std::string document_json(const VmFacts& facts);
 
 }  // namespace hvsup::hcs

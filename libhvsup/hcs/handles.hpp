@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: MIT
-// Move-only owners of raw HCS handles with noexcept destructors (style.md §6). The closer is
+// Move-only owners of raw HCS handles with noexcept destructors (a destructor never throws). The closer is
 // the entry point from the loaded function table, so an owner works for either DLL.
 #pragma once
 

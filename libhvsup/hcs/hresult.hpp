@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: MIT
-// HCS HRESULTs, their normalisation and the error text of microagent-protocol.md §7.2:
+// HCS HRESULTs, their normalisation and the error text (docs/hcs.md, "The binding and the API choice"):
 // `windows-hyperv HCS <operation>: <err>[: <result document>]`.
 #pragma once
 
@@ -59,7 +59,7 @@ Error make_error(std::string_view operation, int32_t hresult, std::string_view r
 // "windows-hyperv HCS <operation>: <message>".
 Error make_error(std::string_view operation, std::string_view message, int32_t hresult);
 
-// microagent-protocol.md §4.6: text containing "compute system"+"does not exist" or
+// docs/protocol.md, "Control commands": text containing "compute system"+"does not exist" or
 // "virtual machine or container"+"does not exist" (case-insensitive), or a not-found HRESULT.
 bool is_missing_compute_system(const Error& error);
 bool is_missing_compute_system_text(std::string_view text);

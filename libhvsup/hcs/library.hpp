@@ -1,11 +1,16 @@
 // SPDX-License-Identifier: MIT
 // What the HCS binding needs of the platform beyond loading the provider (which is
 // hvsup::SharedLibrary: an explicit path, or System32 only): how to free the strings the
-// provider returns, and why a host without HCS has none. Platform code: library_win.cpp,
+// provider returns, and how to say why a host without HCS has none. Platform code: library_win.cpp,
 // library_posix.cpp.
 #pragma once
 
+#include "core/error.hpp"
 #include "core/shared_library.hpp"
+
+#include <string>
+#include <utility>
+#include <vector>
 
 namespace hvsup::hcs {
 
@@ -13,8 +18,10 @@ namespace hvsup::hcs {
 // provider, whose contract is malloc). Accepts nullptr.
 void free_host_string(void* s) noexcept;
 
-// The message for hosts without HCS: "windows-hyperv supervisor is only supported on windows"
-// on POSIX; on Windows, that neither DLL was found in System32.
-const char* no_system_hcs_message() noexcept;
+// Why a host has no system HCS (probe_presence), from the failure to load each DLL (its name
+// and the Error of SharedLibrary::open_system): "windows-hyperv supervisor is only supported on
+// windows" on POSIX; on Windows "Windows Host Compute Service is not available: <dll>: <the
+// loader's reason>; <dll>: <reason>".
+std::string no_system_hcs_message(const std::vector<std::pair<std::string, Error>>& failures);
 
 }  // namespace hvsup::hcs

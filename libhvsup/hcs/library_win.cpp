@@ -1,8 +1,12 @@
 // SPDX-License-Identifier: MIT
 #include "hcs/library.hpp"
 
+#include "core/win32.hpp"
+
 #include <windows.h>
 #include <objbase.h>
+
+#include <fmt/format.h>
 
 namespace hvsup::hcs {
 
@@ -11,10 +15,17 @@ void free_host_string(void* s) noexcept
     CoTaskMemFree(s);
 }
 
-const char* no_system_hcs_message() noexcept
+std::string no_system_hcs_message(const std::vector<std::pair<std::string, Error>>& failures)
 {
-    return "windows-hyperv HCS is not available: neither computecore.dll nor vmcompute.dll could be loaded from "
-           "System32";
+    std::string reasons;
+    for (const auto& [dll, error] : failures) {
+        // The loader's own words for the code SharedLibrary kept ("the specified module could
+        // not be found (Windows error 126)"); the whole message when there is no code.
+        const std::string why = error.system_error() != 0 ? win32::error_text(static_cast<DWORD>(error.system_error()))
+                                                          : std::string(error.what());
+        reasons += fmt::format("{}{}: {}", reasons.empty() ? "" : "; ", dll, why);
+    }
+    return "Windows Host Compute Service is not available: " + reasons;
 }
 
 }  // namespace hvsup::hcs

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: MIT
 // Hyper-V socket addresses: (VM id, service id) GUID pairs, and the vsock port <-> service id
-// mapping a Linux guest uses (microagent-protocol.md §7.5, hyperv-host.md §4.1).
+// mapping a Linux guest uses (docs/hvsock.md, "Service ids").
 #pragma once
 
 #include "core/guid.hpp"

@@ -8,6 +8,7 @@
 
 #include "core/error.hpp"
 #include "core/files.hpp"
+#include "core/result_target.hpp"
 
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/co_spawn.hpp>
@@ -280,7 +281,7 @@ struct ListenerSet::Impl {
             }
             Acceptor* raw = acceptor.get();
             hv_acceptors.push_back(std::move(acceptor));
-            if (is_result_target(l.target, spec.result_path)) {
+            if (core::is_result_target(l.target, spec.result_path)) {
                 has_result_sink = true;
                 asio::co_spawn(*io, serve_result(raw), [this](std::exception_ptr e) {
                     if (e) fail_result(ErrorCode::generic, "windows-hyperv result listener failed");
@@ -392,7 +393,7 @@ std::unique_ptr<ListenerSet> ListenerSet::start(ListenerSpec spec)
     // On failure the ListenerSet destructor closes whatever was bound.
     s.bind_serial();
     if (!s.spec.vsock_listeners.empty() || !s.spec.published_ports.empty()) {
-        s.transport = default_transport(s.spec.emulation_dir);
+        s.transport = select_transport(s.spec.emulation_dir);
     }
     s.bind_vsock_listeners();
     s.bind_published_ports();

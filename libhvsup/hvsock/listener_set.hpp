@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: MIT
-// The host listeners of one compute system (microagent-protocol.md §7.6): published TCP ports,
+// The host listeners of one compute system (docs/hvsock.md, "What the supervisor calls"): published TCP ports,
 // guest->host vsock listeners (TCP targets or the result sink) and the COM1 serial capture,
 // served by one I/O thread. `run` uses it in-process; the hvsock-listener helper serves the
 // detached subset for `start`.
@@ -26,7 +26,7 @@ inline constexpr std::chrono::milliseconds guest_connect_timeout{10000};
 
 // A host TCP port whose connections go to a vsock port in the guest. For a port forward of the
 // protocol that port is `host_port` (the guest maps it to its own guest port: the hvsock
-// service is the HOST port, §7.6); standalone forwards may name another one.
+// service is the HOST port, docs/hvsock.md); standalone forwards may name another one.
 struct PublishedPort {
     std::string protocol;      // "" or "tcp"; anything else is skipped with a warning
     std::string host;          // listen address; "" means 127.0.0.1
@@ -49,12 +49,9 @@ struct ListenerSpec {
     std::string serial_pipe;                     // \\.\pipe\<name> or <name>; "" = no capture
     std::string serial_log_path;                 // required with serial_pipe
     Logger logger;                               // called from the I/O thread; must be thread-safe
-    std::filesystem::path emulation_dir;         // "" = $HVSUP_HVSOCK_EMULATION_DIR, else AF_HYPERV
+    std::filesystem::path emulation_dir;         // the loopback emulation; "" = AF_HYPERV (select_transport)
     std::chrono::milliseconds connect_timeout = guest_connect_timeout;  // for tests
 };
-
-// True when `target` names the result file `result_path` (same path after normalisation).
-bool is_result_target(std::string_view target, std::string_view result_path);
 
 // Checks every vsock listener target: "host:port" (host not empty, no '/' or '\\', port a
 // uint16) or the result path. ErrorCode::invalid_argument reading

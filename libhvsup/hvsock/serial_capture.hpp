@@ -42,8 +42,8 @@ uint64_t serial_log_max_bytes();
 
 // Creates the pipe server before returning (so the compute system can be created after it)
 // and serves it on `executor`. `log_file` is created (0600) when missing and only appended to.
-// `emulation_dir`: where the POSIX emulation publishes the pipe; empty means
-// $HVSUP_HVSOCK_EMULATION_DIR (ignored on Windows). Throws Error reading
+// `emulation_dir`: where the POSIX emulation publishes the pipe (ignored on Windows; the
+// caller chooses it, see emulation_environment.hpp). Throws Error reading
 // `create windows-hyperv serial pipe <name>: <why>`.
 std::unique_ptr<SerialCapture> start_serial_capture(const boost::asio::any_io_executor& executor,
                                                     const std::string& pipe_name,

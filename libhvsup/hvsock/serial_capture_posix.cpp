@@ -10,7 +10,7 @@ std::unique_ptr<SerialCapture> start_serial_capture(const boost::asio::any_io_ex
                                                     const std::filesystem::path& log_file,
                                                     const std::filesystem::path& dir, Logger logger)
 {
-    return start_emulated_serial_capture(executor, pipe_name, log_file, emulation_dir(dir), std::move(logger));
+    return start_emulated_serial_capture(executor, pipe_name, log_file, dir, std::move(logger));
 }
 
 }  // namespace hvsup::hvsock

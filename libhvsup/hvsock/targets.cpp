@@ -1,10 +1,10 @@
 // SPDX-License-Identifier: MIT
-// Vsock listener target rules (microagent-protocol.md §2.5, "Listener target validation").
+// Vsock listener target rules (docs/protocol.md, "Validation"; the result target: core/result_target.hpp).
 #include "hvsock/listener_set.hpp"
 #include "hvsock/targets.hpp"
 
 #include "core/error.hpp"
-#include "core/files.hpp"
+#include "core/result_target.hpp"
 
 #include <charconv>
 
@@ -56,17 +56,10 @@ std::optional<HostPort> parse_tcp_target(std::string_view target)
 
 }  // namespace detail
 
-bool is_result_target(std::string_view target, std::string_view result_path)
-{
-    if (target.empty() || result_path.empty()) return false;
-    if (target == result_path) return true;
-    return files::from_utf8(target).lexically_normal() == files::from_utf8(result_path).lexically_normal();
-}
-
 void validate_targets(const ListenerSpec& spec)
 {
     for (const VsockService& l : spec.vsock_listeners) {
-        if (is_result_target(l.target, spec.result_path)) continue;
+        if (core::is_result_target(l.target, spec.result_path)) continue;
         if (detail::parse_tcp_target(l.target)) continue;
         throw Error(ErrorCode::invalid_argument,
                     fmt::format("windows-hyperv vsock listener {} target must be host:port or the workspace result path",

@@ -8,6 +8,7 @@
 #pragma once
 
 #include "hvsock/address.hpp"
+#include "hvsock/emulation_environment.hpp"
 
 #include <boost/asio/any_io_executor.hpp>
 #include <boost/asio/awaitable.hpp>
@@ -23,9 +24,6 @@ namespace hvsup::hvsock {
 // A connected byte stream: an AF_HYPERV socket, or a TCP socket (emulation, host side of a
 // bridge). Half-close is shutdown(shutdown_send).
 using Stream = boost::asio::generic::stream_protocol::socket;
-
-// The environment variable that selects the emulation transport and names its directory.
-inline constexpr const char* emulation_dir_variable = "HVSUP_HVSOCK_EMULATION_DIR";
 
 // A listening Hyper-V socket.
 class Acceptor {
@@ -65,11 +63,9 @@ std::shared_ptr<Transport> make_emulation_transport(std::filesystem::path dir, S
 // without Hyper-V sockets) throws ErrorCode::unsupported; never crashes.
 std::shared_ptr<Transport> make_platform_transport();
 
-// The transport for this process: emulation rooted at `emulation_dir` when given, else at
-// $HVSUP_HVSOCK_EMULATION_DIR when set, else make_platform_transport().
-std::shared_ptr<Transport> default_transport(const std::filesystem::path& emulation_dir = {});
-
-// The emulation directory in effect: `explicit_dir`, else $HVSUP_HVSOCK_EMULATION_DIR, else empty.
-std::filesystem::path emulation_dir(const std::filesystem::path& explicit_dir = {});
+// The transport a provider choice names: the emulation rooted at `emulation_dir` when it is
+// not empty, else make_platform_transport(). The caller decides; nothing here reads the
+// environment (emulation_environment.hpp is for the edges).
+std::shared_ptr<Transport> select_transport(const std::filesystem::path& emulation_dir);
 
 }  // namespace hvsup::hvsock

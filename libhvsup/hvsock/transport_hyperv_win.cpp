@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: MIT
-// AF_HYPERV sockets (hyperv-host.md §4): the product transport on Windows. Boost.Asio drives the
+// AF_HYPERV sockets (docs/hvsock.md, "Windows notes"): the product transport on Windows. Boost.Asio drives the
 // sockets through the generic stream protocol; SOCKADDR_HV is built by hand because the SDK's
 // hvsocket.h is not available to every toolchain (mingw-w64).
 #include "hvsock/timed_connect.hpp"

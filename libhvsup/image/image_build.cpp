@@ -4,6 +4,7 @@
 #include "core/error.hpp"
 #include "core/files.hpp"
 #include "image/ext4_writer.hpp"
+#include "image/guest_init.hpp"
 #include "image/output_file.hpp"
 #include "image/sources.hpp"
 #include "image/vhd_footer.hpp"
@@ -178,6 +179,13 @@ BuildRequest decode_build_request(std::string_view text)
     if ((!r.oci_platform.empty() || !r.oci_ref.empty()) && r.source != BuildRequest::Source::oci) {
         throw bad(r.oci_platform.empty() ? "ref" : "platform", "only applies to fromOci");
     }
+    if (const json::value* g = json::find(o, "guestInit"); g != nullptr && !g->is_null()) {
+        r.guest_init = json::read_string(o, "guestInit", "guestInit");
+        if (r.guest_init.empty()) throw bad("guestInit", "an empty path");
+        if (empty) {
+            throw bad("guestInit", "only applies to fromDir, fromTar and fromOci (an empty volume is a data disk)");
+        }
+    }
     return r;
 }
 
@@ -186,6 +194,9 @@ json::object build_image(const BuildRequest& request, const BuildProgress& progr
     const auto started = std::chrono::steady_clock::now();
     const auto out_path = files::from_utf8(request.output);
     if (request.source == BuildRequest::Source::dir) check_output_outside(out_path, files::from_utf8(request.source_path));
+    // Checked before the output exists: a wrong path fails the build at once.
+    std::optional<GuestInitFile> guest_init;
+    if (!request.guest_init.empty()) guest_init = read_guest_init(request.guest_init);
     auto out = OutputFile::create(out_path);
     // The tree's metadata spills to a file beside the output (on the same disk, not in RAM).
     SpillArena metadata(out_path.has_parent_path() ? out_path.parent_path() : std::filesystem::path("."));
@@ -204,6 +215,8 @@ json::object build_image(const BuildRequest& request, const BuildProgress& progr
         add_oci_layout(writer, files::from_utf8(request.source_path), request.overlay, {request.oci_platform, request.oci_ref});
         break;
     }
+    std::string guest_init_at;  // where it landed: /usr/sbin/... when /sbin is the usr-merge link
+    if (guest_init) guest_init_at = "/" + install_guest_init(writer, *guest_init, request.fs.timestamp);
     const FsSummary s = writer.finish();
     uint64_t disk = s.fs_bytes;
     if (request.fs.size_bytes) disk = (*request.fs.size_bytes + 4095) / 4096 * 4096;
@@ -214,7 +227,7 @@ json::object build_image(const BuildRequest& request, const BuildProgress& progr
     }
     out->commit();
     const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
-    return json::object{
+    json::object summary{
         {"output", request.output},
         {"format", request.raw ? "raw" : "vhd"},
         {"diskBytes", disk},
@@ -236,6 +249,8 @@ json::object build_image(const BuildRequest& request, const BuildProgress& progr
         {"label", request.fs.label},
         {"seconds", seconds},
     };
+    if (guest_init) summary["guestInit"] = guest_init_at;
+    return summary;
 }
 
 }  // namespace hvsup::image

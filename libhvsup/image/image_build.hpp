@@ -25,14 +25,16 @@ struct BuildRequest {
     bool uuid_given = false;
     std::string oci_platform;  // "os/arch[/variant]"; empty: linux on the host's architecture
     std::string oci_ref;       // org.opencontainers.image.ref.name; empty: any
+    std::string guest_init;    // host file installed as /sbin/microagent-init; empty: none
     FsOptions fs;
 };
 
 // Decodes {"fromDir"|"fromTar"|"fromOci": PATH, "empty": bool, "output": PATH, "size": N|"512M",
 // "free": N|"64M", "label", "uuid", "timestamp", "raw", "metadataCsum", "journal", "bit64",
-// "overlay", "convertBackslash", "platform", "ref"}. Errors are invalid_argument naming the field;
-// options that do not apply to the source or to each other (free with size, convertBackslash
-// with fromDir, overlay/platform/ref without fromOci) are errors, not silently ignored.
+// "overlay", "convertBackslash", "platform", "ref", "guestInit": PATH}. Errors are
+// invalid_argument naming the field; options that do not apply to the source or to each other
+// (free with size, convertBackslash with fromDir, overlay/platform/ref without fromOci,
+// guestInit with empty) are errors, not silently ignored.
 BuildRequest decode_build_request(std::string_view json_text);
 
 // "4096", "512K", "64M", "2G", "1T" (binary units; an optional "iB"/"B" suffix is accepted).

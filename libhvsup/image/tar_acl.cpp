@@ -2,6 +2,7 @@
 #include "image/tar_acl.hpp"
 
 #include "core/error.hpp"
+#include "core/text.hpp"
 #include "image/ext4_format.hpp"
 
 #include <algorithm>
@@ -38,13 +39,6 @@ std::vector<std::string_view> split_on(std::string_view text, auto is_sep)
     return out;
 }
 
-std::string_view trim(std::string_view s)
-{
-    while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
-    while (!s.empty() && (s.back() == ' ' || s.back() == '\t')) s.remove_suffix(1);
-    return s;
-}
-
 std::optional<uint32_t> numeric_id(std::string_view s)
 {
     if (s.empty() || s.size() > 10) return std::nullopt;
@@ -68,7 +62,7 @@ std::string acl_text_to_xattr(std::string_view text, std::string_view what)
     for (std::string_view raw : split_on(text, [](char c) { return c == ',' || c == '\n'; })) {
         std::string_view e = raw;
         if (size_t hash = e.find('#'); hash != std::string_view::npos) e = e.substr(0, hash);  // "#effective:" comments
-        e = trim(e);
+        e = trim(e, " \t");
         if (e.empty()) continue;
         auto fields = split_on(e, [](char c) { return c == ':'; });
         if (fields.size() < 3 || fields.size() > 4) throw bad(e, "expected TAG:QUALIFIER:PERMS");

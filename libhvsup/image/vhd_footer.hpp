@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: MIT
-// The fixed-VHD footer (hyperv-host.md §5.1): 512 big-endian bytes after the raw disk.
+// The fixed-VHD footer (docs/image.md, "What is written"): 512 big-endian bytes after the raw disk.
 #pragma once
 
 #include <array>

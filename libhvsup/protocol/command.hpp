@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
-// The supervisor protocol's commands (microagent-protocol.md §2.5, §4, §5) and the one table
-// that says, per command, what validation, locking and recorded state it needs.
+// The supervisor protocol's commands (docs/protocol.md: "Validation", "Commands", "Lifecycle
+// states") and the one table that says, per command, what validation, locking and recorded state
+// it needs.
 //
 // How to add a command:
 //   1. add an enumerator to `Command`;
@@ -32,7 +33,7 @@ enum class Command : unsigned char {
     delete_,
 };
 
-// What validate_request checks (§2.5).
+// What validate_request checks (docs/protocol.md, "Validation").
 enum class CommandClass {
     host,            // nothing validated
     full_config,     // identity + full config
@@ -48,7 +49,8 @@ enum class LockMode {
     observe,             // never waits; repairs state only while holding the lock
 };
 
-// Which recorded runtime (runtime.json) a command may run from (§5); checked before its handler.
+// Which recorded runtime (runtime.json) a command may run from (docs/protocol.md, "Lifecycle
+// states"); checked before its handler.
 enum class StateGuard {
     none,             // reads no runtime state
     can_start,        // none recorded, or a state ensure_can_start allows (protocol/lifecycle.hpp)

@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: MIT
-// events.json: the durable lifecycle timeline of one runtime (microagent-protocol.md §6.2).
+// events.json: the durable lifecycle timeline of one runtime (docs/protocol.md, "State files").
 // Written as a JSON array of the newest 1024 events; legacy JSON Lines files are read and
 // migrated to the array form on the next append. A malformed file is an integrity error and
 // is never overwritten.

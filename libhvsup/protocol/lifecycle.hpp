@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: MIT
-// Which recorded states a runtime may start from (microagent-protocol.md §5).
+// Which recorded states a runtime may start from (docs/protocol.md, "Lifecycle states").
 #pragma once
 
 #include "protocol/runtime_state.hpp"

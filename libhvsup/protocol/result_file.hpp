@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: MIT
-// result.json: the guest's result payload (microagent-protocol.md §6.4). The guest writes
+// result.json: the guest's result payload (docs/protocol.md, "State files"). The guest writes
 // snake_case keys (started_at, exited_at, exit_code); older host code and the peer tests
 // write camelCase (startedAt, completedAt, exitCode). Both are accepted.
 #pragma once

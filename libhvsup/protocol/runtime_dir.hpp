@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: MIT
-// The state files of one runtime: <stateDir>/<runtimeID>/ (microagent-protocol.md §6).
+// The state files of one runtime: <stateDir>/<runtimeID>/ (docs/protocol.md, "State files").
 // Every transition is written under the runtime's cross-process lock, each file atomically,
 // directories 0700 and files 0600 on POSIX.
 #pragma once
@@ -88,7 +88,7 @@ private:
     mutable std::string known_runtime_json_;
 };
 
-// E2 readiness recorded with each transition (microagent-protocol.md §6.6).
+// E2 readiness recorded with each transition (docs/protocol.md, "State files").
 RuntimeReadiness recorded_readiness(const std::string& state, bool serial_input, Timestamp at);
 
 }  // namespace hvsup::protocol

@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: MIT
-// runtime.json: the latest lifecycle state of one runtime (microagent-protocol.md §6.3).
+// runtime.json: the latest lifecycle state of one runtime (docs/protocol.md, "State files").
 #pragma once
 
 #include "core/json.hpp"

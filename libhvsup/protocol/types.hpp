@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: MIT
-// The supervisor protocol's data model (microagent-protocol.md §2, §3, §6).
+// The supervisor protocol's data model (docs/protocol.md: requests, responses, state files).
 // Field names follow the JSON keys; docs/protocol.md says which era each choice follows.
 #pragma once
 

@@ -5,6 +5,8 @@
 #include "core/files.hpp"
 #include "core/host_path.hpp"
 #include "core/json.hpp"
+#include "core/result_target.hpp"
+#include "core/text.hpp"
 
 #include <fmt/format.h>
 
@@ -16,12 +18,11 @@ namespace {
 
 [[noreturn]] void fail(std::string message) { throw Error(ErrorCode::invalid_argument, std::move(message)); }
 
+// Request fields are trimmed of ASCII white space as Go's strings.TrimSpace does (vertical tab and
+// form feed included).
 std::string_view trim(std::string_view s)
 {
-    auto space = [](char c) { return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\v' || c == '\f'; };
-    while (!s.empty() && space(s.front())) s.remove_prefix(1);
-    while (!s.empty() && space(s.back())) s.remove_suffix(1);
-    return s;
+    return hvsup::trim(s, " \t\n\r\v\f");
 }
 
 bool blank(std::string_view s) { return trim(s).empty(); }
@@ -180,28 +181,10 @@ bool is_tcp_target(std::string_view target)
     return value <= 65535;
 }
 
-namespace {
-
-std::string normalise_separators(std::string_view path)
-{
-    std::string out;
-    out.reserve(path.size());
-    for (char c : path) {
-        const char n = c == '\\' ? '/' : c;
-        if (n == '/' && !out.empty() && out.back() == '/') continue;
-        out.push_back(n);
-    }
-    return out;
-}
-
-}  // namespace
-
 bool is_result_target(const Config& config, std::string_view runtime_id, std::string_view target)
 {
-    target = trim(target);
-    if (target.empty() || config.state_dir.empty()) return false;
-    const std::string want = normalise_separators(config.state_dir + "/" + std::string(runtime_id) + "/result.json");
-    return normalise_separators(target) == want;
+    if (config.state_dir.empty()) return false;
+    return core::is_result_target(target, config.state_dir + "/" + std::string(runtime_id) + "/result.json");
 }
 
 bool has_result_listener(const Config& config, std::string_view runtime_id)

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: MIT
 // Request validation in the reference's order with its exact error strings
-// (microagent-protocol.md §2.5). Normalisation (memory 512, cpu 2) happens first.
+// (docs/protocol.md, "Validation"). Normalisation (memory 512, cpu 2) happens first.
 #pragma once
 
 #include "protocol/command.hpp"
@@ -39,8 +39,8 @@ void validate_config(const std::optional<Config>& config);
 void validate_network(const NetworkConfig& network);
 void validate_mediation(const Mediation& mediation);
 
-// True when `target` names <stateDir>/<runtimeID>/result.json, with either separator (the
-// request may spell Windows paths on any host).
+// True when `target` names <stateDir>/<runtimeID>/result.json by the one rule of
+// core::is_result_target (either separator: the request may spell Windows paths on any host).
 bool is_result_target(const Config& config, std::string_view runtime_id, std::string_view target);
 bool has_result_listener(const Config& config, std::string_view runtime_id);
 

@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: MIT
-// prepare and the terminal controls: stop, halt, kill, quarantine, delete (§4.3, §4.6).
+// prepare and the terminal controls: stop, halt, kill, quarantine, delete (docs/protocol.md, "Commands"
+// and "Control commands").
 #include "supervisor/supervisor.hpp"
 
 #include "core/error.hpp"
@@ -97,7 +98,7 @@ Response Supervisor::control_command(Call& call)
         }
     }
 
-    // Order (§8.4): helper, compute system, endpoint, state, directory.
+    // Order (docs/protocol.md, "Control commands"): helper, compute system, endpoint, state, directory.
     if (recorded->vsock_listener_pid > 0) {
         try {
             backends_.services->stop_helper(recorded_helper(*recorded));

@@ -1,10 +1,12 @@
 // SPDX-License-Identifier: MIT
-// Host diagnostics (microagent-protocol.md §9): what this host offers for windows-hyperv,
+// Host diagnostics (docs/protocol.md, "doctor"): what this host offers for windows-hyperv,
 // as a response plus one line per check.
 #pragma once
 
 #include "protocol/types.hpp"
 #include "supervisor/compute_host.hpp"
+#include "supervisor/network_host.hpp"
+#include "supervisor/runtime_services.hpp"
 
 #include <string>
 #include <vector>

@@ -1,43 +1,27 @@
 // SPDX-License-Identifier: MIT
-// NetworkHost over the HCN binding (libhvsup/hcn): the product's networking backend.
+// NetworkHost over the HCN binding (libhvsup/hcn): the product's networking backend. It
+// translates the request's network config to HCN's terms and what HCN settled back.
 #pragma once
 
-#include "core/error.hpp"
 #include "hcn/networking.hpp"
-#include "supervisor/compute_host.hpp"
+#include "supervisor/network_host.hpp"
 
 namespace hvsup::supervisor {
+
+// The request's network in HCN's terms (mode, interface, the caller's dns and routes).
+hcn::GuestNetwork requested_network(const protocol::NetworkConfig& config);
+// `requested` with the addressing HCN settled (mode, ip, subnet, gateway, dns, routes): the
+// runtime network runtime.json records. Port forwards and the rest are carried over.
+protocol::NetworkConfig recorded_network(const protocol::NetworkConfig& requested, const hcn::GuestNetwork& settled);
 
 class HcnNetworkHost final : public NetworkHost {
 public:
     HcnNetworkHost(std::string provider_path, Logger logger) : networking_(std::move(provider_path), std::move(logger)) {}
 
-    NetworkAttachment prepare(const protocol::Config& config, const std::string& runtime_id) override
-    {
-        hcn::NetworkAttachment a = networking_.prepare_network(config.network.value_or(protocol::NetworkConfig{}), runtime_id);
-        return NetworkAttachment{a.network_id, a.endpoint_id, a.runtime, a.nic ? a.nic->mac_address : std::string()};
-    }
+    PreparedNetwork prepare(const protocol::Config& config, const std::string& runtime_id) override;
     void release(const std::string& endpoint_id) override { networking_.release_endpoint(endpoint_id); }
-    void release_unrecorded(const std::string& runtime_id) override
-    {
-        std::vector<std::string> ids;
-        try {
-            ids = networking_.endpoint_ids(hcn::endpoint_name(runtime_id));
-        } catch (const Error& e) {
-            if (e.code() == ErrorCode::unsupported) return;  // no HCN here: nothing can exist
-            throw;
-        }
-        for (const auto& id : ids) networking_.release_endpoint(id);
-    }
-    std::string probe() override
-    {
-        try {
-            networking_.probe();
-            return {};
-        } catch (const Error& e) {
-            return e.what();
-        }
-    }
+    void release_unrecorded(const std::string& runtime_id) override;
+    std::string probe() override;
 
 private:
     hcn::Networking networking_;

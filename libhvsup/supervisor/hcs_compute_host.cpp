@@ -57,15 +57,18 @@ HostProbe HcsComputeHost::probe()
 
 void HcsComputeHost::check_access() { client_->probe_access(); }
 
-hcs::DocumentInputs HcsComputeHost::inputs(const CreateRequest& request)
+DocumentInputs HcsComputeHost::inputs(const CreateRequest& request)
 {
-    hcs::DocumentInputs in;
+    DocumentInputs in;
     in.config = request.config;
     in.runtime_id = request.id;
-    in.endpoint_id = request.endpoint_id;
-    in.endpoint_mac = request.endpoint_mac;
+    if (request.nic) {
+        in.endpoint_id = request.nic->endpoint_id;
+        in.endpoint_mac = request.nic->mac_address;
+    }
+    in.network = request.nic;
     in.architecture = architecture_;
-    in.result_run = !request.serial_pipe.empty();
+    in.serial_pipe = request.serial_pipe;
     try {
         in.host_schema_version = client_->highest_schema_version();
     } catch (const Error&) {
@@ -83,18 +86,16 @@ hcs::DocumentInputs HcsComputeHost::inputs(const CreateRequest& request)
     return in;
 }
 
-std::string HcsComputeHost::document(const CreateRequest& request) { return hcs::document_json(inputs(request)); }
-
 CreatedSystem HcsComputeHost::create(const CreateRequest& request)
 {
-    const hcs::DocumentInputs in = inputs(request);
-    const std::string doc = hcs::document_json(in);
+    const hcs::VmFacts facts = vm_facts(inputs(request));
+    const std::string doc = hcs::document_json(facts);
     // Every file the VM worker opens (the kernel or its VmbFs folder, the VHDs) is granted to
     // it before it exists (HcsGrantVmAccess takes the compute-system id), so a failed grant
     // creates nothing.
-    for (const std::string& path : hcs::vm_access_paths(request.config, in.boot))
+    for (const std::string& path : hcs::vm_access_paths(facts))
         client_->grant_vm_access(request.id, path);
-    hcs::ComputeSystem system = client_->create(request.id, doc);
+    hcs::ComputeSystemHandle system = client_->create(request.id, doc);
     CreatedSystem created{request.id, {}};
     try {
         created.runtime_id = system.properties("get properties after create").runtime_id;
@@ -116,7 +117,7 @@ void HcsComputeHost::terminate(const std::string& id) { client_->open(id, "kill 
 
 bool HcsComputeHost::wait_for_exit(const std::string& id, std::chrono::milliseconds timeout)
 {
-    std::optional<hcs::ComputeSystem> system;
+    std::optional<hcs::ComputeSystemHandle> system;
     try {
         system.emplace(client_->open(id, "wait open"));
     } catch (const Error& e) {

@@ -4,6 +4,7 @@
 
 #include "hcs/client.hpp"
 #include "hcs/document.hpp"
+#include "supervisor/compute_document.hpp"
 #include "supervisor/compute_host.hpp"
 
 #include <memory>
@@ -32,11 +33,8 @@ public:
     bool exists(const std::string& id) override;
     std::string state(const std::string& id) override;
 
-    // The document a request would produce (for `plan`): no HCS call but the schema query.
-    std::string document(const CreateRequest& request);
-
 private:
-    hcs::DocumentInputs inputs(const CreateRequest& request);
+    DocumentInputs inputs(const CreateRequest& request);
     hcs::BootChoice boot_choice(const std::optional<hcs::schema::Version>& host_highest) const;
 
     std::shared_ptr<hcs::HcsClient> client_;

@@ -22,12 +22,14 @@ namespace hvsup::supervisor {
 namespace {
 
 // Serves the COM1 pipe on an I/O thread of its own until closed.
-class SerialCaptureService final : public SerialCapture {
+class SerialCaptureService final : public SerialLogCapture {
 public:
-    SerialCaptureService(const std::string& pipe, const std::string& log_path, Logger logger)
+    SerialCaptureService(const std::string& pipe, const std::string& log_path,
+                         const std::filesystem::path& emulation_dir, Logger logger)
         : work_(io_.get_executor())
     {
-        capture_ = hvsock::start_serial_capture(io_.get_executor(), pipe, files::from_utf8(log_path), {}, std::move(logger));
+        capture_ = hvsock::start_serial_capture(io_.get_executor(), pipe, files::from_utf8(log_path), emulation_dir,
+                                                std::move(logger));
         thread_ = std::thread([this] { io_.run(); });
     }
     ~SerialCaptureService() override { close(); }
@@ -53,7 +55,7 @@ private:
     std::thread thread_;
 };
 
-class Listeners final : public ListenerSet {
+class Listeners final : public RuntimeListeners {
 public:
     explicit Listeners(std::unique_ptr<hvsock::ListenerSet> set) : set_(std::move(set)) {}
 
@@ -93,23 +95,24 @@ std::string last_log_line(const std::string& log_path)
 }  // namespace
 
 HvsockRuntimeServices::HvsockRuntimeServices(std::string helper_path, std::string hcs_library, std::string hcs_api,
-                                             Logger logger)
+                                             Logger logger, std::function<std::filesystem::path()> emulation_dir)
     : helper_path_(std::move(helper_path)),
       hcs_library_(std::move(hcs_library)),
       hcs_api_(std::move(hcs_api)),
-      logger_(std::move(logger))
+      logger_(std::move(logger)),
+      emulation_dir_(std::move(emulation_dir))
 {
 }
 
-std::unique_ptr<SerialCapture> HvsockRuntimeServices::start_serial_capture(const std::string& pipe_name,
-                                                                           const std::string& log_path)
+std::unique_ptr<SerialLogCapture> HvsockRuntimeServices::start_serial_capture(const std::string& pipe_name,
+                                                                              const std::string& log_path)
 {
-    return std::make_unique<SerialCaptureService>(pipe_name, log_path, logger_);
+    return std::make_unique<SerialCaptureService>(pipe_name, log_path, emulation_dir_(), logger_);
 }
 
-std::unique_ptr<ListenerSet> HvsockRuntimeServices::start_listeners(const std::string& vm_runtime_id,
-                                                                    const protocol::Config& config,
-                                                                    const std::string& result_path)
+std::unique_ptr<RuntimeListeners> HvsockRuntimeServices::start_listeners(const std::string& vm_runtime_id,
+                                                                         const protocol::Config& config,
+                                                                         const std::string& result_path)
 {
     hvsock::ListenerSpec spec;
     spec.vm_id = vm_runtime_id;
@@ -121,6 +124,7 @@ std::unique_ptr<ListenerSet> HvsockRuntimeServices::start_listeners(const std::s
     for (const auto& l : config.vsock_listeners) spec.vsock_listeners.push_back(hvsock::VsockService{l.port, l.target});
     spec.result_path = result_path;
     spec.logger = logger_;
+    spec.emulation_dir = emulation_dir_();
     return std::make_unique<Listeners>(hvsock::ListenerSet::start(std::move(spec)));
 }
 
@@ -204,7 +208,7 @@ std::string HvsockRuntimeServices::probe()
 {
     // The transport listeners would use: opening it is the check (socket(AF_HYPERV) on Windows).
     try {
-        hvsock::default_transport();
+        hvsock::select_transport(emulation_dir_());
         return {};
     } catch (const Error& e) {
         return e.what();

@@ -3,6 +3,7 @@
 
 #include "core/error.hpp"
 #include "hcs/document.hpp"
+#include "supervisor/compute_document.hpp"
 #include "protocol/codec.hpp"
 #include "protocol/validate.hpp"
 #include "supervisor/supervisor.hpp"
@@ -74,25 +75,25 @@ json::value plan(std::string_view request_json, std::string_view boot_mode)
     validate_listener_targets(config, name);
 
     const std::string mode = effective_network_mode(config.network);
-    hcs::DocumentInputs in;
+    DocumentInputs in;
     in.config = config;
     in.runtime_id = name;
     in.boot = boot.mode;
     if (mode != "isolated") in.endpoint_id = endpoint_placeholder;
-    const bool result_run = has_result_listener(config, name);
+    const hcs::VmFacts facts = vm_facts(in);
 
     json::object out;
     out["ok"] = true;
     out["computeSystemId"] = name;
-    out["kernelCommandLine"] = hcs::kernel_command_line(in);
-    out["serialPipe"] = result_run ? hcs::serial_pipe_name(name) : std::string();
+    out["kernelCommandLine"] = facts.kernel_command_line;
+    out["serialPipe"] = facts.serial_pipe;
     out["vmAccess"] = [&] {
         json::array a;
-        for (const auto& p : hcs::vm_access_paths(config, boot.mode)) a.emplace_back(p);
+        for (const auto& p : hcs::vm_access_paths(facts)) a.emplace_back(p);
         return a;
     }();
     out["boot"] = json::object{{"mode", hcs::to_string(boot.mode)}, {"reason", boot.reason}};
-    out["document"] = json::parse(hcs::document_json(in), "compute system document");
+    out["document"] = json::parse(hcs::document_json(facts), "compute system document");
     json::object network{{"mode", mode}};
     if (mode != "isolated") {
         network["endpointName"] = "microagent-" + name;

@@ -6,7 +6,7 @@
 #include "core/error.hpp"
 #include "protocol/runtime_dir.hpp"
 #include "protocol/types.hpp"
-#include "supervisor/compute_host.hpp"
+#include "supervisor/runtime_services.hpp"
 
 #include <optional>
 #include <string>

@@ -1,10 +1,11 @@
 // SPDX-License-Identifier: MIT
-// start (detached) and run (foreground): microagent-protocol.md §4.4, step by step, with the
+// start (detached) and run (foreground): docs/protocol.md, "start and run", step by step, with the
 // failure-cleanup rule: whatever was created is torn down and `failed` is recorded with the IDs.
 #include "supervisor/supervisor.hpp"
 
 #include "core/error.hpp"
 #include "core/files.hpp"
+#include "core/text.hpp"
 #include "protocol/result_file.hpp"
 #include "protocol/validate.hpp"
 #include "supervisor/command_lock.hpp"
@@ -38,13 +39,6 @@ bool has_any_listener(const Config& config)
     return !config.vsock_listeners.empty() || (config.network && !config.network->port_forwards.empty());
 }
 
-std::string trimmed(const std::string& s)
-{
-    size_t b = s.find_first_not_of(" \t\r\n");
-    size_t e = s.find_last_not_of(" \t\r\n");
-    return b == std::string::npos ? std::string() : s.substr(b, e - b + 1);
-}
-
 }  // namespace
 
 Response Supervisor::start_command(Call& call)
@@ -69,7 +63,7 @@ Response Supervisor::start_command(Call& call)
     RuntimeIds ids;
 
     // Backend-level validation (recorded as failed, nothing created).
-    if (effective_network_mode(config.network) == "bridged" && trimmed(config.network->interface_name).empty()) {
+    if (effective_network_mode(config.network) == "bridged" && trim(config.network->interface_name).empty()) {
         const std::string cause = "bridged network requires network.interface";
         return writer.fail("network validation failed: " + cause, cause, ids, config);
     }
@@ -84,7 +78,7 @@ Response Supervisor::start_command(Call& call)
     std::error_code ignored;
     std::filesystem::remove(dir.result_file(), ignored);
 
-    NetworkAttachment network;
+    PreparedNetwork network;
     try {
         network = backends_.network->prepare(config, name);
     } catch (const Error& e) {
@@ -95,11 +89,12 @@ Response Supervisor::start_command(Call& call)
     ids.network_endpoint_id = network.endpoint_id;
 
     // Whatever is created from here on is torn down when a step fails (the cleanup rule of
-    // §4.4): in-process handles first, then the helper, the compute system and the endpoint.
+    // docs/protocol.md, "start and run"): in-process handles first, then the helper, the compute
+    // system and the endpoint.
     StartRollback rollback;
     rollback.release_on_failure([&] { backends_.network->release(ids.network_endpoint_id); });
-    std::unique_ptr<SerialCapture> serial;
-    std::unique_ptr<ListenerSet> listeners;
+    std::unique_ptr<SerialLogCapture> serial;
+    std::unique_ptr<RuntimeListeners> listeners;
     // A guarded record that a kill or quarantine preempted fails the start like a step.
     auto record_or_interrupt = [&](const char* to, const std::string& detail) {
         try {
@@ -134,7 +129,7 @@ Response Supervisor::start_command(Call& call)
 
         const CreatedSystem created = start_step("create failed", [&] {
             return backends_.compute->create(
-                CreateRequest{name, config, network.endpoint_id, network.endpoint_mac, serial_pipe});
+                CreateRequest{name, config, network.nic, serial_pipe});
         });
         ids.compute_system_id = created.id;
         ids.compute_system_runtime_id = created.runtime_id;
@@ -249,7 +244,7 @@ void Supervisor::reclaim_previous_boot(const std::string& name, const std::optio
     }
 }
 
-void Supervisor::wait_for_result_or_exit(ListenerSet& listeners, const std::string& id, milliseconds bound)
+void Supervisor::wait_for_result_or_exit(RuntimeListeners& listeners, const std::string& id, milliseconds bound)
 {
     // A guest that dies before delivering must not leave `run` waiting forever: between slices
     // of the result wait, ask HCS whether the system is still there.

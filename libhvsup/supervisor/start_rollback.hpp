@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: MIT
-// The failure-cleanup rule of start and run (microagent-protocol.md §4.4): whatever was created
+// The failure-cleanup rule of start and run (docs/protocol.md, "start and run"): whatever was created
 // is torn down. Steps are pushed as resources are created; a failed step runs them all once.
 #pragma once
 

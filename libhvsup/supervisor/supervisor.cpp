@@ -5,6 +5,8 @@
 #include "core/files.hpp"
 #include "core/json.hpp"
 #include "hcs/client.hpp"
+#include "hcs/hresult.hpp"
+#include "hcs/presence.hpp"
 #include "protocol/codec.hpp"
 #include "protocol/lifecycle.hpp"
 #include "supervisor/command_lock.hpp"
@@ -12,7 +14,6 @@
 #include "supervisor/hcs_compute_host.hpp"
 #include "supervisor/hvsock_runtime_services.hpp"
 #include "protocol/validate.hpp"
-#include "supervisor/hcs_presence.hpp"
 
 #include <fmt/format.h>
 
@@ -37,9 +38,11 @@ Backends make_backends(const SupervisorOptions& options)
     Backends b;
     // Without an explicit provider, look for the system DLLs first: their absence is the common
     // case off Windows hosts with Hyper-V and deserves the reasons for each DLL.
-    const HcsPresence presence = options.hcs_library.empty() ? probe_hcs_presence() : HcsPresence{true, {}, {}};
     try {
-        if (!presence.available) throw Error(ErrorCode::unsupported, presence.error);
+        if (options.hcs_library.empty()) {
+            const hcs::Presence presence = hcs::probe_presence();
+            if (!presence.available()) throw Error(ErrorCode::unsupported, presence.error);
+        }
         hcs::LoadOptions load;
         load.library_path = options.hcs_library;
         if (options.hcs_api == "computecore") load.force_api = hcs::ApiKind::computecore;
@@ -90,11 +93,8 @@ std::string result_path(const Config& config, const std::string& runtime_id)
 
 bool is_missing_compute_system(const std::string& text)
 {
-    std::string t;
-    for (char ch : text) t += static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
-    const bool does_not_exist = t.find("does not exist") != std::string::npos;
-    return does_not_exist && (t.find("compute system") != std::string::npos ||
-                              t.find("virtual machine or container") != std::string::npos);
+    // The rule is HCS's error text; the port's errors carry that text whatever the backend.
+    return hcs::is_missing_compute_system_text(text);
 }
 
 namespace {

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: MIT
-// The command dispatcher: one request in, one response out (microagent-protocol.md §1–§6).
-// Built only on protocol/ and the host interfaces of compute_host.hpp; never throws for a bad
-// request.
+// The command dispatcher: one request in, one response out (docs/protocol.md). Built only on
+// protocol/ and its ports (compute_host.hpp, network_host.hpp, runtime_services.hpp); never
+// throws for a bad request.
 #pragma once
 
 #include "core/log.hpp"
@@ -10,6 +10,8 @@
 #include "protocol/runtime_dir.hpp"
 #include "protocol/types.hpp"
 #include "supervisor/compute_host.hpp"
+#include "supervisor/network_host.hpp"
+#include "supervisor/runtime_services.hpp"
 
 #include <atomic>
 #include <chrono>
@@ -95,7 +97,7 @@ private:
     // exists and releases an endpoint it kept.
     void reclaim_previous_boot(const std::string& name, const std::optional<protocol::RuntimeState>& previous);
     // run: waits for the guest result; fails when the system exits first or `bound` passes.
-    void wait_for_result_or_exit(ListenerSet& listeners, const std::string& id, std::chrono::milliseconds bound);
+    void wait_for_result_or_exit(RuntimeListeners& listeners, const std::string& id, std::chrono::milliseconds bound);
     // Shuts a compute system down (graceful) or terminates it, within the teardown bounds.
     // `cancellable`: cancel() ends its waits (a control command); cleanup passes false.
     void stop_compute_system(const std::string& id, bool graceful, bool cancellable = false);
@@ -124,7 +126,8 @@ protocol::Response failure(std::string message);
 // The runtime's result target: <stateDir>/<runtimeID>/result.json as the request spells it.
 std::string result_path(const protocol::Config& config, const std::string& runtime_id);
 
-// True when an HCS error says the compute system does not exist (§4.6).
+// True when an HCS error says the compute system does not exist (docs/protocol.md, "Control
+// commands"): hcs::is_missing_compute_system_text, for errors that reach the supervisor as text.
 bool is_missing_compute_system(const std::string& error_text);
 
 }  // namespace hvsup::supervisor

@@ -10,7 +10,7 @@ HVSUP_PACKAGES=(
   meson ninja-build pkg-config g++
   libboost1.81-dev libboost-json1.81-dev libfmt-dev catch2 libmsgsl-dev zlib1g-dev
   python3 python3-pytest e2fsprogs qemu-utils busybox-static binutils
-  socat time
+  socat time iproute2
 )
 
 # Installs whatever of the given packages is missing (root only; apt-get update once).

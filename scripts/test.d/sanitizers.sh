@@ -46,7 +46,8 @@ echo "-- meson test (sanitized)"
 meson test -C "$asan_dir" --no-rebuild --print-errorlogs --num-processes 2 --timeout-multiplier 3 || failed=1
 tested=$SECONDS
 
-ctypes_tests=(test_hcn_capi.py test_image_oci.py test_sim_hcs.py)
+ctypes_tests=(test_hcn_capi.py test_image_oci.py test_sim_hcs.py test_guestinit.py test_guestinit_pid1.py
+  test_vhdbuild_guest_init.py)
 ignore=()
 for t in "${ctypes_tests[@]}"; do ignore+=(--ignore "$HVSUP_ROOT/test/integration/$t"); done
 

@@ -3,6 +3,7 @@
 // and, when it is valid, build the HCS document from it. Only hvsup::Error may escape.
 #include "core/error.hpp"
 #include "hcs/document.hpp"
+#include "supervisor/compute_document.hpp"
 #include "protocol/codec.hpp"
 #include "protocol/validate.hpp"
 
@@ -34,11 +35,11 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size)
         if (request.identity && command && protocol::command_info(*command).cls == protocol::CommandClass::full_config) {
             try {
                 protocol::validate_listener_targets(*request.config, request.identity->runtime_id);
-                hcs::DocumentInputs in;
+                supervisor::DocumentInputs in;
                 in.config = *request.config;
                 in.runtime_id = request.identity->runtime_id;
-                (void)hcs::document_json(in);
-                (void)hcs::kernel_command_line(in);
+                (void)supervisor::document_json(in);
+                (void)supervisor::kernel_command_line(in);
             } catch (const Error&) {
             }
         }

@@ -43,6 +43,22 @@ def blocks_in_stdin_read(proc):
     return state == "S" and "pipe" in wchan
 
 
+def process_state(pid):
+    """Signal masks and each thread's state and wait channel, for a process that outlived a signal."""
+    try:
+        with open(f"/proc/{pid}/status") as f:
+            masks = " ".join(line.strip() for line in f if line.startswith(("SigBlk", "SigIgn", "SigPnd", "ShdPnd")))
+        threads = []
+        for tid in sorted(os.listdir(f"/proc/{pid}/task")):
+            with open(f"/proc/{pid}/task/{tid}/stat") as f:
+                state = f.read().rsplit(")", 1)[1].split()[0]
+            with open(f"/proc/{pid}/task/{tid}/wchan") as f:
+                threads.append(f"{tid}:{state}:{f.read()}")
+        return f"{masks}; threads {threads}"
+    except OSError as e:
+        return f"(state unreadable: {e})"
+
+
 @pytest.mark.parametrize("sig", [signal.SIGINT, signal.SIGTERM, signal.SIGHUP, signal.SIGPIPE])
 def test_signal_mid_build_leaves_nothing_and_keeps_the_old_output(tmp_path, sig):
     out_dir = tmp_path / "out"
@@ -65,7 +81,11 @@ def test_signal_mid_build_leaves_nothing_and_keeps_the_old_output(tmp_path, sig)
             time.sleep(0.05)
         assert proc.poll() is None, "vhdbuild ended before the signal"
         proc.send_signal(sig)
-        assert proc.wait(timeout=60) == -sig
+        try:
+            status = proc.wait(timeout=60)
+        except subprocess.TimeoutExpired:
+            pytest.fail(f"vhdbuild still alive 60 s after {sig!r}: {process_state(proc.pid)}")
+        assert status == -sig
     finally:
         if proc.poll() is None:
             proc.kill()

@@ -5,6 +5,7 @@
 
 #include "codes.hpp"
 #include "core/error.hpp"
+#include "guest/boot.hpp"
 #include "validate.hpp"
 
 #include <fmt/format.h>
@@ -113,6 +114,12 @@ Outcome Host::start(Handle* h)
         if (record->state != "Created")
             return fail(hcs_invalid_state, fmt::format("compute system {} is {}", h->id, record->state));
         if (s.fail_start) return fail(*s.fail_start, "start failed (scripted)");
+        // The boot mode needs root and loop devices: without them the start fails at once,
+        // saying why, rather than starting a VM that never answers.
+        if (json::read_bool(s.guest, "boot", "guest.boot")) {
+            if (const std::string why = guest::boot_unavailable(); !why.empty())
+                return fail(static_cast<int32_t>(0x80004005u), why);  // E_FAIL
+        }
         if (s.service_disconnect == "start")
             return fail(hcs_service_disconnect, "lost communication with compute service (scripted)");
         std::vector<std::string> needs_access = boot_files(record->document);

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 // The runtime network recorded for the supervisor and the guest NIC (hcn/runtime_network.hpp).
 #include "hcn/runtime_network.hpp"
+#include "supervisor/hcn_network_host.hpp"
 
 #include <catch2/catch.hpp>
 
@@ -28,12 +29,8 @@ Endpoint endpoint_with(const std::string& ip, std::optional<int64_t> prefix_leng
 
 TEST_CASE("runtime network: nat defaults", "[hcn]")
 {
-    protocol::NetworkConfig input;
+    GuestNetwork input;
     input.mode = "user";
-    protocol::PortForward f;
-    f.host_port = 18080;
-    f.guest_port = 8080;
-    input.port_forwards = {f};
     const auto r =
         nat_runtime_network(input, nat("192.168.127.0/24", "192.168.127.1"), endpoint_with("192.168.127.2", 24));
     CHECK(r.mode == "nat");
@@ -42,13 +39,11 @@ TEST_CASE("runtime network: nat defaults", "[hcn]")
     CHECK(r.dns == std::vector<std::string>{"192.168.127.1"});
     CHECK(r.routes == std::vector<std::string>{"0.0.0.0/0"});
     CHECK(r.ip == "192.168.127.2");
-    REQUIRE(r.port_forwards.size() == 1);
-    CHECK(r.port_forwards[0].guest_port == 8080);
 }
 
 TEST_CASE("runtime network: caller DNS and routes win", "[hcn]")
 {
-    protocol::NetworkConfig input;
+    GuestNetwork input;
     input.mode = "nat";
     input.dns = {"1.1.1.1", "8.8.8.8"};
     input.routes = {"10.0.0.0/8"};
@@ -63,7 +58,7 @@ TEST_CASE("runtime network: the gateway comes from the default route only", "[hc
     auto n = nat("192.168.127.0/24", "192.168.127.1");
     n.ipams[0].subnets[0].routes.insert(n.ipams[0].subnets[0].routes.begin(),
                                         Route{"192.168.127.254", "10.0.0.0/8", {}});
-    const auto r = nat_runtime_network(protocol::NetworkConfig{}, n, endpoint_with("192.168.127.2", 24));
+    const auto r = nat_runtime_network(GuestNetwork{}, n, endpoint_with("192.168.127.2", 24));
     CHECK(r.gateway == "192.168.127.1");
 
     // No default route on the network: the endpoint's is used.
@@ -71,12 +66,12 @@ TEST_CASE("runtime network: the gateway comes from the default route only", "[hc
     bare.ipams = {Ipam{"Static", {Subnet{"192.168.127.0/24", {}}}}};
     auto e = endpoint_with("192.168.127.2", 24);
     e.routes = {Route{"192.168.127.1", "0.0.0.0/0", 0}};
-    CHECK(nat_runtime_network(protocol::NetworkConfig{}, bare, e).gateway == "192.168.127.1");
+    CHECK(nat_runtime_network(GuestNetwork{}, bare, e).gateway == "192.168.127.1");
 }
 
 TEST_CASE("runtime network: bridged prefers endpoint DNS and routes, then the network's", "[hcn]")
 {
-    protocol::NetworkConfig input;
+    GuestNetwork input;
     input.mode = "bridged";
     input.interface_name = "lab";
     Network n;
@@ -103,7 +98,7 @@ TEST_CASE("runtime network: bridged prefers endpoint DNS and routes, then the ne
 
 TEST_CASE("runtime network: bridged without addressing leaves everything empty", "[hcn]")
 {
-    protocol::NetworkConfig input;
+    GuestNetwork input;
     input.mode = "bridged";
     input.interface_name = "External";
     Network external;
@@ -120,7 +115,7 @@ TEST_CASE("runtime network: bridged without addressing leaves everything empty",
 
 TEST_CASE("guest NIC: ip with the endpoint prefix, else the subnet's", "[hcn]")
 {
-    protocol::NetworkConfig r;
+    GuestNetwork r;
     r.ip = "192.168.127.2";
     r.subnet = "192.168.127.0/24";
     r.gateway = "192.168.127.1";
@@ -138,4 +133,25 @@ TEST_CASE("guest NIC: ip with the endpoint prefix, else the subnet's", "[hcn]")
     CHECK(guest_nic(r, endpoint_with("192.168.127.2", 20)).ip_cidr == "192.168.127.2/20");
     r.subnet.clear();
     CHECK(guest_nic(r, endpoint_with("192.168.127.2", {})).ip_cidr == "192.168.127.2/32");
+}
+
+TEST_CASE("runtime network: the supervisor records what HCN settled and keeps the rest of the request", "[hcn]")
+{
+    protocol::NetworkConfig requested;
+    requested.mode = "user";
+    protocol::PortForward f;
+    f.host_port = 18080;
+    f.guest_port = 8080;
+    requested.port_forwards = {f};
+    const auto settled = nat_runtime_network(supervisor::requested_network(requested),
+                                             nat("192.168.127.0/24", "192.168.127.1"), endpoint_with("192.168.127.2", 24));
+    const auto r = supervisor::recorded_network(requested, settled);
+    CHECK(r.mode == "nat");
+    CHECK(r.subnet == "192.168.127.0/24");
+    CHECK(r.gateway == "192.168.127.1");
+    CHECK(r.dns == std::vector<std::string>{"192.168.127.1"});
+    CHECK(r.routes == std::vector<std::string>{"0.0.0.0/0"});
+    CHECK(r.ip == "192.168.127.2");
+    REQUIRE(r.port_forwards.size() == 1);
+    CHECK(r.port_forwards[0].guest_port == 8080);
 }

@@ -3,6 +3,7 @@
 #include "core/error.hpp"
 #include "core/json.hpp"
 #include "hcs/document.hpp"
+#include "supervisor/compute_document.hpp"
 #include "protocol/validate.hpp"
 #include "hcs/schema/field_versions.hpp"
 #include "hcs/schema/json.hpp"
@@ -10,7 +11,7 @@
 #include <catch2/catch.hpp>
 
 using namespace hvsup;
-using hcs::DocumentInputs;
+using supervisor::DocumentInputs;
 
 namespace {
 
@@ -65,7 +66,7 @@ TEST_CASE("the reference document, byte for byte", "[hcs][document]")
         R"J("0000f090-facb-11e6-bd58-64006a7986d3":{"AllowWildcardBinds":true,"BindSecurityDescriptor":"D:P(A;;FA;;;WD)","ConnectSecurityDescriptor":"D:P(A;;FA;;;WD)"}}}},)J"
         R"J("Plan9":{},"ComPorts":{"0":{"NamedPipe":"\\\\.\\pipe\\microagent-agent-1-serial"}},)J"
         R"J("NetworkAdapters":{"0":{"EndpointId":"6f1c2d3e-4b5a-4978-8a9b-0c1d2e3f4a5b","MacAddress":"00-15-5D-52-C0-05"}}}}})J";
-    CHECK(hcs::document_json(reference_inputs()) == expected);
+    CHECK(supervisor::document_json(reference_inputs()) == expected);
 }
 
 TEST_CASE("a run without a result listener has no COM port and a quiet kernel", "[hcs][document]")
@@ -78,7 +79,7 @@ TEST_CASE("a run without a result listener has no COM port and a quiet kernel", 
     in.config.memory_mib = 768;
     in.config.cpu_count = 3;
     in.config.vsock_listeners.push_back(protocol::VsockListener{2048, "127.0.0.1:9000"});
-    const auto doc = json::parse(hcs::document_json(in), "doc");
+    const auto doc = json::parse(supervisor::document_json(in), "doc");
     const auto& vm = doc.at("VirtualMachine");
     CHECK(vm.at("Chipset").at("LinuxKernelDirect").at("KernelCmdLine").as_string() ==
           "root=/dev/sda rw rootwait init=/sbin/microagent-init initcall_blacklist=virtio_vsock_init pci=off "
@@ -105,7 +106,7 @@ TEST_CASE("memory rounds up to 2 MiB, defaults apply, disks follow request order
     in.config.memory_mib = 513;
     in.config.disks.push_back(protocol::Disk{"a", "a.vhd", "/a", "ro"});
     in.config.disks.push_back(protocol::Disk{"b", "b.vhd", "/b", "rw"});
-    auto doc = hcs::build_document(in);
+    auto doc = supervisor::build_document(in);
     CHECK(doc.virtual_machine->compute_topology->memory->size_in_mb == 514);
     CHECK(doc.virtual_machine->compute_topology->processor->count == 2);
     const auto& att = doc.virtual_machine->devices->scsi.at("0").attachments;
@@ -117,12 +118,12 @@ TEST_CASE("memory rounds up to 2 MiB, defaults apply, disks follow request order
     CHECK(att.at("2").path == "b.vhd");
     CHECK_FALSE(att.at("2").read_only);
     in.config.memory_mib = 0;
-    CHECK(hcs::build_document(in).virtual_machine->compute_topology->memory->size_in_mb == 512);
-    CHECK(hcs::vm_access_paths(in.config, hcs::BootMode::kernel_direct) ==
+    CHECK(supervisor::build_document(in).virtual_machine->compute_topology->memory->size_in_mb == 512);
+    CHECK(supervisor::vm_access_paths(in.config, hcs::BootMode::kernel_direct) ==
           std::vector<std::string>{"k", "root.vhd", "a.vhd", "b.vhd"});
     // UEFI reads the kernel through a VmbFs share of its folder: the folder is granted.
     in.config.kernel_path = "C:\\boot\\Image";
-    CHECK(hcs::vm_access_paths(in.config, hcs::BootMode::uefi_vmbfs) ==
+    CHECK(supervisor::vm_access_paths(in.config, hcs::BootMode::uefi_vmbfs) ==
           std::vector<std::string>{"C:\\boot", "root.vhd", "a.vhd", "b.vhd"});
 }
 
@@ -131,13 +132,13 @@ TEST_CASE("required inputs have the reference's errors", "[hcs][document]")
     DocumentInputs in;
     in.config.kernel_path = "k";
     in.config.rootfs_path = "r";
-    CHECK_THROWS_WITH(hcs::build_document(in), "compute system name is required");
+    CHECK_THROWS_WITH(supervisor::build_document(in), "compute system name is required");
     in.runtime_id = "x";
     in.config.kernel_path = " ";
-    CHECK_THROWS_WITH(hcs::build_document(in), "kernel path is required");
+    CHECK_THROWS_WITH(supervisor::build_document(in), "kernel path is required");
     in.config.kernel_path = "k";
     in.config.rootfs_path = "";
-    CHECK_THROWS_WITH(hcs::build_document(in), "rootfs path is required");
+    CHECK_THROWS_WITH(supervisor::build_document(in), "rootfs path is required");
 }
 
 TEST_CASE("network command line per mode", "[hcs][document]")
@@ -147,23 +148,23 @@ TEST_CASE("network command line per mode", "[hcs][document]")
     in.config.kernel_path = "k";
     in.config.rootfs_path = "r";
     in.config.network = protocol::NetworkConfig{};
-    in.network = hcs::RuntimeNetwork{"10.0.0.5", 16, "10.0.0.1", {"1.1.1.1", "8.8.8.8"}, {"db:10.0.0.9"}};
+    in.network = GuestNic{{}, {}, "10.0.0.5/16", "10.0.0.1", {"1.1.1.1", "8.8.8.8"}, {"db:10.0.0.9"}};
 
     in.config.network->mode = "isolated";
-    CHECK(hcs::kernel_command_line(in).find("microagent_net") == std::string::npos);
+    CHECK(supervisor::kernel_command_line(in).find("microagent_net") == std::string::npos);
 
     in.config.network->mode = "named";
     CHECK_THAT(
-        hcs::kernel_command_line(in),
+        supervisor::kernel_command_line(in),
         Catch::Contains(" microagent_net_if=eth0 microagent_net_ip=10.0.0.5/16 microagent_net_gw=10.0.0.1"
                         " microagent_net_dns=1.1.1.1,8.8.8.8 microagent_net_hosts=db:10.0.0.9 8250_core.nr_uarts=0"));
 
     in.config.network->mode = "bridged";
-    in.network = hcs::RuntimeNetwork{};
+    in.network = GuestNic{};
     in.endpoint_id = "6f1c2d3e-4b5a-4978-8a9b-0c1d2e3f4a5b";
-    CHECK_THAT(hcs::kernel_command_line(in), Catch::EndsWith("pci=off ip=dhcp 8250_core.nr_uarts=0 panic=-1 quiet"));
+    CHECK_THAT(supervisor::kernel_command_line(in), Catch::EndsWith("pci=off ip=dhcp 8250_core.nr_uarts=0 panic=-1 quiet"));
     in.endpoint_id.clear();
-    CHECK(hcs::kernel_command_line(in).find("ip=dhcp") == std::string::npos);
+    CHECK(supervisor::kernel_command_line(in).find("ip=dhcp") == std::string::npos);
 
     // Without explicit runtime values, the resolved config.network is used.
     in.network.reset();
@@ -171,7 +172,7 @@ TEST_CASE("network command line per mode", "[hcs][document]")
     in.config.network->ip = "192.168.127.2";
     in.config.network->subnet = "192.168.127.0/24";
     in.config.network->gateway = "192.168.127.1";
-    CHECK_THAT(hcs::kernel_command_line(in),
+    CHECK_THAT(supervisor::kernel_command_line(in),
                Catch::Contains("microagent_net_ip=192.168.127.2/24 microagent_net_gw=192.168.127.1 8250"));
 }
 
@@ -184,12 +185,12 @@ TEST_CASE("E3 guest ports win over host ports and register one service each", "[
     in.config.shell_port = 41584;
     in.config.exec_port = 61584;
     in.config.guest_exec_port = 61585;
-    const auto doc = hcs::build_document(in);
+    const auto doc = supervisor::build_document(in);
     const auto& table = doc.virtual_machine->devices->hv_socket->hv_socket_config.service_table;
     CHECK(table.count(hcs::vsock_service_id(61585)) == 1);
     CHECK(table.count(hcs::vsock_service_id(61584)) == 0);
     CHECK(table.count(hcs::vsock_service_id(41584)) == 1);
-    CHECK_THAT(hcs::kernel_command_line(in),
+    CHECK_THAT(supervisor::kernel_command_line(in),
                Catch::Contains(" microagent_shell_port=41584 microagent_exec_port=61585 "));
 }
 
@@ -200,18 +201,18 @@ TEST_CASE("schema version is capped at the host's highest", "[hcs][document]")
     in.config.kernel_path = "k";
     in.config.rootfs_path = "r";
     in.host_schema_version = hcs::schema::Version{2, 7};
-    CHECK(*hcs::build_document(in).schema_version == hcs::schema::Version{2, 1});
+    CHECK(*supervisor::build_document(in).schema_version == hcs::schema::Version{2, 1});
     // A 2.0 host knows neither HvSocket (2.1) nor LinuxKernelDirect (2.2): a clear error, not a
     // document it would refuse.
     in.host_schema_version = hcs::schema::Version{2, 0};
-    CHECK_THROWS_WITH(hcs::build_document(in),
+    CHECK_THROWS_WITH(supervisor::build_document(in),
                       "the host's HCS schema 2.0 does not know VirtualMachine.Chipset.LinuxKernelDirect (new in 2.2)");
     // Kernel-direct boot forced on a 2.1 host (Server 2019) is refused the same way.
     in.host_schema_version = hcs::schema::Version{2, 1};
-    CHECK_THROWS_WITH(hcs::build_document(in),
+    CHECK_THROWS_WITH(supervisor::build_document(in),
                       "the host's HCS schema 2.1 does not know VirtualMachine.Chipset.LinuxKernelDirect (new in 2.2)");
     in.boot = hcs::BootMode::uefi_vmbfs;
-    CHECK(*hcs::build_document(in).schema_version == hcs::schema::Version{2, 1});
+    CHECK(*supervisor::build_document(in).schema_version == hcs::schema::Version{2, 1});
 }
 
 TEST_CASE("the UEFI/VmbFs variant boots the kernel file from its directory", "[hcs][document]")
@@ -219,21 +220,21 @@ TEST_CASE("the UEFI/VmbFs variant boots the kernel file from its directory", "[h
     DocumentInputs in = reference_inputs();
     in.boot = hcs::BootMode::uefi_vmbfs;
     in.host_schema_version = hcs::schema::Version{2, 3};
-    const auto doc = json::parse(hcs::document_json(in), "doc");
+    const auto doc = json::parse(supervisor::document_json(in), "doc");
     const auto& chipset = doc.at("VirtualMachine").at("Chipset").as_object();
     CHECK_FALSE(chipset.contains("LinuxKernelDirect"));
     CHECK(
         json::compact(chipset.at("Uefi")) ==
         R"J({"ApplySecureBootTemplate":"Skip","BootThis":{"DeviceType":"VmbFs","DevicePath":"\\Image","VmbFsRootPath":"C:\\microagent",)J"
         R"J("OptionalData":")J" +
-            hcs::kernel_command_line(in) + R"J("}})J");
+            supervisor::kernel_command_line(in) + R"J("}})J");
     // ApplySecureBootTemplate is schema 2.3: Server 2019 (2.1), the host that needs UEFI boot
     // most, refuses it as unknown JSON, so it is left out there.
     in.host_schema_version = hcs::schema::Version{2, 1};
-    const auto server_2019 = json::parse(hcs::document_json(in), "doc");
+    const auto server_2019 = json::parse(supervisor::document_json(in), "doc");
     CHECK(json::compact(server_2019.at("VirtualMachine").at("Chipset").at("Uefi")) ==
           R"J({"BootThis":{"DeviceType":"VmbFs","DevicePath":"\\Image","VmbFsRootPath":"C:\\microagent","OptionalData":")J" +
-              hcs::kernel_command_line(in) + R"J("}})J");
+              supervisor::kernel_command_line(in) + R"J("}})J");
     CHECK(hcs::parse_boot_mode("uefi-vmbfs") == hcs::BootMode::uefi_vmbfs);
     CHECK(hcs::parse_boot_mode("kernel-direct") == hcs::BootMode::kernel_direct);
     CHECK_THROWS_AS(hcs::parse_boot_mode("bios"), Error);
@@ -259,7 +260,7 @@ TEST_CASE("service ids, pipe names and result targets", "[hcs][document]")
 {
     CHECK(hcs::vsock_service_id(1024) == "00000400-facb-11e6-bd58-64006a7986d3");
     CHECK(hcs::vsock_service_id(22001) == "000055f1-facb-11e6-bd58-64006a7986d3");
-    CHECK(hcs::serial_pipe_name("agent-1") == "\\\\.\\pipe\\microagent-agent-1-serial");
+    CHECK(supervisor::serial_pipe_name("agent-1") == "\\\\.\\pipe\\microagent-agent-1-serial");
     protocol::Config c;
     c.state_dir = "C:\\state\\";
     CHECK(protocol::is_result_target(c, "agent-1", "C:\\state\\agent-1\\result.json"));
@@ -309,10 +310,10 @@ TEST_CASE("every document built for host schema X uses only fields of version <=
                 DocumentInputs in = everything(row.boot, row.host);
                 in.architecture = arch;
                 if (!row.buildable) {
-                    CHECK_THROWS_WITH(hcs::build_document(in), Catch::StartsWith("the host's HCS schema "));
+                    CHECK_THROWS_WITH(supervisor::build_document(in), Catch::StartsWith("the host's HCS schema "));
                     continue;
                 }
-                const auto doc = json::parse(hcs::document_json(in), "doc");
+                const auto doc = json::parse(supervisor::document_json(in), "doc");
                 for (const auto& f : hcs::schema::fields_newer_than(doc, row.host)) {
                     FAIL_CHECK(f.path << " needs " << (f.since ? std::to_string(f.since->major) + "." +
                                                                      std::to_string(f.since->minor)
@@ -333,7 +334,7 @@ TEST_CASE("the field table knows every field the builder emits, with the documen
     using hcs::schema::Version;
     // At the newest schema nothing may be reported: a field missing from the table would be.
     for (const auto boot : {hcs::BootMode::kernel_direct, hcs::BootMode::uefi_vmbfs}) {
-        const auto doc = json::parse(hcs::document_json(everything(boot, Version{2, 7})), "doc");
+        const auto doc = json::parse(supervisor::document_json(everything(boot, Version{2, 7})), "doc");
         CHECK(hcs::schema::fields_newer_than(doc, Version{99, 0}).empty());
     }
     CHECK(hcs::schema::field_since("VirtualMachine.Chipset.Uefi.ApplySecureBootTemplate") == Version{2, 3});
@@ -353,7 +354,7 @@ TEST_CASE("the network adapter carries the endpoint's MAC when HCN reported one"
 {
     DocumentInputs in = reference_inputs();
     auto adapter = [&] {
-        return json::parse(hcs::document_json(in), "doc").at("VirtualMachine").at("Devices").at("NetworkAdapters").at("0");
+        return json::parse(supervisor::document_json(in), "doc").at("VirtualMachine").at("Devices").at("NetworkAdapters").at("0");
     };
     CHECK(adapter().at("MacAddress").as_string() == "00-15-5D-52-C0-05");
     in.endpoint_mac.clear();
@@ -363,14 +364,14 @@ TEST_CASE("the network adapter carries the endpoint's MAC when HCN reported one"
 TEST_CASE("result runs reboot on panic; ARM64 hosts get the PL011 console", "[hcs][document]")
 {
     DocumentInputs in = reference_inputs();
-    CHECK_THAT(hcs::kernel_command_line(in), Catch::EndsWith(" console=ttyS0,115200 panic=-1"));
-    CHECK(hcs::build_document(in).virtual_machine->stop_on_reset);
+    CHECK_THAT(supervisor::kernel_command_line(in), Catch::EndsWith(" console=ttyS0,115200 panic=-1"));
+    CHECK(supervisor::build_document(in).virtual_machine->stop_on_reset);
     in.architecture = "arm64";
     in.boot = hcs::BootMode::uefi_vmbfs;
-    const std::string arm = hcs::kernel_command_line(in);
+    const std::string arm = supervisor::kernel_command_line(in);
     CHECK_THAT(arm, Catch::EndsWith(" console=ttyAMA0,115200 panic=-1"));
     CHECK(arm.find("ttyS0") == std::string::npos);
     // Runs without a result listener were already quiet and panic=-1.
     in.config.vsock_listeners.clear();
-    CHECK_THAT(hcs::kernel_command_line(in), Catch::EndsWith(" 8250_core.nr_uarts=0 panic=-1 quiet"));
+    CHECK_THAT(supervisor::kernel_command_line(in), Catch::EndsWith(" 8250_core.nr_uarts=0 panic=-1 quiet"));
 }

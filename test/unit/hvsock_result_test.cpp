@@ -4,6 +4,7 @@
 #include "hvsock_support.hpp"
 
 #include "core/error.hpp"
+#include "core/result_target.hpp"
 
 #include <catch2/catch.hpp>
 
@@ -315,9 +316,24 @@ TEST_CASE("listener targets must be host:port or the result path", "[hvsock]")
                   "windows-hyperv vsock listener 2048 target must be host:port or the workspace result path");
         }
     }
-    CHECK(is_result_target(f.result, f.result));
-    CHECK(is_result_target((f.runtime / "." / "result.json").string(), f.result));
-    CHECK_FALSE(is_result_target("127.0.0.1:1", f.result));
+    CHECK(hvsup::core::is_result_target(f.result, f.result));
+    CHECK(hvsup::core::is_result_target((f.runtime / "." / "result.json").string(), f.result));
+    CHECK_FALSE(hvsup::core::is_result_target("127.0.0.1:1", f.result));
+}
+
+TEST_CASE("a result target spelled differently still gets the result sink", "[hvsock]")
+{
+    // The rule the request validation applies (core::is_result_target): the listeners must agree,
+    // or a request that validates would fail here as a bad host:port.
+    ResultFixture f;
+    const std::string spelled = (f.runtime / ".." / f.runtime.filename() / "result.json").string() + "  ";
+    ListenerSpec spec = f.spec;
+    for (auto& l : spec.vsock_listeners) {
+        if (l.target == f.result) l.target = spelled;
+    }
+    auto set = ListenerSet::start(spec);
+    CHECK(set->wait_for_result(std::chrono::milliseconds(0)) != ResultWait::no_result_listener);
+    set->close();
 }
 
 TEST_CASE("a VM id that is not a GUID is rejected", "[hvsock]")

@@ -79,20 +79,20 @@ TEST_CASE("a port file is removed only by the listener that wrote it", "[hvsock]
     CHECK_FALSE(detail::read_port_file(file));
 }
 
-TEST_CASE("default_transport follows HVSUP_HVSOCK_EMULATION_DIR", "[hvsock]")
+TEST_CASE("select_transport follows HVSUP_HVSOCK_EMULATION_DIR read at the edge", "[hvsock]")
 {
     TempDir dir;
-    CHECK(default_transport(dir.path())->name() == "emulation");
+    CHECK(select_transport(dir.path())->name() == "emulation");
     const char* saved = std::getenv(emulation_dir_variable);
     std::string saved_value = saved ? saved : "";
     ::setenv(emulation_dir_variable, dir.path().c_str(), 1);
-    CHECK(emulation_dir() == dir.path());
-    CHECK(default_transport()->name() == "emulation");
+    CHECK(emulation_dir_from_environment() == dir.path());
+    CHECK(select_transport(emulation_dir_from_environment())->name() == "emulation");
     ::unsetenv(emulation_dir_variable);
-    CHECK(emulation_dir().empty());
+    CHECK(emulation_dir_from_environment().empty());
     // No AF_HYPERV off Windows: a clear error, not a crash.
     try {
-        default_transport();
+        select_transport(emulation_dir_from_environment());
         FAIL("got a transport without Hyper-V sockets");
     } catch (const hvsup::Error& e) {
         CHECK(e.code() == hvsup::ErrorCode::unsupported);

@@ -3,6 +3,7 @@
 // descriptors and the COM1 pipe's DACL (docs/security.md). Portable: also runs under Wine.
 #include "core/json.hpp"
 #include "hcs/document.hpp"
+#include "supervisor/compute_document.hpp"
 #include "hvsock/serial_capture.hpp"
 
 #include <catch2/catch.hpp>
@@ -20,7 +21,7 @@ TEST_CASE("the COM1 pipe admits SYSTEM, Administrators and the supervisor's user
 TEST_CASE("the hvsock service table opens only the requested services, each as narrow as its direction allows",
           "[security]")
 {
-    hcs::DocumentInputs in;
+    supervisor::DocumentInputs in;
     in.runtime_id = "agent-1";
     in.config.kernel_path = "k";
     in.config.rootfs_path = "root.vhd";
@@ -29,7 +30,7 @@ TEST_CASE("the hvsock service table opens only the requested services, each as n
     net.mode = "nat";
     net.port_forwards.push_back(protocol::PortForward{"tcp", "", 18080, 8080});
     in.config.network = net;
-    const auto doc = json::parse(hcs::document_json(in), "doc");
+    const auto doc = json::parse(supervisor::document_json(in), "doc");
     const auto& hv = doc.at("VirtualMachine").at("Devices").at("HvSocket").at("HvSocketConfig");
     // Services the document does not list: only SYSTEM and Administrators may bind or connect.
     CHECK(hv.at("DefaultBindSecurityDescriptor").as_string() == "D:P(A;;FA;;;SY)(A;;FA;;;BA)");

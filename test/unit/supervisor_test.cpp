@@ -108,12 +108,14 @@ struct FakeNetwork final : NetworkHost {
     std::vector<std::string> calls;
     std::string fail_prepare;
     std::string fail_release;  // message thrown by release when non-empty
-    NetworkAttachment prepare(const Config& config, const std::string& runtime_id) override
+    PreparedNetwork prepare(const Config& config, const std::string& runtime_id) override
     {
         calls.push_back("prepare " + runtime_id);
         if (!fail_prepare.empty()) throw Error(ErrorCode::host, fail_prepare);
-        if (effective_network_mode(config.network) == "isolated") return NetworkAttachment{{}, {}, *config.network, {}};
-        NetworkAttachment a{"network-1", "endpoint-1", config.network.value_or(NetworkConfig{}), "00-15-5D-00-00-01"};
+        if (effective_network_mode(config.network) == "isolated")
+            return PreparedNetwork{{}, {}, *config.network, std::nullopt};
+        PreparedNetwork a{"network-1", "endpoint-1", config.network.value_or(NetworkConfig{}),
+                          GuestNic{"endpoint-1", "00-15-5D-00-00-01", {}, {}, {}, {}}};
         a.runtime.mode = "nat";
         a.runtime.ip = "192.168.127.2";
         a.runtime.subnet = "192.168.127.0/24";
@@ -131,7 +133,7 @@ struct FakeNetwork final : NetworkHost {
 };
 
 struct FakeServices final : RuntimeServices {
-    struct Listeners final : ListenerSet {
+    struct Listeners final : RuntimeListeners {
         FakeServices& owner;
         std::string result_path;
         explicit Listeners(FakeServices& o, std::string path) : owner(o), result_path(std::move(path)) {}
@@ -154,15 +156,16 @@ struct FakeServices final : RuntimeServices {
     bool never_delivers = false;  // the guest never sends its result
     std::set<int64_t> helpers;
 
-    std::unique_ptr<SerialCapture> start_serial_capture(const std::string& pipe, const std::string&) override
+    std::unique_ptr<SerialLogCapture> start_serial_capture(const std::string& pipe, const std::string&) override
     {
-        struct Serial final : SerialCapture {
+        struct Serial final : SerialLogCapture {
             void close() override {}
         };
         calls.push_back("serial " + pipe);
         return std::make_unique<Serial>();
     }
-    std::unique_ptr<ListenerSet> start_listeners(const std::string& vm, const Config&, const std::string& result) override
+    std::unique_ptr<RuntimeListeners> start_listeners(const std::string& vm, const Config&,
+                                                      const std::string& result) override
     {
         calls.push_back("listeners " + vm);
         return std::make_unique<Listeners>(*this, result);
@@ -530,9 +533,10 @@ TEST_CASE("run with a result listener waits for the result and the exit, then cl
     CHECK(f.network->calls == std::vector<std::string>{"prepare agent-1", "release endpoint-1"});
     REQUIRE(f.host->created.size() == 1);
     CHECK(f.host->created[0].serial_pipe == "\\\\.\\pipe\\microagent-agent-1-serial");
-    CHECK(f.host->created[0].endpoint_id == "endpoint-1");
+    REQUIRE(f.host->created[0].nic.has_value());
+    CHECK(f.host->created[0].nic->endpoint_id == "endpoint-1");
     // The endpoint's MAC reaches the document builder (NetworkAdapters.MacAddress).
-    CHECK(f.host->created[0].endpoint_mac == "00-15-5D-00-00-01");
+    CHECK(f.host->created[0].nic->mac_address == "00-15-5D-00-00-01");
     auto s = f.dir().load();
     CHECK(s->compute_system_runtime_id == "11111111-1111-1111-1111-111111111111");
     CHECK(s->network_endpoint_id == "endpoint-1");
@@ -551,9 +555,9 @@ TEST_CASE("run without listeners returns running", "[supervisor][run]")
     CHECK(s->compute_system_id == "agent-1");
     CHECK(s->readiness.guest_ready.ready);
     CHECK(s->readiness.shell_ready.ready);
-    CHECK(f.host->created.at(0).endpoint_mac.empty());
+    CHECK_FALSE(f.host->created.at(0).nic.has_value());
     CHECK(f.host->created.at(0).serial_pipe.empty());
-    CHECK(f.host->created.at(0).endpoint_id.empty());
+    CHECK_FALSE(f.host->created.at(0).nic.has_value());  // no endpoint id
 }
 
 TEST_CASE("detached start launches the helper only for detached services", "[supervisor][start]")

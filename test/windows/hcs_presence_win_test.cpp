@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: MIT
 // The System32 probe for the HCS DLLs and the fail-closed compute host built from it.
 #include "core/error.hpp"
-#include "supervisor/hcs_presence.hpp"
+#include "hcs/presence.hpp"
 #include "supervisor/supervisor.hpp"
 
 #include <catch2/catch.hpp>
@@ -22,17 +22,17 @@ bool system32_has(const wchar_t* dll)
 
 }  // namespace
 
-TEST_CASE("probe_hcs_presence agrees with the loader and explains an absence", "[hcs]")
+TEST_CASE("hcs::probe_presence agrees with the loader and explains an absence", "[hcs]")
 {
-    const HcsPresence p = probe_hcs_presence();
+    const hcs::Presence p = hcs::probe_presence();
     const bool any = system32_has(L"computecore.dll") || system32_has(L"vmcompute.dll");
-    REQUIRE(p.available == any);
-    if (p.available) {
-        CHECK((p.api == "computecore.dll" || p.api == "vmcompute.dll"));
+    REQUIRE(p.available() == any);
+    if (p.available()) {
+        CHECK((p.api() == "computecore.dll" || p.api() == "vmcompute.dll"));
         CHECK(p.error.empty());
     } else {
         // Wine, and Windows without the Hyper-V platform: both DLLs and the loader's reason.
-        CHECK(p.api.empty());
+        CHECK(p.api().empty());
         CHECK_THAT(p.error, Catch::StartsWith("Windows Host Compute Service is not available: computecore.dll: "));
         CHECK_THAT(p.error, Catch::Contains("; vmcompute.dll: "));
         CHECK_THAT(p.error, Catch::Contains("(Windows error "));
@@ -50,10 +50,10 @@ TEST_CASE("a DLL in the current directory does not count as HCS", "[hcs]")
     dir.resize(dir.find_last_of(L'\\') + 1);
     const std::wstring planted = dir + L"computecore.dll";
     REQUIRE(::CopyFileW(self, planted.c_str(), FALSE));  // any PE file will do
-    const HcsPresence p = probe_hcs_presence();
+    const hcs::Presence p = hcs::probe_presence();
     ::DeleteFileW(planted.c_str());
-    CHECK(p.available == (system32_has(L"computecore.dll") || system32_has(L"vmcompute.dll")));
-    if (!p.available) CHECK(p.api.empty());
+    CHECK(p.available() == (system32_has(L"computecore.dll") || system32_has(L"vmcompute.dll")));
+    if (!p.available()) CHECK(p.api().empty());
 }
 
 TEST_CASE("without HCS every host operation fails closed with the probe's reason", "[hcs]")

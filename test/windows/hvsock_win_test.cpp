@@ -108,7 +108,7 @@ TEST_CASE("without AF_HYPERV the platform transport is a clear unsupported error
         CHECK(e.system_error() == error);
     }
     NoEmulationDir no_emulation;
-    CHECK_THROWS_AS(hvsock::default_transport(), Error);
+    CHECK_THROWS_AS(hvsock::select_transport(hvsock::emulation_dir_from_environment()), Error);
 }
 
 TEST_CASE("hvsup_hvsock_listeners_start without AF_HYPERV returns HVSUP_E_UNSUPPORTED", "[hvsock]")

@@ -10,12 +10,17 @@ _vhdbuild()
     ((COMP_CWORD > 0)) && prev="${COMP_WORDS[COMP_CWORD - 1]}"
     local options="--from-dir --from-tar --from-oci --empty --output --size --free --label --uuid
         --timestamp --raw --metadata-csum --64bit --no-journal --overlay --platform --ref
-        --convert-backslash --json --quiet --version --help"
+        --convert-backslash --guest-init --json --quiet --version --help"
     case "$prev" in
         --from-dir|--from-oci)
             mapfile -t COMPREPLY < <(compgen -d -- "$cur"); return 0 ;;
         --from-tar|-o|--output)
             mapfile -t COMPREPLY < <(compgen -f -- "$cur"); return 0 ;;
+        --guest-init)
+            # Its PATH is optional: an option may follow instead.
+            if [[ $cur != -* ]]; then
+                mapfile -t COMPREPLY < <(compgen -f -- "$cur"); return 0
+            fi ;;
         --empty|--size|--free|--label|--uuid|--timestamp|--platform|--ref)
             return 0 ;;
     esac

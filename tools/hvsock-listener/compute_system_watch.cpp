@@ -14,7 +14,7 @@ std::function<void(StopSignal&)> compute_system_source(std::string hcs_library, 
                                                        std::function<void(const std::string&)> log)
 {
     return [=](StopSignal& stop) {
-        std::optional<hvsup::hcs::ComputeSystem> system;
+        std::optional<hvsup::hcs::ComputeSystemHandle> system;
         try {
             hvsup::hcs::LoadOptions load;
             load.library_path = hcs_library;

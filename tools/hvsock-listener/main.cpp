@@ -14,6 +14,7 @@
 #include "core/error.hpp"
 #include "core/files.hpp"
 #include "core/time.hpp"
+#include "hvsock/emulation_environment.hpp"
 #include "hvsock/listener_set.hpp"
 #include "hvsock/targets.hpp"
 #include "protocol/runtime_dir.hpp"
@@ -103,6 +104,14 @@ uint32_t parse_port(std::string_view text, uint32_t max, const std::string& what
 }
 
 // "127.0.0.1:8080=<vm>:80" or "8080=<vm>:80".
+// The Hyper-V socket provider: --emulation-dir, else $HVSUP_HVSOCK_EMULATION_DIR (read here, at
+// the edge), else AF_HYPERV (empty).
+std::filesystem::path emulation_dir(const Args& args)
+{
+    if (!args.emulation_dir.empty()) return hvsup::files::from_utf8(args.emulation_dir);
+    return hvsock::emulation_dir_from_environment();
+}
+
 std::pair<std::string, hvsock::PublishedPort> parse_forward(const std::string& text)
 {
     const std::string what = "bad --forward " + text + " (want [HOST:]PORT=VM:GUESTPORT)";
@@ -150,7 +159,7 @@ std::vector<std::unique_ptr<hvsock::ListenerSet>> start_runtime(const Args& args
     }
     hvsock::ListenerSpec spec = detached_listener_spec(*state, args.state_dir, args.name);
     spec.logger = stderr_logger();
-    spec.emulation_dir = hvsup::files::from_utf8(args.emulation_dir);
+    spec.emulation_dir = emulation_dir(args);
     if (!args.serial_pipe.empty()) {
         spec.serial_pipe = args.serial_pipe;
         spec.serial_log_path = hvsup::files::to_utf8(dir.serial_log());
@@ -176,7 +185,7 @@ std::vector<std::unique_ptr<hvsock::ListenerSet>> start_standalone(const Args& a
         auto& spec = by_vm[vm];
         spec.vm_id = vm;
         spec.logger = stderr_logger();
-        spec.emulation_dir = hvsup::files::from_utf8(args.emulation_dir);
+        spec.emulation_dir = emulation_dir(args);
         return spec;
     };
     for (const auto& f : args.forwards) {

@@ -3,6 +3,7 @@
 
 #include "core/error.hpp"
 #include "core/files.hpp"
+#include "core/result_target.hpp"
 #include "protocol/runtime_dir.hpp"
 
 namespace hvsock_listener {
@@ -19,7 +20,7 @@ hvsup::hvsock::ListenerSpec detached_listener_spec(const hvsup::protocol::Runtim
     spec.result_path = hvsup::files::to_utf8(dir.result_file());
     for (const auto& l : state.config.vsock_listeners) {
         // The result listener belongs to `run` only: a detached start never collects result.json.
-        if (hvsup::hvsock::is_result_target(l.target, spec.result_path)) continue;
+        if (hvsup::core::is_result_target(l.target, spec.result_path)) continue;
         spec.vsock_listeners.push_back({l.port, l.target});
     }
     if (state.config.network) {

@@ -3,6 +3,7 @@
 // and inspects one. Thin: flags -> JSON request -> hvsup_image_build (include/hvsup/image.h).
 #include "hvsup/image.h"
 #include "common/arguments.hpp"
+#include "guest_init_path.hpp"
 
 #include <boost/json.hpp>
 
@@ -56,6 +57,13 @@ const char* usage_text =
     "  --ref NAME           with --from-oci: the manifest with this ref name\n"
     "                       (org.opencontainers.image.ref.name)\n"
     "  --convert-backslash  with --from-tar/--from-oci: treat '\\' in names as '/'\n"
+    "  --guest-init [PATH]  install PATH (an ELF executable) as /sbin/microagent-init,\n"
+    "                       mode 0755, owner 0:0, replacing the source's file of that\n"
+    "                       name; a usr-merge /sbin symlink is followed, any other symlink\n"
+    "                       refused. Without PATH (the next argument starts with '-' or\n"
+    "                       there is none): hvsup-guestinit beside vhdbuild, else in\n"
+    "                       ../hvsup-guestinit/ from there, else\n"
+    "                       " HVSUP_INSTALLED_GUEST_INIT "\n"
     "  --json               print the summary as JSON\n"
     "  -q, --quiet          no progress and no summary\n"
     "  -V, --version        print the version and exit\n"
@@ -149,7 +157,7 @@ int main(int argc, char** argv)
     if (argc >= 2 && std::strcmp(argv[1], "verify") == 0) return inspect(argc, argv, true);
 
     boost::json::object req;
-    bool json = false, quiet = false, timestamp_given = false;
+    bool json = false, quiet = false, timestamp_given = false, default_guest_init = false;
     int sources = 0;
     for (int i = 1; i < argc; ++i) {
         std::string a = argv[i];
@@ -202,6 +210,17 @@ int main(int argc, char** argv)
             req["overlay"] = true;
         } else if (a == "--convert-backslash") {
             req["convertBackslash"] = true;
+        } else if (a.rfind("--guest-init=", 0) == 0) {
+            if (a.size() == 13) return usage_error("--guest-init= needs a path");
+            req["guestInit"] = a.substr(13);
+        } else if (a == "--guest-init") {
+            // The PATH is optional: no positional argument is taken here, so a following
+            // argument that is not an option can only be it.
+            if (i + 1 < argc && argv[i + 1][0] != '-') {
+                req["guestInit"] = argv[++i];
+            } else {
+                default_guest_init = true;
+            }
         } else if (a == "--json") {
             json = true;
         } else if (a == "--quiet" || a == "-q") {
@@ -212,6 +231,16 @@ int main(int argc, char** argv)
     }
     if (sources != 1) return usage_error("give exactly one of --from-dir, --from-tar, --from-oci, --empty");
     if (!req.contains("output")) return usage_error("-o OUT is required");
+    if (default_guest_init && !req.contains("guestInit")) {
+        const auto lookup = hvsup::tools::find_default_guest_init(hvsup::tools::current_executable(),
+                                                                  hvsup::tools::utf8_path(HVSUP_INSTALLED_GUEST_INIT));
+        if (!lookup.found) {
+            std::fprintf(stderr, "vhdbuild: %s\n", lookup.error.c_str());
+            return 1;
+        }
+        const auto text = lookup.found->u8string();
+        req["guestInit"] = std::string(text.begin(), text.end());
+    }
     if (!timestamp_given) {
         if (const char* epoch = std::getenv("SOURCE_DATE_EPOCH"); epoch != nullptr && *epoch != '\0') {
             char* end = nullptr;
@@ -239,6 +268,9 @@ int main(int argc, char** argv)
                     str(doc["files"]).c_str(), str(doc["directories"]).c_str(), str(doc["symlinks"]).c_str(),
                     str(doc["specials"]).c_str(), std::to_string(doc["freeBytes"].to_number<uint64_t>() >> 20).c_str(),
                     str(doc["freeInodes"]).c_str(), doc["seconds"].to_number<double>());
+        if (const auto* init = doc.if_contains("guestInit")) {
+            std::printf("%s: guest init installed as %s\n", str(doc["output"]).c_str(), str(*init).c_str());
+        }
     }
     hvsup_string_free(summary);
     return 0;

@@ -37,4 +37,5 @@ type ImageRequest struct {
 	Platform         string    `json:"platform,omitempty"` // OCI manifest: "os/arch[/variant]"
 	Ref              string    `json:"ref,omitempty"`      // OCI manifest: ref name
 	ConvertBackslash bool      `json:"convertBackslash,omitempty"`
+	GuestInit        string    `json:"guestInit,omitempty"` // host file installed as /sbin/microagent-init
 }

@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: MIT
-// Schema-v2 Chipset: how the VM boots (hyperv-host.md §2.1, §2.4).
+// Schema-v2 Chipset: how the VM boots (docs/hcs.md, "The document").
 #pragma once
 
 #include <optional>

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: MIT
-// Schema-v2 ComputeSystem: the document HcsCreateComputeSystem takes (hyperv-host.md §2.1,
-// microagent-protocol.md §7.3). Typed structs up to the final serialise (schema/json.hpp).
+// Schema-v2 ComputeSystem: the document HcsCreateComputeSystem takes (docs/hcs.md,
+// "The document"). Typed structs up to the final serialise (schema/json.hpp).
 #pragma once
 
 #include "hcs/schema/chipset.hpp"

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: MIT
 // The schema version that introduced each field the document builder can emit (Microsoft's
-// HCS "JSON Schema Reference", NewInVersion column; hyperv-host.md §2.1, §2.4). A host parses
+// HCS "JSON Schema Reference", NewInVersion column; docs/hcs.md, "The document"). A host parses
 // the document with the schema of its own highest version, so a field newer than that is an
 // unknown field to it and the whole document is refused (Server 2019 / 1809 reports 2.1 and
 // refuses Uefi.ApplySecureBootTemplate, a 2.3 field).

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: MIT
 // Serialisers of the schema structs: exact HCS field names, optional fields omitted, enums
-// through tables. Field order follows microagent-protocol.md §7.3 so documents compare as text.
+// through tables. Field order follows docs/hcs.md, "The document", so documents compare as text.
 #pragma once
 
 #include "core/json.hpp"

@@ -18,9 +18,17 @@ while read -r lib; do needed+=("-l:$lib"); done < <(readelf -d "$library" | sed 
 libdirs=()
 for dir in "$build"/subprojects/*/; do [ -d "$dir" ] && libdirs+=("-L$dir"); done
 
+# The layers' static libraries (libhvsup/meson.build links them whole into libhvsup.so).
+archives=()
+for layer in core protocol image hcs hcn hvsock supervisor capi; do
+  archive="$build/libhvsup/libhvsup_$layer.a"
+  [ -f "$archive" ] || { echo "negative-control: $archive is missing (not built?)" >&2; exit 1; }
+  archives+=("$archive")
+done
+
 relink() {  # relink MAP OUT
   c++ -shared -fPIC -Wl,--no-undefined -Wl,-soname,"$soname" \
-    -Wl,--whole-archive "$build/libhvsup/libhvsup_internal.a" -Wl,--no-whole-archive \
+    -Wl,--whole-archive "${archives[@]}" -Wl,--no-whole-archive \
     -Wl,--version-script="$1" "${libdirs[@]}" "${needed[@]}" -pthread -o "$2"
 }
 

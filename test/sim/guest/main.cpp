@@ -14,8 +14,10 @@
 //    "serialFloodBytes": 0,
 //    "exitAfterMs": 100, "crashAfterMs": -1, "panicAfterMs": -1, "ignoreShutdown": false, "shellEcho": false,
 //    "forwards": [{"hostPort": 18080, "echo": true} | {"hostPort": 18080, "target": "127.0.0.1:8080"}]}
+// or {"boot": true}: no script, the image's own init runs (guest/boot.hpp, test/sim/README.md).
 #include "core/files.hpp"
 #include "core/json.hpp"
+#include "guest/boot.hpp"
 #include "guest/net.hpp"
 #include "guest/platform.hpp"
 #include "common/arguments.hpp"
@@ -152,6 +154,50 @@ int64_t member_int(const json::object& o, const char* key, int64_t fallback)
     return json::read_int(o, key, key, -1, INT64_MAX);
 }
 
+// The SCSI disks in /dev/sdX order: controllers, then their attachments, by number.
+std::vector<BootDisk> scsi_disks(const json::object* devices)
+{
+    std::vector<BootDisk> out;
+    const json::object* scsi = devices != nullptr ? json::read_object(*devices, "Scsi", "Scsi") : nullptr;
+    if (scsi == nullptr) return out;
+    auto numbered = [](const json::object& o) {
+        std::vector<std::pair<unsigned long, const json::value*>> v;
+        for (const auto& m : o) v.emplace_back(std::stoul(std::string(m.key())), &m.value());
+        std::sort(v.begin(), v.end(), [](const auto& a, const auto& b) { return a.first < b.first; });
+        return v;
+    };
+    for (const auto& [c, controller] : numbered(*scsi)) {
+        const json::object* attachments =
+            json::read_object(json::as_object(*controller, "Scsi"), "Attachments", "Attachments");
+        if (attachments == nullptr) continue;
+        for (const auto& [n, a] : numbered(*attachments)) {
+            const json::object& ao = json::as_object(*a, "Attachments");
+            out.push_back(BootDisk{hvsup::files::from_utf8(json::read_string(ao, "Path", "Path")),
+                                   json::read_bool(ao, "ReadOnly", "ReadOnly")});
+        }
+    }
+    return out;
+}
+
+// The boot mode: the image's init runs until it powers off (an exit the host records like the
+// scripted guest's), resets (boots again, unless StopOnReset), or dies (a crash).
+int boot_for_real(const fs::path& sim_dir, const std::string& id, BootPlan plan, bool stop_on_reset)
+{
+    try {
+        for (;;) {
+            const BootEnd end = boot_image(plan, shutdown_requested);
+            if (end == BootEnd::crashed) return 1;
+            if (end == BootEnd::reset && !stop_on_reset && !shutdown_requested) continue;
+            hvsup::files::write_atomic(sim_dir / "exits" / (id + ".json"), "{\"ExitType\":\"GracefulExit\"}\n");
+            std::cerr << "guest: the init powered off\n";
+            return 0;
+        }
+    } catch (const std::exception& e) {
+        std::cerr << "guest " << id << ": " << e.what() << "\n";
+        return 4;
+    }
+}
+
 }  // namespace
 
 int run(const fs::path& sim_dir, const std::string& id)
@@ -210,6 +256,18 @@ int run(const fs::path& sim_dir, const std::string& id)
 
         const char* e = std::getenv("HVSUP_HVSOCK_EMULATION_DIR");
         const fs::path emulation = e != nullptr ? hvsup::files::from_utf8(e) : fs::path();
+
+        if (json::read_bool(guest, "boot", "boot")) {
+            BootPlan plan;
+            plan.vm_id = runtime_id;
+            plan.cmdline = cmdline;
+            plan.disks = scsi_disks(vm ? json::read_object(*vm, "Devices", "Devices") : nullptr);
+            plan.emulation = emulation;
+            const std::string prefix = "\\\\.\\pipe\\";
+            plan.pipe_name = pipe.rfind(prefix, 0) == 0 ? pipe.substr(prefix.size()) : pipe;
+            plan.state_dir = sim_dir / "boot" / id;
+            return boot_for_real(sim_dir, id, std::move(plan), stop_on_reset);
+        }
 
         std::unique_ptr<SerialPort> serial;
         const std::string prefix = "\\\\.\\pipe\\";

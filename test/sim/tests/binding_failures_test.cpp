@@ -23,7 +23,7 @@ TEST_CASE("the simulator rejects documents HCS would reject", "[hcs][sim]")
         {
             SimHost host;
             auto client = load(v, host);
-            auto good = json::parse(hcs::document_json(host.inputs("agent-d")), "doc");
+            auto good = json::parse(supervisor::document_json(host.inputs("agent-d")), "doc");
 
             auto unknown = good;
             unknown.as_object()["VirtualMachine"].as_object()["Bogus"] = 1;
@@ -43,13 +43,13 @@ TEST_CASE("the simulator rejects documents HCS would reject", "[hcs][sim]")
 
             auto in = host.inputs("agent-d");
             in.config.kernel_path = (host.dir() / "no-kernel").string();
-            CHECK_THAT(error_text([&] { client->create("agent-d", hcs::document_json(in)); }),
+            CHECK_THAT(error_text([&] { client->create("agent-d", supervisor::document_json(in)); }),
                        Catch::Contains("The system cannot find the file specified"));
 
             std::ofstream(host.dir() / "plain.img") << std::string(4096, 'x');
             in = host.inputs("agent-d");
             in.config.rootfs_path = (host.dir() / "plain.img").string();
-            CHECK_THAT(error_text([&] { client->create("agent-d", hcs::document_json(in)); }),
+            CHECK_THAT(error_text([&] { client->create("agent-d", supervisor::document_json(in)); }),
                        Catch::Contains("The file or directory is corrupted and unreadable"));
 
             CHECK_THAT(error_text([&] { client->create("agent-d", "{not json"); }),
@@ -70,14 +70,14 @@ TEST_CASE("scripted failures surface as HCS errors with the operation name", "[h
                                      {"fail", json::object{{"create", "0x8037011B"}}}},
                         "agent-f1");
             const std::string err =
-                error_text([&] { client->create("agent-f1", hcs::document_json(host.inputs("agent-f1"))); });
+                error_text([&] { client->create("agent-f1", supervisor::document_json(host.inputs("agent-f1"))); });
             CHECK_THAT(err, Catch::StartsWith("windows-hyperv HCS create"));
             CHECK_THAT(err, Catch::Contains("The requested access to the compute system was denied"));
 
             host.script(json::object{{"completion", v.pending ? "pending" : "sync"},
                                      {"fail", json::object{{"start", "0x80070005"}, {"shutdown", "0x80370105"}}}},
                         "agent-f2");
-            auto system = client->create("agent-f2", hcs::document_json(host.inputs("agent-f2")));
+            auto system = client->create("agent-f2", supervisor::document_json(host.inputs("agent-f2")));
             host.grant(*client, system.properties().runtime_id);
             try {
                 system.start();
@@ -104,7 +104,7 @@ TEST_CASE("ServiceDisconnect while waiting is a clear error", "[hcs][sim]")
                                      {"serviceDisconnect", "wait"},
                                      {"disconnectAfterMs", 50}},
                         "agent-x");
-            auto system = client->create("agent-x", hcs::document_json(host.inputs("agent-x")));
+            auto system = client->create("agent-x", supervisor::document_json(host.inputs("agent-x")));
             host.grant(*client, system.properties().runtime_id);
             system.start();
             try {
@@ -129,7 +129,7 @@ TEST_CASE("ServiceDisconnect during start fails the start", "[hcs][sim]")
             auto client = load(v, host);
             host.script(json::object{{"completion", v.pending ? "pending" : "sync"}, {"serviceDisconnect", "start"}},
                         "agent-y");
-            auto system = client->create("agent-y", hcs::document_json(host.inputs("agent-y")));
+            auto system = client->create("agent-y", supervisor::document_json(host.inputs("agent-y")));
             host.grant(*client, system.properties().runtime_id);
             const std::string err = error_text([&] { system.start(); });
             CHECK_THAT(err, Catch::StartsWith("windows-hyperv HCS start"));
@@ -151,7 +151,7 @@ TEST_CASE("an unexpected exit during start and a crashing guest are reported", "
             host.script(
                 json::object{{"completion", v.pending ? "pending" : "sync"}, {"unexpectedExitDuringStart", true}},
                 "agent-u");
-            auto system = client->create("agent-u", hcs::document_json(host.inputs("agent-u")));
+            auto system = client->create("agent-u", supervisor::document_json(host.inputs("agent-u")));
             host.grant(*client, system.properties().runtime_id);
             const std::string err = error_text([&] { system.start(); });
             CHECK_THAT(err, Catch::StartsWith("windows-hyperv HCS start"));
@@ -167,7 +167,7 @@ TEST_CASE("an unexpected exit during start and a crashing guest are reported", "
                                      // starting is the other case above.
                                      {"guest", json::object{{"crashAfterMs", 500}}}},
                         "agent-v");
-            auto crashing = client->create("agent-v", hcs::document_json(host.inputs("agent-v")));
+            auto crashing = client->create("agent-v", supervisor::document_json(host.inputs("agent-v")));
             host.grant(*client, crashing.properties().runtime_id);
             crashing.start();
             auto crash = crashing.wait_for_exit(10s);
@@ -183,7 +183,7 @@ TEST_CASE("a guest that ignores shutdown keeps running until terminated", "[hcs]
     SimHost host;
     auto client = load(variants()[0], host);
     host.script(json::object{{"guest", json::object{{"ignoreShutdown", true}}}}, "agent-i");
-    auto system = client->create("agent-i", hcs::document_json(host.inputs("agent-i")));
+    auto system = client->create("agent-i", supervisor::document_json(host.inputs("agent-i")));
     host.grant(*client, system.properties().runtime_id);
     system.start();
     system.shutdown();
@@ -204,7 +204,7 @@ TEST_CASE("kill during a pending start fails the start and leaves nothing behind
             SimHost host;
             host.script(json::object{{"completion", "pending"}, {"delayMs", 400}});
             auto client = hcs::HcsClient::load({lib, std::nullopt});
-            auto system = client->create("agent-ks", hcs::document_json(host.inputs("agent-ks")));
+            auto system = client->create("agent-ks", supervisor::document_json(host.inputs("agent-ks")));
             host.grant(*client, system.properties().runtime_id);
             // A long start completion, so that the kill lands inside it even on a loaded machine.
             host.script(json::object{{"completion", "pending"}, {"delayMs", 3000}});
@@ -239,7 +239,7 @@ TEST_CASE("a create that times out is terminated, not leaked", "[hcs][sim]")
             host.script(json::object{{"completion", "pending"}, {"delayMs", 600}});
             auto client = hcs::HcsClient::load({lib, std::nullopt});
             try {
-                client->create("agent-slow", hcs::document_json(host.inputs("agent-slow")), 100ms);
+                client->create("agent-slow", supervisor::document_json(host.inputs("agent-slow")), 100ms);
                 FAIL("the create must time out");
             } catch (const Error& e) {
                 CHECK_THAT(e.what(), Catch::StartsWith("windows-hyperv HCS create"));
@@ -262,7 +262,7 @@ TEST_CASE("scripted open and grant failures, ServiceDisconnect on create", "[hcs
     CHECK(error_text([&] { client->grant_vm_access("vm-1", host.rootfs().string()); }) ==
           "windows-hyperv HCS grant vm access: Access is denied (5)");
     host.script(json::object{{"serviceDisconnect", "create"}}, "agent-sd");
-    CHECK_THAT(error_text([&] { client->create("agent-sd", hcs::document_json(host.inputs("agent-sd"))); }),
+    CHECK_THAT(error_text([&] { client->create("agent-sd", supervisor::document_json(host.inputs("agent-sd"))); }),
                Catch::Contains("The connection to the compute service was lost"));
     CHECK(host.live_systems().empty());
 }

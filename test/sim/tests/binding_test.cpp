@@ -61,7 +61,7 @@ TEST_CASE("a compute system goes through create, grant, start, shutdown and exit
             client->probe_access();
             CHECK(client->highest_schema_version() == hcs::schema::Version{2, 5});
 
-            auto system = client->create("agent-1", hcs::document_json(host.inputs("agent-1")));
+            auto system = client->create("agent-1", supervisor::document_json(host.inputs("agent-1")));
             auto props = system.properties();
             CHECK(props.state == "Created");
             CHECK(props.id == "agent-1");
@@ -108,7 +108,7 @@ TEST_CASE("terminate kills the guest and reports a forced exit", "[hcs][sim]")
         {
             SimHost host;
             auto client = load(v, host);
-            auto system = client->create("agent-k", hcs::document_json(host.inputs("agent-k")));
+            auto system = client->create("agent-k", supervisor::document_json(host.inputs("agent-k")));
             host.grant(*client, system.properties().runtime_id);
             system.start();
             system.terminate("kill");
@@ -129,7 +129,7 @@ TEST_CASE("terminate of a created, never started system deletes it", "[hcs][sim]
         {
             SimHost host;
             auto client = load(v, host);
-            auto system = client->create("agent-c", hcs::document_json(host.inputs("agent-c")));
+            auto system = client->create("agent-c", supervisor::document_json(host.inputs("agent-c")));
             system.terminate("delete");
             CHECK(system.wait_for_exit(10s).has_value());
             CHECK(host.live_systems().empty());
@@ -144,7 +144,7 @@ TEST_CASE("state errors: already exists, invalid state, not found", "[hcs][sim]"
         {
             SimHost host;
             auto client = load(v, host);
-            const std::string doc = hcs::document_json(host.inputs("agent-s"));
+            const std::string doc = supervisor::document_json(host.inputs("agent-s"));
             auto system = client->create("agent-s", doc);
             try {
                 client->create("agent-s", doc);
@@ -182,7 +182,7 @@ TEST_CASE("start requires GrantVmAccess for every attached VHD", "[hcs][sim]")
             auto in = host.inputs("agent-g");
             write_fixed_vhd(host.dir() / "data.vhd", 8192);
             in.config.disks.push_back(protocol::Disk{"data", (host.dir() / "data.vhd").string(), "/data", "ro"});
-            auto system = client->create("agent-g", hcs::document_json(in));
+            auto system = client->create("agent-g", supervisor::document_json(in));
             const auto runtime_id = system.properties().runtime_id;
             client->grant_vm_access(runtime_id, host.rootfs().string());
             const std::string err = error_text([&] { system.start(); });
@@ -193,7 +193,7 @@ TEST_CASE("start requires GrantVmAccess for every attached VHD", "[hcs][sim]")
             client->grant_vm_access(runtime_id, (host.dir() / "data.vhd").string());
             CHECK_THAT(error_text([&] { system.start(); }), Catch::Contains("Access is denied"));
             CHECK(system.properties().state == "Created");
-            for (const auto& path : hcs::vm_access_paths(in.config, in.boot)) client->grant_vm_access(runtime_id, path);
+            for (const auto& path : supervisor::vm_access_paths(in.config, in.boot)) client->grant_vm_access(runtime_id, path);
             system.start();
             system.terminate("kill");
             CHECK(system.wait_for_exit(10s).has_value());
@@ -213,12 +213,12 @@ TEST_CASE("the host's schema version caps the document", "[hcs][sim]")
         const auto max = client->highest_schema_version();
         CHECK(max == hcs::schema::Version{2, 0});
         auto in = host.inputs("agent-v20");
-        const std::string uncapped = hcs::document_json(in);
+        const std::string uncapped = supervisor::document_json(in);
         CHECK_THAT(error_text([&] { client->create("agent-v20", uncapped); }), Catch::Contains("2.1 is not supported"));
         // A 2.0 host cannot express the document at all (HvSocket is 2.1, kernel-direct 2.2):
         // the builder says so instead of sending what the host would refuse.
         in.host_schema_version = max;
-        CHECK_THAT(error_text([&] { (void)hcs::document_json(in); }),
+        CHECK_THAT(error_text([&] { (void)supervisor::document_json(in); }),
                    Catch::StartsWith("the host's HCS schema 2.0 does not know "));
     }
 }
@@ -232,20 +232,20 @@ TEST_CASE("a host refuses fields newer than its schema; documents built for it c
     auto in = host.inputs("agent-2019");
     in.boot = hcs::BootMode::uefi_vmbfs;
     in.host_schema_version = hcs::schema::Version{2, 3};  // what a newer host would get
-    CHECK_THAT(error_text([&] { client->create("agent-2019", hcs::document_json(in)); }),
+    CHECK_THAT(error_text([&] { client->create("agent-2019", supervisor::document_json(in)); }),
                Catch::Contains("unknown field VirtualMachine.Chipset.Uefi.ApplySecureBootTemplate"));
     in.boot = hcs::BootMode::kernel_direct;
     in.host_schema_version = hcs::schema::Version{2, 2};
-    CHECK_THAT(error_text([&] { client->create("agent-2019", hcs::document_json(in)); }),
+    CHECK_THAT(error_text([&] { client->create("agent-2019", supervisor::document_json(in)); }),
                Catch::Contains("unknown field VirtualMachine.Chipset.LinuxKernelDirect"));
     in.boot = hcs::BootMode::uefi_vmbfs;
     in.host_schema_version = client->highest_schema_version();
-    auto system = client->create("agent-2019", hcs::document_json(in));
+    auto system = client->create("agent-2019", supervisor::document_json(in));
     // UEFI reads the kernel through its folder: granting the folder (and the VHD) lets it start.
     const auto runtime_id = system.properties().runtime_id;
     client->grant_vm_access(runtime_id, host.rootfs().string());
     CHECK_THAT(error_text([&] { system.start(); }), Catch::Contains("Access is denied"));
-    for (const auto& path : hcs::vm_access_paths(in.config, in.boot)) client->grant_vm_access(runtime_id, path);
+    for (const auto& path : supervisor::vm_access_paths(in.config, in.boot)) client->grant_vm_access(runtime_id, path);
     system.start();
     system.terminate("delete");
     CHECK(system.wait_for_exit(10s).has_value());
@@ -258,11 +258,11 @@ TEST_CASE("an ARM64 host refuses kernel-direct boot", "[hcs][sim]")
     auto client = hcs::HcsClient::load({computecore_library(), std::nullopt});
     auto in = host.inputs("agent-arm");
     in.architecture = "arm64";
-    CHECK_THAT(error_text([&] { client->create("agent-arm", hcs::document_json(in)); }),
+    CHECK_THAT(error_text([&] { client->create("agent-arm", supervisor::document_json(in)); }),
                Catch::Contains("VirtualMachine.Chipset.LinuxKernelDirect: is not supported on this ARM64 host"));
     in.boot = hcs::choose_boot_mode(client->highest_schema_version(), in.architecture).mode;
     CHECK(in.boot == hcs::BootMode::uefi_vmbfs);
-    auto system = client->create("agent-arm", hcs::document_json(in));
+    auto system = client->create("agent-arm", supervisor::document_json(in));
     system.terminate("delete");
     CHECK(system.wait_for_exit(10s).has_value());
 }
@@ -271,8 +271,8 @@ TEST_CASE("two runtimes run at once and stop independently", "[hcs][sim]")
 {
     SimHost host;
     auto client = hcs::HcsClient::load({computecore_library(), std::nullopt});
-    auto a = client->create("agent-a", hcs::document_json(host.inputs("agent-a")));
-    auto b = client->create("agent-b", hcs::document_json(host.inputs("agent-b")));
+    auto a = client->create("agent-a", supervisor::document_json(host.inputs("agent-a")));
+    auto b = client->create("agent-b", supervisor::document_json(host.inputs("agent-b")));
     const auto ra = a.properties().runtime_id;
     const auto rb = b.properties().runtime_id;
     CHECK(ra != rb);
@@ -296,7 +296,7 @@ TEST_CASE("a GUID compute-system id is its own RuntimeId and may be granted befo
     auto client = hcs::HcsClient::load({vmcompute_library(), std::nullopt});
     const std::string id = "0e5f7a1c-2b3d-4e5f-8a9b-0c1d2e3f4a5b";
     host.grant(*client, id);
-    auto system = client->create(id, hcs::document_json(host.inputs(id)));
+    auto system = client->create(id, supervisor::document_json(host.inputs(id)));
     CHECK(system.properties().runtime_id == id);
     system.start();
     system.terminate("kill");
@@ -337,7 +337,7 @@ TEST_CASE("after the exit, shutdown and terminate on the same handle are tolerat
             host.script(json::object{{"completion", v.pending ? "pending" : "sync"},
                                      {"guest", json::object{{"exitAfterMs", 0}}}},
                         "agent-e");
-            auto system = client->create("agent-e", hcs::document_json(host.inputs("agent-e")));
+            auto system = client->create("agent-e", supervisor::document_json(host.inputs("agent-e")));
             host.grant(*client, system.properties().runtime_id);
             system.start();
             REQUIRE(system.wait_for_exit(10s).has_value());

@@ -73,7 +73,7 @@ TEST_CASE("the guest writes boot text to COM1, delivers the result and powers of
             in.config.shell_port = 41584;
             in.config.vsock_listeners.push_back(
                 protocol::VsockListener{1024, in.config.state_dir + "/agent-1/result.json"});
-            const std::string doc = hcs::document_json(in);
+            const std::string doc = supervisor::document_json(in);
             REQUIRE_THAT(doc, Catch::Contains("ComPorts"));
 
             OneShotServer serial(host.emulation_dir() / "pipes" / "microagent-agent-1-serial.port");
@@ -90,7 +90,7 @@ TEST_CASE("the guest writes boot text to COM1, delivers the result and powers of
             REQUIRE(exit.has_value());
             CHECK(exit->exit_type == "GracefulExit");
             const std::string text = serial.wait();
-            CHECK_THAT(text, Catch::Contains("Kernel command line: " + hcs::kernel_command_line(in)));
+            CHECK_THAT(text, Catch::Contains("Kernel command line: " + supervisor::kernel_command_line(in)));
             CHECK_THAT(text, Catch::Contains("microagent_shell_port=41584"));
             CHECK_THAT(text, Catch::Contains("hello from the guest\n"));
             CHECK_THAT(text, Catch::EndsWith("reboot: Power down\n"));
@@ -108,7 +108,7 @@ TEST_CASE("the guest serves published ports on the emulation transport", "[hcs][
     auto in = host.inputs("agent-p");
     in.config.network = protocol::NetworkConfig{};
     in.config.network->port_forwards.push_back(protocol::PortForward{"tcp", "127.0.0.1", 18080, 8080});
-    auto system = client->create("agent-p", hcs::document_json(in));
+    auto system = client->create("agent-p", supervisor::document_json(in));
     const auto runtime_id = system.properties().runtime_id;
     host.grant(*client, runtime_id);
     system.start();
@@ -204,7 +204,7 @@ TEST_CASE("a scripted forward proxies to a TCP target, and the shell port echoes
     auto client = hcs::HcsClient::load({vmcompute_library(), std::nullopt});
     auto in = host.inputs("agent-t");
     in.config.shell_port = 41584;
-    auto system = client->create("agent-t", hcs::document_json(in));
+    auto system = client->create("agent-t", supervisor::document_json(in));
     const auto runtime_id = system.properties().runtime_id;
     host.grant(*client, runtime_id);
     system.start();
@@ -227,7 +227,7 @@ TEST_CASE("the guest process inherits no descriptor of the process that started 
     REQUIRE(held >= 0);
     const std::string held_link = std::filesystem::read_symlink("/proc/self/fd/" + std::to_string(held)).string();
     auto client = hcs::HcsClient::load({computecore_library(), std::nullopt});
-    auto system = client->create("agent-fd", hcs::document_json(host.inputs("agent-fd")));
+    auto system = client->create("agent-fd", supervisor::document_json(host.inputs("agent-fd")));
     host.grant(*client, system.properties().runtime_id);
     system.start();
     auto record = json::parse(*files::read_if_exists(host.sim_dir() / "systems" / "agent-fd.json", 1 << 20), "record");

@@ -111,9 +111,9 @@ void SimHost::grant(hcs::HcsClient& client, const std::string& vm) const
     client.grant_vm_access(vm, rootfs().string());
 }
 
-hcs::DocumentInputs SimHost::inputs(const std::string& id) const
+supervisor::DocumentInputs SimHost::inputs(const std::string& id) const
 {
-    hcs::DocumentInputs in;
+    supervisor::DocumentInputs in;
     in.runtime_id = id;
     in.config.kernel_path = kernel().string();
     in.config.rootfs_path = rootfs().string();

@@ -6,6 +6,7 @@
 #include "core/json.hpp"
 #include "hcs/client.hpp"
 #include "hcs/document.hpp"
+#include "supervisor/compute_document.hpp"
 
 #include <filesystem>
 #include <string>
@@ -37,7 +38,7 @@ public:
     // Compute systems the simulator holds (systems/*.json) whose state is not Stopped.
     std::vector<std::string> live_systems() const;
     // A document for runtime `id` with the fixture's kernel and rootfs.
-    hcs::DocumentInputs inputs(const std::string& id) const;
+    supervisor::DocumentInputs inputs(const std::string& id) const;
     // Grants `vm` what a kernel-direct inputs() document boots from: the kernel and the rootfs.
     void grant(hcs::HcsClient& client, const std::string& vm) const;
 

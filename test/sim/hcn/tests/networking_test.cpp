@@ -30,9 +30,9 @@ Error error_of(F&& f)
     return Error(ErrorCode::generic, "unreachable");
 }
 
-protocol::NetworkConfig mode(std::string m, std::string interface_name = {})
+GuestNetwork mode(std::string m, std::string interface_name = {})
 {
-    protocol::NetworkConfig c;
+    GuestNetwork c;
     c.mode = std::move(m);
     c.interface_name = std::move(interface_name);
     return c;
@@ -69,10 +69,6 @@ TEST_CASE("networking: user mode creates microagent-nat once and records the run
     SimHost host;
     Networking net(provider_path());
     auto input = mode("user");
-    protocol::PortForward fwd;
-    fwd.host_port = 18080;
-    fwd.guest_port = 8080;
-    input.port_forwards = {fwd};
     const auto a = net.prepare_network(input, "agent-1");
 
     REQUIRE(host.networks().size() == 1);
@@ -89,8 +85,6 @@ TEST_CASE("networking: user mode creates microagent-nat once and records the run
     CHECK(a.runtime.ip == "192.168.127.2");
     CHECK(a.runtime.dns == std::vector<std::string>{"192.168.127.1"});
     CHECK(a.runtime.routes == std::vector<std::string>{"0.0.0.0/0"});
-    REQUIRE(a.runtime.port_forwards.size() == 1);
-    CHECK(a.runtime.port_forwards[0].host_port == 18080);
     REQUIRE(a.nic.has_value());
     CHECK_FALSE(a.nic->dhcp());
     CHECK(a.nic->ip_cidr == "192.168.127.2/24");
@@ -113,7 +107,7 @@ TEST_CASE("networking: an empty mode means user", "[hcn]")
 {
     SimHost host;
     Networking net(provider_path());
-    const auto a = net.prepare_network(protocol::NetworkConfig{}, "r1");
+    const auto a = net.prepare_network(GuestNetwork{}, "r1");
     CHECK(a.runtime.mode == "nat");
     CHECK(host.endpoints().size() == 1);
 }

@@ -1,0 +1,204 @@
+# SPDX-License-Identifier: MIT
+"""The simulator's boot mode ("guest": {"boot": true}, test/sim/README.md) through hvsup-cli: the
+simulated host attaches the VHDs to loop devices and runs the image's own hvsup-guestinit as PID 1
+of new PID/mount/UTS namespaces, so run returns the workload's REAL output, a data disk is really
+mounted, a published port reaches a server inside the guest, and stop ends it all. Needs root and
+loop devices (skipped otherwise), a static busybox, and a static init (not sanitized builds)."""
+import json
+import os
+import pathlib
+import shutil
+import socket
+import subprocess
+import tempfile
+import time
+
+import pytest
+
+from conftest import tool
+from test_guestinit import sanitized_build
+from test_lifecycle_sim import Runtime, simhost
+
+BUSYBOX = shutil.which("busybox")
+APPLETS = ("sh", "echo", "cat", "touch", "sleep", "httpd", "ls")
+
+
+def can_boot():
+    return os.geteuid() == 0 and os.path.exists("/dev/loop-control") and shutil.which("losetup") is not None
+
+
+pytestmark = pytest.mark.skipif(sanitized_build() or BUSYBOX is None or not can_boot(),
+                                reason="needs root, loop devices (losetup), a static busybox and a static init")
+
+
+def make_image(tmp_path, run, name="rootfs", files=None, guest_init=True):
+    """A vhdbuild root disk: busybox and its applets, the guest init, /etc/microagent/run.json."""
+    src = tmp_path / f"{name}-src"
+    for d in ("bin", "sbin", "etc/microagent", "proc", "sys", "dev", "tmp"):
+        (src / d).mkdir(parents=True, exist_ok=True)
+    shutil.copy(BUSYBOX, src / "bin" / "busybox")
+    for applet in APPLETS:
+        os.symlink("busybox", src / "bin" / applet)
+    (src / "etc" / "passwd").write_text("root:x:0:0:root:/root:/bin/sh\n")
+    (src / "etc" / "microagent" / "run.json").write_text(json.dumps(run))
+    for path, text in (files or {}).items():
+        (src / path).parent.mkdir(parents=True, exist_ok=True)
+        (src / path).write_text(text)
+    image = tmp_path / f"{name}.vhd"
+    init = ["--guest-init", str(tool("hvsup-guestinit"))] if guest_init else []
+    subprocess.run([str(tool("vhdbuild")), "--from-dir", str(src), "-o", str(image), "--size", "32M", *init, "--quiet"],
+                   check=True, capture_output=True, timeout=300)
+    return image
+
+
+def loops_of(path):
+    out = subprocess.run(["losetup", "-j", str(path)], capture_output=True, text=True, timeout=30).stdout
+    return out.strip()
+
+
+def detached(*paths, limit=10):
+    deadline = time.monotonic() + limit
+    while any(loops_of(p) for p in paths):
+        if time.monotonic() > deadline:
+            return False
+        time.sleep(0.1)
+    return True
+
+
+def processes_with(marker):
+    """Pids whose command line holds `marker` (a guest process left behind)."""
+    found = []
+    for p in pathlib.Path("/proc").iterdir():
+        if p.name.isdigit():
+            try:
+                if marker in (p / "cmdline").read_bytes():
+                    found.append(int(p.name))
+            except OSError:
+                pass
+    return found
+
+
+@pytest.fixture
+def rt(tmp_path):
+    r = Runtime(tmp_path)
+    r.host.script({"guest": {"boot": True}})
+    yield r
+    leaked = r.host.live_systems()
+    r.host.kill_all()
+    assert leaked == [], f"compute systems leaked: {leaked}"
+
+
+def run_with_result(rt, **config):
+    return rt.cli(rt.request("run", vsockListeners=[{"port": 1024, "target": rt.result_path()}], **config))
+
+
+def test_run_returns_the_workloads_real_stdout_and_the_console_carries_it(rt, tmp_path):
+    script = "echo hello-from-guest; echo pid=$$ host=$(cat /proc/sys/kernel/hostname); echo oops >&2"
+    rt.rootfs = make_image(tmp_path, {"command": ["/bin/sh", "-c", script], "hostname": "guest-1"})
+    r = run_with_result(rt)
+    assert r["ok"] and r["event"]["state"] == "stopped", r
+    assert r["result"]["exitCode"] == 0
+    assert r["result"]["stdout"] == "hello-from-guest\npid=2 host=guest-1\n"
+    assert r["result"]["stderr"] == "oops\n"
+    serial = (rt.state / "agent-1" / "serial.log").read_text()
+    assert "booting the image for real" in serial
+    assert "hvsup-guestinit" in serial and "hello-from-guest" in serial
+    assert "microagent_vsock_emulation_dir=" in serial
+    assert detached(rt.rootfs)
+
+
+def test_a_failing_workload_reports_its_exit_code(rt, tmp_path):
+    rt.rootfs = make_image(tmp_path, {"command": ["/bin/sh", "-c", "echo failing; exit 7"]})
+    r = run_with_result(rt)
+    assert r["ok"], r
+    assert r["result"]["exitCode"] == 7 and r["result"]["stdout"] == "failing\n"
+    assert detached(rt.rootfs)
+
+
+def test_an_image_without_the_init_is_a_guest_that_dies_saying_why(rt, tmp_path):
+    rt.rootfs = make_image(tmp_path, {"command": ["/bin/true"]}, guest_init=False)
+    r = run_with_result(rt)
+    assert r["ok"] is False
+    assert r["error"] == "the compute system exited without delivering a result"
+    serial = (rt.state / "agent-1" / "serial.log").read_text()
+    assert "boot failed: exec /sbin/microagent-init: No such file or directory" in serial
+    assert detached(rt.rootfs)
+    rt.cli(rt.request("delete"))
+
+
+def test_a_data_disk_mounted_ro_is_read_only_inside(rt, tmp_path):
+    data_src = tmp_path / "data-src"
+    data_src.mkdir()
+    (data_src / "hello.txt").write_text("data-disk-content\n")
+    data = tmp_path / "data.vhd"
+    subprocess.run([str(tool("vhdbuild")), "--from-dir", str(data_src), "-o", str(data), "--size", "16M", "--quiet"],
+                   check=True, capture_output=True, timeout=300)
+    script = "cat /data/hello.txt; touch /data/new 2>/dev/null && echo writable || echo read-only"
+    rt.rootfs = make_image(tmp_path, {"command": ["/bin/sh", "-c", script],
+                                      "mounts": [{"device": "/dev/sdb", "mountpoint": "/data", "mode": "ro"}]})
+    r = run_with_result(rt, disks=[{"name": "data", "path": str(data), "mountpoint": "/data", "mode": "ro"}])
+    assert r["ok"], r
+    assert r["result"]["stdout"] == "data-disk-content\nread-only\n", r["result"]
+    assert detached(rt.rootfs, data)
+
+
+def http_get(port, limit=15):
+    deadline = time.monotonic() + limit
+    while True:
+        try:
+            with socket.create_connection(("127.0.0.1", port), timeout=5) as c:
+                c.sendall(b"GET /index.html HTTP/1.0\r\n\r\n")
+                data = b""
+                while chunk := c.recv(65536):
+                    data += chunk
+                if data:
+                    return data
+        except OSError:
+            pass
+        if time.monotonic() > deadline:
+            raise AssertionError(f"nothing served on 127.0.0.1:{port} within {limit} s")
+        time.sleep(0.1)
+
+
+def test_start_serves_a_published_port_from_inside_and_stop_ends_it(rt, tmp_path):
+    host_port, guest_port = simhost.free_port(), simhost.free_port()
+    marker = f"127.0.0.1:{guest_port}"
+    rt.rootfs = make_image(tmp_path, {"command": ["/bin/httpd", "-f", "-p", marker, "-h", "/www"],
+                                      "port": 0,  # a service: no result to deliver
+                                      "hostForwards": [{"hostPort": host_port, "guestPort": guest_port}]},
+                           files={"www/index.html": "served-from-guest\n"})
+    r = rt.cli(rt.request("start", network={"mode": "nat",
+                                             "portForwards": [{"hostPort": host_port, "guestPort": guest_port}]}))
+    assert r["ok"] and r["event"]["state"] == "running", r
+    rt.note_helper()
+    reply = http_get(host_port)
+    assert reply.startswith(b"HTTP/1.") and reply.endswith(b"served-from-guest\n"), reply
+    assert processes_with(marker.encode())
+    r = rt.cli(rt.request("stop"))
+    assert r["ok"] and r["event"]["state"] == "stopped", r
+    assert rt.host.live_systems() == []
+    deadline = time.monotonic() + 10
+    while processes_with(marker.encode()) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert processes_with(marker.encode()) == []
+    assert detached(rt.rootfs)
+
+
+def test_without_root_the_start_fails_saying_why(tmp_path):
+    # The same host and request, by an unprivileged user: the simulator refuses the boot mode at
+    # start (E_FAIL) with the reason, rather than starting a VM that never answers.
+    base = pathlib.Path(tempfile.mkdtemp(prefix="hvsup-boot-nonroot-"))
+    try:
+        r = Runtime(base)
+        r.host.script({"guest": {"boot": True}})
+        subprocess.run(["chown", "-R", "65534:65534", str(base)], check=True)
+        argv = [str(tool("hvsup-cli")), "--hcs-library", str(r.host.library("computecore")),
+                "--request-json", json.dumps(r.request("run"))]
+        proc = subprocess.run(argv, capture_output=True, text=True, timeout=120, env=r.host.env(),
+                              user=65534, group=65534, extra_groups=[])
+        response = json.loads(proc.stdout)
+        assert response["ok"] is False, response
+        assert "boot mode" in response["error"] and "needs root" in response["error"], response
+        assert r.host.live_systems() == []
+    finally:
+        shutil.rmtree(base, ignore_errors=True)

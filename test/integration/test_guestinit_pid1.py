@@ -1,0 +1,130 @@
+# SPDX-License-Identifier: MIT
+"""hvsup-guestinit as PID 1 (not the test mode): started by unshare in new PID, mount and UTS
+namespaces and chrooted into a small root (busybox + the init), so its mounts, hostname, reaping
+and reboot(2) run for real, and its result goes to the library's result service over the
+emulation transport (a directory inside the root). Needs root, unshare and a static busybox;
+skipped otherwise, and for sanitized builds (the init is dynamic there)."""
+import json
+import os
+import shutil
+import signal
+import subprocess
+import time
+
+import pytest
+
+from conftest import tool
+from test_guestinit import VM, Guest, lib, sanitized_build  # noqa: F401 (lib is a fixture)
+
+BUSYBOX = shutil.which("busybox")
+
+
+def can_unshare():
+    if os.geteuid() != 0 or shutil.which("unshare") is None:
+        return False
+    proc = subprocess.run(["unshare", "--pid", "--fork", "--mount", "--uts", "true"], capture_output=True, timeout=20)
+    return proc.returncode == 0
+
+
+pytestmark = pytest.mark.skipif(sanitized_build() or BUSYBOX is None or not can_unshare(),
+                                reason="needs root, unshare, a static busybox and a static init")
+
+
+@pytest.fixture
+def pid1(tmp_path, lib):  # noqa: F811
+    g = Guest(tmp_path, lib, emulation_subdir="hvsock")
+    for d in ("bin", "sbin", "dev", "proc", "sys", "tmp"):
+        (g.root / d).mkdir(exist_ok=True)
+    shutil.copy(BUSYBOX, g.root / "bin" / "busybox")
+    os.symlink("busybox", g.root / "bin" / "sh")
+    shutil.copy(tool("hvsup-guestinit"), g.root / "sbin" / "microagent-init")
+    yield g
+    g.close()
+
+
+def boot_pid1(g, cmdline="root=/dev/sda rw", timeout=60):
+    """Runs the init as PID 1 of new namespaces; the command line file and the emulation
+    directory are given as paths inside the root."""
+    (g.root / "etc" / "cmdline").write_text(cmdline + "\n")
+    argv = ["unshare", "--pid", "--fork", "--mount", "--uts", f"--root={g.root}", "/sbin/microagent-init",
+            "--cmdline-file", "/etc/cmdline", "--vsock-emulation-dir", "/hvsock", "--vm-id", VM]
+    return subprocess.run(argv, capture_output=True, timeout=timeout)
+
+
+def powered_off(proc):
+    # reboot(RB_POWER_OFF) in a PID namespace ends its init with SIGINT (RB_AUTOBOOT: SIGHUP);
+    # unshare passes the signal on to itself.
+    return proc.returncode in (-signal.SIGINT, 128 + signal.SIGINT)
+
+
+SCRIPT = r"""
+echo "pid=$$ ppid=$PPID host=$(hostname)"
+busybox awk '{print $3, $2}' /proc/mounts
+( busybox sleep 0.2 & )
+busybox sleep 1
+busybox awk '$1 == "State:" {print $2}' /proc/[0-9]*/status | busybox grep -c Z || true
+"""
+
+
+def test_pid1_mounts_runs_reaps_delivers_and_powers_off(pid1):
+    pid1.run_json({"command": ["/bin/busybox", "sh", "-c", SCRIPT], "hostname": "agent-1"})
+    proc = boot_pid1(pid1)
+    assert powered_off(proc), proc.stderr
+    r = pid1.received()
+    assert r["exit_code"] == 0, r
+    lines = r["stdout"].splitlines()
+    assert lines[0] == "pid=2 ppid=1 host=agent-1"
+    mounts = set(lines[1:-1])
+    for expected in ("proc /proc", "sysfs /sys", "devtmpfs /dev", "devpts /dev/pts", "tmpfs /tmp", "tmpfs /run"):
+        assert expected in mounts, mounts
+    assert lines[-1] == "0"  # no zombies: PID 1 reaped the orphan
+    assert b"result delivered to vsock port 1024" in proc.stderr
+
+
+def test_pid1_a_data_disk_that_never_appears_is_a_failed_result(pid1):
+    pid1.run_json({"command": ["/bin/busybox", "true"]})
+    began = time.monotonic()
+    proc = boot_pid1(pid1, "root=/dev/sda rw microagent_disk=/dev/sdz:/data:ro")
+    assert 9 < time.monotonic() - began < 40
+    assert powered_off(proc), proc.stderr
+    r = pid1.received()
+    assert r["exit_code"] == 127
+    assert r["error"] == "mount /dev/sdz on /data: the device did not appear within 10 s"
+    assert b"the device did not appear within 10 s" in proc.stderr
+
+
+def test_pid1_bad_run_json_still_powers_off(pid1):
+    pid1.run_json(json.dumps({"command": "not a list"}))
+    proc = boot_pid1(pid1)
+    assert powered_off(proc), proc.stderr
+    assert pid1.received()["error"] == "run.json command must be an array of strings"
+
+
+NET_SCRIPT = r"""
+busybox ip -4 -o addr show dev eth0 | busybox awk '{print $4}'
+busybox ip route | busybox grep "^default"
+busybox cat /etc/resolv.conf /etc/hosts
+busybox ip -o link show lo | busybox grep -c UP
+"""
+
+
+@pytest.mark.skipif(shutil.which("ip") is None, reason="needs ip (iproute2) to make a veth pair")
+def test_pid1_configures_the_static_network(pid1):
+    # A new network namespace with a veth "eth0" made before the init starts; the result cannot
+    # leave that namespace (port 0), so the console carries the workload's output.
+    pid1.run_json({"command": ["/bin/busybox", "sh", "-c", NET_SCRIPT], "port": 0})
+    (pid1.root / "etc" / "hosts").write_text("127.0.0.1 localhost\n")
+    cmdline = ("root=/dev/sda rw microagent_net_if=eth0 microagent_net_ip=192.168.127.2/24 "
+               "microagent_net_gw=192.168.127.1 microagent_net_dns=192.168.127.1,1.1.1.1 "
+               "microagent_net_hosts=db:10.0.0.5")
+    (pid1.root / "etc" / "cmdline").write_text(cmdline + "\n")
+    setup = (f"ip link add eth0 type veth peer name eth1 && exec chroot {pid1.root} /sbin/microagent-init "
+             "--cmdline-file /etc/cmdline")
+    proc = subprocess.run(["unshare", "--net", "--pid", "--fork", "--mount", "--uts", "sh", "-c", setup],
+                          capture_output=True, timeout=60)
+    assert powered_off(proc), proc.stderr
+    out = proc.stdout.decode().splitlines()
+    assert out[0] == "192.168.127.2/24"
+    assert out[1].startswith("default via 192.168.127.1 dev eth0")
+    assert out[2:6] == ["nameserver 192.168.127.1", "nameserver 1.1.1.1", "127.0.0.1 localhost", "10.0.0.5 db"]
+    assert out[6] == "1"  # lo is up
