@@ -43,6 +43,16 @@ def blocks_in_stdin_read(proc):
     return state == "S" and "pipe" in wchan
 
 
+def default_disposition(sig):
+    """In the child before exec: the signal under test gets its default action and is unblocked.
+
+    An ignored signal stays ignored across exec, and vhdbuild rightly keeps it so (that is how
+    nohup works); a runner started in the background by a shell (SIGINT ignored) or under nohup
+    (SIGHUP ignored) would otherwise make the build outlive the signal the test sends."""
+    signal.signal(sig, signal.SIG_DFL)
+    signal.pthread_sigmask(signal.SIG_UNBLOCK, {sig})
+
+
 def process_state(pid):
     """Signal masks and each thread's state and wait channel, for a process that outlived a signal."""
     try:
@@ -66,7 +76,8 @@ def test_signal_mid_build_leaves_nothing_and_keeps_the_old_output(tmp_path, sig)
     out = out_dir / "disk.vhd"
     out.write_bytes(OLD)
     proc = subprocess.Popen([str(tool("vhdbuild")), "--from-tar", "-", "-o", str(out), "--size", "512M", "--quiet"],
-                            stdin=subprocess.PIPE, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+                            stdin=subprocess.PIPE, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                            preexec_fn=lambda: default_disposition(sig))
     try:
         # 64 MiB of a 256 MiB member: the build has written data and waits for more.
         proc.stdin.write(tar_header("big", 256 << 20))
