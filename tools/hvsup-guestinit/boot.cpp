@@ -141,8 +141,11 @@ bool boot_steps(const BootOptions& o)
             return fail_before_workload(transport.get(), port, started_at, e.what());
         }
         if (const auto why = bring_up_loopback(); !why.empty()) say(why);
+        // The host gave this address for the workload to be reached or to reach out: running
+        // without it would fail later and less clearly.
         if (kernel.network) {
-            for (const auto& failure : configure_static_network(*kernel.network)) say(failure);
+            if (auto why = configure_static_network(*kernel.network); !why.empty())
+                return fail_before_workload(transport.get(), port, started_at, why);
         }
         if (!run.hostname.empty() && ::sethostname(run.hostname.data(), run.hostname.size()) != 0) {
             say("set hostname " + run.hostname + ": " + error_text(errno));
