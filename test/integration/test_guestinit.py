@@ -229,6 +229,22 @@ def test_a_timeout_kills_the_process_group(guest, tmp_path):
     assert not pathlib.Path(f"/proc/{child}").exists()
 
 
+def test_a_timeout_kills_at_once_even_a_workload_that_ignores_sigterm(guest):
+    # The timeout sends SIGKILL straight away (no SIGTERM first, no grace period to wait out):
+    # a workload ignoring the polite signals ends within the timeout's own bound.
+    guest.run_json({"command": ["/bin/sh", "-c", "trap '' TERM INT HUP USR1 USR2; echo started; "
+                                                 "while :; do sleep 0.1; done"],
+                    "timeoutSeconds": 1})
+    began = time.monotonic()
+    proc = guest.boot()
+    assert time.monotonic() - began < 8  # far from a 10 s escalation
+    assert proc.returncode == 0, proc.stderr
+    r = guest.received()
+    assert r["exit_code"] == 128 + signal.SIGKILL
+    assert r["stdout"] == "started\n"
+    assert r["error"] == "workload timed out after 1000 ms; its process group was killed"
+
+
 def test_output_is_capped_so_the_result_fits_16_mib(guest):
     guest.run_json({"command": [sys.executable, "-c",
                                 "import sys; sys.stdout.write('x' * (20 << 20)); sys.stderr.write('tail')"]})
@@ -302,6 +318,26 @@ def test_sigterm_stops_the_workload_and_still_delivers(guest):
     r = guest.received()
     assert r["exit_code"] == 128 + signal.SIGKILL
     assert r["error"] == "stopped by SIGTERM; the workload's process group was killed"
+
+
+@pytest.mark.parametrize("sig", [signal.SIGINT, signal.SIGUSR1, signal.SIGUSR2], ids=lambda s: s.name)
+def test_every_stop_signal_kills_the_workload_even_if_it_ignores_them(guest, sig):
+    guest.run_json({"command": ["/bin/sh", "-c", "trap '' TERM INT HUP USR1 USR2; echo up; "
+                                                 "while :; do sleep 0.1; done"]})
+    proc = subprocess.Popen(guest.argv(), stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    try:
+        assert proc.stdout.readline() == b"up\n"
+        began = time.monotonic()
+        proc.send_signal(sig)
+        _, err = proc.communicate(timeout=30)
+        assert time.monotonic() - began < 8
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+    assert proc.returncode == 0, err
+    r = guest.received()
+    assert r["exit_code"] == 128 + signal.SIGKILL
+    assert r["error"] == f"stopped by {sig.name}; the workload's process group was killed"
 
 
 def test_result_port_zero_delivers_nothing(guest):
