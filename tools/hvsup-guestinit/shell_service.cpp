@@ -59,6 +59,8 @@ namespace {
         int status = 0;
         while (::waitpid(-1, &status, WNOHANG) > 0) {
         }
+        // A listener in error would wake the loop forever: without it there is nothing to serve.
+        if ((fds[0].revents & (POLLERR | POLLNVAL)) != 0) ::_exit(1);
         if ((fds[0].revents & POLLIN) == 0) continue;
         const int connection = ::accept4(listener, nullptr, nullptr, SOCK_CLOEXEC);
         if (connection < 0) continue;
