@@ -40,13 +40,16 @@ private:
 
 }  // namespace
 
-TEST_CASE("the doctor's default guest init: the per-user file, then the installed hvsup-guestinit", "[supervisor][doctor]")
+TEST_CASE("the doctor's default guest init: the per-user file, then the installed hvsup-guestinit",
+          "[supervisor][doctor]")
 {
     TempDir home;
     HomeAs as(home.path().string());
     const auto paths = default_guest_init_paths();
     REQUIRE(paths.size() == 2);
-    CHECK(paths[0] == (home.path() / ".microagent" / "libexec" / (std::string("microagent-guestinit-") + hvsup::protocol::host_architecture())).string());
+    CHECK(paths[0] == (home.path() / ".microagent" / "libexec" /
+                       (std::string("microagent-guestinit-") + hvsup::protocol::host_architecture()))
+                          .string());
     CHECK(paths[1] == HVSUP_INSTALLED_GUEST_INIT);
     CHECK(std::string(HVSUP_INSTALLED_GUEST_INIT).ends_with("/hvsup/hvsup-guestinit"));
 }
