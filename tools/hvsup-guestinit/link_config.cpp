@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 #include "link_config.hpp"
 
+#include <cerrno>
 #include <cstring>
 #include <linux/if_addr.h>
 #include <linux/rtnetlink.h>
