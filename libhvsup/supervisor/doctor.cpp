@@ -39,11 +39,25 @@ std::string default_kernel_path()
     return files::to_utf8(p.make_preferred());
 }
 
+std::vector<std::string> default_guest_init_paths()
+{
+    auto per_user = files::from_utf8(home_dir()) / ".microagent" / "libexec" /
+                    fmt::format("microagent-guestinit-{}", host_architecture());
+    auto installed = files::from_utf8(HVSUP_INSTALLED_GUEST_INIT);
+    return {files::to_utf8(per_user.make_preferred()), files::to_utf8(installed.make_preferred())};
+}
+
+std::string first_present_guest_init(const std::vector<std::string>& candidates)
+{
+    for (const auto& candidate : candidates) {
+        if (is_regular_file(candidate)) return candidate;
+    }
+    return candidates.empty() ? std::string() : candidates.front();
+}
+
 std::string default_guest_init_path()
 {
-    auto p = files::from_utf8(home_dir()) / ".microagent" / "libexec" /
-             fmt::format("microagent-guestinit-{}", host_architecture());
-    return files::to_utf8(p.make_preferred());
+    return first_present_guest_init(default_guest_init_paths());
 }
 
 DoctorReport run_doctor(ComputeHost& host, NetworkHost& network, RuntimeServices& services, const DoctorOptions& options)

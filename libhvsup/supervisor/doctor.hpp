@@ -40,7 +40,14 @@ std::string doctor_text(const DoctorReport& report);  // readable summary
 
 // ~/.microagent/kernels/windows-hyperv/<arch>/Image
 std::string default_kernel_path();
-// ~/.microagent/libexec/microagent-guestinit-<arch>
+// Where a guest init is looked for when none is given, in this order: the reference's per-user
+// ~/.microagent/libexec/microagent-guestinit-<arch>, then <libexecdir>/hvsup/hvsup-guestinit
+// where `meson install` puts hvsup's own.
+std::vector<std::string> default_guest_init_paths();
+// The first of `candidates` that is a regular file; the first of all when none is (the one the
+// doctor's message names, as the reference's does).
+std::string first_present_guest_init(const std::vector<std::string>& candidates);
+// first_present_guest_init(default_guest_init_paths())
 std::string default_guest_init_path();
 
 }  // namespace hvsup::supervisor

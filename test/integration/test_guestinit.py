@@ -229,6 +229,22 @@ def test_a_timeout_kills_the_process_group(guest, tmp_path):
     assert not pathlib.Path(f"/proc/{child}").exists()
 
 
+def test_a_timeout_kills_at_once_even_a_workload_that_ignores_sigterm(guest):
+    # The timeout sends SIGKILL straight away (no SIGTERM first, no grace period to wait out):
+    # a workload ignoring the polite signals ends within the timeout's own bound.
+    guest.run_json({"command": ["/bin/sh", "-c", "trap '' TERM INT HUP USR1 USR2; echo started; "
+                                                 "while :; do sleep 0.1; done"],
+                    "timeoutSeconds": 1})
+    began = time.monotonic()
+    proc = guest.boot()
+    assert time.monotonic() - began < 8  # far from a 10 s escalation
+    assert proc.returncode == 0, proc.stderr
+    r = guest.received()
+    assert r["exit_code"] == 128 + signal.SIGKILL
+    assert r["stdout"] == "started\n"
+    assert r["error"] == "workload timed out after 1000 ms; its process group was killed"
+
+
 def test_output_is_capped_so_the_result_fits_16_mib(guest):
     guest.run_json({"command": [sys.executable, "-c",
                                 "import sys; sys.stdout.write('x' * (20 << 20)); sys.stderr.write('tail')"]})
@@ -302,6 +318,26 @@ def test_sigterm_stops_the_workload_and_still_delivers(guest):
     r = guest.received()
     assert r["exit_code"] == 128 + signal.SIGKILL
     assert r["error"] == "stopped by SIGTERM; the workload's process group was killed"
+
+
+@pytest.mark.parametrize("sig", [signal.SIGINT, signal.SIGUSR1, signal.SIGUSR2], ids=lambda s: s.name)
+def test_every_stop_signal_kills_the_workload_even_if_it_ignores_them(guest, sig):
+    guest.run_json({"command": ["/bin/sh", "-c", "trap '' TERM INT HUP USR1 USR2; echo up; "
+                                                 "while :; do sleep 0.1; done"]})
+    proc = subprocess.Popen(guest.argv(), stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    try:
+        assert proc.stdout.readline() == b"up\n"
+        began = time.monotonic()
+        proc.send_signal(sig)
+        _, err = proc.communicate(timeout=30)
+        assert time.monotonic() - began < 8
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+    assert proc.returncode == 0, err
+    r = guest.received()
+    assert r["exit_code"] == 128 + signal.SIGKILL
+    assert r["error"] == f"stopped by {sig.name}; the workload's process group was killed"
 
 
 def test_result_port_zero_delivers_nothing(guest):
@@ -426,6 +462,84 @@ def test_a_port_that_cannot_be_published_is_a_failed_result(guest):
     r = guest.received()
     assert r["exit_code"] == 127
     assert r["error"].startswith("listen vsock port 18080 for guest port 8080: ")
+
+
+def descendants(pid):
+    """(pid, state) of every process below `pid`, from /proc."""
+    parents = {}
+    for entry in pathlib.Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        parents[int(entry.name)] = (int(fields[1]), fields[0])
+    found, frontier = [], [pid]
+    while frontier:
+        parent = frontier.pop()
+        for child, (ppid, state) in parents.items():
+            if ppid == parent:
+                found.append((child, state))
+                frontier.append(child)
+    return found
+
+
+def shell_session(emulation, port, script):
+    """Connects to the guest's shell port through the emulation, sends `script`, half-closes and
+    returns everything the shell wrote until it closed the connection."""
+    with socket.create_connection(("127.0.0.1", int(port_file(emulation, VM, "guest", port).read_text())),
+                                  timeout=20) as c:
+        c.sendall(script)
+        c.shutdown(socket.SHUT_WR)
+        return recv_all(c)
+
+
+SHELL_PORT = 41584
+
+
+@pytest.mark.parametrize("mode", ["", "service"])
+def test_the_shell_port_serves_sh_on_each_connection(guest, tmp_path, mode):
+    done = tmp_path / "done"
+    guest.cmdline(f"root=/dev/sda rw microagent_shell_port={SHELL_PORT}")
+    guest.run_json({"command": ["/bin/sh", "-c", f"echo up; while [ ! -e {done} ]; do sleep 0.05; done"],
+                    "timeoutSeconds": 60, "mode": mode})
+    proc = subprocess.Popen(guest.argv(), stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    try:
+        assert proc.stdout.readline() == b"up\n"
+        assert shell_session(guest.emulation, SHELL_PORT, b"echo hi; exit\n") == b"hi\n"
+        # A connection of its own each time; stderr is the connection too, the environment
+        # is the init's clean one, and the shell's children are its own (sh waits for them).
+        out = shell_session(guest.emulation, SHELL_PORT,
+                            b"echo err >&2; echo $HOME $TERM; (exit 3); echo $?; sleep 0.1 & wait; echo waited\n")
+        assert out == b"err\n/root linux\n3\nwaited\n"
+        # Ended shells are collected: nothing below the init is a zombie for long.
+        deadline = time.monotonic() + 5
+        while any(state == "Z" for _, state in descendants(proc.pid)) and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert [p for p, state in descendants(proc.pid) if state == "Z"] == []
+        done.write_text("")
+        _, err = proc.communicate(timeout=30)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+    assert proc.returncode == 0, err
+    assert f"shell: vsock port {SHELL_PORT} -> /bin/sh".encode() in err
+    assert guest.received()["exit_code"] == 0
+    # Withdrawn with the workload, and its server gone with it.
+    assert not port_file(guest.emulation, VM, "guest", SHELL_PORT).exists()
+
+
+def test_a_shell_port_that_cannot_be_published_is_a_failed_result(guest):
+    (guest.emulation / VM).mkdir(exist_ok=True)
+    (guest.emulation / VM / "guest").write_text("")
+    guest.cmdline(f"root=/dev/sda microagent_shell_port={SHELL_PORT}")
+    guest.run_json({"command": ["true"]})
+    proc = guest.boot()
+    assert proc.returncode == 1
+    r = guest.received()
+    assert r["exit_code"] == 127
+    assert r["error"].startswith(f"listen vsock port {SHELL_PORT} for the shell: ")
 
 
 def test_bad_host_forwards_are_refused(guest):

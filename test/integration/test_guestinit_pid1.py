@@ -128,3 +128,37 @@ def test_pid1_configures_the_static_network(pid1):
     assert out[1].startswith("default via 192.168.127.1 dev eth0")
     assert out[2:6] == ["nameserver 192.168.127.1", "nameserver 1.1.1.1", "127.0.0.1 localhost", "10.0.0.5 db"]
     assert out[6] == "1"  # lo is up
+
+
+def test_pid1_a_missing_interface_is_a_failed_result(pid1):
+    # The host's network namespace (so the result can reach the host): the init only looks the
+    # name up, finds nothing and changes nothing.
+    pid1.run_json({"command": ["/bin/busybox", "echo", "ran"]})
+    began = time.monotonic()
+    proc = boot_pid1(pid1, "root=/dev/sda rw microagent_net_if=hvsupnone0 microagent_net_ip=192.168.127.2/24 "
+                           "microagent_net_gw=192.168.127.1")
+    assert 9 < time.monotonic() - began < 40
+    assert powered_off(proc), proc.stderr
+    r = pid1.received()
+    assert r["exit_code"] == 127
+    assert r["error"] == "configure hvsupnone0: the interface did not appear within 10 s: No such device"
+    assert b"configure hvsupnone0: the interface did not appear within 10 s" in proc.stderr
+    assert "stdout" not in r  # the workload did not run
+
+
+@pytest.mark.skipif(shutil.which("ip") is None, reason="needs ip (iproute2) to make a veth pair")
+def test_pid1_a_refused_default_route_is_a_failed_start_naming_the_step(pid1):
+    # A gateway outside eth0's subnet: the kernel refuses the route (RTM_NEWROUTE's answer),
+    # after the address was set. Port 0: the console carries the failure.
+    pid1.run_json({"command": ["/bin/busybox", "echo", "ran"], "port": 0})
+    cmdline = ("root=/dev/sda rw microagent_net_if=eth0 microagent_net_ip=192.168.127.2/24 "
+               "microagent_net_gw=10.9.9.1")
+    (pid1.root / "etc" / "cmdline").write_text(cmdline + "\n")
+    setup = (f"ip link add eth0 type veth peer name eth1 && exec chroot {pid1.root} /sbin/microagent-init "
+             "--cmdline-file /etc/cmdline")
+    proc = subprocess.run(["unshare", "--net", "--pid", "--fork", "--mount", "--uts", "sh", "-c", setup],
+                          capture_output=True, timeout=60)
+    assert powered_off(proc), proc.stderr
+    assert b"configure eth0: add default route via 10.9.9.1: Network is unreachable" in proc.stderr, proc.stderr
+    assert b"ran" not in proc.stdout
+    assert b"running /bin/busybox" not in proc.stderr

@@ -75,7 +75,8 @@ const char* usage_text =
     "Doctor options:\n"
     "  --json               print the report as JSON instead of text\n"
     "  --kernel PATH        kernel to check (default ~/.microagent/kernels/windows-hyperv/<arch>/Image)\n"
-    "  --guest-init PATH    guest init to check (default ~/.microagent/libexec/microagent-guestinit-<arch>)\n"
+    "  --guest-init PATH    guest init to check (default ~/.microagent/libexec/microagent-guestinit-<arch>,\n"
+    "                       else the installed <libexecdir>/hvsup/hvsup-guestinit)\n"
     "\n"
     "A command prints one line on stdout when the response says \"ok\": true\n"
     "(\"agent-1: running (serial=...)\") and one line on stderr otherwise. See docs/cli.md.\n";

@@ -9,6 +9,7 @@
 #include "port_proxy.hpp"
 #include "result.hpp"
 #include "run_config.hpp"
+#include "shell_service.hpp"
 #include "vsock.hpp"
 #include "workload.hpp"
 
@@ -141,8 +142,11 @@ bool boot_steps(const BootOptions& o)
             return fail_before_workload(transport.get(), port, started_at, e.what());
         }
         if (const auto why = bring_up_loopback(); !why.empty()) say(why);
+        // The host gave this address for the workload to be reached or to reach out: running
+        // without it would fail later and less clearly.
         if (kernel.network) {
-            for (const auto& failure : configure_static_network(*kernel.network)) say(failure);
+            if (auto why = configure_static_network(*kernel.network); !why.empty())
+                return fail_before_workload(transport.get(), port, started_at, why);
         }
         if (!run.hostname.empty() && ::sethostname(run.hostname.data(), run.hostname.size()) != 0) {
             say("set hostname " + run.hostname + ": " + error_text(errno));
@@ -160,6 +164,17 @@ bool boot_steps(const BootOptions& o)
         }
     }
 
+    // The shell is served whatever the mode: it is how the host reaches a running guest.
+    std::optional<ShellService> shell;
+    if (kernel.shell_port != 0) {
+        try {
+            shell.emplace(*transport, kernel.shell_port, "/bin/sh",
+                          workload_environment(Identity{0, 0, "/root", "root"}, {}));
+        } catch (const std::exception& e) {
+            return fail_before_workload(transport.get(), port, started_at, e.what());
+        }
+    }
+
     WorkloadSpec spec;
     spec.argv = run.argv;
     spec.env = workload_environment(identity, run.env);
@@ -172,6 +187,7 @@ bool boot_steps(const BootOptions& o)
     if (out.started) say("workload exited with code " + std::to_string(out.exit_code));
     // Published ports live as long as the workload: a VM powers off after it anyway.
     if (proxy) proxy->stop();
+    if (shell) shell->stop();
     reap_ended_children();
 
     Result r;

@@ -4,6 +4,7 @@
 #include "hvsup/image.h"
 #include "common/arguments.hpp"
 #include "guest_init_path.hpp"
+#include "hvsup_build_config.h"
 
 #include <boost/json.hpp>
 
