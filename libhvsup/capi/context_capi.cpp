@@ -40,10 +40,10 @@ hvsup_status hvsup_context_create(hvsup_context** out, const hvsup_context_optio
         if (out == nullptr) return invalid(error, "hvsup_context_create: out is NULL");
         *out = nullptr;
         hvsup::supervisor::SupervisorOptions opts;
+        const hvsup_status checked =
+            hvsup::capi::check_options(options, HVSUP_CONTEXT_OPTIONS_VERSION, "hvsup_context_create", error);
+        if (checked != HVSUP_OK) return checked;
         if (options != nullptr) {
-            hvsup::capi::require_options_version(options->version, HVSUP_CONTEXT_OPTIONS_VERSION,
-                                                 "hvsup_context_create");
-            if (options->flags != 0) return invalid(error, "hvsup_context_create: unknown flags");
             opts.default_state_dir = optional_text(options->default_state_dir);
             opts.hcs_library = optional_text(options->hcs_library);
             opts.hcn_library = optional_text(options->hcn_library);
