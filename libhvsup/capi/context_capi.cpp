@@ -84,7 +84,7 @@ hvsup_status hvsup_supervise(hvsup_context* context, const char* request_json, c
             // No document: the failure (and its cleanup) is recorded in the state file.
             return hvsup::capi::report(error, HVSUP_E_CANCELLED, response.error.c_str(), "supervise");
         }
-        return hand_out(hvsup::protocol::to_response_text(response), out);
+        return hand_out(hvsup::protocol::encode_response_text(response), out);
     });
 }
 

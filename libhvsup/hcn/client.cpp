@@ -62,7 +62,7 @@ std::vector<std::string> parse_ids(const char* function, const std::string& text
 
 std::u16string query_text(const Query& q)
 {
-    return utf::to_utf16(json::compact(to_json(q)));
+    return utf::to_utf16(json::compact(encode(q)));
 }
 
 json::value parse_properties(const char* function, const HostString& props)
@@ -101,7 +101,7 @@ OwnedHandle create_with_settings(const std::shared_ptr<const Api>& api, CreateFn
 {
     HostString record(*api);
     const auto id = zero_guid();
-    const auto text = utf::to_utf16(json::compact(to_json(settings)));
+    const auto text = utf::to_utf16(json::compact(encode(settings)));
     void* raw = nullptr;
     const auto hr = create(&id, text.c_str(), &raw, record.out());
     return adopt_handle<OwnedHandle>(api, function, hr, raw, record);
