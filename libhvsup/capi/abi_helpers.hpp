@@ -69,4 +69,16 @@ inline void require_options_version(uint32_t version, uint32_t current, const ch
     }
 }
 
+// The checks of an export's options struct that has a `flags` field: NULL means the defaults;
+// otherwise the version must be one this library reads (require_options_version) and no flag bit
+// may be unknown ("<function>: unknown flags", HVSUP_E_INVALID_ARGUMENT). HVSUP_OK to go on.
+template <typename Options>
+hvsup_status check_options(const Options* options, uint32_t current, const char* function, hvsup_error** error)
+{
+    if (options == nullptr) return HVSUP_OK;
+    require_options_version(options->version, current, function);
+    if (options->flags != 0) return invalid(error, std::string(function) + ": unknown flags");
+    return HVSUP_OK;
+}
+
 }  // namespace hvsup::capi

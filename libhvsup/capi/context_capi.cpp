@@ -40,10 +40,10 @@ hvsup_status hvsup_context_create(hvsup_context** out, const hvsup_context_optio
         if (out == nullptr) return invalid(error, "hvsup_context_create: out is NULL");
         *out = nullptr;
         hvsup::supervisor::SupervisorOptions opts;
+        const hvsup_status checked =
+            hvsup::capi::check_options(options, HVSUP_CONTEXT_OPTIONS_VERSION, "hvsup_context_create", error);
+        if (checked != HVSUP_OK) return checked;
         if (options != nullptr) {
-            hvsup::capi::require_options_version(options->version, HVSUP_CONTEXT_OPTIONS_VERSION,
-                                                 "hvsup_context_create");
-            if (options->flags != 0) return invalid(error, "hvsup_context_create: unknown flags");
             opts.default_state_dir = optional_text(options->default_state_dir);
             opts.hcs_library = optional_text(options->hcs_library);
             opts.hcn_library = optional_text(options->hcn_library);
@@ -84,7 +84,7 @@ hvsup_status hvsup_supervise(hvsup_context* context, const char* request_json, c
             // No document: the failure (and its cleanup) is recorded in the state file.
             return hvsup::capi::report(error, HVSUP_E_CANCELLED, response.error.c_str(), "supervise");
         }
-        return hand_out(hvsup::protocol::to_response_text(response), out);
+        return hand_out(hvsup::protocol::encode_response_text(response), out);
     });
 }
 

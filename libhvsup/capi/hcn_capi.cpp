@@ -43,9 +43,10 @@ hvsup_status hvsup_hcn_open(hvsup_hcn** out, const hvsup_hcn_options* options, h
         if (out == nullptr) return invalid(error, "hvsup_hcn_open: out is NULL");
         *out = nullptr;
         std::string provider;
+        const hvsup_status checked =
+            hvsup::capi::check_options(options, HVSUP_HCN_OPTIONS_VERSION, "hvsup_hcn_open", error);
+        if (checked != HVSUP_OK) return checked;
         if (options != nullptr) {
-            hvsup::capi::require_options_version(options->version, HVSUP_HCN_OPTIONS_VERSION, "hvsup_hcn_open");
-            if (options->flags != 0) return invalid(error, "hvsup_hcn_open: unknown flags");
             if (options->provider_library != nullptr) provider = options->provider_library;
         }
         auto hcn = std::make_unique<hvsup_hcn>();

@@ -52,9 +52,10 @@ hvsup_status hvsup_hcs_open(hvsup_hcs** out, const hvsup_hcs_options* options, h
         if (out == nullptr) return invalid(error, "hvsup_hcs_open: out is NULL");
         *out = nullptr;
         hcs::LoadOptions load;
+        const hvsup_status checked =
+            hvsup::capi::check_options(options, HVSUP_HCS_OPTIONS_VERSION, "hvsup_hcs_open", error);
+        if (checked != HVSUP_OK) return checked;
         if (options != nullptr) {
-            hvsup::capi::require_options_version(options->version, HVSUP_HCS_OPTIONS_VERSION, "hvsup_hcs_open");
-            if (options->flags != 0) return invalid(error, "hvsup_hcs_open: unknown flags");
             if (options->library_path != nullptr) load.library_path = options->library_path;
             switch (options->api) {
                 case HVSUP_HCS_API_AUTO:
@@ -133,10 +134,10 @@ hvsup_status hvsup_hcs_document_build(const char* request_json, const hvsup_hcs_
         *out = nullptr;
         if (request_json == nullptr) return invalid(error, "hvsup_hcs_document_build: request_json is NULL");
         hvsup::supervisor::DocumentInputs in;
+        const hvsup_status checked =
+            hvsup::capi::check_options(options, HVSUP_HCS_DOCUMENT_OPTIONS_VERSION, "hvsup_hcs_document_build", error);
+        if (checked != HVSUP_OK) return checked;
         if (options != nullptr) {
-            hvsup::capi::require_options_version(options->version, HVSUP_HCS_DOCUMENT_OPTIONS_VERSION,
-                                                 "hvsup_hcs_document_build");
-            if (options->flags != 0) return invalid(error, "hvsup_hcs_document_build: unknown flags");
             if (options->boot == HVSUP_HCS_BOOT_UEFI_VMBFS)
                 in.boot = hcs::BootMode::uefi_vmbfs;
             else if (options->boot != HVSUP_HCS_BOOT_KERNEL_DIRECT)

@@ -110,10 +110,10 @@ hvsup_status hvsup_hvsock_listeners_start(const char* vm_id, const char* spec_js
         hvsup::hvsock::ListenerSpec spec =
             decode_spec(hvsup::capi::bounded_text(spec_json, hvsup::capi::max_json_text_bytes, "spec"));
         spec.vm_id = vm_id;
+        const hvsup_status checked = hvsup::capi::check_options(options, HVSUP_HVSOCK_LISTENERS_OPTIONS_VERSION,
+                                                                "hvsup_hvsock_listeners_start", error);
+        if (checked != HVSUP_OK) return checked;
         if (options != nullptr) {
-            hvsup::capi::require_options_version(options->version, HVSUP_HVSOCK_LISTENERS_OPTIONS_VERSION,
-                                                 "hvsup_hvsock_listeners_start");
-            if (options->flags != 0) return invalid(error, "hvsup_hvsock_listeners_start: unknown flags");
             if (options->emulation_dir != nullptr) spec.emulation_dir = hvsup::files::from_utf8(options->emulation_dir);
             if (options->log_callback != nullptr) {
                 spec.logger = hvsup::capi::forward_log(options->log_callback, options->log_user);

@@ -27,10 +27,10 @@ hvsup_status hvsup_image_build(const char* request_json, const hvsup_image_build
         if (out != nullptr) *out = nullptr;
         if (request_json == nullptr) return invalid(error, "hvsup_image_build: request_json is NULL");
         hvsup::image::BuildProgress progress;
+        const hvsup_status checked =
+            hvsup::capi::check_options(options, HVSUP_IMAGE_BUILD_OPTIONS_VERSION, "hvsup_image_build", error);
+        if (checked != HVSUP_OK) return checked;
         if (options != nullptr) {
-            hvsup::capi::require_options_version(options->version, HVSUP_IMAGE_BUILD_OPTIONS_VERSION,
-                                                 "hvsup_image_build");
-            if (options->flags != 0) return invalid(error, "hvsup_image_build: unknown flags");
             if (options->progress != nullptr) {
                 auto cb = options->progress;
                 void* user = options->progress_user;

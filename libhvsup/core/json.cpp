@@ -45,39 +45,40 @@ const value* present(const object& obj, std::string_view key)
     return (v == nullptr || v->is_null()) ? nullptr : v;
 }
 
+// Writes `items` between `open` and `close`, one a line, each indented one level (two spaces)
+// deeper than `depth`; an empty container stays on one line ("{}", "[]").
+template <typename Items, typename WriteItem>
+void write_pretty_items(std::string& out, const Items& items, int depth, char open, char close, WriteItem write_item)
+{
+    out += open;
+    if (items.empty()) {
+        out += close;
+        return;
+    }
+    out += '\n';
+    bool first = true;
+    for (const auto& item : items) {
+        if (!first) out += ",\n";
+        first = false;
+        out.append(static_cast<size_t>(depth + 1) * 2, ' ');
+        write_item(item);
+    }
+    out += '\n';
+    out.append(static_cast<size_t>(depth) * 2, ' ');
+    out += close;
+}
+
 void write_pretty(std::string& out, const value& v, int depth)
 {
-    auto indent = [&](int d) { out.append(static_cast<size_t>(d) * 2, ' '); };
     if (v.is_object()) {
-        const object& o = v.get_object();
-        if (o.empty()) { out += "{}"; return; }
-        out += "{\n";
-        bool first = true;
-        for (const auto& member : o) {
-            if (!first) out += ",\n";
-            first = false;
-            indent(depth + 1);
+        write_pretty_items(out, v.get_object(), depth, '{', '}', [&](const auto& member) {
             out += boost::json::serialize(value(member.key()));
             out += ": ";
             write_pretty(out, member.value(), depth + 1);
-        }
-        out += "\n";
-        indent(depth);
-        out += "}";
+        });
     } else if (v.is_array()) {
-        const array& a = v.get_array();
-        if (a.empty()) { out += "[]"; return; }
-        out += "[\n";
-        bool first = true;
-        for (const auto& element : a) {
-            if (!first) out += ",\n";
-            first = false;
-            indent(depth + 1);
-            write_pretty(out, element, depth + 1);
-        }
-        out += "\n";
-        indent(depth);
-        out += "]";
+        write_pretty_items(out, v.get_array(), depth, '[', ']',
+                           [&](const value& element) { write_pretty(out, element, depth + 1); });
     } else {
         out += boost::json::serialize(v);
     }

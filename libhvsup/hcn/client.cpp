@@ -62,13 +62,81 @@ std::vector<std::string> parse_ids(const char* function, const std::string& text
 
 std::u16string query_text(const Query& q)
 {
-    return utf::to_utf16(json::compact(to_json(q)));
+    return utf::to_utf16(json::compact(encode(q)));
 }
 
 json::value parse_properties(const char* function, const HostString& props)
 {
     if (props.empty()) throw Error(ErrorCode::host, std::string(function) + " returned no properties");
     return json::parse(props.text(), std::string(function) + " properties");
+}
+
+// The ids an enumerate entry point (HcnEnumerateNetworks, HcnEnumerateEndpoints) finds for `query`.
+std::vector<std::string> enumerate_ids(const Api& api, api::EnumerateFn enumerate, const char* function,
+                                       const Query& query)
+{
+    HostString ids(api), record(api);
+    const auto q = query_text(query);
+    const auto hr = enumerate(q.c_str(), ids.out(), record.out());
+    check(function, hr, record);
+    return parse_ids(function, ids.text());
+}
+
+// Takes ownership of the handle a create or open entry point returned, then checks the call:
+// a failure closes the handle, and success without a handle is a host error.
+template <typename OwnedHandle>
+OwnedHandle adopt_handle(const std::shared_ptr<const Api>& api, const char* function, api::HRESULT hr, void* raw,
+                         const HostString& record)
+{
+    OwnedHandle handle(api, raw);
+    check(function, hr, record);
+    if (!handle) throw Error(ErrorCode::host, std::string(function) + " returned no handle");
+    return handle;
+}
+
+// HcnCreateNetwork / HcnCreateEndpoint with `settings` and the all-zero GUID, so HCN picks the id.
+template <typename OwnedHandle, typename CreateFn, typename Settings>
+OwnedHandle create_with_settings(const std::shared_ptr<const Api>& api, CreateFn create, const char* function,
+                                 const Settings& settings)
+{
+    HostString record(*api);
+    const auto id = zero_guid();
+    const auto text = utf::to_utf16(json::compact(encode(settings)));
+    void* raw = nullptr;
+    const auto hr = create(&id, text.c_str(), &raw, record.out());
+    return adopt_handle<OwnedHandle>(api, function, hr, raw, record);
+}
+
+// HcnOpenNetwork / HcnOpenEndpoint of the object with GUID text `id`.
+template <typename OwnedHandle, typename OpenFn>
+OwnedHandle open_by_id(const std::shared_ptr<const Api>& api, OpenFn open, const char* function, const std::string& id)
+{
+    HostString record(*api);
+    const auto g = guid_of(id);
+    void* raw = nullptr;
+    const auto hr = open(&g, &raw, record.out());
+    return adopt_handle<OwnedHandle>(api, function, hr, raw, record);
+}
+
+// HcnQueryNetworkProperties / HcnQueryEndpointProperties with the query for everything.
+template <typename QueryFn>
+json::value query_all_properties(const Api& api, QueryFn query, const char* function, void* handle)
+{
+    HostString props(api), record(api);
+    const auto q = query_text(query_all());
+    const auto hr = query(handle, q.c_str(), props.out(), record.out());
+    check(function, hr, record);
+    return parse_properties(function, props);
+}
+
+// HcnDeleteNetwork / HcnDeleteEndpoint of the object with GUID text `id`.
+template <typename DeleteFn>
+void delete_by_id(const Api& api, DeleteFn remove, const char* function, const std::string& id)
+{
+    HostString record(api);
+    const auto g = guid_of(id);
+    const auto hr = remove(&g, record.out());
+    check(function, hr, record);
 }
 
 }  // namespace
@@ -110,104 +178,57 @@ std::shared_ptr<const Api> Api::load(const std::string& provider_path)
 
 std::vector<std::string> Client::enumerate_networks(const Query& query) const
 {
-    HostString ids(*api_), record(*api_);
-    const auto q = query_text(query);
-    const auto hr = api_->enumerate_networks(q.c_str(), ids.out(), record.out());
-    check(api::enumerate_networks_name, hr, record);
-    return parse_ids(api::enumerate_networks_name, ids.text());
+    return enumerate_ids(*api_, api_->enumerate_networks, api::enumerate_networks_name, query);
 }
 
 std::vector<std::string> Client::enumerate_endpoints(const Query& query) const
 {
-    HostString ids(*api_), record(*api_);
-    const auto q = query_text(query);
-    const auto hr = api_->enumerate_endpoints(q.c_str(), ids.out(), record.out());
-    check(api::enumerate_endpoints_name, hr, record);
-    return parse_ids(api::enumerate_endpoints_name, ids.text());
+    return enumerate_ids(*api_, api_->enumerate_endpoints, api::enumerate_endpoints_name, query);
 }
 
 NetworkHandle Client::create_network(const Network& settings) const
 {
-    HostString record(*api_);
-    const auto id = zero_guid();
-    const auto text = utf::to_utf16(json::compact(to_json(settings)));
-    api::HCN_NETWORK raw = nullptr;
-    const auto hr = api_->create_network(&id, text.c_str(), &raw, record.out());
-    NetworkHandle handle(api_, raw);
-    check(api::create_network_name, hr, record);
-    if (!handle) throw Error(ErrorCode::host, "HcnCreateNetwork returned no handle");
-    return handle;
+    return create_with_settings<NetworkHandle>(api_, api_->create_network, api::create_network_name, settings);
 }
 
 NetworkHandle Client::open_network(const std::string& id) const
 {
-    HostString record(*api_);
-    const auto g = guid_of(id);
-    api::HCN_NETWORK raw = nullptr;
-    const auto hr = api_->open_network(&g, &raw, record.out());
-    NetworkHandle handle(api_, raw);
-    check(api::open_network_name, hr, record);
-    if (!handle) throw Error(ErrorCode::host, "HcnOpenNetwork returned no handle");
-    return handle;
+    return open_by_id<NetworkHandle>(api_, api_->open_network, api::open_network_name, id);
 }
 
 json::value Client::network_properties(const NetworkHandle& network) const
 {
-    HostString props(*api_), record(*api_);
-    const auto q = query_text(query_all());
-    const auto hr = api_->query_network_properties(network.get(), q.c_str(), props.out(), record.out());
-    check(api::query_network_properties_name, hr, record);
-    return parse_properties(api::query_network_properties_name, props);
+    return query_all_properties(*api_, api_->query_network_properties, api::query_network_properties_name,
+                                network.get());
 }
 
 void Client::delete_network(const std::string& id) const
 {
-    HostString record(*api_);
-    const auto g = guid_of(id);
-    const auto hr = api_->delete_network(&g, record.out());
-    check(api::delete_network_name, hr, record);
+    delete_by_id(*api_, api_->delete_network, api::delete_network_name, id);
 }
 
 EndpointHandle Client::create_endpoint(const NetworkHandle& network, const Endpoint& settings) const
 {
-    HostString record(*api_);
-    const auto id = zero_guid();
-    const auto text = utf::to_utf16(json::compact(to_json(settings)));
-    api::HCN_ENDPOINT raw = nullptr;
-    const auto hr = api_->create_endpoint(network.get(), &id, text.c_str(), &raw, record.out());
-    EndpointHandle handle(api_, raw);
-    check(api::create_endpoint_name, hr, record);
-    if (!handle) throw Error(ErrorCode::host, "HcnCreateEndpoint returned no handle");
-    return handle;
+    auto create_in_network = [&](const api::GUID* id, api::PCWSTR text, api::HCN_ENDPOINT* raw, api::PWSTR* record) {
+        return api_->create_endpoint(network.get(), id, text, raw, record);
+    };
+    return create_with_settings<EndpointHandle>(api_, create_in_network, api::create_endpoint_name, settings);
 }
 
 EndpointHandle Client::open_endpoint(const std::string& id) const
 {
-    HostString record(*api_);
-    const auto g = guid_of(id);
-    api::HCN_ENDPOINT raw = nullptr;
-    const auto hr = api_->open_endpoint(&g, &raw, record.out());
-    EndpointHandle handle(api_, raw);
-    check(api::open_endpoint_name, hr, record);
-    if (!handle) throw Error(ErrorCode::host, "HcnOpenEndpoint returned no handle");
-    return handle;
+    return open_by_id<EndpointHandle>(api_, api_->open_endpoint, api::open_endpoint_name, id);
 }
 
 json::value Client::endpoint_properties(const EndpointHandle& endpoint) const
 {
-    HostString props(*api_), record(*api_);
-    const auto q = query_text(query_all());
-    const auto hr = api_->query_endpoint_properties(endpoint.get(), q.c_str(), props.out(), record.out());
-    check(api::query_endpoint_properties_name, hr, record);
-    return parse_properties(api::query_endpoint_properties_name, props);
+    return query_all_properties(*api_, api_->query_endpoint_properties, api::query_endpoint_properties_name,
+                                endpoint.get());
 }
 
 void Client::delete_endpoint(const std::string& id) const
 {
-    HostString record(*api_);
-    const auto g = guid_of(id);
-    const auto hr = api_->delete_endpoint(&g, record.out());
-    check(api::delete_endpoint_name, hr, record);
+    delete_by_id(*api_, api_->delete_endpoint, api::delete_endpoint_name, id);
 }
 
 }  // namespace hvsup::hcn

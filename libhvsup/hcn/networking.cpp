@@ -53,7 +53,7 @@ std::optional<json::value> Networking::find_network_properties(std::string_view 
         try {
             auto handle = c.open_network(id);
             auto props = c.network_properties(handle);
-            if (network_from_json(props).name == name) return props;
+            if (decode_network(props).name == name) return props;
         } catch (const Error& e) {
             if (e.code() != ErrorCode::not_found) throw;  // deleted between enumerate and open
         }
@@ -74,7 +74,7 @@ std::vector<std::string> Networking::existing_subnets()
         try {
             auto handle = c.open_network(id);
             const auto props = c.network_properties(handle);
-            for (auto& p : network_from_json(props).subnet_prefixes()) prefixes.push_back(std::move(p));
+            for (auto& p : decode_network(props).subnet_prefixes()) prefixes.push_back(std::move(p));
             add_legacy_subnets(props, prefixes);
         } catch (const Error& e) {
             if (e.code() != ErrorCode::not_found) throw;
@@ -145,7 +145,7 @@ json::value Networking::create_endpoint(const std::string& network_id, const std
     }
     try {
         auto props = c.endpoint_properties(endpoint);
-        if (endpoint_from_json(props).id.empty()) throw Error(ErrorCode::host, "HCN reported no endpoint ID");
+        if (decode_endpoint(props).id.empty()) throw Error(ErrorCode::host, "HCN reported no endpoint ID");
         return props;
     } catch (const Error& e) {
         endpoint.reset();
@@ -161,7 +161,7 @@ json::value Networking::create_endpoint(const std::string& network_id, const std
 Endpoint Networking::attach(const Network& network, const std::string& name)
 {
     auto props = create_endpoint(network.id, name, true);
-    return endpoint_from_json(props);
+    return decode_endpoint(props);
 }
 
 NetworkAttachment Networking::prepare_network(const GuestNetwork& config, std::string_view runtime_id)
@@ -176,7 +176,7 @@ NetworkAttachment Networking::prepare_network(const GuestNetwork& config, std::s
     const std::string name = endpoint_name(runtime_id);
     Network network;
     if (mode == "user" || mode == "nat") {
-        network = network_from_json(ensure_nat_network());
+        network = decode_network(ensure_nat_network());
     } else if (mode == "bridged") {
         const std::string interface_name(trim(config.interface_name));
         if (interface_name.empty())
@@ -190,7 +190,7 @@ NetworkAttachment Networking::prepare_network(const GuestNetwork& config, std::s
         }
         if (!found)
             throw Error(ErrorCode::not_found, context + ": HNS network " + quoted(interface_name) + " not found");
-        network = network_from_json(*found);
+        network = decode_network(*found);
     } else {
         throw Error(ErrorCode::invalid_argument, "unsupported windows-hyperv network mode " + quoted(mode));
     }

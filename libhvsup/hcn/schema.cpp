@@ -130,7 +130,7 @@ std::vector<std::string> Network::subnet_prefixes() const
     return out;
 }
 
-json::object to_json(const Network& n)
+json::object encode(const Network& n)
 {
     json::object o;
     if (!n.id.empty()) o["ID"] = n.id;
@@ -167,7 +167,7 @@ json::object to_json(const Network& n)
     return o;
 }
 
-json::object to_json(const Endpoint& e)
+json::object encode(const Endpoint& e)
 {
     json::object o;
     if (!e.id.empty()) o["ID"] = e.id;
@@ -189,14 +189,14 @@ json::object to_json(const Endpoint& e)
     return o;
 }
 
-json::object to_json(const Query& q)
+json::object encode(const Query& q)
 {
     json::object o{{"SchemaVersion", version_json(q.schema_version)}, {"Flags", q.flags}};
     if (!q.filter.empty()) o["Filter"] = json::compact(q.filter);
     return o;
 }
 
-Network network_from_json(const json::value& properties)
+Network decode_network(const json::value& properties)
 {
     const std::string path = "network";
     const auto& obj = json::as_object(properties, path);
@@ -228,7 +228,7 @@ Network network_from_json(const json::value& properties)
     return n;
 }
 
-Endpoint endpoint_from_json(const json::value& properties)
+Endpoint decode_endpoint(const json::value& properties)
 {
     const std::string path = "endpoint";
     const auto& obj = json::as_object(properties, path);

@@ -87,14 +87,14 @@ struct Query {
     json::object filter;  // {"Name": ...} / {"ID": ...}; omitted when empty
 };
 
-json::object to_json(const Network& network);
-json::object to_json(const Endpoint& endpoint);
-json::object to_json(const Query& query);
+json::object encode(const Network& network);
+json::object encode(const Endpoint& endpoint);
+json::object encode(const Query& query);
 
 // Reads HCN properties. Throws ErrorCode::invalid_argument naming the field for a value of
 // the wrong type; missing fields stay default.
-Network network_from_json(const json::value& properties);
-Endpoint endpoint_from_json(const json::value& properties);
+Network decode_network(const json::value& properties);
+Endpoint decode_endpoint(const json::value& properties);
 
 // The settings of the managed NAT network (docs/hcn.md, "Modes") for a /24 and its
 // gateway: Name, Type NAT, the fixed MacPool, one Static IPAM subnet with the default route.

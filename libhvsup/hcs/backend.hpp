@@ -3,7 +3,11 @@
 // backend_v2.cpp for computecore.dll) behind the interface HcsClient uses.
 #pragma once
 
+#include "core/utf.hpp"
+#include "hcs/api.hpp"
 #include "hcs/client.hpp"
+#include "hcs/handles.hpp"
+#include "hcs/hresult.hpp"
 #include "hcs/library.hpp"
 
 #include <chrono>
@@ -67,6 +71,36 @@ void resolve_export(const SharedLibrary& lib, const char* name, Function& out, s
 {
     out = lib.find_function<Function>(name);
     if (out == nullptr && missing.empty()) missing = name;
+}
+
+// The UTF-8 text of a string an HCS callback passed; empty when it is not valid UTF-16, since a
+// callback must not throw into the DLL.
+std::string callback_text(api::PCWSTR data) noexcept;
+
+// A stop or terminate that finds the system already stopped or gone has nothing left to do.
+bool system_already_gone(api::HRESULT r) noexcept;
+
+// The probe's verdict on HcsOpenComputeSystem of the probe id (`r`, `handle`): an opened
+// handle is closed with `close` and, like "not found", shows access; any other failure throws.
+template <typename Closer>
+void judge_probe_open(api::HRESULT r, void* handle, Closer close, std::string_view result_document = {})
+{
+    if (r >= 0) {
+        UniqueHcsHandle<Closer> owner(handle, close);
+        return;
+    }
+    if (same_hcs_code(r, hr::system_not_found)) return;
+    throw make_error("probe access", r, result_document);
+}
+
+// GrantVmAccess (v1) and HcsGrantVmAccess (v2) take the same arguments.
+template <typename Grant>
+void grant_vm_access_through(Grant grant, const std::string& vm_id, const std::string& path)
+{
+    const std::u16string wvm = utf::to_utf16(vm_id);
+    const std::u16string wpath = utf::to_utf16(path);
+    const api::HRESULT r = grant(wvm.c_str(), wpath.c_str());
+    if (r < 0) throw make_error("grant vm access", r);
 }
 
 // nullptr when `lib` lacks an export of that API; `missing` then names the first one absent.

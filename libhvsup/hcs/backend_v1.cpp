@@ -42,27 +42,15 @@ extern "C" void HVSUP_HCS_CALL v1_notification_callback(api::DWORD type, void* c
     if (context == nullptr) return;
     auto* state = static_cast<EventState*>(context);
     switch (static_cast<api::Notification>(type)) {
-        case api::Notification::system_exited: {
-            std::string text;
-            try {
-                text = utf::from_host(data);
-            } catch (...) {
-            }
-            state->record_exit(status, text);
+        case api::Notification::system_exited:
+            state->record_exit(status, callback_text(data));
             break;
-        }
         case api::Notification::service_disconnect:
             state->record_disconnect(status != 0 ? status : hr::service_disconnect);
             break;
-        default: {
-            std::string text;
-            try {
-                text = utf::from_host(data);
-            } catch (...) {
-            }
-            state->record_completion(type, status, std::move(text));
+        default:
+            state->record_completion(type, status, callback_text(data));
             break;
-        }
     }
 }
 
@@ -122,14 +110,16 @@ public:
     {
         HostString result;
         const api::HRESULT r = fn_.shutdown(system_.get(), u"{}", result.out());
-        if (r < 0 && r != hr::v1_operation_pending && !tolerated(r)) throw make_error("shutdown", r, result.text());
+        if (r < 0 && r != hr::v1_operation_pending && !system_already_gone(r))
+            throw make_error("shutdown", r, result.text());
     }
 
     void terminate(Timeout, std::string_view operation) override
     {
         HostString result;
         const api::HRESULT r = fn_.terminate(system_.get(), u"", result.out());
-        if (r < 0 && r != hr::v1_operation_pending && !tolerated(r)) throw make_error(operation, r, result.text());
+        if (r < 0 && r != hr::v1_operation_pending && !system_already_gone(r))
+            throw make_error(operation, r, result.text());
     }
 
     std::string properties_document(std::string_view operation) override
@@ -144,11 +134,6 @@ public:
     EventState& events() override { return *state_; }
 
 private:
-    static bool tolerated(api::HRESULT r)
-    {
-        return same_hcs_code(r, hr::system_already_stopped) || same_hcs_code(r, hr::system_not_found);
-    }
-
     api::V1Functions fn_;
     // Destruction order: unregister the callback (waits for callbacks in flight), close the
     // handle, then free the state the callback used.
@@ -209,12 +194,7 @@ public:
         void* handle = nullptr;
         HostString result;
         const api::HRESULT r = fn_.open(wid.c_str(), &handle, result.out());
-        if (r >= 0) {
-            SystemOwner owner(handle, fn_.close);
-            return;
-        }
-        if (same_hcs_code(r, hr::system_not_found)) return;
-        throw make_error("probe access", r, result.text());
+        judge_probe_open(r, handle, fn_.close, r < 0 ? result.text() : std::string());
     }
 
     std::string service_properties(const std::string& query) override
@@ -229,10 +209,7 @@ public:
 
     void grant_vm_access(const std::string& vm_id, const std::string& path) override
     {
-        const std::u16string wvm = utf::to_utf16(vm_id);
-        const std::u16string wpath = utf::to_utf16(path);
-        const api::HRESULT r = fn_.grant_vm_access(wvm.c_str(), wpath.c_str());
-        if (r < 0) throw make_error("grant vm access", r);
+        grant_vm_access_through(fn_.grant_vm_access, vm_id, path);
     }
 
 private:

@@ -18,15 +18,9 @@ extern "C" void HVSUP_HCS_CALL v2_event_callback(api::HcsEvent* event, void* con
     if (event == nullptr || context == nullptr) return;
     auto* state = static_cast<EventState*>(context);
     switch (static_cast<api::EventType>(event->type)) {
-        case api::EventType::system_exited: {
-            std::string data;
-            try {
-                data = utf::from_host(event->event_data);
-            } catch (...) {
-            }
-            state->record_exit(0, data);
+        case api::EventType::system_exited:
+            state->record_exit(0, callback_text(event->event_data));
             break;
-        }
         case api::EventType::service_disconnect:
             state->record_disconnect(hr::service_disconnect);
             break;
@@ -47,19 +41,13 @@ std::string run_operation(const api::V2Functions& fn, std::string_view operation
     if (!op) throw make_error(operation, "HcsCreateOperation failed", 0);
     const api::HRESULT started = call(op.get());
     if (started < 0) {
-        if (tolerate_stopped &&
-            (same_hcs_code(started, hr::system_already_stopped) || same_hcs_code(started, hr::system_not_found))) {
-            return {};
-        }
+        if (tolerate_stopped && system_already_gone(started)) return {};
         throw make_error(operation, started);
     }
     HostString result;
     const api::HRESULT done = fn.wait_for_operation_result(op.get(), to_wait_ms(timeout), result.out());
     if (done < 0) {
-        if (tolerate_stopped &&
-            (same_hcs_code(done, hr::system_already_stopped) || same_hcs_code(done, hr::system_not_found))) {
-            return {};
-        }
+        if (tolerate_stopped && system_already_gone(done)) return {};
         throw make_error(operation, done, result.text());
     }
     return result.text();
@@ -168,12 +156,7 @@ public:
         const std::u16string wid = utf::to_utf16(id);
         void* handle = nullptr;
         const api::HRESULT r = fn_.open(wid.c_str(), api::generic_all, &handle);
-        if (r >= 0) {
-            SystemOwner owner(handle, fn_.close);
-            return;
-        }
-        if (same_hcs_code(r, hr::system_not_found)) return;
-        throw make_error("probe access", r);
+        judge_probe_open(r, handle, fn_.close);
     }
 
     std::string service_properties(const std::string& query) override
@@ -187,10 +170,7 @@ public:
 
     void grant_vm_access(const std::string& vm_id, const std::string& path) override
     {
-        const std::u16string wvm = utf::to_utf16(vm_id);
-        const std::u16string wpath = utf::to_utf16(path);
-        const api::HRESULT r = fn_.grant_vm_access(wvm.c_str(), wpath.c_str());
-        if (r < 0) throw make_error("grant vm access", r);
+        grant_vm_access_through(fn_.grant_vm_access, vm_id, path);
     }
 
 private:

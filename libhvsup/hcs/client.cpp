@@ -87,6 +87,20 @@ std::optional<ExitStatus> wait_for_exit_event(EventState& state, Timeout timeout
                      state.disconnect_status != 0 ? state.disconnect_status : hr::service_disconnect);
 }
 
+std::string callback_text(api::PCWSTR data) noexcept
+{
+    try {
+        return utf::from_host(data);
+    } catch (...) {
+        return {};
+    }
+}
+
+bool system_already_gone(api::HRESULT r) noexcept
+{
+    return same_hcs_code(r, hr::system_already_stopped) || same_hcs_code(r, hr::system_not_found);
+}
+
 uint32_t to_wait_ms(Timeout timeout) noexcept
 {
     if (timeout == infinite) return 0xFFFFFFFFu;

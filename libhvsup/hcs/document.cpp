@@ -151,7 +151,7 @@ schema::ComputeSystem build_document(const VmFacts& in)
     // The last word on "only fields the host knows": whatever the inputs forced (kernel-direct
     // boot on a 2.1 host), the host would refuse the whole document for it.
     const schema::Version host = in.host_schema_version.value_or(assumed_host_schema_version);
-    const auto too_new = schema::fields_newer_than(schema::to_json(doc), host);
+    const auto too_new = schema::fields_newer_than(schema::encode(doc), host);
     if (!too_new.empty()) {
         const auto& f = too_new.front();
         throw Error(ErrorCode::invalid_argument,

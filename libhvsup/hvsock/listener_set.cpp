@@ -191,17 +191,23 @@ struct ListenerSet::Impl {
         co_await splice(std::move(guest), Stream(std::move(socket)));
     }
 
+    // The next connection to `acceptor`; nothing when the accept fails, with the reason in `failure`.
+    static asio::awaitable<std::optional<Stream>> accept_connection(Acceptor* acceptor, std::string& failure)
+    {
+        try {
+            co_return co_await acceptor->accept();
+        } catch (const boost::system::system_error& e) {
+            failure = e.code().message();
+        }
+        co_return std::nullopt;
+    }
+
     asio::awaitable<void> serve_target(Acceptor* acceptor, uint32_t port, std::string target, detail::HostPort hp)
     {
         auto executor = co_await asio::this_coro::executor;
         while (!closing) {
-            std::optional<Stream> guest;
             std::string failure;
-            try {
-                guest.emplace(co_await acceptor->accept());
-            } catch (const boost::system::system_error& e) {
-                failure = e.code().message();
-            }
+            std::optional<Stream> guest = co_await accept_connection(acceptor, failure);
             if (closing) co_return;
             if (!guest) {
                 spec.logger.log(LogLevel::error, "accept windows-hyperv hvsocket port {} connection: {}", port, failure);
@@ -217,13 +223,8 @@ struct ListenerSet::Impl {
     asio::awaitable<void> serve_result(Acceptor* acceptor)
     {
         const std::string& target = spec.result_path;
-        std::optional<Stream> conn;
         std::string failure;
-        try {
-            conn.emplace(co_await acceptor->accept());
-        } catch (const boost::system::system_error& e) {
-            failure = e.code().message();
-        }
+        std::optional<Stream> conn = co_await accept_connection(acceptor, failure);
         if (closing) co_return;
         acceptor->close();  // one delivery only; later connections are refused
         if (!conn) {

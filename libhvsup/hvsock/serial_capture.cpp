@@ -1,9 +1,11 @@
 // SPDX-License-Identifier: MIT
 #include "hvsock/serial_capture.hpp"
+#include "hvsock/serial_pipe_server.hpp"
 
 #include "core/error.hpp"
 #include "core/files.hpp"
 
+#include <boost/asio/co_spawn.hpp>
 
 #include <fmt/format.h>
 
@@ -40,6 +42,20 @@ SerialLog::SerialLog(const std::filesystem::path& file)
 SerialLog::~SerialLog() = default;
 
 void SerialLog::append(const char* data, size_t size) { log_->append(std::string_view(data, size)); }
+
+void spawn_serial_pipe_server(const boost::asio::any_io_executor& executor, boost::asio::awaitable<void> serve,
+                              Logger logger, std::string name)
+{
+    boost::asio::co_spawn(
+        executor, std::move(serve), [logger = std::move(logger), name = std::move(name)](std::exception_ptr e) {
+            if (!e) return;
+            try {
+                std::rethrow_exception(e);
+            } catch (const std::exception& err) {
+                logger.log(LogLevel::error, "serve windows-hyperv serial pipe {}: {}", name, err.what());
+            }
+        });
+}
 
 }  // namespace detail
 }  // namespace hvsup::hvsock

@@ -2,12 +2,12 @@
 // The emulated COM1 pipe server: loopback TCP published in <dir>/pipes/<name>.port.
 #include "hvsock/port_file.hpp"
 #include "hvsock/serial_capture.hpp"
+#include "hvsock/serial_pipe_server.hpp"
 
 #include "core/error.hpp"
 #include "core/files.hpp"
 
 #include <boost/asio/as_tuple.hpp>
-#include <boost/asio/co_spawn.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/use_awaitable.hpp>
@@ -40,7 +40,6 @@ struct CaptureState {
 asio::awaitable<void> serve(std::shared_ptr<CaptureState> s)
 {
     auto token = asio::as_tuple(asio::use_awaitable);
-    std::unique_ptr<char[]> buffer(new char[16384]);
     while (!s->closed) {
         auto [accept_error, socket] = co_await s->acceptor.async_accept(token);
         if (s->closed) co_return;
@@ -51,17 +50,7 @@ asio::awaitable<void> serve(std::shared_ptr<CaptureState> s)
             continue;
         }
         s->client.emplace(std::move(socket));
-        for (;;) {
-            auto [read_error, n] = co_await s->client->async_read_some(asio::buffer(buffer.get(), 16384), token);
-            if (n > 0) {
-                try {
-                    s->serial_log.append(buffer.get(), n);
-                } catch (const std::exception& e) {
-                    s->logger.log(LogLevel::error, "copy windows-hyperv serial pipe {}: {}", s->name, e.what());
-                }
-            }
-            if (read_error) break;  // EOF: the guest closed COM1
-        }
+        co_await detail::copy_guest_output(*s->client, s->serial_log, s->logger, s->name);
         boost::system::error_code ignored;
         if (s->client) s->client->close(ignored);
         s->client.reset();
@@ -115,14 +104,7 @@ std::unique_ptr<SerialCapture> start_emulated_serial_capture(const asio::any_io_
         throw fail(e.what());
     }
     auto capture = std::make_unique<EmulatedSerialCapture>(state);
-    asio::co_spawn(executor, serve(state), [logger = state->logger, name](std::exception_ptr e) {
-        if (!e) return;
-        try {
-            std::rethrow_exception(e);
-        } catch (const std::exception& err) {
-            logger.log(LogLevel::error, "serve windows-hyperv serial pipe {}: {}", name, err.what());
-        }
-    });
+    detail::spawn_serial_pipe_server(executor, serve(state), state->logger, name);
     return capture;
 }
 

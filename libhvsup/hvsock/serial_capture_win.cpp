@@ -3,12 +3,12 @@
 // readable only by SYSTEM, Administrators and the current user; everything the guest writes is
 // appended to serial.log until it closes the pipe, then the instance waits for the next client.
 #include "hvsock/serial_capture.hpp"
+#include "hvsock/serial_pipe_server.hpp"
 
 #include "core/error.hpp"
 
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/async_result.hpp>
-#include <boost/asio/co_spawn.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/asio/windows/overlapped_ptr.hpp>
 #include <boost/asio/windows/stream_handle.hpp>
@@ -123,7 +123,6 @@ struct PipeState {
 asio::awaitable<void> serve(std::shared_ptr<PipeState> s)
 {
     auto token = asio::as_tuple(asio::use_awaitable);
-    std::unique_ptr<char[]> buffer(new char[16384]);
     while (!s->closed) {
         auto [connect_error] = co_await async_connect_pipe(s->pipe, token);
         if (s->closed) co_return;
@@ -131,17 +130,7 @@ asio::awaitable<void> serve(std::shared_ptr<PipeState> s)
             s->logger.log(LogLevel::warning, "accept windows-hyperv serial pipe {}: {}", s->name, connect_error.message());
             co_return;
         }
-        for (;;) {
-            auto [read_error, n] = co_await s->pipe.async_read_some(asio::buffer(buffer.get(), 16384), token);
-            if (n > 0) {
-                try {
-                    s->serial_log.append(buffer.get(), n);
-                } catch (const std::exception& e) {
-                    s->logger.log(LogLevel::error, "copy windows-hyperv serial pipe {}: {}", s->name, e.what());
-                }
-            }
-            if (read_error) break;  // ERROR_BROKEN_PIPE: the guest closed COM1
-        }
+        co_await detail::copy_guest_output(s->pipe, s->serial_log, s->logger, s->name);
         if (s->closed) co_return;
         DisconnectNamedPipe(s->pipe.native_handle());
     }
@@ -180,14 +169,7 @@ std::unique_ptr<SerialCapture> start_serial_capture(const asio::any_io_executor&
     }
     state->name = name;
     auto capture = std::make_unique<NamedPipeSerialCapture>(state);
-    asio::co_spawn(executor, serve(state), [logger = state->logger, name](std::exception_ptr e) {
-        if (!e) return;
-        try {
-            std::rethrow_exception(e);
-        } catch (const std::exception& err) {
-            logger.log(LogLevel::error, "serve windows-hyperv serial pipe {}: {}", name, err.what());
-        }
-    });
+    detail::spawn_serial_pipe_server(executor, serve(state), state->logger, name);
     return capture;
 }
 

@@ -43,6 +43,6 @@ json::value encode(const KernelSupport& kernel);
 json::value encode(const Response& response);
 
 // The response as hvsup-cli prints it: 2-space indented JSON and a newline.
-std::string to_response_text(const Response& response);
+std::string encode_response_text(const Response& response);
 
 }  // namespace hvsup::protocol

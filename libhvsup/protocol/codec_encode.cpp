@@ -207,7 +207,7 @@ json::value encode(const Response& r)
     return o;
 }
 
-std::string to_response_text(const Response& response) { return json::pretty(encode(response)) + "\n"; }
+std::string encode_response_text(const Response& response) { return json::pretty(encode(response)) + "\n"; }
 
 const char* host_architecture()
 {

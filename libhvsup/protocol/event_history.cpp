@@ -32,7 +32,7 @@ Event parse_one(const json::value& v, const std::filesystem::path& file, std::st
 
 }  // namespace
 
-std::vector<Event> parse_event_history(std::string_view content, const std::filesystem::path& file)
+std::vector<Event> decode_event_history(std::string_view content, const std::filesystem::path& file)
 {
     std::vector<Event> events;
     size_t first = content.find_first_not_of(" \t\r\n");
@@ -72,7 +72,7 @@ std::vector<Event> read_event_history(const std::filesystem::path& file)
 {
     auto content = files::read_state_file(file, max_history_bytes);
     if (!content) return {};
-    return parse_event_history(*content, file);
+    return decode_event_history(*content, file);
 }
 
 void append_event(const std::filesystem::path& file, const Event& event, size_t cap)

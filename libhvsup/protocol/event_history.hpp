@@ -17,7 +17,7 @@ inline constexpr size_t max_recorded_events = 1024;
 
 // Parses events.json content: a JSON array, or JSON Lines (one object per line).
 // Throws ErrorCode::integrity naming `file` when it is neither.
-std::vector<Event> parse_event_history(std::string_view content, const std::filesystem::path& file);
+std::vector<Event> decode_event_history(std::string_view content, const std::filesystem::path& file);
 
 // Reads events.json; a missing file is an empty history.
 std::vector<Event> read_event_history(const std::filesystem::path& file);

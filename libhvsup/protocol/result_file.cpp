@@ -32,7 +32,7 @@ std::optional<Timestamp> time_of(const json::object& o, std::string_view snake, 
 
 }  // namespace
 
-RuntimeResult parse_result_payload(std::string_view payload)
+RuntimeResult decode_result_payload(std::string_view payload)
 {
     json::value v = json::parse(payload, "guest result");
     const json::object& o = json::as_object(v, "guest result");
@@ -53,7 +53,7 @@ std::optional<RuntimeResult> read_result_file(const std::filesystem::path& file)
 {
     auto content = files::read_state_file(file, max_result_bytes);
     if (!content) return std::nullopt;
-    return parse_result_payload(*content);
+    return decode_result_payload(*content);
 }
 
 }  // namespace hvsup::protocol

@@ -16,7 +16,7 @@ inline constexpr size_t max_result_bytes = 16u << 20;  // 16 MiB, as the guest c
 
 // Parses a payload into a RuntimeResult (identity/backend/resultPath left for the caller).
 // Throws ErrorCode::invalid_argument when it is not a JSON object of the expected shape.
-RuntimeResult parse_result_payload(std::string_view payload);
+RuntimeResult decode_result_payload(std::string_view payload);
 
 // Reads result.json; nullopt when it does not exist.
 std::optional<RuntimeResult> read_result_file(const std::filesystem::path& file);

@@ -25,17 +25,17 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size)
         return 0;
     }
     try {
-        const hcn::Network n = hcn::network_from_json(v);
+        const hcn::Network n = hcn::decode_network(v);
         try {
             (void)hcn::pick_nat_subnet(n.subnet_prefixes());
         } catch (const Error&) {
         }
-        (void)json::compact(hcn::to_json(n));
+        (void)json::compact(hcn::encode(n));
     } catch (const Error&) {
     }
     try {
-        const hcn::Endpoint ep = hcn::endpoint_from_json(v);
-        (void)json::compact(hcn::to_json(ep));
+        const hcn::Endpoint ep = hcn::decode_endpoint(v);
+        (void)json::compact(hcn::encode(ep));
     } catch (const Error&) {
     }
     return 0;

@@ -15,7 +15,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size)
 {
     const std::string_view text(reinterpret_cast<const char*>(data), size);
     try {
-        const protocol::RuntimeResult result = protocol::parse_result_payload(text);
+        const protocol::RuntimeResult result = protocol::decode_result_payload(text);
         (void)json::pretty(protocol::encode(result));
     } catch (const Error&) {
     }

@@ -82,7 +82,7 @@ TEST_CASE("responses use the reference keys and omission rules", "[codec]")
           R"({"ok":true,"backend":"windows-hyperv","event":{"identity":{"requestID":"req-1","runtimeID":"agent-1","role":"workload","backend":"windows-hyperv"},"state":"stopped","observedAt":"2026-05-02T00:00:07.5Z"},)"
           R"("readiness":{"guestReady":{"ready":false},"shellReady":{"ready":false},"resultReady":{"ready":false},"mediationReady":{"ready":false}},)"
           R"("result":{"identity":{"requestID":"req-1","runtimeID":"agent-1","role":"workload","backend":"windows-hyperv"},"backend":"windows-hyperv","exitCode":0,"stdout":"ok\n"}})");
-    CHECK(to_response_text(Response{}) == "{\n  \"ok\": false\n}\n");
+    CHECK(encode_response_text(Response{}) == "{\n  \"ok\": false\n}\n");
 }
 
 TEST_CASE("config round-trips through runtime.json form", "[codec]")

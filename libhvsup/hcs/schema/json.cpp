@@ -5,10 +5,10 @@ namespace hvsup::hcs::schema {
 namespace {
 
 template <typename T>
-json::value map_to_json(const std::map<std::string, T>& m)
+json::value encode_map(const std::map<std::string, T>& m)
 {
     json::object o;
-    for (const auto& [key, item] : m) o[key] = to_json(item);
+    for (const auto& [key, item] : m) o[key] = encode(item);
     return o;
 }
 
@@ -47,12 +47,12 @@ const char* to_string(UefiSecureBootTemplate value)
     return value == UefiSecureBootTemplate::apply ? "Apply" : "Skip";
 }
 
-json::value to_json(const Version& v)
+json::value encode(const Version& v)
 {
     return json::object{{"Major", v.major}, {"Minor", v.minor}};
 }
 
-json::value to_json(const LinuxKernelDirect& v)
+json::value encode(const LinuxKernelDirect& v)
 {
     json::object o;
     o["KernelFilePath"] = v.kernel_file_path;
@@ -61,7 +61,7 @@ json::value to_json(const LinuxKernelDirect& v)
     return o;
 }
 
-json::value to_json(const UefiBootEntry& v)
+json::value encode(const UefiBootEntry& v)
 {
     json::object o;
     o["DeviceType"] = to_string(v.device_type);
@@ -71,23 +71,23 @@ json::value to_json(const UefiBootEntry& v)
     return o;
 }
 
-json::value to_json(const Uefi& v)
+json::value encode(const Uefi& v)
 {
     json::object o;
     if (v.apply_secure_boot_template) o["ApplySecureBootTemplate"] = to_string(*v.apply_secure_boot_template);
-    if (v.boot_this) o["BootThis"] = to_json(*v.boot_this);
+    if (v.boot_this) o["BootThis"] = encode(*v.boot_this);
     return o;
 }
 
-json::value to_json(const Chipset& v)
+json::value encode(const Chipset& v)
 {
     json::object o;
-    if (v.uefi) o["Uefi"] = to_json(*v.uefi);
-    if (v.linux_kernel_direct) o["LinuxKernelDirect"] = to_json(*v.linux_kernel_direct);
+    if (v.uefi) o["Uefi"] = encode(*v.uefi);
+    if (v.linux_kernel_direct) o["LinuxKernelDirect"] = encode(*v.linux_kernel_direct);
     return o;
 }
 
-json::value to_json(const Memory& v)
+json::value encode(const Memory& v)
 {
     json::object o;
     o["SizeInMB"] = v.size_in_mb;
@@ -95,35 +95,35 @@ json::value to_json(const Memory& v)
     return o;
 }
 
-json::value to_json(const Processor& v)
+json::value encode(const Processor& v)
 {
     return json::object{{"Count", v.count}};
 }
 
-json::value to_json(const Topology& v)
+json::value encode(const Topology& v)
 {
     json::object o;
-    if (v.memory) o["Memory"] = to_json(*v.memory);
-    if (v.processor) o["Processor"] = to_json(*v.processor);
+    if (v.memory) o["Memory"] = encode(*v.memory);
+    if (v.processor) o["Processor"] = encode(*v.processor);
     return o;
 }
 
-json::value to_json(const Attachment& v)
+json::value encode(const Attachment& v)
 {
     return json::object{{"Type", to_string(v.type)}, {"Path", v.path}, {"ReadOnly", v.read_only}};
 }
 
-json::value to_json(const Scsi& v)
+json::value encode(const Scsi& v)
 {
-    return json::object{{"Attachments", map_to_json(v.attachments)}};
+    return json::object{{"Attachments", encode_map(v.attachments)}};
 }
 
-json::value to_json(const ComPort& v)
+json::value encode(const ComPort& v)
 {
     return json::object{{"NamedPipe", v.named_pipe}};
 }
 
-json::value to_json(const HvSocketServiceConfig& v)
+json::value encode(const HvSocketServiceConfig& v)
 {
     json::object o;
     if (v.allow_wildcard_binds) o["AllowWildcardBinds"] = true;
@@ -132,7 +132,7 @@ json::value to_json(const HvSocketServiceConfig& v)
     return o;
 }
 
-json::value to_json(const HvSocketSystemConfig& v)
+json::value encode(const HvSocketSystemConfig& v)
 {
     json::object o;
     if (!v.default_bind_security_descriptor.empty()) {
@@ -141,16 +141,16 @@ json::value to_json(const HvSocketSystemConfig& v)
     if (!v.default_connect_security_descriptor.empty()) {
         o["DefaultConnectSecurityDescriptor"] = v.default_connect_security_descriptor;
     }
-    if (!v.service_table.empty()) o["ServiceTable"] = map_to_json(v.service_table);
+    if (!v.service_table.empty()) o["ServiceTable"] = encode_map(v.service_table);
     return o;
 }
 
-json::value to_json(const HvSocket& v)
+json::value encode(const HvSocket& v)
 {
-    return json::object{{"HvSocketConfig", to_json(v.hv_socket_config)}};
+    return json::object{{"HvSocketConfig", encode(v.hv_socket_config)}};
 }
 
-json::value to_json(const NetworkAdapter& v)
+json::value encode(const NetworkAdapter& v)
 {
     json::object o;
     o["EndpointId"] = v.endpoint_id;
@@ -158,45 +158,45 @@ json::value to_json(const NetworkAdapter& v)
     return o;
 }
 
-json::value to_json(const Plan9&)
+json::value encode(const Plan9&)
 {
     return json::object{};
 }
 
-json::value to_json(const Devices& v)
+json::value encode(const Devices& v)
 {
     json::object o;
-    if (!v.scsi.empty()) o["Scsi"] = map_to_json(v.scsi);
-    if (v.hv_socket) o["HvSocket"] = to_json(*v.hv_socket);
-    if (v.plan9) o["Plan9"] = to_json(*v.plan9);
-    if (!v.com_ports.empty()) o["ComPorts"] = map_to_json(v.com_ports);
-    if (!v.network_adapters.empty()) o["NetworkAdapters"] = map_to_json(v.network_adapters);
+    if (!v.scsi.empty()) o["Scsi"] = encode_map(v.scsi);
+    if (v.hv_socket) o["HvSocket"] = encode(*v.hv_socket);
+    if (v.plan9) o["Plan9"] = encode(*v.plan9);
+    if (!v.com_ports.empty()) o["ComPorts"] = encode_map(v.com_ports);
+    if (!v.network_adapters.empty()) o["NetworkAdapters"] = encode_map(v.network_adapters);
     return o;
 }
 
-json::value to_json(const VirtualMachine& v)
+json::value encode(const VirtualMachine& v)
 {
     json::object o;
     if (v.stop_on_reset) o["StopOnReset"] = true;
-    if (v.chipset) o["Chipset"] = to_json(*v.chipset);
-    if (v.compute_topology) o["ComputeTopology"] = to_json(*v.compute_topology);
-    if (v.devices) o["Devices"] = to_json(*v.devices);
+    if (v.chipset) o["Chipset"] = encode(*v.chipset);
+    if (v.compute_topology) o["ComputeTopology"] = encode(*v.compute_topology);
+    if (v.devices) o["Devices"] = encode(*v.devices);
     return o;
 }
 
-json::value to_json(const ComputeSystem& v)
+json::value encode(const ComputeSystem& v)
 {
     json::object o;
     if (v.owner) o["Owner"] = *v.owner;
-    if (v.schema_version) o["SchemaVersion"] = to_json(*v.schema_version);
+    if (v.schema_version) o["SchemaVersion"] = encode(*v.schema_version);
     o["ShouldTerminateOnLastHandleClosed"] = v.should_terminate_on_last_handle_closed;
-    if (v.virtual_machine) o["VirtualMachine"] = to_json(*v.virtual_machine);
+    if (v.virtual_machine) o["VirtualMachine"] = encode(*v.virtual_machine);
     return o;
 }
 
 std::string serialize(const ComputeSystem& document)
 {
-    return json::compact(to_json(document));
+    return json::compact(encode(document));
 }
 
 }  // namespace hvsup::hcs::schema

@@ -10,25 +10,25 @@
 
 namespace hvsup::hcs::schema {
 
-json::value to_json(const Version& v);
-json::value to_json(const LinuxKernelDirect& v);
-json::value to_json(const UefiBootEntry& v);
-json::value to_json(const Uefi& v);
-json::value to_json(const Chipset& v);
-json::value to_json(const Memory& v);
-json::value to_json(const Processor& v);
-json::value to_json(const Topology& v);
-json::value to_json(const Attachment& v);
-json::value to_json(const Scsi& v);
-json::value to_json(const ComPort& v);
-json::value to_json(const HvSocketServiceConfig& v);
-json::value to_json(const HvSocketSystemConfig& v);
-json::value to_json(const HvSocket& v);
-json::value to_json(const NetworkAdapter& v);
-json::value to_json(const Plan9& v);
-json::value to_json(const Devices& v);
-json::value to_json(const VirtualMachine& v);
-json::value to_json(const ComputeSystem& v);
+json::value encode(const Version& v);
+json::value encode(const LinuxKernelDirect& v);
+json::value encode(const UefiBootEntry& v);
+json::value encode(const Uefi& v);
+json::value encode(const Chipset& v);
+json::value encode(const Memory& v);
+json::value encode(const Processor& v);
+json::value encode(const Topology& v);
+json::value encode(const Attachment& v);
+json::value encode(const Scsi& v);
+json::value encode(const ComPort& v);
+json::value encode(const HvSocketServiceConfig& v);
+json::value encode(const HvSocketSystemConfig& v);
+json::value encode(const HvSocket& v);
+json::value encode(const NetworkAdapter& v);
+json::value encode(const Plan9& v);
+json::value encode(const Devices& v);
+json::value encode(const VirtualMachine& v);
+json::value encode(const ComputeSystem& v);
 
 const char* to_string(AttachmentType type);
 const char* to_string(UefiDeviceType type);

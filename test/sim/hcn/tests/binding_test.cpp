@@ -56,7 +56,7 @@ TEST_CASE("HCN binding: create, find by name, query, delete a NAT network", "[hc
     CHECK(c.enumerate_networks(query_all()).empty());
 
     auto handle = c.create_network(nat_network_settings("192.168.127.0/24", "192.168.127.1"));
-    const auto props = network_from_json(c.network_properties(handle));
+    const auto props = decode_network(c.network_properties(handle));
     CHECK(props.name == "microagent-nat");
     CHECK(props.type == "NAT");
     REQUIRE(props.subnet_prefixes() == std::vector<std::string>{"192.168.127.0/24"});
@@ -130,12 +130,12 @@ TEST_CASE("HCN binding: endpoints get addresses from the subnet, .2 upward", "[h
     SimHost host;
     const auto c = sim_client();
     auto network = c.create_network(nat_network_settings("10.71.214.0/24", "10.71.214.1"));
-    const auto network_id = network_from_json(c.network_properties(network)).id;
+    const auto network_id = decode_network(c.network_properties(network)).id;
 
     auto e1 = c.create_endpoint(network, endpoint_settings("microagent-a", network_id));
     auto e2 = c.create_endpoint(network, endpoint_settings("microagent-b", network_id));
-    const auto p1 = endpoint_from_json(c.endpoint_properties(e1));
-    const auto p2 = endpoint_from_json(c.endpoint_properties(e2));
+    const auto p1 = decode_endpoint(c.endpoint_properties(e1));
+    const auto p2 = decode_endpoint(c.endpoint_properties(e2));
     REQUIRE(p1.ip_configurations.size() == 1);
     CHECK(p1.ip_configurations[0].ip_address == "10.71.214.2");
     CHECK(p1.ip_configurations[0].prefix_length == 24);
@@ -152,7 +152,7 @@ TEST_CASE("HCN binding: endpoints get addresses from the subnet, .2 upward", "[h
     // A freed address is reused.
     c.delete_endpoint(p1.id);
     auto e3 = c.create_endpoint(network, endpoint_settings("microagent-c", network_id));
-    CHECK(endpoint_from_json(c.endpoint_properties(e3)).ip_configurations[0].ip_address == "10.71.214.2");
+    CHECK(decode_endpoint(c.endpoint_properties(e3)).ip_configurations[0].ip_address == "10.71.214.2");
 
     const auto gone = error_of([&] { c.delete_endpoint(p1.id); });
     CHECK(gone.code() == ErrorCode::not_found);
