@@ -67,6 +67,15 @@ class Guest:
         assert self.host.wait_result(20000) == ResultState.RECEIVED
         return json.loads(self.result.read_bytes())
 
+    def boot_failing_start(self):
+        """Boots an init whose start fails: it exits 1 and delivers a failed result (exit code
+        127). Returns the process and the result."""
+        proc = self.boot()
+        assert proc.returncode == 1
+        r = self.received()
+        assert r["exit_code"] == 127
+        return proc, r
+
     def close(self):
         self.host.close()
 
@@ -146,19 +155,13 @@ def test_numeric_uid_and_gid(guest):
 
 def test_an_unknown_user_is_a_failed_result(guest):
     guest.run_json({"command": ["true"], "user": "ghost"})
-    proc = guest.boot()
-    assert proc.returncode == 1
-    r = guest.received()
-    assert r["exit_code"] == 127
+    _, r = guest.boot_failing_start()
     assert r["error"] == 'run.json user "ghost" is not in /etc/passwd'
 
 
 def test_bad_run_json_is_a_console_error_and_a_failed_result(guest):
     guest.run_json('{"command": ["true"], "port": 1024,')
-    proc = guest.boot()
-    assert proc.returncode == 1
-    r = guest.received()
-    assert r["exit_code"] == 127
+    proc, r = guest.boot_failing_start()
     assert r["error"].startswith("run.json is not valid JSON")
     assert b"hvsup-guestinit: run.json is not valid JSON" in proc.stderr
 
@@ -170,20 +173,14 @@ def test_a_bad_key_in_run_json_names_the_key(guest):
 
 
 def test_a_missing_run_json_is_a_failed_result(guest):
-    proc = guest.boot()
-    assert proc.returncode == 1
-    r = guest.received()
-    assert r["exit_code"] == 127
+    _, r = guest.boot_failing_start()
     assert "etc/microagent/run.json: cannot open" in r["error"]
 
 
 def test_a_bad_kernel_command_line_is_a_failed_result(guest):
     guest.cmdline("root=/dev/sda microagent_shell_port=0")
     guest.run_json({"command": ["true"]})
-    proc = guest.boot()
-    assert proc.returncode == 1
-    r = guest.received()
-    assert r["exit_code"] == 127
+    proc, r = guest.boot_failing_start()
     assert r["error"].startswith("kernel command line: microagent_shell_port must be a positive uint16")
     assert b"microagent_shell_port must be a positive uint16" in proc.stderr
 
@@ -197,10 +194,7 @@ def test_a_bad_data_disk_mode_is_a_failed_result(guest):
 
 def test_a_missing_workload_is_a_failed_result(guest):
     guest.run_json({"command": ["/nonexistent/program", "x"]})
-    proc = guest.boot()
-    assert proc.returncode == 1
-    r = guest.received()
-    assert r["exit_code"] == 127
+    _, r = guest.boot_failing_start()
     assert r["error"] == "start workload: exec /nonexistent/program: No such file or directory"
 
 
@@ -457,10 +451,7 @@ def test_a_port_that_cannot_be_published_is_a_failed_result(guest):
     (guest.emulation / VM).mkdir(exist_ok=True)
     (guest.emulation / VM / "guest").write_text("")
     guest.run_json({"command": ["true"], "hostForwards": [{"hostPort": 18080, "guestPort": 8080}]})
-    proc = guest.boot()
-    assert proc.returncode == 1
-    r = guest.received()
-    assert r["exit_code"] == 127
+    _, r = guest.boot_failing_start()
     assert r["error"].startswith("listen vsock port 18080 for guest port 8080: ")
 
 
@@ -535,10 +526,7 @@ def test_a_shell_port_that_cannot_be_published_is_a_failed_result(guest):
     (guest.emulation / VM / "guest").write_text("")
     guest.cmdline(f"root=/dev/sda microagent_shell_port={SHELL_PORT}")
     guest.run_json({"command": ["true"]})
-    proc = guest.boot()
-    assert proc.returncode == 1
-    r = guest.received()
-    assert r["exit_code"] == 127
+    _, r = guest.boot_failing_start()
     assert r["error"].startswith(f"listen vsock port {SHELL_PORT} for the shell: ")
 
 

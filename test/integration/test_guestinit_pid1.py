@@ -51,6 +51,16 @@ def boot_pid1(g, cmdline="root=/dev/sda rw", timeout=60):
     return subprocess.run(argv, capture_output=True, timeout=timeout)
 
 
+def boot_pid1_with_veth(g, cmdline, timeout=60):
+    """Runs the init as PID 1 of new namespaces, a new network namespace among them, holding a
+    veth pair eth0/eth1 made before the init starts; no result channel leaves it."""
+    (g.root / "etc" / "cmdline").write_text(cmdline + "\n")
+    setup = (f"ip link add eth0 type veth peer name eth1 && exec chroot {g.root} /sbin/microagent-init "
+             "--cmdline-file /etc/cmdline")
+    return subprocess.run(["unshare", "--net", "--pid", "--fork", "--mount", "--uts", "sh", "-c", setup],
+                          capture_output=True, timeout=timeout)
+
+
 def powered_off(proc):
     # reboot(RB_POWER_OFF) in a PID namespace ends its init with SIGINT (RB_AUTOBOOT: SIGHUP);
     # unshare passes the signal on to itself.
@@ -117,11 +127,7 @@ def test_pid1_configures_the_static_network(pid1):
     cmdline = ("root=/dev/sda rw microagent_net_if=eth0 microagent_net_ip=192.168.127.2/24 "
                "microagent_net_gw=192.168.127.1 microagent_net_dns=192.168.127.1,1.1.1.1 "
                "microagent_net_hosts=db:10.0.0.5")
-    (pid1.root / "etc" / "cmdline").write_text(cmdline + "\n")
-    setup = (f"ip link add eth0 type veth peer name eth1 && exec chroot {pid1.root} /sbin/microagent-init "
-             "--cmdline-file /etc/cmdline")
-    proc = subprocess.run(["unshare", "--net", "--pid", "--fork", "--mount", "--uts", "sh", "-c", setup],
-                          capture_output=True, timeout=60)
+    proc = boot_pid1_with_veth(pid1, cmdline)
     assert powered_off(proc), proc.stderr
     out = proc.stdout.decode().splitlines()
     assert out[0] == "192.168.127.2/24"
@@ -153,11 +159,7 @@ def test_pid1_a_refused_default_route_is_a_failed_start_naming_the_step(pid1):
     pid1.run_json({"command": ["/bin/busybox", "echo", "ran"], "port": 0})
     cmdline = ("root=/dev/sda rw microagent_net_if=eth0 microagent_net_ip=192.168.127.2/24 "
                "microagent_net_gw=10.9.9.1")
-    (pid1.root / "etc" / "cmdline").write_text(cmdline + "\n")
-    setup = (f"ip link add eth0 type veth peer name eth1 && exec chroot {pid1.root} /sbin/microagent-init "
-             "--cmdline-file /etc/cmdline")
-    proc = subprocess.run(["unshare", "--net", "--pid", "--fork", "--mount", "--uts", "sh", "-c", setup],
-                          capture_output=True, timeout=60)
+    proc = boot_pid1_with_veth(pid1, cmdline)
     assert powered_off(proc), proc.stderr
     assert b"configure eth0: add default route via 10.9.9.1: Network is unreachable" in proc.stderr, proc.stderr
     assert b"ran" not in proc.stdout
