@@ -3,6 +3,8 @@
 # The arm64 guest init stage (docs/guest.md "The arm64 build"):
 #   1. cross-build hvsup-guestinit alone for aarch64 with Debian's g++-aarch64-linux-gnu
 #      (hvsup_guestinit_arm64_build, as scripts/build-guestinit-arm64 does);
+#      no compile command names the build machine's /usr/include (Boost comes through a
+#      directory of one link);
 #   2. its ELF headers: machine AArch64, statically linked (no PT_INTERP, no PT_DYNAMIC);
 #   3. run it under qemu-aarch64-static in its test mode against the library's result service
 #      over the emulation transport (test/integration/test_guestinit_arm64.py, none skipped).
@@ -29,6 +31,9 @@ fail() { echo "guestinit_arm64: FAIL: $*" >&2; failed=1; }
 
 echo "-- cross-build ($build)"
 hvsup_guestinit_arm64_build "$build" || exit 1
+# Only the Boost link directory of the build machine's headers: no /usr/include of its own.
+grep -q '/usr/include' "$build/compile_commands.json" &&
+  fail "a cross compile command names the build machine's /usr/include"
 built=$SECONDS
 
 echo "-- ELF headers of $init"
