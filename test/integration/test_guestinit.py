@@ -57,7 +57,8 @@ class Guest:
         (self.root / "etc" / "microagent" / "run.json").write_text(text)
 
     def argv(self, transport_options=True):
-        args = [*(self.init or [str(tool("hvsup-guestinit"))]), "--test-root", str(self.root), "--cmdline-file", str(self.cmdline_file)]
+        init = self.init or [str(tool("hvsup-guestinit"))]
+        args = [*init, "--test-root", str(self.root), "--cmdline-file", str(self.cmdline_file)]
         if transport_options:
             args += ["--vsock-emulation-dir", str(self.emulation), "--vm-id", VM]
         return args
