@@ -68,23 +68,8 @@ hvsup_windows_zstd_source() {
 # the machine file naming it and the Wine exe_wrapper. Each library is looked up in the native
 # compiler's include path.
 hvsup_windows_cross_headers() {
-  local build="$1" shim="$1/cross-headers" entry name probe dir found
-  mkdir -p "$shim"
-  local dirs=()
-  while IFS= read -r dir; do dirs+=("$dir"); done < <(
-    echo | g++ -xc++ -E -v - 2>&1 | sed -n '/^#include <...> search starts here:/,/^End of search list./p' |
-      sed -e '1d' -e '$d' -e 's/^ *//')
-  for entry in "${HVSUP_WINDOWS_HEADER_LIBS[@]}"; do
-    name="${entry%%:*}" probe="${entry#*:}" found=""
-    for dir in "${dirs[@]}"; do
-      if [ -e "$dir/$probe" ]; then found="$dir/$name"; break; fi
-    done
-    if [ -z "$found" ]; then
-      echo "windows build: header-only library $name ($probe) not found on the build machine" >&2
-      return 1
-    fi
-    ln -sfn "$found" "$shim/$name"
-  done
+  local build="$1" shim="$1/cross-headers"
+  hvsup_cross_header_links "$shim" "${HVSUP_WINDOWS_HEADER_LIBS[@]}" || return 1
   # Meson does not put ccache in front of compilers a machine file names: do it here when this
   # machine has ccache (a developer's rebuilds; a fresh CI machine has neither ccache nor a cache).
   local compilers=()

@@ -34,7 +34,9 @@ class Guest:
     """A guest root (etc/microagent/run.json, etc/passwd), its kernel command line, and the host's
     result service listening on vsock port 1024 for VM through the emulation directory."""
 
-    def __init__(self, tmp_path, lib, port=1024, forwards=(), emulation_subdir=None):
+    def __init__(self, tmp_path, lib, port=1024, forwards=(), emulation_subdir=None, init=None):
+        # init: the command that starts the init (default: the build's hvsup-guestinit).
+        self.init = list(init) if init else None
         self.root = tmp_path / "root"
         (self.root / "etc" / "microagent").mkdir(parents=True)
         # emulation_subdir: the emulation directory inside the root (for an init chrooted there).
@@ -55,7 +57,8 @@ class Guest:
         (self.root / "etc" / "microagent" / "run.json").write_text(text)
 
     def argv(self, transport_options=True):
-        args = [str(tool("hvsup-guestinit")), "--test-root", str(self.root), "--cmdline-file", str(self.cmdline_file)]
+        init = self.init or [str(tool("hvsup-guestinit"))]
+        args = [*init, "--test-root", str(self.root), "--cmdline-file", str(self.cmdline_file)]
         if transport_options:
             args += ["--vsock-emulation-dir", str(self.emulation), "--vm-id", VM]
         return args
