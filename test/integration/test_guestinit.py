@@ -90,6 +90,22 @@ def guest(tmp_path, lib):
     g.close()
 
 
+def signal_the_running_init(guest, sig):
+    """Boots the init, waits for its workload to print "up", sends `sig` to the init and checks
+    that it ends (status 0: the result was delivered) within 8 s."""
+    proc = subprocess.Popen(guest.argv(), stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    try:
+        assert proc.stdout.readline() == b"up\n"
+        began = time.monotonic()
+        proc.send_signal(sig)
+        _, err = proc.communicate(timeout=30)
+        assert time.monotonic() - began < 8
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+    assert proc.returncode == 0, err
+
+
 def parse_time(text):
     # Python before 3.11 reads at most microseconds: trim the nanoseconds.
     base, _, frac = text.rstrip("Z").partition(".")
@@ -303,15 +319,7 @@ def test_background_processes_do_not_hold_the_run_open(guest, tmp_path):
 
 def test_sigterm_stops_the_workload_and_still_delivers(guest):
     guest.run_json({"command": ["/bin/sh", "-c", "echo up; exec sleep 60"]})
-    proc = subprocess.Popen(guest.argv(), stdout=subprocess.PIPE, stderr=subprocess.PIPE)
-    try:
-        assert proc.stdout.readline() == b"up\n"
-        proc.send_signal(signal.SIGTERM)
-        _, err = proc.communicate(timeout=30)
-    finally:
-        if proc.poll() is None:
-            proc.kill()
-    assert proc.returncode == 0, err
+    signal_the_running_init(guest, signal.SIGTERM)
     r = guest.received()
     assert r["exit_code"] == 128 + signal.SIGKILL
     assert r["error"] == "stopped by SIGTERM; the workload's process group was killed"
@@ -321,17 +329,7 @@ def test_sigterm_stops_the_workload_and_still_delivers(guest):
 def test_every_stop_signal_kills_the_workload_even_if_it_ignores_them(guest, sig):
     guest.run_json({"command": ["/bin/sh", "-c", "trap '' TERM INT HUP USR1 USR2; echo up; "
                                                  "while :; do sleep 0.1; done"]})
-    proc = subprocess.Popen(guest.argv(), stdout=subprocess.PIPE, stderr=subprocess.PIPE)
-    try:
-        assert proc.stdout.readline() == b"up\n"
-        began = time.monotonic()
-        proc.send_signal(sig)
-        _, err = proc.communicate(timeout=30)
-        assert time.monotonic() - began < 8
-    finally:
-        if proc.poll() is None:
-            proc.kill()
-    assert proc.returncode == 0, err
+    signal_the_running_init(guest, sig)
     r = guest.received()
     assert r["exit_code"] == 128 + signal.SIGKILL
     assert r["error"] == f"stopped by {sig.name}; the workload's process group was killed"
