@@ -43,6 +43,18 @@ void HcnNetworkHost::release_unrecorded(const std::string& runtime_id)
     for (const auto& id : ids) networking_.release_endpoint(id);
 }
 
+std::string HcnNetworkHost::endpoint_left_behind(const std::string& runtime_id) noexcept
+{
+    try {
+        const auto ids = networking_.endpoint_ids(hcn::endpoint_name(runtime_id));
+        return ids.empty() ? std::string() : ids.front();
+    } catch (...) {
+        // Not even listable: the next start of this runtime deletes it by name
+        // (hcn::Networking::attach), as does a control after an interrupted start.
+        return {};
+    }
+}
+
 std::string HcnNetworkHost::probe()
 {
     try {

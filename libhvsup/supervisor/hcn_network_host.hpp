@@ -21,6 +21,7 @@ public:
     PreparedNetwork prepare(const protocol::Config& config, const std::string& runtime_id) override;
     void release(const std::string& endpoint_id) override { networking_.release_endpoint(endpoint_id); }
     void release_unrecorded(const std::string& runtime_id) override;
+    std::string endpoint_left_behind(const std::string& runtime_id) noexcept override;
     std::string probe() override;
 
 private:

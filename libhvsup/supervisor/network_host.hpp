@@ -30,6 +30,14 @@ public:
     // Releases endpoints named after `runtime_id` that no state file records (a start killed
     // between creating its endpoint and recording it). No HCN on this host: nothing to do.
     virtual void release_unrecorded(const std::string& runtime_id) { (void)runtime_id; }
+    // After a failed prepare: the id of an endpoint named after `runtime_id` that still exists
+    // (prepare created it, then failed and could not remove it), so the failed state records
+    // it and a later stop or delete releases it; "" when none is left or none can be listed.
+    virtual std::string endpoint_left_behind(const std::string& runtime_id) noexcept
+    {
+        (void)runtime_id;
+        return {};
+    }
     // Doctor's check: "" when HCN answers, else why not ("probe HCN/HNS access: …").
     virtual std::string probe() = 0;
 };

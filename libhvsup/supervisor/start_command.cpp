@@ -82,6 +82,9 @@ Response Supervisor::start_command(Call& call)
     try {
         network = backends_.network->prepare(config, name);
     } catch (const Error& e) {
+        // prepare removes what it created before throwing, but that removal can fail too: an
+        // endpoint left behind is recorded, so no HCN endpoint exists that no state file names.
+        ids.network_endpoint_id = backends_.network->endpoint_left_behind(name);
         return writer.fail(fmt::format("network setup failed: {}", e.what()), e.what(), ids, config);
     }
     if (!network.endpoint_id.empty() || config.network) config.network = network.runtime;

@@ -338,6 +338,23 @@ def test_stale_endpoint_of_a_crashed_run_is_replaced(rt1):
     rt1.cli(rt1.request("delete"))
 
 
+def test_an_endpoint_setup_cannot_remove_is_recorded_and_deleted_later(rt1):
+    # The endpoint is created, its query fails, and so does the delete of the clean-up: it is
+    # left on the host. Found by test_random_sequences (shard seeds 20261127..30): the failed
+    # state named no endpoint, so nothing would ever release it.
+    hcnsim.inject_fault(rt1.host.sim_dir, "HcnQueryEndpointProperties", 0x80070005)
+    hcnsim.inject_fault(rt1.host.sim_dir, "HcnDeleteEndpoint", 0x80070005)
+    r = rt1.cli(rt1.request("run", network={"mode": "nat"}))
+    assert r["ok"] is False
+    assert r["error"].startswith('query HNS endpoint "microagent-agent-1": HcnQueryEndpointProperties: E_ACCESSDENIED')
+    left = hcnsim.endpoint_ids(rt1.host.sim_dir)
+    assert len(left) == 1
+    assert r["event"]["state"] == "failed"
+    assert rt1.runtime_json()["networkEndpointID"] == left[0]
+    assert rt1.cli(rt1.request("delete"))["ok"]
+    assert hcnsim.endpoint_ids(rt1.host.sim_dir) == []
+
+
 def test_bridged_with_an_unknown_interface_fails_closed(rt1):
     r = rt1.cli(rt1.request("start", network={"mode": "bridged", "interface": "No Such Switch"}))
     assert r["ok"] is False
