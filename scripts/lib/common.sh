@@ -66,6 +66,16 @@ hvsup_build() {
   ninja -C "$HVSUP_BUILD_DIR" >/dev/null
 }
 
+# pytest-xdist runs the pytest suites' files in parallel (scripts/test, scripts/test.d/sanitizers.sh):
+# most of their time is spent waiting for the processes they drive (the CPU is idle two thirds
+# of a serial run), so workers beyond the core count still shorten the run. --dist loadgroup
+# hands out single tests, except that tests marked with one xdist_group share a worker (a
+# module fixture that is costly to make is then made once). The long randomized suites are
+# sharded (test_crash_consistency.py, test_random_sequences.py) so that no one test is the tail.
+# HVSUP_PYTEST_WORKERS=0 runs serially (one process; for a debugger or a bisect).
+HVSUP_PACKAGES+=(python3-pytest-xdist)
+HVSUP_PYTEST_PARALLEL=(-n "${HVSUP_PYTEST_WORKERS:-4}" --dist loadgroup)
+
 # The image builder's rootfs test and benchmark build a Debian minbase tree (scripts/test.d/image_rootfs.sh).
 HVSUP_PACKAGES+=(debootstrap)
 

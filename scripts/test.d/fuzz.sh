@@ -4,7 +4,8 @@
 # instrumented too) in a build directory of their own (HVSUP_FUZZ_BUILD_DIR, default:
 # $HVSUP_BUILD_DIR-fuzz), replays the regression inputs of test/fuzz/regressions, then fuzzes
 # each target for HVSUP_FUZZ_SECONDS (default 20) from its seeds (test/fuzz/corpus/<target>)
-# plus what earlier runs kept (<fuzz build>/fuzz-work/<target>/corpus). Any crash, leak,
+# plus what earlier runs kept (<fuzz build>/fuzz-work/<target>/corpus), one target per core
+# at a time (HVSUP_FUZZ_JOBS). Any crash, leak,
 # sanitizer report, timeout or out-of-memory fails the stage; the input is saved under
 # <fuzz build>/fuzz-work/<target>/artifacts/. docs/testing-hardening.md says how to reproduce.
 set -uo pipefail
@@ -32,8 +33,10 @@ built=$SECONDS
 
 export ASAN_OPTIONS="detect_leaks=1:abort_on_error=1:detect_stack_use_after_return=1"
 export UBSAN_OPTIONS="halt_on_error=1:abort_on_error=1:print_stacktrace=1"
-failed=0
-for t in "${targets[@]}"; do
+# One target: its regression inputs, then HVSUP_FUZZ_SECONDS of fuzzing. Prints its report
+# (one line, or the failure's tail) and returns non-zero on any failure.
+fuzz_target() {  # TARGET
+  local t="$1" exe work regressions t0 runs
   exe="$fuzz_dir/test/fuzz/fuzz-$t"
   work="$fuzz_dir/fuzz-work/$t"
   mkdir -p "$work/corpus" "$work/artifacts"
@@ -42,8 +45,7 @@ for t in "${targets[@]}"; do
     if ! "$exe" "$regressions"/* >"$work/regressions.log" 2>&1; then
       echo "fuzz $t: a regression input fails again:"
       tail -n 40 "$work/regressions.log"
-      failed=1
-      continue
+      return 1
     fi
   fi
   t0=$SECONDS
@@ -55,8 +57,26 @@ for t in "${targets[@]}"; do
   else
     echo "fuzz $t: FAILED (input saved under $work/artifacts/):"
     grep -v '^#' "$work/fuzz.log" | tail -n 60
-    failed=1
+    return 1
   fi
+}
+
+# A fuzzer keeps one core busy: HVSUP_FUZZ_JOBS targets (default: one per core) run at once,
+# each for its full HVSUP_FUZZ_SECONDS; the reports are printed in the targets' order.
+jobs="${HVSUP_FUZZ_JOBS:-$(nproc)}"
+reports="$(mktemp -d)"
+trap 'rm -rf "$reports"' EXIT
+pids=()
+for t in "${targets[@]}"; do
+  while [ "$(jobs -pr | wc -l)" -ge "$jobs" ]; do wait -n; done
+  (fuzz_target "$t" >"$reports/$t" 2>&1; echo $? >"$reports/$t.status") &
+  pids+=($!)
+done
+wait "${pids[@]}"
+failed=0
+for t in "${targets[@]}"; do
+  cat "$reports/$t"
+  [ "$(cat "$reports/$t.status" 2>/dev/null)" = 0 ] || failed=1
 done
 echo "-- fuzz stage: build $((built - started))s, fuzzing $((SECONDS - built))s, total $((SECONDS - started))s"
 exit "$failed"

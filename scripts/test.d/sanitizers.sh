@@ -52,7 +52,7 @@ ignore=()
 for t in "${ctypes_tests[@]}"; do ignore+=(--ignore "$HVSUP_ROOT/test/integration/$t"); done
 
 echo "-- pytest test/integration (sanitized tools)"
-HVSUP_BUILD_DIR="$asan_dir" /usr/bin/python3 -m pytest -q -p no:cacheprovider "${ignore[@]}" \
+HVSUP_BUILD_DIR="$asan_dir" /usr/bin/python3 -m pytest -q -p no:cacheprovider "${HVSUP_PYTEST_PARALLEL[@]}" "${ignore[@]}" \
   "$HVSUP_ROOT/test/integration" || failed=1
 integrated=$SECONDS
 
@@ -62,7 +62,7 @@ libubsan="$(${CC:-gcc} -print-file-name=libubsan.so)"
 ctypes_paths=()
 for t in "${ctypes_tests[@]}"; do ctypes_paths+=("$HVSUP_ROOT/test/integration/$t"); done
 HVSUP_BUILD_DIR="$asan_dir" LD_PRELOAD="$libasan:$libubsan" ASAN_OPTIONS="${ASAN_OPTIONS/detect_leaks=1/detect_leaks=0}" \
-  /usr/bin/python3 -m pytest -q -p no:cacheprovider "${ctypes_paths[@]}" || failed=1
+  /usr/bin/python3 -m pytest -q -p no:cacheprovider "${HVSUP_PYTEST_PARALLEL[@]}" "${ctypes_paths[@]}" || failed=1
 
 echo "-- sanitizers stage: build $((built - started))s, meson test $((tested - built))s," \
   "pytest $((integrated - tested))s + $((SECONDS - integrated))s, total $((SECONDS - started))s"

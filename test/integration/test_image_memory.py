@@ -12,6 +12,9 @@ from conftest import tool
 from many_entries import many_entries_tar
 from test_image_support import fsck_clean
 
+# Under pytest-xdist these tests share one worker, so the 400 000-entry tar is made once.
+pytestmark = pytest.mark.xdist_group("many_entries_tar")
+
 PEAK_LIMIT_KIB = 64 * 1024  # the bound
 SANITIZED = os.environ.get("HVSUP_SANITIZED") == "1"  # shadow memory and quarantine inflate RSS
 

@@ -120,7 +120,7 @@ TEST_CASE("IDs and config carry over; the helper PID only until cleared", "[stat
 
 TEST_CASE("events.json keeps the newest 1024 events as a JSON array", "[state]")
 {
-    test::TempDir tmp;
+    test::TempDir tmp(test::TempDir::memory_parent());  // 1030 durable appends
     auto f = tmp.path() / "events.json";
     for (int i = 0; i < 1030; ++i) {
         Event e{ident("req-" + std::to_string(i)), "running", "", *parse_rfc3339("2026-05-02T00:00:00Z")};
@@ -194,7 +194,7 @@ TEST_CASE("a malformed runtime.json is an integrity error and is left untouched"
 
 TEST_CASE("two processes appending 500 events each lose and tear nothing", "[state]")
 {
-    test::TempDir tmp;
+    test::TempDir tmp(test::TempDir::memory_parent());  // 1000 records of three durable writes each
     const std::string state_dir = tmp.path().string();
     std::vector<pid_t> children;
     for (int child = 0; child < 2; ++child) {

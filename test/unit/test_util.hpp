@@ -10,13 +10,34 @@
 #include <string>
 #include <vector>
 
+#ifdef __linux__
+#include <linux/magic.h>
+#include <sys/vfs.h>
+#endif
+
 namespace hvsup::test {
 
 class TempDir {
 public:
-    TempDir()
+    // A directory in the temporary directory (on disk, usually).
+    TempDir() : TempDir(std::filesystem::temp_directory_path()) {}
+
+    // A directory in memory (/dev/shm when it is a tmpfs, else the temporary directory), where
+    // fsync costs nothing: for tests of what a thousand durable writes leave behind (ordering,
+    // caps, interleaving), whose time on a disk would be the disk's flushes, not the code's.
+    // Durability itself is tested on disk (test/integration/test_crash_consistency.py).
+    static std::filesystem::path memory_parent()
     {
-        std::string tmpl = (std::filesystem::temp_directory_path() / "hvsup-test-XXXXXX").string();
+#ifdef __linux__
+        struct statfs fs {};
+        if (::statfs("/dev/shm", &fs) == 0 && fs.f_type == TMPFS_MAGIC) return "/dev/shm";
+#endif
+        return std::filesystem::temp_directory_path();
+    }
+
+    explicit TempDir(const std::filesystem::path& parent)
+    {
+        std::string tmpl = (parent / "hvsup-test-XXXXXX").string();
         char* made = ::mkdtemp(tmpl.data());
         if (made == nullptr) throw std::runtime_error("mkdtemp failed");
         path_ = made;
