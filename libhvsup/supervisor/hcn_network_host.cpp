@@ -50,7 +50,7 @@ std::string HcnNetworkHost::endpoint_left_behind(const std::string& runtime_id) 
         return ids.empty() ? std::string() : ids.front();
     } catch (...) {
         // Not even listable: the next start of this runtime deletes it by name
-        // (hcn::Networking::attach), as does a control after an interrupted start.
+        // (hcn::Networking::attach deletes stale endpoints of that name first).
         return {};
     }
 }

@@ -15,6 +15,9 @@ hvsup_ensure_packages clang libclang-rt-14-dev || exit 1
 started=$SECONDS
 fuzz_dir="${HVSUP_FUZZ_BUILD_DIR:-${HVSUP_BUILD_DIR%/}-fuzz}"
 seconds="${HVSUP_FUZZ_SECONDS:-20}"
+# Fuzzers running at once (each keeps one core busy); checked before the long build.
+at_once="${HVSUP_FUZZ_JOBS:-$(nproc)}"
+[ "$at_once" -ge 1 ] 2>/dev/null || { echo "fuzz: HVSUP_FUZZ_JOBS must be a positive number, not '$at_once'" >&2; exit 1; }
 targets=(request result tar oci hcs hcn vhd)
 
 flags="-O1 -g1 -fsanitize=fuzzer-no-link -fno-sanitize-recover=all"
@@ -63,12 +66,11 @@ fuzz_target() {  # TARGET
 
 # A fuzzer keeps one core busy: HVSUP_FUZZ_JOBS targets (default: one per core) run at once,
 # each for its full HVSUP_FUZZ_SECONDS; the reports are printed in the targets' order.
-jobs="${HVSUP_FUZZ_JOBS:-$(nproc)}"
 reports="$(mktemp -d)"
 trap 'rm -rf "$reports"' EXIT
 pids=()
 for t in "${targets[@]}"; do
-  while [ "$(jobs -pr | wc -l)" -ge "$jobs" ]; do wait -n; done
+  while [ "$(jobs -pr | wc -l)" -ge "$at_once" ]; do wait -n; done
   (fuzz_target "$t" >"$reports/$t" 2>&1; echo $? >"$reports/$t.status") &
   pids+=($!)
 done

@@ -338,19 +338,35 @@ def test_stale_endpoint_of_a_crashed_run_is_replaced(rt1):
     rt1.cli(rt1.request("delete"))
 
 
-def test_an_endpoint_setup_cannot_remove_is_recorded_and_deleted_later(rt1):
-    # The endpoint is created, its query fails, and so does the delete of the clean-up: it is
-    # left on the host. Found by test_random_sequences (shard seeds 20261127..30): the failed
-    # state named no endpoint, so nothing would ever release it.
-    hcnsim.inject_fault(rt1.host.sim_dir, "HcnQueryEndpointProperties", 0x80070005)
-    hcnsim.inject_fault(rt1.host.sim_dir, "HcnDeleteEndpoint", 0x80070005)
-    r = rt1.cli(rt1.request("run", network={"mode": "nat"}))
+def run_whose_network_setup_leaves_an_endpoint(rt):
+    """A run whose endpoint is created, cannot be read back, and whose clean-up delete fails
+    too: the endpoint is left on the host. Found by test_random_sequences (shard seeds
+    20261127..30): the failed state named no endpoint, so nothing would ever release it."""
+    hcnsim.inject_fault(rt.host.sim_dir, "HcnQueryEndpointProperties", 0x80070005)
+    hcnsim.inject_fault(rt.host.sim_dir, "HcnDeleteEndpoint", 0x80070005)
+    r = rt.cli(rt.request("run", network={"mode": "nat"}))
     assert r["ok"] is False
+    return r
+
+
+def test_an_endpoint_setup_cannot_remove_is_recorded_and_released_by_the_next_start(rt1):
+    r = run_whose_network_setup_leaves_an_endpoint(rt1)
     assert r["error"].startswith('query HNS endpoint "microagent-agent-1": HcnQueryEndpointProperties: E_ACCESSDENIED')
     left = hcnsim.endpoint_ids(rt1.host.sim_dir)
     assert len(left) == 1
     assert r["event"]["state"] == "failed"
     assert rt1.runtime_json()["networkEndpointID"] == left[0]
+    # The next start releases it (the faults have fired) and gets an endpoint of its own.
+    assert rt1.cli(rt1.request("start", network={"mode": "nat"}))["ok"]
+    now = hcnsim.endpoint_ids(rt1.host.sim_dir)
+    assert now == [rt1.runtime_json()["networkEndpointID"]] and now != left
+    assert rt1.cli(rt1.request("delete"))["ok"]
+    assert hcnsim.endpoint_ids(rt1.host.sim_dir) == []
+
+
+def test_an_endpoint_left_by_a_failed_setup_goes_with_delete(rt1):
+    run_whose_network_setup_leaves_an_endpoint(rt1)
+    assert len(hcnsim.endpoint_ids(rt1.host.sim_dir)) == 1
     assert rt1.cli(rt1.request("delete"))["ok"]
     assert hcnsim.endpoint_ids(rt1.host.sim_dir) == []
 
