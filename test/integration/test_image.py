@@ -55,10 +55,15 @@ def make_tree(root: pathlib.Path):
     os.setxattr(root / "etc", "user.small", b"1")
     os.setxattr(root / "big", "user.one", b"v" * 70)
     os.setxattr(root / "big", "user.two", b"w" * 900)  # does not fit the inode: attribute block
+    os.setxattr(root, "user.root", b"on the root")
+    os.setxattr(root / "empty", "user.empty", b"on an empty file")
     if os.geteuid() == 0:
         os.setxattr(root / "suid", "security.capability",
                     bytes.fromhex("0000000200200000000000000000000000000000"))
         os.setxattr(root / "sgid", "trusted.overlay.opaque", b"y")
+        # Kinds a directory walk looks up without opening (user.* is refused on them).
+        for rel in ("a/fast", "slow", "fifo"):
+            os.setxattr(root / rel, "trusted.kind", rel.encode(), follow_symlinks=False)
     # Distinct times with nanoseconds on everything (ctime stays what the kernel set).
     for i, (rel, _) in enumerate(sorted(source_entries(root), key=lambda e: -e[0].count("/"))):
         os.utime(root / rel, ns=(1_600_000_000_123_456_789 + i * 1_000_000_007, 1_500_000_000_987_654_321 + i),
@@ -84,6 +89,7 @@ def test_directory_tree_is_preserved(tree, tmp_path, options):
     if "--size" in options:
         assert summary["diskBytes"] == 300 << 20
     assert summary["freeBlocks"] > 0 and summary["freeInodes"] > 0
+    assert parse_stat(debugfs(out, ["stat /"])[0])["xattrs"].get("user.root") == (11, "on the root")
     # Root inode: lost+found present, owned by root, 0700.
     lf = parse_stat(debugfs(out, ["stat /lost+found"])[0])
     assert lf["type"] == "directory" and lf["mode"] == 0o700
