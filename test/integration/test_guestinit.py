@@ -5,6 +5,7 @@ emulation transport. Each case checks the result.json the host wrote (docs/guest
 import json
 import os
 import pathlib
+import shutil
 import signal
 import socket
 import subprocess
@@ -363,6 +364,9 @@ def test_usage_errors():
     proc = subprocess.run([init, "--test-root", "/x", "--vsock-emulation-dir", "/e"], capture_output=True, text=True,
                           timeout=20)
     assert proc.returncode == 2 and "--vsock-emulation-dir needs --vm-id" in proc.stderr
+    proc = subprocess.run([init, "--test-root", "/x", "--vsock-emulation-netns", "/proc/1/ns/net"], capture_output=True,
+                          text=True, timeout=20)
+    assert proc.returncode == 2 and "--vsock-emulation-netns needs --vsock-emulation-dir" in proc.stderr
     proc = subprocess.run([init, "--bogus"], capture_output=True, text=True, timeout=20)
     assert proc.returncode == 2 and "unknown argument --bogus" in proc.stderr
     proc = subprocess.run([init, "--help"], capture_output=True, text=True, timeout=20)
@@ -376,6 +380,38 @@ def test_a_bad_vm_id_is_reported(guest):
     proc = subprocess.run(argv, capture_output=True, timeout=60)
     assert proc.returncode == 1
     assert b'VM id "not-a-guid" is not a GUID' in proc.stderr
+
+
+@pytest.mark.parametrize("netns, why", [("/nonexistent/ns", "open the emulation's network namespace /nonexistent/ns: "
+                                                          "No such file or directory"),
+                                        ("/proc/self/ns/uts", "/proc/self/ns/uts is not a network namespace")])
+def test_a_bad_emulation_network_namespace_is_reported(guest, netns, why):
+    # Given as an option or on the command line, the same check: the transport is refused, so
+    # no result can be delivered, and the console says why.
+    guest.run_json({"command": ["true"]})
+    proc = subprocess.run(guest.argv() + ["--vsock-emulation-netns", netns], capture_output=True, timeout=60)
+    assert proc.returncode == 1
+    assert f"vsock transport: {why}".encode() in proc.stderr, proc.stderr
+    guest.cmdline(f"root=/dev/sda rw microagent_vsock_emulation_dir={guest.emulation} microagent_vm_id={VM} "
+                  f"microagent_vsock_emulation_netns={netns}")
+    proc = guest.boot(transport_options=False)
+    assert proc.returncode == 1
+    assert f"vsock transport: {why}".encode() in proc.stderr, proc.stderr
+
+
+@pytest.mark.skipif(os.geteuid() != 0 or shutil.which("unshare") is None, reason="needs root and unshare")
+def test_an_init_in_its_own_network_namespace_reaches_the_host_through_the_named_one(guest):
+    # The init runs in a new network namespace (only its own lo); its transport makes its
+    # sockets in the host's (/proc/PID/ns/net of this test), so the result arrives, while the
+    # workload sees the new namespace's interfaces only.
+    guest.run_json({"command": ["sh", "-c", "cat /proc/net/dev | tail -n +3 | cut -d: -f1 | tr -d ' '"]})
+    argv = ["unshare", "--net", *guest.argv(), "--vsock-emulation-netns", f"/proc/{os.getpid()}/ns/net"]
+    proc = subprocess.run(argv, capture_output=True, timeout=60)
+    assert proc.returncode == 0, proc.stderr
+    r = guest.received()
+    assert r["exit_code"] == 0
+    assert r["stdout"].split() == ["lo"]
+    assert f"network namespace /proc/{os.getpid()}/ns/net".encode() in proc.stderr
 
 
 def sanitized_build():

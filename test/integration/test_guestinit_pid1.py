@@ -51,11 +51,18 @@ def boot_pid1(g, cmdline="root=/dev/sda rw", timeout=60):
     return subprocess.run(argv, capture_output=True, timeout=timeout)
 
 
-def boot_pid1_with_veth(g, cmdline, timeout=60):
+def boot_pid1_with_veth(g, cmdline, timeout=60, result_channel=False):
     """Runs the init as PID 1 of new namespaces, a new network namespace among them, holding a
-    veth pair eth0/eth1 made before the init starts; no result channel leaves it."""
+    veth pair eth0/eth1 made before the init starts. With `result_channel`, this process's
+    network namespace is bound at /hostns inside the root and named to the init as the
+    emulation's (microagent_vsock_emulation_netns), so the result leaves the namespace; without
+    it, no result channel leaves it."""
+    if result_channel:
+        cmdline += f" microagent_vsock_emulation_dir=/hvsock microagent_vm_id={VM} microagent_vsock_emulation_netns=/hostns"
+        (g.root / "hostns").write_text("")
     (g.root / "etc" / "cmdline").write_text(cmdline + "\n")
-    setup = (f"ip link add eth0 type veth peer name eth1 && exec chroot {g.root} /sbin/microagent-init "
+    bind = f"mount --bind /proc/{os.getpid()}/ns/net {g.root}/hostns && " if result_channel else ""
+    setup = (f"ip link add eth0 type veth peer name eth1 && {bind}exec chroot {g.root} /sbin/microagent-init "
              "--cmdline-file /etc/cmdline")
     return subprocess.run(["unshare", "--net", "--pid", "--fork", "--mount", "--uts", "sh", "-c", setup],
                           capture_output=True, timeout=timeout)
@@ -134,6 +141,25 @@ def test_pid1_configures_the_static_network(pid1):
     assert out[1].startswith("default via 192.168.127.1 dev eth0")
     assert out[2:6] == ["nameserver 192.168.127.1", "nameserver 1.1.1.1", "127.0.0.1 localhost", "10.0.0.5 db"]
     assert out[6] == "1"  # lo is up
+
+
+@pytest.mark.skipif(shutil.which("ip") is None, reason="needs ip (iproute2) to make a veth pair")
+def test_pid1_in_its_own_network_namespace_delivers_through_the_emulations(pid1):
+    # The same static network, and now the result leaves: the transport makes its sockets in the
+    # namespace microagent_vsock_emulation_netns names (the test's), as AF_VSOCK belongs to none.
+    pid1.run_json({"command": ["/bin/busybox", "sh", "-c", NET_SCRIPT]})
+    (pid1.root / "etc" / "hosts").write_text("127.0.0.1 localhost\n")
+    cmdline = ("root=/dev/sda rw microagent_net_if=eth0 microagent_net_ip=192.168.127.2/24 "
+               "microagent_net_gw=192.168.127.1")
+    proc = boot_pid1_with_veth(pid1, cmdline, result_channel=True)
+    assert powered_off(proc), proc.stderr
+    r = pid1.received()
+    assert r["exit_code"] == 0, r
+    out = r["stdout"].splitlines()
+    assert out[0] == "192.168.127.2/24"
+    assert out[1].startswith("default via 192.168.127.1 dev eth0")
+    assert b"network namespace /hostns" in proc.stderr
+    assert b"result delivered to vsock port 1024" in proc.stderr
 
 
 def test_pid1_a_missing_interface_is_a_failed_result(pid1):

@@ -41,7 +41,8 @@ TEST_CASE("ip=dhcp, data disks, the result port and the emulation keys", "[guest
     const auto k = parse_kernel_cmdline(
         "ip=dhcp microagent_disk=/dev/sdb:/config:ro microagent_disk=/dev/sdc:/data/x:rw "
         "microagent_result_port=0 microagent_vsock_emulation_dir=/tmp/e "
-        "microagent_vm_id=11111111-1111-1111-1111-111111111111 microagent_future=1");
+        "microagent_vm_id=11111111-1111-1111-1111-111111111111 microagent_future=1 "
+        "microagent_vsock_emulation_netns=/.host-netns");
     CHECK(k.dhcp);
     REQUIRE(k.disks.size() == 2);
     CHECK(k.disks[0].device == "/dev/sdb");
@@ -53,6 +54,7 @@ TEST_CASE("ip=dhcp, data disks, the result port and the emulation keys", "[guest
     CHECK(*k.result_port == 0);
     CHECK(k.vsock_emulation_dir == "/tmp/e");
     CHECK(k.vm_id == "11111111-1111-1111-1111-111111111111");
+    CHECK(k.vsock_emulation_netns == "/.host-netns");
     CHECK_FALSE(parse_kernel_cmdline("ip=off").dhcp);
 }
 
@@ -88,6 +90,8 @@ TEST_CASE("a partial network or emulation is refused", "[guestinit]")
         Contains("microagent_net_ip must be ADDRESS/PREFIX"));
     CHECK_THROWS_WITH(parse_kernel_cmdline("microagent_vsock_emulation_dir=/tmp/e"),
                       Contains("microagent_vsock_emulation_dir and microagent_vm_id"));
+    CHECK_THROWS_WITH(parse_kernel_cmdline("microagent_vsock_emulation_netns=/proc/1/ns/net"),
+                      Contains("microagent_vsock_emulation_netns needs microagent_vsock_emulation_dir"));
 }
 
 TEST_CASE("network addresses are checked", "[guestinit]")

@@ -45,14 +45,20 @@ std::unique_ptr<VsockTransport> choose_transport(const BootOptions& o, const std
 {
     std::string dir = o.emulation_dir;
     std::string vm = o.vm_id;
+    std::string netns = o.emulation_netns;
     if (dir.empty()) {
         for (const auto& word : split_kernel_cmdline(cmdline)) {
-            if (word.rfind("microagent_vsock_emulation_dir=", 0) == 0) dir = word.substr(word.find('=') + 1);
-            if (word.rfind("microagent_vm_id=", 0) == 0) vm = word.substr(word.find('=') + 1);
+            const std::string value = word.substr(word.find('=') + 1);
+            if (word.rfind("microagent_vsock_emulation_dir=", 0) == 0) dir = value;
+            if (word.rfind("microagent_vm_id=", 0) == 0) vm = value;
+            if (word.rfind("microagent_vsock_emulation_netns=", 0) == 0) netns = value;
         }
     }
-    if (dir.empty()) return make_af_vsock_transport();
-    return make_emulation_transport(dir, vm);
+    if (dir.empty()) {
+        if (!netns.empty()) throw ConfigError("microagent_vsock_emulation_netns needs microagent_vsock_emulation_dir");
+        return make_af_vsock_transport();
+    }
+    return make_emulation_transport(dir, vm, netns);
 }
 
 bool send_result(VsockTransport* transport, uint16_t port, Result result)

@@ -16,6 +16,7 @@ struct BootOptions {
     // microagent_vsock_emulation_dir/microagent_vm_id; else AF_VSOCK.
     std::string emulation_dir;
     std::string vm_id;
+    std::string emulation_netns;  // with emulation_dir: the network namespace of its sockets
 };
 
 // Runs everything; returns true when the workload ran and its result (if one is wanted) was

@@ -133,6 +133,8 @@ KernelConfig parse_kernel_cmdline(std::string_view text)
             k.vsock_emulation_dir = std::string(value);
         else if (key == "microagent_vm_id")
             k.vm_id = std::string(value);
+        else if (key == "microagent_vsock_emulation_netns")
+            k.vsock_emulation_netns = std::string(value);
         else if (key == "microagent_net_if")
             net.interface_name = std::string(value), any_net = true;
         else if (key == "microagent_net_ip")
@@ -173,6 +175,9 @@ KernelConfig parse_kernel_cmdline(std::string_view text)
     }
     if (k.vsock_emulation_dir.empty() != k.vm_id.empty()) {
         throw ConfigError("microagent_vsock_emulation_dir and microagent_vm_id must be given together");
+    }
+    if (!k.vsock_emulation_netns.empty() && k.vsock_emulation_dir.empty()) {
+        throw ConfigError("microagent_vsock_emulation_netns needs microagent_vsock_emulation_dir");
     }
     for (size_t i = 0; i < k.disks.size(); ++i) {
         for (size_t j = 0; j < i; ++j) {

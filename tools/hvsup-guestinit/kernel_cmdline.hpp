@@ -48,6 +48,9 @@ struct KernelConfig {
     // microagent_vm_id=GUID. Absent: AF_VSOCK.
     std::string vsock_emulation_dir;
     std::string vm_id;
+    // microagent_vsock_emulation_netns=PATH (with the emulation only): the network namespace
+    // its sockets are made in, when the guest's own is another (vsock.hpp).
+    std::string vsock_emulation_netns;
 };
 
 // Splits like the kernel does: on spaces and tabs, double quotes group (and are dropped).

@@ -18,7 +18,8 @@ namespace {
 
 const char* usage_text =
     "Usage: hvsup-guestinit\n"
-    "  or:  hvsup-guestinit --test-root DIR [--cmdline-file FILE] [--vsock-emulation-dir DIR --vm-id GUID]\n"
+    "  or:  hvsup-guestinit --test-root DIR [--cmdline-file FILE]\n"
+    "                       [--vsock-emulation-dir DIR --vm-id GUID [--vsock-emulation-netns FILE]]\n"
     "\n"
     "The guest init of hvsup micro-VMs. As PID 1 (init=/sbin/microagent-init) it mounts the\n"
     "guest's file systems and data disks, runs the workload of /etc/microagent/run.json, streams\n"
@@ -34,6 +35,9 @@ const char* usage_text =
     "                             (default: microagent_vsock_emulation_dir on the command line,\n"
     "                             else AF_VSOCK)\n"
     "  --vm-id GUID               the VM id the emulation files are kept under\n"
+    "  --vsock-emulation-netns FILE  make the emulation's sockets in this network namespace\n"
+    "                             (/proc/PID/ns/net or a bind mount of one) when the init's own\n"
+    "                             is another (default: microagent_vsock_emulation_netns)\n"
     "  -V, --version              print the version and exit\n"
     "  -h, --help                 print this help and exit\n";
 
@@ -60,8 +64,8 @@ int main(int argc, char** argv)
             std::printf("hvsup-guestinit %s\n", HVSUP_VERSION_STRING);
             return 0;
         }
-        const bool takes_value =
-            arg == "--test-root" || arg == "--cmdline-file" || arg == "--vsock-emulation-dir" || arg == "--vm-id";
+        const bool takes_value = arg == "--test-root" || arg == "--cmdline-file" || arg == "--vsock-emulation-dir" ||
+                                 arg == "--vm-id" || arg == "--vsock-emulation-netns";
         // The kernel passes unknown "key=value" words of its command line to init as
         // environment and plain words as arguments: PID 1 ignores what it does not know.
         if (!takes_value) {
@@ -76,8 +80,13 @@ int main(int argc, char** argv)
             o.cmdline_file = value;
         else if (arg == "--vsock-emulation-dir")
             o.emulation_dir = value;
+        else if (arg == "--vsock-emulation-netns")
+            o.emulation_netns = value;
         else
             o.vm_id = value;
+    }
+    if (!o.emulation_netns.empty() && o.emulation_dir.empty()) {
+        return usage_error("--vsock-emulation-netns needs --vsock-emulation-dir");
     }
     if (!o.emulation_dir.empty() && o.vm_id.empty()) return usage_error("--vsock-emulation-dir needs --vm-id");
     if (o.emulation_dir.empty() && !o.vm_id.empty()) return usage_error("--vm-id needs --vsock-emulation-dir");

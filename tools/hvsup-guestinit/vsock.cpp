@@ -7,7 +7,9 @@
 #include <cerrno>
 #include <cstdio>
 #include <poll.h>
+#include <sched.h>
 #include <sys/socket.h>
+#include <system_error>
 #include <thread>
 #include <unistd.h>
 
@@ -20,11 +22,45 @@ std::string vsock_service_id(uint32_t port)
     return buf;
 }
 
-int connect_stream(int family, const char* label, const sockaddr* addr, socklen_t len, std::string& why)
+namespace {
+
+// A close-on-exec stream socket, made in the network namespace `netns` when it is >= 0. A
+// socket belongs to the namespace it was made in, whichever thread uses it later; setns
+// changes only the calling thread's namespace, so a short-lived thread makes it there and
+// the init's own threads never leave theirs.
+int stream_socket(int family, int netns, int& err)
 {
-    const int fd = ::socket(family, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    if (netns < 0) {
+        const int fd = ::socket(family, SOCK_STREAM | SOCK_CLOEXEC, 0);
+        err = fd < 0 ? errno : 0;
+        return fd;
+    }
+    int fd = -1;
+    err = 0;
+    try {
+        std::thread maker([&] {
+            if (::setns(netns, CLONE_NEWNET) != 0) {
+                err = errno;
+                return;
+            }
+            fd = ::socket(family, SOCK_STREAM | SOCK_CLOEXEC, 0);
+            if (fd < 0) err = errno;
+        });
+        maker.join();
+    } catch (const std::system_error& e) {  // no thread could be started
+        err = e.code().value();
+    }
+    return fd;
+}
+
+}  // namespace
+
+int connect_stream(int family, const char* label, const sockaddr* addr, socklen_t len, std::string& why, int netns)
+{
+    int err = 0;
+    const int fd = stream_socket(family, netns, err);
     if (fd < 0) {
-        why = std::string(label) + ": " + error_text(errno);
+        why = std::string(label) + ": " + error_text(err);
         return -1;
     }
     int r = 0;
@@ -39,11 +75,12 @@ int connect_stream(int family, const char* label, const sockaddr* addr, socklen_
     return fd;
 }
 
-int listen_stream(int family, const char* label, sockaddr* addr, socklen_t len, std::string& why)
+int listen_stream(int family, const char* label, sockaddr* addr, socklen_t len, std::string& why, int netns)
 {
-    const int fd = ::socket(family, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    int err = 0;
+    const int fd = stream_socket(family, netns, err);
     if (fd < 0) {
-        why = std::string(label) + ": " + error_text(errno);
+        why = std::string(label) + ": " + error_text(err);
         return -1;
     }
     if (::bind(fd, addr, len) != 0 || ::listen(fd, 64) != 0 || ::getsockname(fd, addr, &len) != 0) {

@@ -33,14 +33,23 @@ std::unique_ptr<VsockTransport> make_af_vsock_transport();
 
 // Reads DIR/<vm>/host/<service id of port>.port and connects to 127.0.0.1:<port>. Throws
 // ConfigError when `vm_id` is not a GUID or `dir` is empty.
-std::unique_ptr<VsockTransport> make_emulation_transport(std::string dir, std::string_view vm_id);
+//
+// `netns` (optional) names a network namespace file (/proc/PID/ns/net or a bind mount of one):
+// the transport's sockets are made there, so a guest in a network namespace of its own still
+// reaches the host side's loopback. AF_VSOCK belongs to no network namespace, and the emulation
+// keeps that: the workload's network and the host channel stay apart. Throws ConfigError when
+// the file cannot be opened or is not a network namespace.
+std::unique_ptr<VsockTransport> make_emulation_transport(std::string dir, std::string_view vm_id,
+                                                         const std::string& netns = {});
 
 // The socket calls both transports make, on a close-on-exec stream socket of `family`
-// (`label` names it in errors, e.g. "socket(AF_VSOCK)"): connected to `addr` (retried on
-// EINTR), or bound to `addr`, listening, and `addr` read back (the port the kernel chose).
-// The descriptor, or -1 with `why` set.
-int connect_stream(int family, const char* label, const sockaddr* addr, socklen_t len, std::string& why);
-int listen_stream(int family, const char* label, sockaddr* addr, socklen_t len, std::string& why);
+// (`label` names it in errors, e.g. "socket(AF_VSOCK)") made in the network namespace `netns`
+// (an open namespace file; -1: the caller's): connected to `addr` (retried on EINTR), or bound
+// to `addr`, listening, and `addr` read back (the port the kernel chose). The descriptor, or
+// -1 with `why` set.
+int connect_stream(int family, const char* label, const sockaddr* addr, socklen_t len, std::string& why,
+                   int netns = -1);
+int listen_stream(int family, const char* label, sockaddr* addr, socklen_t len, std::string& why, int netns = -1);
 
 // "%08x-facb-11e6-bd58-64006a7986d3" (microagent-protocol.md §7.5).
 std::string vsock_service_id(uint32_t port);

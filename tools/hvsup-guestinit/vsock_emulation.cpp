@@ -2,6 +2,7 @@
 // The emulation transport from the guest's side: the host side listening for (vm, service)
 // writes its loopback port to DIR/<vm>/host/<service>.port (docs/hvsock.md); the guest reads it
 // and connects. A small POSIX client: the static init does not link the library's Asio code.
+// Its sockets may be made in another network namespace than the init's (make_emulation_transport).
 #include "vsock.hpp"
 
 #include "console.hpp"
@@ -10,8 +11,12 @@
 #include <arpa/inet.h>
 #include <cctype>
 #include <cerrno>
+#include <fcntl.h>
 #include <fstream>
+#include <linux/nsfs.h>
 #include <netinet/in.h>
+#include <sched.h>
+#include <sys/ioctl.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -46,7 +51,17 @@ std::string canonical_guid(std::string_view text)
 
 class Emulation final : public VsockTransport {
 public:
-    Emulation(std::string dir, std::string vm) : dir_(std::move(dir)), vm_(std::move(vm)) {}
+    // `netns`: an open network namespace file the sockets are made in (taken), or -1.
+    Emulation(std::string dir, std::string vm, int netns, std::string netns_path)
+        : dir_(std::move(dir)), vm_(std::move(vm)), netns_(netns), netns_path_(std::move(netns_path))
+    {
+    }
+    ~Emulation() override
+    {
+        if (netns_ >= 0) ::close(netns_);
+    }
+    Emulation(const Emulation&) = delete;
+    Emulation& operator=(const Emulation&) = delete;
 
     int connect_host(uint32_t port, std::string& why) override
     {
@@ -58,14 +73,15 @@ public:
             return -1;
         }
         sockaddr_in addr = loopback(static_cast<uint16_t>(tcp_port));
-        const int fd = connect_stream(AF_INET, "socket", reinterpret_cast<const sockaddr*>(&addr), sizeof addr, why);
+        const int fd =
+            connect_stream(AF_INET, "socket", reinterpret_cast<const sockaddr*>(&addr), sizeof addr, why, netns_);
         if (fd < 0) why = "127.0.0.1:" + std::to_string(tcp_port) + ": " + why;
         return fd;
     }
     int listen_guest(uint32_t port, std::string& why) override
     {
         sockaddr_in addr = loopback(0);
-        const int fd = listen_stream(AF_INET, "socket", reinterpret_cast<sockaddr*>(&addr), sizeof addr, why);
+        const int fd = listen_stream(AF_INET, "socket", reinterpret_cast<sockaddr*>(&addr), sizeof addr, why, netns_);
         if (fd < 0) return -1;
         // Private directories as the host side makes them; temp file + rename, so a reader never
         // sees half a port.
@@ -99,21 +115,42 @@ public:
         } catch (...) {
         }
     }
-    std::string describe() const override { return "emulation " + dir_ + " (VM " + vm_ + ")"; }
+    std::string describe() const override
+    {
+        return "emulation " + dir_ + " (VM " + vm_ + (netns_ >= 0 ? ", network namespace " + netns_path_ : "") + ")";
+    }
 
 private:
     std::string dir_;
     std::string vm_;
+    int netns_;
+    std::string netns_path_;
 };
+
+// Opens `path` as a network namespace (ConfigError when it is not one).
+int open_netns(const std::string& path)
+{
+    const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+    if (fd < 0) throw ConfigError("open the emulation's network namespace " + path + ": " + error_text(errno));
+    const int type = ::ioctl(fd, NS_GET_NSTYPE);
+    if (type != CLONE_NEWNET) {
+        const int err = errno;
+        ::close(fd);
+        throw ConfigError(path + " is not a network namespace" + (type < 0 ? " (" + error_text(err) + ")" : ""));
+    }
+    return fd;
+}
 
 }  // namespace
 
-std::unique_ptr<VsockTransport> make_emulation_transport(std::string dir, std::string_view vm_id)
+std::unique_ptr<VsockTransport> make_emulation_transport(std::string dir, std::string_view vm_id,
+                                                         const std::string& netns)
 {
     if (dir.empty()) throw ConfigError("the vsock emulation directory is empty");
     const std::string vm = canonical_guid(vm_id);
     if (vm.empty()) throw ConfigError("VM id \"" + std::string(vm_id) + "\" is not a GUID");
-    return std::make_unique<Emulation>(std::move(dir), vm);
+    const int ns = netns.empty() ? -1 : open_netns(netns);
+    return std::make_unique<Emulation>(std::move(dir), vm, ns, netns);
 }
 
 }  // namespace hvsup::guestinit
