@@ -202,3 +202,47 @@ def test_without_root_the_start_fails_saying_why(tmp_path):
         assert r.host.live_systems() == []
     finally:
         shutil.rmtree(base, ignore_errors=True)
+
+
+NET_SCRIPT = r"""
+/bin/busybox ip -4 -o addr show dev eth0 | /bin/busybox awk '{print $4}'
+/bin/busybox ip route | /bin/busybox grep '^default'
+/bin/busybox ping -c 1 -W 5 "$(/bin/busybox ip route | /bin/busybox awk '/^default/ {print $3}')" >/dev/null && echo gateway-answers
+/bin/busybox cat /proc/net/dev | /bin/busybox tail -n +3 | /bin/busybox cut -d: -f1 | /bin/busybox tr -d ' ' | /bin/busybox sort | /bin/busybox tr '\n' ' '
+"""
+
+
+def test_a_guest_with_a_nic_gets_its_own_network_namespace_configured_from_the_document(rt, tmp_path):
+    # NAT networking: the document's microagent_net_* keys reach the init, which configures the
+    # guest's eth0 in a network namespace of its own (the other end of the veth is the gateway,
+    # in the simulator's virtual switch), while the result still reaches the host.
+    rt.rootfs = make_image(tmp_path, {"command": ["/bin/sh", "-c", NET_SCRIPT]})
+    r = run_with_result(rt, network={"mode": "nat"})
+    assert r["ok"], r
+    serial = (rt.state / "agent-1" / "serial.log").read_text()
+    ip = next(w.split("=", 1)[1] for w in serial.split() if w.startswith("microagent_net_ip="))
+    gw = next(w.split("=", 1)[1] for w in serial.split() if w.startswith("microagent_net_gw="))
+    out = r["result"]["stdout"].splitlines()
+    assert out[0] == ip, (out, serial)
+    assert out[1].startswith(f"default via {gw} dev eth0")
+    assert out[2] == "gateway-answers"
+    assert out[3].split() == ["eth0", "lo"]  # not the machine's interfaces
+    assert "wired to the gateway" in serial and "microagent_vsock_emulation_netns=" in serial
+    assert detached(rt.rootfs)
+
+
+def test_a_nic_the_simulator_cannot_wire_fails_the_boot_saying_why(rt, tmp_path, monkeypatch):
+    # Without iproute2 on the simulator's PATH the virtual switch cannot be made: the guest is
+    # killed at once, the console says why, and nothing is left attached.
+    env = rt.host.env()
+    env["PATH"] = str(tmp_path / "no-tools")
+    monkeypatch.setattr(rt.host, "env", lambda: env)
+    rt.rootfs = make_image(tmp_path, {"command": ["/bin/busybox", "echo", "never"]})
+    r = run_with_result(rt, network={"mode": "nat"})
+    assert r["ok"] is False, r
+    serial = (rt.state / "agent-1" / "serial.log").read_text()
+    assert ("boot failed: the guest's NIC: ip link set lo up: No such file or directory "
+            "(the boot mode's network needs iproute2)") in serial, serial
+    assert "never" not in serial
+    assert detached(rt.rootfs)
+    rt.cli(rt.request("delete"))

@@ -1,12 +1,17 @@
 // SPDX-License-Identifier: MIT
 // The boot mode on Linux (boot.hpp): the image's own init as PID 1 of new PID, mount and UTS
-// namespaces. The network namespace stays shared: the Hyper-V socket emulation the init talks
-// to is loopback TCP of the host's namespace. What it verifies is the init against the real
-// image and the host's services; there is no guest kernel (docs/guest.md).
+// namespaces, and of a new network namespace when the document gives the guest a NIC (its
+// microagent_net_* keys): the NIC is one end of a veth pair whose other end is the gateway, in
+// a namespace of its own (guest/virtual_switch.hpp). The Hyper-V socket emulation the init talks
+// to is loopback TCP of the simulator's namespace, which the init is told to make its sockets in
+// (microagent_vsock_emulation_netns), as AF_VSOCK belongs to no network namespace. What it
+// verifies is the init against the real image and the host's services; there is no guest
+// kernel (docs/guest.md).
 #include "guest/boot.hpp"
 
 #include "core/files.hpp"
 #include "guest/net.hpp"
+#include "guest/virtual_switch.hpp"
 
 #include <algorithm>
 #include <cerrno>
@@ -15,6 +20,7 @@
 #include <cstring>
 #include <fcntl.h>
 #include <linux/loop.h>
+#include <optional>
 #include <sched.h>
 #include <stdexcept>
 #include <sys/ioctl.h>
@@ -36,6 +42,8 @@ constexpr off_t vhd_footer = 512;
 // Where the emulation directory appears inside the guest. Not its host path: that is often under
 // /tmp, which the init covers with a tmpfs.
 constexpr const char* guest_emulation_dir = "/.hvsup-sim-hvsock";
+// Where the simulator's network namespace is bound inside a guest that has its own.
+constexpr const char* guest_emulation_netns = "/.hvsup-sim-netns";
 
 std::runtime_error failure(const std::string& what, int err)
 {
@@ -111,21 +119,25 @@ std::string cmdline_value(const std::string& cmdline, const std::string& key)
     return {};
 }
 
-// The command line the init sees: the document's, less the NIC keys (the guest shares the
-// host's network namespace, so configuring "eth0" would reconfigure the host), plus the keys of
-// the emulation transport.
-std::string guest_cmdline(const std::string& document_cmdline, const std::string& emulation, const std::string& vm)
+// The command line the init sees: the document's, plus the keys of the emulation transport.
+// A guest with a network namespace of its own (`own_network`) keeps the NIC keys and is told to
+// make the emulation's sockets in the simulator's namespace; one that shares the simulator's
+// loses them (configuring "eth0" there would reconfigure the host).
+std::string guest_cmdline(const std::string& document_cmdline, const std::string& emulation, const std::string& vm,
+                          bool own_network)
 {
     std::string out;
     size_t begin = 0;
     while (begin < document_cmdline.size()) {
         const size_t end = std::min(document_cmdline.find(' ', begin), document_cmdline.size());
         const std::string word = document_cmdline.substr(begin, end - begin);
-        if (!word.empty() && word.rfind("microagent_net_", 0) != 0 && word.rfind("ip=", 0) != 0)
-            out += (out.empty() ? "" : " ") + word;
+        const bool nic_key = word.rfind("microagent_net_", 0) == 0 || word.rfind("ip=", 0) == 0;
+        if (!word.empty() && (own_network || !nic_key)) out += (out.empty() ? "" : " ") + word;
         begin = end + 1;
     }
-    return out + " microagent_vsock_emulation_dir=" + emulation + " microagent_vm_id=" + vm;
+    out += " microagent_vsock_emulation_dir=" + emulation + " microagent_vm_id=" + vm;
+    if (own_network) out += std::string(" microagent_vsock_emulation_netns=") + guest_emulation_netns;
+    return out;
 }
 
 // Everything the child needs, prepared before clone(): it only makes system calls.
@@ -135,6 +147,7 @@ struct ChildPlan {
     std::vector<std::pair<std::string, dev_t>> block_nodes;  // /dev/sda -> loop device
     std::string cmdline_file;                                // bound over /proc/cmdline
     std::string emulation;                                   // bound at guest_emulation_dir inside
+    std::string host_netns;  // the simulator's network namespace, bound at guest_emulation_netns ("" = shared)
     int serial = -1;                                         // stdout and stderr of the init (-1: /dev/null)
     int report = -1;                                         // close-on-exec pipe: the failed step's text
 };
@@ -177,6 +190,14 @@ int child_main(void* arg)
     ::mkdir(emulation.c_str(), 0700);
     if (::mount(p.emulation.c_str(), emulation.c_str(), nullptr, MS_BIND | MS_REC, nullptr) != 0)
         child_fail(p, "bind the emulation directory " + p.emulation);
+    if (!p.host_netns.empty()) {
+        const std::string netns = p.root + guest_emulation_netns;
+        const int file = ::open(netns.c_str(), O_WRONLY | O_CREAT | O_CLOEXEC, 0600);
+        if (file < 0) child_fail(p, "create " + netns);
+        ::close(file);
+        if (::mount(p.host_netns.c_str(), netns.c_str(), nullptr, MS_BIND, nullptr) != 0)
+            child_fail(p, "bind the simulator's network namespace " + p.host_netns);
+    }
     if (::chdir(p.root.c_str()) != 0 || ::chroot(".") != 0 || ::chdir("/") != 0) child_fail(p, "chroot");
     const int null_fd = ::open("/dev/null", O_RDWR);
     if (null_fd < 0) child_fail(p, "open /dev/null");
@@ -227,7 +248,9 @@ BootEnd boot_image(const BootPlan& plan, const std::atomic<bool>& shutdown_reque
     fs::create_directories(root);
     child.root = root.string();
     const fs::path cmdline_file = plan.state_dir / "cmdline";
-    const std::string cmdline = guest_cmdline(plan.cmdline, guest_emulation_dir, plan.vm_id);
+    const std::optional<GuestNic> nic = guest_nic(plan.cmdline);
+    if (nic) child.host_netns = "/proc/" + std::to_string(::getpid()) + "/ns/net";
+    const std::string cmdline = guest_cmdline(plan.cmdline, guest_emulation_dir, plan.vm_id, nic.has_value());
     hvsup::files::write_atomic(cmdline_file, cmdline + "\n");
     child.cmdline_file = cmdline_file.string();
     child.emulation = emulation;
@@ -251,8 +274,8 @@ BootEnd boot_image(const BootPlan& plan, const std::atomic<bool>& shutdown_reque
 
     constexpr size_t stack_size = 1u << 20;
     std::vector<char> stack(stack_size);
-    const pid_t pid =
-        ::clone(child_main, stack.data() + stack.size(), CLONE_NEWPID | CLONE_NEWNS | CLONE_NEWUTS | SIGCHLD, &child);
+    const int flags = CLONE_NEWPID | CLONE_NEWNS | CLONE_NEWUTS | (nic ? CLONE_NEWNET : 0) | SIGCHLD;
+    const pid_t pid = ::clone(child_main, stack.data() + stack.size(), flags, &child);
     if (pid < 0) throw failure("clone the guest's namespaces", errno);
     ::close(report_w.fd);
     report_w.fd = -1;
@@ -265,6 +288,22 @@ BootEnd boot_image(const BootPlan& plan, const std::atomic<bool>& shutdown_reque
         throw std::runtime_error("boot: " + failed);
     }
     std::fprintf(stderr, "guest: /sbin/microagent-init runs as PID 1 (host pid %d)\n", static_cast<int>(pid));
+    // The NIC appears after the init started, as a NIC's driver may; the init waits for it.
+    std::optional<VirtualSwitch> network;
+    if (nic) {
+        try {
+            network.emplace(pid, *nic);
+        } catch (const std::exception& e) {
+            ::kill(pid, SIGKILL);
+            ::waitpid(pid, nullptr, 0);
+            if (serial) write_all(*serial, std::string("hvsup-sim-guest: boot failed: the guest's NIC: ") + e.what() + "\n");
+            throw std::runtime_error(std::string("boot: the guest's NIC: ") + e.what());
+        }
+        if (serial) {
+            write_all(*serial, "hvsup-sim-guest: " + nic->name + " (" + nic->address_cidr + ") wired to the gateway " +
+                                   nic->gateway + " (" + VirtualSwitch::host_end + ", the virtual switch's namespace)\n");
+        }
+    }
 
     bool asked = false;
     auto kill_at = std::chrono::steady_clock::time_point::max();
