@@ -51,19 +51,20 @@ def boot_pid1(g, cmdline="root=/dev/sda rw", timeout=60):
     return subprocess.run(argv, capture_output=True, timeout=timeout)
 
 
-def boot_pid1_with_veth(g, cmdline, timeout=60, result_channel=False):
+def boot_pid1_with_veth(g, cmdline, timeout=60, result_channel=False, peer_setup=""):
     """Runs the init as PID 1 of new namespaces, a new network namespace among them, holding a
     veth pair eth0/eth1 made before the init starts. With `result_channel`, this process's
     network namespace is bound at /hostns inside the root and named to the init as the
     emulation's (microagent_vsock_emulation_netns), so the result leaves the namespace; without
-    it, no result channel leaves it."""
+    it, no result channel leaves it. `peer_setup`: shell commands run in the namespace before the
+    init starts (eth1, the peer, is there to be configured)."""
     if result_channel:
         cmdline += f" microagent_vsock_emulation_dir=/hvsock microagent_vm_id={VM} microagent_vsock_emulation_netns=/hostns"
         (g.root / "hostns").write_text("")
     (g.root / "etc" / "cmdline").write_text(cmdline + "\n")
     bind = f"mount --bind /proc/{os.getpid()}/ns/net {g.root}/hostns && " if result_channel else ""
-    setup = (f"ip link add eth0 type veth peer name eth1 && {bind}exec chroot {g.root} /sbin/microagent-init "
-             "--cmdline-file /etc/cmdline")
+    setup = (f"ip link add eth0 type veth peer name eth1 && {peer_setup}{bind}exec chroot {g.root} "
+             "/sbin/microagent-init --cmdline-file /etc/cmdline")
     return subprocess.run(["unshare", "--net", "--pid", "--fork", "--mount", "--uts", "sh", "-c", setup],
                           capture_output=True, timeout=timeout)
 
@@ -160,6 +161,70 @@ def test_pid1_in_its_own_network_namespace_delivers_through_the_emulations(pid1)
     assert out[1].startswith("default via 192.168.127.1 dev eth0")
     assert b"network namespace /hostns" in proc.stderr
     assert b"result delivered to vsock port 1024" in proc.stderr
+
+
+DHCP_SCRIPT = r"""
+busybox ip -4 -o addr show dev eth0 | busybox awk '{print $4}'
+busybox ip route | busybox grep "^default"
+busybox cat /etc/resolv.conf
+"""
+
+
+def dhcp_server(tmp_path, router=True):
+    """Shell commands that give eth1 the server's address and start busybox's udhcpd on it
+    (in the background: it dies with the namespace when the init powers off)."""
+    conf = tmp_path / "udhcpd.conf"
+    conf.write_text("start 192.168.128.20\nend 192.168.128.20\ninterface eth1\n"
+                    f"lease_file {tmp_path / 'udhcpd.leases'}\noption subnet 255.255.255.0\n"
+                    + ("option router 192.168.128.1\n" if router else "") +
+                    "option dns 192.168.128.1 192.168.128.2\noption lease 600\n")
+    return (f"ip addr add 192.168.128.1/24 dev eth1 && ip link set eth1 up && "
+            f"{{ {BUSYBOX} udhcpd -f {conf} >/dev/null 2>&1 & }} && ")
+
+
+@pytest.mark.skipif(shutil.which("ip") is None, reason="needs ip (iproute2) to make a veth pair")
+def test_pid1_configures_the_nic_by_dhcp(pid1, tmp_path):
+    # ip=dhcp (what the host writes for bridged networking): the lease from busybox's udhcpd
+    # on the other end of the veth gives eth0 its address, default route and DNS servers.
+    pid1.run_json({"command": ["/bin/busybox", "sh", "-c", DHCP_SCRIPT]})
+    proc = boot_pid1_with_veth(pid1, "root=/dev/sda rw ip=dhcp", result_channel=True,
+                               peer_setup=dhcp_server(tmp_path))
+    assert powered_off(proc), proc.stderr
+    r = pid1.received()
+    assert r["exit_code"] == 0, (r, proc.stderr)
+    out = r["stdout"].splitlines()
+    assert out[0] == "192.168.128.20/24"
+    assert out[1].startswith("default via 192.168.128.1 dev eth0")
+    assert out[2:4] == ["nameserver 192.168.128.1", "nameserver 192.168.128.2"]
+    assert b"DHCP: eth0 leased 192.168.128.20/24 via 192.168.128.1 for 600 s from 192.168.128.1" in proc.stderr
+
+
+@pytest.mark.skipif(shutil.which("ip") is None, reason="needs ip (iproute2) to make a veth pair")
+def test_pid1_a_lease_without_a_router_sets_the_address_only(pid1, tmp_path):
+    pid1.run_json({"command": ["/bin/busybox", "sh", "-c", DHCP_SCRIPT + "busybox ip route\n"]})
+    proc = boot_pid1_with_veth(pid1, "root=/dev/sda rw ip=dhcp", result_channel=True,
+                               peer_setup=dhcp_server(tmp_path, router=False))
+    assert powered_off(proc), proc.stderr
+    r = pid1.received()
+    assert r["exit_code"] == 0, (r, proc.stderr)
+    out = r["stdout"].splitlines()
+    assert out[0] == "192.168.128.20/24"
+    # The subnet's routes (eth1, the server's end, is in the same namespace), no default one.
+    assert "192.168.128.0/24 dev eth0 scope link  src 192.168.128.20" in [line.strip() for line in out]
+    assert not any(line.startswith("default") for line in out), out
+
+
+@pytest.mark.skipif(shutil.which("ip") is None, reason="needs ip (iproute2) to make a veth pair")
+def test_pid1_no_dhcp_server_is_a_failed_result_naming_the_step(pid1):
+    pid1.run_json({"command": ["/bin/busybox", "echo", "ran"]})
+    began = time.monotonic()
+    proc = boot_pid1_with_veth(pid1, "root=/dev/sda rw ip=dhcp", result_channel=True)
+    assert 9 < time.monotonic() - began < 40
+    assert powered_off(proc), proc.stderr
+    r = pid1.received()
+    assert r["exit_code"] == 127
+    assert r["error"] == "configure eth0 by DHCP: no offer within 10 s"
+    assert "stdout" not in r  # the workload did not run
 
 
 def test_pid1_a_missing_interface_is_a_failed_result(pid1):

@@ -3,6 +3,7 @@
 
 #include "accounts.hpp"
 #include "console.hpp"
+#include "dhcp_client.hpp"
 #include "kernel_cmdline.hpp"
 #include "mounts.hpp"
 #include "network.hpp"
@@ -152,6 +153,10 @@ bool boot_steps(const BootOptions& o)
         // without it would fail later and less clearly.
         if (kernel.network) {
             if (auto why = configure_static_network(*kernel.network); !why.empty())
+                return fail_before_workload(transport.get(), port, started_at, why);
+        } else if (kernel.dhcp) {
+            // Hyper-V's first synthetic NIC; the host writes ip=dhcp for bridged networking.
+            if (auto why = configure_dhcp_network("eth0"); !why.empty())
                 return fail_before_workload(transport.get(), port, started_at, why);
         }
         if (!run.hostname.empty() && ::sethostname(run.hostname.data(), run.hostname.size()) != 0) {

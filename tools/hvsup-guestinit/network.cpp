@@ -26,6 +26,25 @@ std::string bring_up_loopback()
     }
 }
 
+int wait_for_interface(RtnetlinkSocket& nl, const std::string& name, std::string& why)
+{
+    RtnetlinkAnswer answer;
+    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+    int index = 0;
+    while ((index = find_link(nl, name, answer)) == 0) {
+        if (answer.error != ENODEV) {
+            why = "look up the interface: " + describe(answer);
+            return 0;
+        }
+        if (std::chrono::steady_clock::now() >= deadline) {
+            why = "the interface did not appear within 10 s: " + describe(answer);
+            return 0;
+        }
+        std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    }
+    return index;
+}
+
 namespace {
 
 std::string configure_interface(const StaticNetwork& net)
@@ -37,25 +56,20 @@ std::string configure_interface(const StaticNetwork& net)
     // The command line parser checked both; a second check keeps a bad value from becoming 0.0.0.0.
     if (slash == std::string::npos || ::inet_pton(AF_INET, net.ip_cidr.substr(0, slash).c_str(), &address) != 1)
         return context + "address \"" + net.ip_cidr + "\" is not a.b.c.d/n";
-    if (::inet_pton(AF_INET, net.gateway.c_str(), &gateway) != 1)
+    if (!net.gateway.empty() && ::inet_pton(AF_INET, net.gateway.c_str(), &gateway) != 1)
         return context + "gateway \"" + net.gateway + "\" is not an IPv4 address";
     const unsigned int prefix = static_cast<unsigned int>(std::stoul(net.ip_cidr.substr(slash + 1)));
 
     try {
         RtnetlinkSocket nl;
-        RtnetlinkAnswer answer;
-        const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
-        int index = 0;
-        while ((index = find_link(nl, net.interface_name, answer)) == 0) {
-            if (answer.error != ENODEV) return context + "look up the interface: " + describe(answer);
-            if (std::chrono::steady_clock::now() >= deadline) {
-                return context + "the interface did not appear within 10 s: " + describe(answer);
-            }
-            std::this_thread::sleep_for(std::chrono::milliseconds(50));
-        }
+        std::string missing;
+        const int index = wait_for_interface(nl, net.interface_name, missing);
+        if (index == 0) return context + missing;
         if (auto why = add_ipv4_address(nl, index, address, prefix); !why.empty())
             return context + "set address " + net.ip_cidr + ": " + why;
         if (auto why = set_link_up(nl, index); !why.empty()) return context + "bring it up: " + why;
+        // A DHCP lease may come without a router: the subnet alone is reachable then.
+        if (net.gateway.empty()) return {};
         if (auto why = add_default_route(nl, index, gateway); !why.empty())
             return context + "add default route via " + net.gateway + ": " + why;
     } catch (const std::exception& e) {
