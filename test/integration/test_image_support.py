@@ -9,6 +9,7 @@ import shutil
 import stat
 import subprocess
 import tempfile
+import time
 
 import pytest
 
@@ -208,3 +209,11 @@ class LoopMount:
 
     def __exit__(self, *exc):
         subprocess.run(["umount", str(self.mountpoint)], check=True)
+        # The kernel detaches the autoclear loop device a moment after the unmount. Until then
+        # mount(8) reuses it for the same file, read-only flag and all: a read-write mount that
+        # follows at once (seen under parallel load) would come up read-only.
+        deadline = time.monotonic() + 10
+        while subprocess.run(["losetup", "-j", str(self.image)], capture_output=True, text=True).stdout.strip():
+            if time.monotonic() > deadline:
+                raise AssertionError(f"{self.image} is still on a loop device 10 s after the unmount")
+            time.sleep(0.05)
