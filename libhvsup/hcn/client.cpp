@@ -5,6 +5,7 @@
 #include "core/utf.hpp"
 #include "hcn/errors.hpp"
 #include "hcn/guid.hpp"
+#include "hcn/library.hpp"
 
 #include <utility>
 

@@ -16,13 +16,6 @@
 
 namespace hvsup::hcn {
 
-namespace detail {
-// Platform parts (system_provider_posix.cpp / _win.cpp). Windows: computenetwork.dll and
-// ole32.dll from System32. POSIX has neither: ErrorCode::unsupported.
-SharedLibrary open_system_provider();
-SharedLibrary open_system_allocator(const SharedLibrary& provider);
-}  // namespace detail
-
 class Api {
 public:
     // provider_path empty: computenetwork.dll from System32 (Windows only). Otherwise the

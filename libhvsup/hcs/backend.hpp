@@ -7,7 +7,7 @@
 #include "hcs/api.hpp"
 #include "hcs/client.hpp"
 #include "hcs/handles.hpp"
-#include "hcs/hresult.hpp"
+#include "hcs/errors.hpp"
 #include "hcs/library.hpp"
 
 #include <chrono>

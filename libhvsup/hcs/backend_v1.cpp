@@ -6,7 +6,7 @@
 #include "hcs/api.hpp"
 #include "hcs/backend.hpp"
 #include "hcs/handles.hpp"
-#include "hcs/hresult.hpp"
+#include "hcs/errors.hpp"
 
 #include <fmt/format.h>
 

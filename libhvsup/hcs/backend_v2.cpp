@@ -5,7 +5,7 @@
 #include "hcs/api.hpp"
 #include "hcs/backend.hpp"
 #include "hcs/handles.hpp"
-#include "hcs/hresult.hpp"
+#include "hcs/errors.hpp"
 
 namespace hvsup::hcs::detail {
 namespace {

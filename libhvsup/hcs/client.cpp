@@ -4,7 +4,7 @@
 #include "core/utf.hpp"
 #include "hcs/backend.hpp"
 #include "hcs/handles.hpp"
-#include "hcs/hresult.hpp"
+#include "hcs/errors.hpp"
 #include "hcs/library.hpp"
 #include "hcs/presence.hpp"
 

@@ -3,7 +3,7 @@
 // result/error document of a failed call and the service properties (schema versions), and
 // the error built from a failed call's HRESULT and document. Only hvsup::Error may escape.
 #include "core/error.hpp"
-#include "hcs/hresult.hpp"
+#include "hcs/errors.hpp"
 #include "hcs/schema/properties.hpp"
 
 #include <cstddef>

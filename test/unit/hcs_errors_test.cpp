@@ -2,7 +2,7 @@
 // HRESULT normalisation, error text, property decoding and UTF-8/UTF-16 conversion.
 #include "core/error.hpp"
 #include "core/utf.hpp"
-#include "hcs/hresult.hpp"
+#include "hcs/errors.hpp"
 #include "hcs/schema/properties.hpp"
 
 #include <catch2/catch.hpp>

@@ -5,7 +5,7 @@
 #include "binding_util.hpp"
 
 #include "core/files.hpp"
-#include "hcs/hresult.hpp"
+#include "hcs/errors.hpp"
 
 #include <catch2/catch.hpp>
 

@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: MIT
-#include "hcs/hresult.hpp"
+#include "hcs/errors.hpp"
 
 #include <fmt/format.h>
 

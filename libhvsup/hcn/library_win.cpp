@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: MIT
-#include "hcn/client.hpp"
+#include "hcn/library.hpp"
 
 namespace hvsup::hcn::detail {
 

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: MIT
 #include "core/error.hpp"
 #include "core/json.hpp"
-#include "hcn/client.hpp"
+#include "hcn/library.hpp"
 
 namespace hvsup::hcn::detail {
 
