@@ -18,7 +18,7 @@ CreatedSystem UnavailableComputeHost::create(const CreateRequest&) { fail(); }
 void UnavailableComputeHost::start(const std::string&) { fail(); }
 void UnavailableComputeHost::shutdown(const std::string&) { fail(); }
 void UnavailableComputeHost::terminate(const std::string&) { fail(); }
-bool UnavailableComputeHost::wait_for_exit(const std::string&, std::chrono::milliseconds) { fail(); }
+std::unique_ptr<OpenSystem> UnavailableComputeHost::open(const std::string&) { fail(); }
 bool UnavailableComputeHost::exists(const std::string&) { fail(); }
 std::string UnavailableComputeHost::state(const std::string&) { fail(); }
 void UnavailableComputeHost::fail() const { throw Error(ErrorCode::unsupported, reason_); }

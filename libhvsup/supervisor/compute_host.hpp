@@ -9,6 +9,7 @@
 #include "protocol/types.hpp"
 
 #include <chrono>
+#include <memory>
 #include <optional>
 #include <string>
 
@@ -31,9 +32,19 @@ struct CreateRequest {
     std::string serial_pipe;           // COM1 named pipe, verbatim; empty = no ComPorts (not a result run)
 };
 
+// A compute system held open (one HCS handle): the waits of one command go through it, rather
+// than opening the system again for every slice of a wait.
+class OpenSystem {
+public:
+    virtual ~OpenSystem() = default;
+    // True when the system exited (or HCS no longer knows it) within `timeout`; once true, true.
+    virtual bool wait_for_exit(std::chrono::milliseconds timeout) = 0;
+};
+
 struct CreatedSystem {
     std::string id;
-    std::string runtime_id;            // HCS RuntimeId GUID: the Hyper-V socket VM id
+    std::string runtime_id;               // HCS RuntimeId GUID: the Hyper-V socket VM id
+    std::shared_ptr<OpenSystem> system;   // the handle the creation returned, kept for the waits
 };
 
 class ComputeHost {
@@ -53,8 +64,8 @@ public:
     // Asks the guest to shut down; does not wait.
     virtual void shutdown(const std::string& id) = 0;
     virtual void terminate(const std::string& id) = 0;
-    // True when the system exited (or is unknown to HCS) within `timeout`.
-    virtual bool wait_for_exit(const std::string& id, std::chrono::milliseconds timeout) = 0;
+    // The system `id` held open for waits; one HCS does not know is one that has exited.
+    virtual std::unique_ptr<OpenSystem> open(const std::string& id) = 0;
     // False when HCS does not know the system.
     virtual bool exists(const std::string& id) = 0;
     // The HCS "State" of a live system, for error messages ("Running"); "" when unknown.
@@ -74,7 +85,7 @@ public:
     void start(const std::string&) override;
     void shutdown(const std::string&) override;
     void terminate(const std::string&) override;
-    bool wait_for_exit(const std::string&, std::chrono::milliseconds) override;
+    std::unique_ptr<OpenSystem> open(const std::string&) override;
     bool exists(const std::string&) override;
     std::string state(const std::string&) override;
 

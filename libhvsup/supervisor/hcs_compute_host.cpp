@@ -20,6 +20,19 @@ std::string exports_detail(const hcs::ProviderReport& provider)
                        api("vmcompute (v1)", provider.missing_v1));
 }
 
+// One HCS handle; none when HCS did not know the system (it has exited).
+class HcsOpenSystem final : public OpenSystem {
+public:
+    explicit HcsOpenSystem(std::optional<hcs::ComputeSystemHandle> handle) : handle_(std::move(handle)) {}
+    bool wait_for_exit(std::chrono::milliseconds timeout) override
+    {
+        return !handle_ || handle_->wait_for_exit(timeout).has_value();
+    }
+
+private:
+    std::optional<hcs::ComputeSystemHandle> handle_;
+};
+
 }  // namespace
 
 HcsComputeHost::HcsComputeHost(std::shared_ptr<hcs::HcsClient> client, std::optional<hcs::BootMode> boot,
@@ -96,7 +109,7 @@ CreatedSystem HcsComputeHost::create(const CreateRequest& request)
     for (const std::string& path : hcs::vm_access_paths(facts))
         client_->grant_vm_access(request.id, path);
     hcs::ComputeSystemHandle system = client_->create(request.id, doc);
-    CreatedSystem created{request.id, {}};
+    CreatedSystem created{request.id, {}, {}};
     try {
         created.runtime_id = system.properties("get properties after create").runtime_id;
     } catch (...) {
@@ -106,6 +119,8 @@ CreatedSystem HcsComputeHost::create(const CreateRequest& request)
         }
         throw;
     }
+    // The handle stays open for the command's waits (its exit events are registered already).
+    created.system = std::make_shared<HcsOpenSystem>(std::move(system));
     return created;
 }
 
@@ -115,16 +130,14 @@ void HcsComputeHost::shutdown(const std::string& id) { client_->open(id, "shutdo
 
 void HcsComputeHost::terminate(const std::string& id) { client_->open(id, "kill open").terminate("kill"); }
 
-bool HcsComputeHost::wait_for_exit(const std::string& id, std::chrono::milliseconds timeout)
+std::unique_ptr<OpenSystem> HcsComputeHost::open(const std::string& id)
 {
-    std::optional<hcs::ComputeSystemHandle> system;
     try {
-        system.emplace(client_->open(id, "wait open"));
+        return std::make_unique<HcsOpenSystem>(client_->open(id, "wait open"));
     } catch (const Error& e) {
-        if (hcs::HcsClient::is_missing_compute_system(e)) return true;
+        if (hcs::HcsClient::is_missing_compute_system(e)) return std::make_unique<HcsOpenSystem>(std::nullopt);
         throw;
     }
-    return system->wait_for_exit(timeout).has_value();
 }
 
 bool HcsComputeHost::exists(const std::string& id)

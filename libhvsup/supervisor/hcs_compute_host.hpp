@@ -29,7 +29,7 @@ public:
     void start(const std::string& id) override;
     void shutdown(const std::string& id) override;
     void terminate(const std::string& id) override;
-    bool wait_for_exit(const std::string& id, std::chrono::milliseconds timeout) override;
+    std::unique_ptr<OpenSystem> open(const std::string& id) override;
     bool exists(const std::string& id) override;
     std::string state(const std::string& id) override;
 

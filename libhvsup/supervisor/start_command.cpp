@@ -136,6 +136,7 @@ Response Supervisor::start_command(Call& call)
         });
         ids.compute_system_id = created.id;
         ids.compute_system_runtime_id = created.runtime_id;
+        OpenSystem& system = *created.system;
         rollback.release_on_failure([&] {
             if (ids.compute_system_id.empty()) return;
             try {
@@ -175,9 +176,9 @@ Response Supervisor::start_command(Call& call)
             return event_response(running);
         }
 
-        wait_step("result listener failed", [&] { wait_for_result_or_exit(*listeners, ids.compute_system_id, bound); });
+        wait_step("result listener failed", [&] { wait_for_result_or_exit(*listeners, system, bound); });
         wait_step("wait failed", [&] {
-            if (!wait_for_exit_cancellable(ids.compute_system_id, bound, "waiting for the compute system to exit")) {
+            if (!wait_for_exit_cancellable(system, bound, "waiting for the compute system to exit")) {
                 throw Error(ErrorCode::host,
                             fmt::format("compute system {} did not exit within {} s", name, config.timeout_seconds));
             }
@@ -247,7 +248,7 @@ void Supervisor::reclaim_previous_boot(const std::string& name, const std::optio
     }
 }
 
-void Supervisor::wait_for_result_or_exit(RuntimeListeners& listeners, const std::string& id, milliseconds bound)
+void Supervisor::wait_for_result_or_exit(RuntimeListeners& listeners, OpenSystem& system, milliseconds bound)
 {
     // A guest that dies before delivering must not leave `run` waiting forever: between slices
     // of the result wait, ask HCS whether the system is still there.
@@ -256,7 +257,7 @@ void Supervisor::wait_for_result_or_exit(RuntimeListeners& listeners, const std:
     for (;;) {
         throw_if_cancelled("waiting for the guest result");
         if (listeners.wait_for_result(slice)) return;
-        if (backends_.compute->wait_for_exit(id, milliseconds(0))) {
+        if (system.wait_for_exit(milliseconds(0))) {
             // One last look: the result may have landed just before the exit.
             if (listeners.wait_for_result(milliseconds(0))) return;
             throw Error(ErrorCode::host, "the compute system exited without delivering a result");
@@ -271,7 +272,8 @@ void Supervisor::stop_compute_system(const std::string& id, bool graceful, bool 
 {
     ComputeHost& compute = *backends_.compute;
     auto wait = [&](milliseconds bound, const std::string& what) {
-        return cancellable ? wait_for_exit_cancellable(id, bound, what) : compute.wait_for_exit(id, bound);
+        const std::unique_ptr<OpenSystem> system = compute.open(id);  // once for the whole wait
+        return cancellable ? wait_for_exit_cancellable(*system, bound, what) : system->wait_for_exit(bound);
     };
     if (graceful) {
         compute.shutdown(id);

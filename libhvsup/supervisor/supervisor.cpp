@@ -5,7 +5,7 @@
 #include "core/files.hpp"
 #include "core/json.hpp"
 #include "hcs/client.hpp"
-#include "hcs/hresult.hpp"
+#include "hcs/errors.hpp"
 #include "hcs/presence.hpp"
 #include "protocol/codec.hpp"
 #include "protocol/lifecycle.hpp"
@@ -139,7 +139,7 @@ void Supervisor::throw_if_cancelled(const std::string& what) const
     }
 }
 
-bool Supervisor::wait_for_exit_cancellable(const std::string& id, std::chrono::milliseconds bound,
+bool Supervisor::wait_for_exit_cancellable(OpenSystem& system, std::chrono::milliseconds bound,
                                            const std::string& what)
 {
     // Slices are counted, not timed, so a host that answers at once is asked once per slice.
@@ -147,7 +147,7 @@ bool Supervisor::wait_for_exit_cancellable(const std::string& id, std::chrono::m
     for (;;) {
         throw_if_cancelled(what);
         const auto step = std::min(bound, slice);
-        if (backends_.compute->wait_for_exit(id, step)) return true;
+        if (system.wait_for_exit(step)) return true;
         if (bound != std::chrono::milliseconds::max()) bound -= step;
         if (bound <= std::chrono::milliseconds(0)) {
             throw_if_cancelled(what);

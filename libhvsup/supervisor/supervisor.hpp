@@ -97,7 +97,7 @@ private:
     // exists and releases an endpoint it kept.
     void reclaim_previous_boot(const std::string& name, const std::optional<protocol::RuntimeState>& previous);
     // run: waits for the guest result; fails when the system exits first or `bound` passes.
-    void wait_for_result_or_exit(RuntimeListeners& listeners, const std::string& id, std::chrono::milliseconds bound);
+    void wait_for_result_or_exit(RuntimeListeners& listeners, OpenSystem& system, std::chrono::milliseconds bound);
     // Shuts a compute system down (graceful) or terminates it, within the teardown bounds.
     // `cancellable`: cancel() ends its waits (a control command); cleanup passes false.
     void stop_compute_system(const std::string& id, bool graceful, bool cancellable = false);
@@ -105,8 +105,8 @@ private:
     // Throws ErrorCode::cancelled ("cancelled by the caller while <what>") once cancel() was
     // called during the current handle() on this thread.
     void throw_if_cancelled(const std::string& what) const;
-    // compute->wait_for_exit in slices of at most 100 ms, checking cancellation between them.
-    bool wait_for_exit_cancellable(const std::string& id, std::chrono::milliseconds bound, const std::string& what);
+    // system.wait_for_exit in slices of at most 100 ms, checking cancellation between them.
+    bool wait_for_exit_cancellable(OpenSystem& system, std::chrono::milliseconds bound, const std::string& what);
 
     SupervisorOptions options_;
     Backends backends_;

@@ -36,8 +36,10 @@ struct FakeHost final : ComputeHost {
     bool ignores_shutdown = false;  // the guest never leaves on a shutdown request
     bool survives_terminate = false;
     bool keeps_running = false;   // started guests never exit on their own
+    int waits_before_exit = 0;    // a started guest exits on its own only after this many waits
     bool blocking_waits = false;  // a wait on a live system takes its timeout (capped at 100 ms)
     std::atomic<int> waits{0};
+    std::atomic<int> opens{0};  // systems opened for waits (create hands its own over)
     std::set<std::string> live;
     std::set<std::string> started;  // guests that exit on their own once their workload is done
     std::vector<CreateRequest> created;
@@ -66,7 +68,7 @@ struct FakeHost final : ComputeHost {
         if (!fail_create.empty()) throw Error(ErrorCode::host, fail_create);
         created.push_back(r);
         live.insert(r.id);
-        return CreatedSystem{r.id, "11111111-1111-1111-1111-111111111111"};
+        return CreatedSystem{r.id, "11111111-1111-1111-1111-111111111111", std::make_shared<FakeSystem>(*this, r.id)};
     }
     void start(const std::string& id) override
     {
@@ -84,11 +86,23 @@ struct FakeHost final : ComputeHost {
         act("terminate " + id);
         if (!survives_terminate) live.erase(id);
     }
-    bool wait_for_exit(const std::string& id, std::chrono::milliseconds timeout) override
+    // A handle on one of this host's systems: its waits are the host's.
+    struct FakeSystem final : OpenSystem {
+        FakeSystem(FakeHost& h, std::string i) : host(h), id(std::move(i)) {}
+        bool wait_for_exit(std::chrono::milliseconds timeout) override { return host.wait_for_exit(id, timeout); }
+        FakeHost& host;
+        std::string id;
+    };
+    std::unique_ptr<OpenSystem> open(const std::string& id) override
+    {
+        ++opens;
+        return std::make_unique<FakeSystem>(*this, id);
+    }
+    bool wait_for_exit(const std::string& id, std::chrono::milliseconds timeout)
     {
         calls.push_back("wait " + id);
         ++waits;
-        if (started.count(id) != 0 && !keeps_running) live.erase(id);
+        if (started.count(id) != 0 && !keeps_running && waits > waits_before_exit) live.erase(id);
         if (blocking_waits && live.count(id) != 0) {
             std::this_thread::sleep_for(std::min(timeout, std::chrono::milliseconds(100)));
         }
@@ -139,6 +153,11 @@ struct FakeServices final : RuntimeServices {
         explicit Listeners(FakeServices& o, std::string path) : owner(o), result_path(std::move(path)) {}
         bool wait_for_result(std::chrono::milliseconds timeout) override
         {
+            if (owner.result_after > 0) {  // not yet
+                --owner.result_after;
+                std::this_thread::sleep_for(std::min(timeout, std::chrono::milliseconds(10)));
+                return false;
+            }
             if (owner.never_delivers) {
                 std::this_thread::sleep_for(std::min(timeout, std::chrono::milliseconds(100)));
                 return false;
@@ -154,6 +173,7 @@ struct FakeServices final : RuntimeServices {
     std::string payload = R"({"exitCode":0,"stdout":"ok\n"})";
     std::string fail_result;
     bool never_delivers = false;  // the guest never sends its result
+    int result_after = 0;         // result waits that find nothing before it arrives
     std::set<int64_t> helpers;
 
     std::unique_ptr<SerialLogCapture> start_serial_capture(const std::string& pipe, const std::string&) override
@@ -662,6 +682,32 @@ TEST_CASE("failures at each step clean up what exists and record failed with the
         CHECK(r.event->detail == "start failed: denied; cleanup failed: compute system agent-1 survived teardown (State: Running)");
         CHECK(f.dir().load()->error == "denied");
     }
+}
+
+TEST_CASE("waits go through one open handle: run's through the one create returned", "[supervisor]")
+{
+    // run waits for the result in 100 ms slices, asking after each whether the guest left: all
+    // through the handle the creation returned, none reopening the system.
+    Fixture f;
+    f.host->waits_before_exit = 6;
+    f.host->blocking_waits = true;
+    f.services->result_after = 3;  // the result arrives after three slices
+    Response r = f.run("run", "agent-1", f.result_listener());
+    INFO(r.error);
+    REQUIRE(r.ok);
+    CHECK(f.host->waits == 7);  // three between result slices, three more until the exit, the exit
+    CHECK(f.host->opens == 0);
+
+    // A graceful stop that runs out its grace (many slices of waiting) opens the system once for
+    // the shutdown's wait and once for the terminate's, not once per slice.
+    Fixture g(true, std::chrono::milliseconds(450));
+    g.record_running();
+    g.host->ignores_shutdown = true;
+    g.host->blocking_waits = true;
+    r = g.run("halt");
+    REQUIRE(r.ok);
+    CHECK(g.host->waits >= 4);
+    CHECK(g.host->opens == 2);
 }
 
 TEST_CASE("graceful stop escalates to terminate when the guest ignores shutdown", "[supervisor]")
