@@ -6,8 +6,8 @@
 #include "core/utf.hpp"
 #include "hcs/api.hpp"
 #include "hcs/client.hpp"
-#include "hcs/handles.hpp"
 #include "hcs/errors.hpp"
+#include "hcs/handles.hpp"
 #include "hcs/library.hpp"
 
 #include <chrono>
@@ -17,6 +17,7 @@
 #include <memory>
 #include <mutex>
 #include <optional>
+#include <stop_token>
 #include <string>
 
 namespace hvsup::hcs::detail {
@@ -25,7 +26,7 @@ namespace hvsup::hcs::detail {
 // waiters read; close the handle (which drains callbacks) before destroying it.
 struct EventState {
     std::mutex mutex;
-    std::condition_variable changed;
+    std::condition_variable_any changed;  // _any: an exit wait may also end on a stop request
     bool exited = false;
     ExitStatus exit;
     bool disconnected = false;
@@ -37,8 +38,10 @@ struct EventState {
     void record_completion(uint32_t type, int32_t status, std::string data) noexcept;
 };
 
-// Waits (bounded) for SystemExited; throws for ServiceDisconnect. nullopt on timeout.
-std::optional<ExitStatus> wait_for_exit_event(EventState& state, Timeout timeout, std::string_view operation);
+// Waits (bounded) for SystemExited; throws for ServiceDisconnect. nullopt on timeout, or as
+// soon as `stop` is requested.
+std::optional<ExitStatus> wait_for_exit_event(EventState& state, Timeout timeout, std::string_view operation,
+                                              std::stop_token stop = {});
 
 class SystemConnection {
 public:

@@ -5,8 +5,8 @@
 #include "core/utf.hpp"
 #include "hcs/api.hpp"
 #include "hcs/backend.hpp"
-#include "hcs/handles.hpp"
 #include "hcs/errors.hpp"
+#include "hcs/handles.hpp"
 
 #include <fmt/format.h>
 

@@ -3,8 +3,8 @@
 
 #include "core/utf.hpp"
 #include "hcs/backend.hpp"
-#include "hcs/handles.hpp"
 #include "hcs/errors.hpp"
+#include "hcs/handles.hpp"
 #include "hcs/library.hpp"
 #include "hcs/presence.hpp"
 
@@ -71,15 +71,14 @@ void EventState::record_completion(uint32_t type, int32_t status, std::string da
     changed.notify_all();
 }
 
-std::optional<ExitStatus> wait_for_exit_event(EventState& state, Timeout timeout, std::string_view operation)
+std::optional<ExitStatus> wait_for_exit_event(EventState& state, Timeout timeout, std::string_view operation,
+                                              std::stop_token stop)
 {
     std::unique_lock lock(state.mutex);
     auto ready = [&] { return state.exited || state.disconnected; };
-    if (timeout == infinite) {
-        state.changed.wait(lock, ready);
-    } else if (!state.changed.wait_for(lock, timeout, ready)) {
-        return std::nullopt;
-    }
+    const bool happened = timeout == infinite ? state.changed.wait(lock, stop, ready)
+                                              : state.changed.wait_for(lock, stop, timeout, ready);
+    if (!happened) return std::nullopt;
     if (state.exited) return state.exit;
     throw make_error(operation,
                      fmt::format("unexpected HCS notification ServiceDisconnect: 0x{:08X}",
@@ -179,7 +178,7 @@ void ComputeSystemHandle::terminate(std::string_view operation, Timeout timeout)
     require(connection_, operation).terminate(timeout, operation);
 }
 
-std::optional<ExitStatus> ComputeSystemHandle::wait_for_exit(Timeout timeout)
+std::optional<ExitStatus> ComputeSystemHandle::wait_for_exit(Timeout timeout, std::stop_token stop)
 {
     auto& c = require(connection_, "wait");
     {
@@ -205,7 +204,7 @@ std::optional<ExitStatus> ComputeSystemHandle::wait_for_exit(Timeout timeout)
             // Anything else: the event wait below decides.
         }
     }
-    return detail::wait_for_exit_event(c.events(), timeout, "wait");
+    return detail::wait_for_exit_event(c.events(), timeout, "wait", std::move(stop));
 }
 
 std::string ComputeSystemHandle::properties_document(std::string_view operation)

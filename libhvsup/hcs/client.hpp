@@ -12,6 +12,7 @@
 #include <cstdint>
 #include <memory>
 #include <optional>
+#include <stop_token>
 #include <string>
 #include <string_view>
 
@@ -66,9 +67,10 @@ public:
     // Hard termination; `operation` labels errors ("kill", "delete", "terminate"). An already
     // stopped or vanished system is success.
     void terminate(std::string_view operation = "terminate", Timeout timeout = default_operation_timeout);
-    // Waits for SystemExited. nullopt when `timeout` passed first. ServiceDisconnect while
-    // waiting throws "windows-hyperv HCS wait: unexpected HCS notification ServiceDisconnect: …".
-    std::optional<ExitStatus> wait_for_exit(Timeout timeout = infinite);
+    // Waits for SystemExited. nullopt when `timeout` passed first, or as soon as `stop` is
+    // requested. ServiceDisconnect while waiting throws "windows-hyperv HCS wait: unexpected HCS
+    // notification ServiceDisconnect: …".
+    std::optional<ExitStatus> wait_for_exit(Timeout timeout = infinite, std::stop_token stop = {});
     // HcsGetComputeSystemProperties: State, RuntimeId, ...
     schema::Properties properties(std::string_view operation = "get properties");
     std::string properties_document(std::string_view operation = "get properties");

@@ -11,6 +11,7 @@
 #include <chrono>
 #include <memory>
 #include <optional>
+#include <stop_token>
 #include <string>
 
 namespace hvsup::supervisor {
@@ -38,7 +39,8 @@ class OpenSystem {
 public:
     virtual ~OpenSystem() = default;
     // True when the system exited (or HCS no longer knows it) within `timeout`; once true, true.
-    virtual bool wait_for_exit(std::chrono::milliseconds timeout) = 0;
+    // False as soon as `stop` is requested.
+    virtual bool wait_for_exit(std::chrono::milliseconds timeout, std::stop_token stop = {}) = 0;
 };
 
 struct CreatedSystem {

@@ -110,7 +110,7 @@ Response Supervisor::control_command(Call& call)
     }
     if (!compute_id.empty() && spec.action != ControlSpec::Action::none) {
         try {
-            stop_compute_system(compute_id, spec.action == ControlSpec::Action::shutdown, /*cancellable=*/true);
+            stop_compute_system(compute_id, spec.action == ControlSpec::Action::shutdown, &call.cancellation);
         } catch (const Error& e) {
             const bool tolerated = is_missing_compute_system(e.what()) &&
                                    (command == Command::delete_ || is_terminal_state(recorded->event.state));

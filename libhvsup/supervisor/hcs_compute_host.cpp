@@ -24,9 +24,9 @@ std::string exports_detail(const hcs::ProviderReport& provider)
 class HcsOpenSystem final : public OpenSystem {
 public:
     explicit HcsOpenSystem(std::optional<hcs::ComputeSystemHandle> handle) : handle_(std::move(handle)) {}
-    bool wait_for_exit(std::chrono::milliseconds timeout) override
+    bool wait_for_exit(std::chrono::milliseconds timeout, std::stop_token stop) override
     {
-        return !handle_ || handle_->wait_for_exit(timeout).has_value();
+        return !handle_ || handle_->wait_for_exit(timeout, std::move(stop)).has_value();
     }
 
 private:

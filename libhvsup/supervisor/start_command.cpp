@@ -176,9 +176,10 @@ Response Supervisor::start_command(Call& call)
             return event_response(running);
         }
 
-        wait_step("result listener failed", [&] { wait_for_result_or_exit(*listeners, system, bound); });
+        wait_step("result listener failed",
+                  [&] { wait_for_result_or_exit(*listeners, system, bound, call.cancellation); });
         wait_step("wait failed", [&] {
-            if (!wait_for_exit_cancellable(system, bound, "waiting for the compute system to exit")) {
+            if (!wait_for_exit_cancellable(system, bound, "waiting for the compute system to exit", call.cancellation)) {
                 throw Error(ErrorCode::host,
                             fmt::format("compute system {} did not exit within {} s", name, config.timeout_seconds));
             }
@@ -248,14 +249,15 @@ void Supervisor::reclaim_previous_boot(const std::string& name, const std::optio
     }
 }
 
-void Supervisor::wait_for_result_or_exit(RuntimeListeners& listeners, OpenSystem& system, milliseconds bound)
+void Supervisor::wait_for_result_or_exit(RuntimeListeners& listeners, OpenSystem& system, milliseconds bound,
+                                         Cancellation& cancellation)
 {
     // A guest that dies before delivering must not leave `run` waiting forever: between slices
     // of the result wait, ask HCS whether the system is still there.
     constexpr milliseconds slice{100};
     const auto started = std::chrono::steady_clock::now();
     for (;;) {
-        throw_if_cancelled("waiting for the guest result");
+        cancellation.throw_if_requested("waiting for the guest result");
         if (listeners.wait_for_result(slice)) return;
         if (system.wait_for_exit(milliseconds(0))) {
             // One last look: the result may have landed just before the exit.
@@ -268,12 +270,13 @@ void Supervisor::wait_for_result_or_exit(RuntimeListeners& listeners, OpenSystem
     }
 }
 
-void Supervisor::stop_compute_system(const std::string& id, bool graceful, bool cancellable)
+void Supervisor::stop_compute_system(const std::string& id, bool graceful, Cancellation* cancellation)
 {
     ComputeHost& compute = *backends_.compute;
     auto wait = [&](milliseconds bound, const std::string& what) {
         const std::unique_ptr<OpenSystem> system = compute.open(id);  // once for the whole wait
-        return cancellable ? wait_for_exit_cancellable(*system, bound, what) : system->wait_for_exit(bound);
+        return cancellation != nullptr ? wait_for_exit_cancellable(*system, bound, what, *cancellation)
+                                       : system->wait_for_exit(bound);
     };
     if (graceful) {
         compute.shutdown(id);

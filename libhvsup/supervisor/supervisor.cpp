@@ -9,11 +9,11 @@
 #include "hcs/presence.hpp"
 #include "protocol/codec.hpp"
 #include "protocol/lifecycle.hpp"
+#include "protocol/validate.hpp"
 #include "supervisor/command_lock.hpp"
 #include "supervisor/hcn_network_host.hpp"
 #include "supervisor/hcs_compute_host.hpp"
 #include "supervisor/hvsock_runtime_services.hpp"
-#include "protocol/validate.hpp"
 
 #include <fmt/format.h>
 
@@ -97,20 +97,6 @@ bool is_missing_compute_system(const std::string& text)
     return hcs::is_missing_compute_system_text(text);
 }
 
-namespace {
-
-// The handle() call running on this thread: its supervisor, the cancel generation it started
-// with, and whether a wait noticed a cancel().
-struct CallScope {
-    const void* owner;
-    uint64_t start;
-    bool observed = false;
-    CallScope* outer;
-};
-thread_local CallScope* current_call = nullptr;
-
-}  // namespace
-
 Response Supervisor::handle(std::string_view request_json)
 {
     bool cancelled = false;
@@ -126,49 +112,45 @@ Response Supervisor::handle(std::string_view request_json, bool& cancelled)
     } catch (const Error& e) {
         return failure(e.what());
     }
-    return handle_request(std::move(request), cancelled);
+    // The call's cancellation, known to cancel() while the call is in flight.
+    Cancellation cancellation;
+    {
+        std::lock_guard lock(calls_mutex_);
+        calls_in_flight_.push_back(&cancellation);
+    }
+    struct Leave {
+        Supervisor& supervisor;
+        Cancellation& cancellation;
+        ~Leave()
+        {
+            std::lock_guard lock(supervisor.calls_mutex_);
+            auto& calls = supervisor.calls_in_flight_;
+            calls.erase(std::find(calls.begin(), calls.end(), &cancellation));
+        }
+    } leave{*this, cancellation};
+    Response response = handle_request(std::move(request), cancellation);
+    cancelled = cancellation.observed();
+    return response;
 }
 
-void Supervisor::throw_if_cancelled(const std::string& what) const
+void Supervisor::cancel() noexcept
 {
-    for (CallScope* call = current_call; call != nullptr; call = call->outer) {
-        if (call->owner != this) continue;
-        if (cancel_generation_.load() == call->start) return;
-        call->observed = true;
-        throw Error(ErrorCode::cancelled, fmt::format("cancelled by the caller while {}", what));
-    }
+    std::lock_guard lock(calls_mutex_);
+    for (Cancellation* call : calls_in_flight_) call->request();
 }
 
 bool Supervisor::wait_for_exit_cancellable(OpenSystem& system, std::chrono::milliseconds bound,
-                                           const std::string& what)
+                                           const std::string& what, Cancellation& cancellation)
 {
-    // Slices are counted, not timed, so a host that answers at once is asked once per slice.
-    constexpr std::chrono::milliseconds slice{100};
-    for (;;) {
-        throw_if_cancelled(what);
-        const auto step = std::min(bound, slice);
-        if (system.wait_for_exit(step)) return true;
-        if (bound != std::chrono::milliseconds::max()) bound -= step;
-        if (bound <= std::chrono::milliseconds(0)) {
-            throw_if_cancelled(what);
-            return false;
-        }
-    }
+    // One wait, which the call's stop token ends early: no polling.
+    cancellation.throw_if_requested(what);
+    if (system.wait_for_exit(bound, cancellation.token())) return true;
+    cancellation.throw_if_requested(what);
+    return false;
 }
 
-Response Supervisor::handle_request(Request request, bool& cancelled)
+Response Supervisor::handle_request(Request request, Cancellation& cancellation)
 {
-    CallScope scope{this, cancel_generation_.load(), false, current_call};
-    current_call = &scope;
-    struct Restore {
-        CallScope& scope;
-        bool& cancelled;
-        ~Restore()
-        {
-            current_call = scope.outer;
-            cancelled = scope.observed;
-        }
-    } restore{scope, cancelled};
     try {
         const Command command = parse_command(request.command);
         const CommandInfo& info = command_info(command);
@@ -195,7 +177,7 @@ Response Supervisor::handle_request(Request request, bool& cancelled)
                 return failure(fmt::format("workspace {} not found", id));
             }
         }
-        return dispatch(request, command, lock && lock->held());
+        return dispatch(request, command, lock && lock->held(), cancellation);
     } catch (const Error& e) {
         return failure(e.what());
     } catch (const std::bad_alloc&) {
@@ -205,7 +187,7 @@ Response Supervisor::handle_request(Request request, bool& cancelled)
     }
 }
 
-Response Supervisor::dispatch(const Request& request, Command command, bool lock_held)
+Response Supervisor::dispatch(const Request& request, Command command, bool lock_held, Cancellation& cancellation)
 {
     // Each command's handler, indexed by Command: one row per row of protocol::command_table.
     struct Row {
@@ -230,7 +212,7 @@ Response Supervisor::dispatch(const Request& request, Command command, bool lock
     // clang-format on
     static_assert(rows_in_command_order(handlers), "one handler row per Command, in enum order");
 
-    Call call{request, command, lock_held, std::nullopt, std::nullopt};
+    Call call{request, command, lock_held, cancellation, std::nullopt, std::nullopt};
     const StateGuard guard = command_info(command).guard;
     if (guard != StateGuard::none) {
         const std::string& id = request.identity->runtime_id;

@@ -9,16 +9,18 @@
 #include "protocol/command.hpp"
 #include "protocol/runtime_dir.hpp"
 #include "protocol/types.hpp"
+#include "supervisor/cancellation.hpp"
 #include "supervisor/compute_host.hpp"
 #include "supervisor/network_host.hpp"
 #include "supervisor/runtime_services.hpp"
 
-#include <atomic>
 #include <chrono>
 #include <memory>
+#include <mutex>
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 namespace hvsup::supervisor {
 
@@ -61,9 +63,10 @@ public:
     // response then holds the recorded failure.
     protocol::Response handle(std::string_view request_json, bool& cancelled);
 
-    // Cancels the calls in flight (hvsup_context_cancel): their waits end within ~100 ms with
-    // ErrorCode::cancelled. Calls that start later are not affected. Thread-safe, never blocks.
-    void cancel() noexcept { cancel_generation_.fetch_add(1); }
+    // Cancels the calls in flight (hvsup_context_cancel): a stop is requested on each call's
+    // Cancellation, so its waits end with ErrorCode::cancelled (an HCS exit wait at once, a
+    // result wait within its 100 ms slice). Calls that start later are not affected. Thread-safe.
+    void cancel() noexcept;
 
     ComputeHost& host() { return *backends_.compute; }
     NetworkHost& network() { return *backends_.network; }
@@ -76,13 +79,15 @@ private:
         const protocol::Request& request;
         protocol::Command command;
         bool lock_held;  // the command lock is held (inspect may then record what it notices)
+        Cancellation& cancellation;
         // For a command with a state guard (protocol::StateGuard): its runtime directory and
         // the runtime.json loaded from it once the guard passed.
         std::optional<protocol::RuntimeDir> dir;
         std::optional<protocol::RuntimeState> recorded;
     };
     // Applies the command's state guard, then runs its handler (the handler table is here).
-    protocol::Response dispatch(const protocol::Request& request, protocol::Command command, bool lock_held);
+    protocol::Response dispatch(const protocol::Request& request, protocol::Command command, bool lock_held,
+                                Cancellation& cancellation);
     protocol::Response host_command(Call& call);
     protocol::Response check_command(Call& call);
     protocol::Response prepare_command(Call& call);
@@ -97,20 +102,22 @@ private:
     // exists and releases an endpoint it kept.
     void reclaim_previous_boot(const std::string& name, const std::optional<protocol::RuntimeState>& previous);
     // run: waits for the guest result; fails when the system exits first or `bound` passes.
-    void wait_for_result_or_exit(RuntimeListeners& listeners, OpenSystem& system, std::chrono::milliseconds bound);
+    void wait_for_result_or_exit(RuntimeListeners& listeners, OpenSystem& system, std::chrono::milliseconds bound,
+                                 Cancellation& cancellation);
     // Shuts a compute system down (graceful) or terminates it, within the teardown bounds.
-    // `cancellable`: cancel() ends its waits (a control command); cleanup passes false.
-    void stop_compute_system(const std::string& id, bool graceful, bool cancellable = false);
-    protocol::Response handle_request(protocol::Request request, bool& cancelled);
-    // Throws ErrorCode::cancelled ("cancelled by the caller while <what>") once cancel() was
-    // called during the current handle() on this thread.
-    void throw_if_cancelled(const std::string& what) const;
-    // system.wait_for_exit in slices of at most 100 ms, checking cancellation between them.
-    bool wait_for_exit_cancellable(OpenSystem& system, std::chrono::milliseconds bound, const std::string& what);
+    // `cancellation`: the call whose cancel ends its waits (a control command); cleanup passes
+    // none.
+    void stop_compute_system(const std::string& id, bool graceful, Cancellation* cancellation = nullptr);
+    protocol::Response handle_request(protocol::Request request, Cancellation& cancellation);
+    // Waits up to `bound` for the system to exit; throws ErrorCode::cancelled ("cancelled by the
+    // caller while <what>") when the call is cancelled first.
+    bool wait_for_exit_cancellable(OpenSystem& system, std::chrono::milliseconds bound, const std::string& what,
+                                   Cancellation& cancellation);
 
     SupervisorOptions options_;
     Backends backends_;
-    std::atomic<uint64_t> cancel_generation_{0};
+    std::mutex calls_mutex_;
+    std::vector<Cancellation*> calls_in_flight_;  // cancel() requests a stop on each
 };
 
 // The backends for these options: HCS/HCN from System32 on Windows or from explicit provider

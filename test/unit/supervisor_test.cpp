@@ -14,9 +14,12 @@
 #include <catch2/catch.hpp>
 
 #include <atomic>
+#include <condition_variable>
 #include <fstream>
 #include <functional>
+#include <mutex>
 #include <set>
+#include <stop_token>
 #include <thread>
 
 #include <sys/stat.h>
@@ -37,7 +40,7 @@ struct FakeHost final : ComputeHost {
     bool survives_terminate = false;
     bool keeps_running = false;   // started guests never exit on their own
     int waits_before_exit = 0;    // a started guest exits on its own only after this many waits
-    bool blocking_waits = false;  // a wait on a live system takes its timeout (capped at 100 ms)
+    bool blocking_waits = false;  // a wait on a live system takes its timeout (capped at 5 s) or until a stop
     std::atomic<int> waits{0};
     std::atomic<int> opens{0};  // systems opened for waits (create hands its own over)
     std::set<std::string> live;
@@ -89,7 +92,10 @@ struct FakeHost final : ComputeHost {
     // A handle on one of this host's systems: its waits are the host's.
     struct FakeSystem final : OpenSystem {
         FakeSystem(FakeHost& h, std::string i) : host(h), id(std::move(i)) {}
-        bool wait_for_exit(std::chrono::milliseconds timeout) override { return host.wait_for_exit(id, timeout); }
+        bool wait_for_exit(std::chrono::milliseconds timeout, std::stop_token stop) override
+        {
+            return host.wait_for_exit(id, timeout, stop);
+        }
         FakeHost& host;
         std::string id;
     };
@@ -98,13 +104,17 @@ struct FakeHost final : ComputeHost {
         ++opens;
         return std::make_unique<FakeSystem>(*this, id);
     }
-    bool wait_for_exit(const std::string& id, std::chrono::milliseconds timeout)
+    bool wait_for_exit(const std::string& id, std::chrono::milliseconds timeout, std::stop_token stop = {})
     {
         calls.push_back("wait " + id);
         ++waits;
         if (started.count(id) != 0 && !keeps_running && waits > waits_before_exit) live.erase(id);
         if (blocking_waits && live.count(id) != 0) {
-            std::this_thread::sleep_for(std::min(timeout, std::chrono::milliseconds(100)));
+            // Up to the timeout (capped at 5 s), or until a stop is requested, as HCS waits.
+            std::mutex m;
+            std::condition_variable_any never;
+            std::unique_lock lock(m);
+            never.wait_for(lock, stop, std::min(timeout, std::chrono::milliseconds(5000)), [] { return false; });
         }
         return live.count(id) == 0;
     }
@@ -684,29 +694,31 @@ TEST_CASE("failures at each step clean up what exists and record failed with the
     }
 }
 
-TEST_CASE("waits go through one open handle: run's through the one create returned", "[supervisor]")
+TEST_CASE("waits go through one open handle, and one wait each", "[supervisor]")
 {
-    // run waits for the result in 100 ms slices, asking after each whether the guest left: all
-    // through the handle the creation returned, none reopening the system.
+    // run waits for the result in 100 ms slices, asking after each whether the guest left, then
+    // for the exit: all through the handle the creation returned, none reopening the system.
     Fixture f;
-    f.host->waits_before_exit = 6;
+    f.host->waits_before_exit = 3;
     f.host->blocking_waits = true;
     f.services->result_after = 3;  // the result arrives after three slices
     Response r = f.run("run", "agent-1", f.result_listener());
     INFO(r.error);
     REQUIRE(r.ok);
-    CHECK(f.host->waits == 7);  // three between result slices, three more until the exit, the exit
+    CHECK(f.host->waits == 4);  // one after each empty result slice, then the exit wait
     CHECK(f.host->opens == 0);
 
-    // A graceful stop that runs out its grace (many slices of waiting) opens the system once for
-    // the shutdown's wait and once for the terminate's, not once per slice.
+    // A graceful stop that runs out its grace opens the system once for the shutdown's wait and
+    // once for the terminate's, and waits once each (no slices: cancel ends a wait itself).
     Fixture g(true, std::chrono::milliseconds(450));
     g.record_running();
     g.host->ignores_shutdown = true;
     g.host->blocking_waits = true;
+    const auto began = std::chrono::steady_clock::now();
     r = g.run("halt");
     REQUIRE(r.ok);
-    CHECK(g.host->waits >= 4);
+    CHECK(std::chrono::steady_clock::now() - began >= std::chrono::milliseconds(450));  // the grace, waited
+    CHECK(g.host->waits == 2);
     CHECK(g.host->opens == 2);
 }
 
