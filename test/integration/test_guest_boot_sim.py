@@ -184,24 +184,82 @@ def test_start_serves_a_published_port_from_inside_and_stop_ends_it(rt, tmp_path
     assert detached(rt.rootfs)
 
 
-def test_without_root_the_start_fails_saying_why(tmp_path):
-    # The same host and request, by an unprivileged user: the simulator refuses the boot mode at
-    # start (E_FAIL) with the reason, rather than starting a VM that never answers.
+def run_as_nobody(r, request, path=None):
+    """hvsup-cli as an unprivileged user (65534) against the runtime `r`; its response."""
+    env = r.host.env()
+    if path is not None:
+        env["PATH"] = path
+    argv = [str(tool("hvsup-cli")), "--hcs-library", str(r.host.library("computecore")),
+            "--request-json", json.dumps(request)]
+    proc = subprocess.run(argv, capture_output=True, text=True, timeout=120, env=env,
+                          user=65534, group=65534, extra_groups=[])
+    return json.loads(proc.stdout)
+
+
+@pytest.fixture
+def nobody_runtime():
+    """A runtime whose files an unprivileged user (65534) owns: a private base outside the
+    tests' root-only temporary directories."""
     base = pathlib.Path(tempfile.mkdtemp(prefix="hvsup-boot-nonroot-"))
+    os.chmod(base, 0o755)
     try:
         r = Runtime(base)
         r.host.script({"guest": {"boot": True}})
-        subprocess.run(["chown", "-R", "65534:65534", str(base)], check=True)
-        argv = [str(tool("hvsup-cli")), "--hcs-library", str(r.host.library("computecore")),
-                "--request-json", json.dumps(r.request("run"))]
-        proc = subprocess.run(argv, capture_output=True, text=True, timeout=120, env=r.host.env(),
-                              user=65534, group=65534, extra_groups=[])
-        response = json.loads(proc.stdout)
-        assert response["ok"] is False, response
-        assert "boot mode" in response["error"] and "needs root" in response["error"], response
+        yield base, r
         assert r.host.live_systems() == []
     finally:
         shutil.rmtree(base, ignore_errors=True)
+
+
+def test_without_root_the_image_is_read_with_debugfs_and_booted_in_a_user_namespace(nobody_runtime):
+    # The unprivileged mode: no loop devices, so the root disk's tree is read out with debugfs,
+    # and the init runs as PID 1 of new user, PID, mount and UTS namespaces (uid 0 inside is
+    # the caller). The run still returns the guest workload's real output.
+    base, r = nobody_runtime
+    script = "echo hello-unprivileged; echo pid=$$ uid=$(busybox id -u) host=$(cat /proc/sys/kernel/hostname)"
+    r.rootfs = make_image(base, {"command": ["/bin/sh", "-c", script], "hostname": "guest-u"})
+    subprocess.run(["chown", "-R", "65534:65534", str(base)], check=True)
+    response = run_as_nobody(r, r.request("run", vsockListeners=[{"port": 1024, "target": r.result_path()}]))
+    assert response["ok"], response
+    assert response["result"]["stdout"] == "hello-unprivileged\npid=2 uid=0 host=guest-u\n", response["result"]
+    serial = (r.state / "agent-1" / "serial.log").read_text()
+    assert "hvsup-guestinit" in serial and "hello-unprivileged" in serial
+    # What a user namespace may not do is reported on the console and passed over.
+    assert "mount sysfs on /sys: Operation not permitted" in serial
+    assert list(base.rglob("tree")) == []  # the copy read from the disk is gone with the guest
+    r2 = run_as_nobody(r, r.request("delete"))
+    assert r2["ok"], r2
+
+
+def test_without_root_and_without_debugfs_the_start_fails_saying_why(nobody_runtime):
+    # Unprivileged and no debugfs on the simulator's PATH: the start is refused (E_FAIL) with the
+    # reason, rather than a VM that never answers.
+    base, r = nobody_runtime
+    r.rootfs = make_image(base, {"command": ["/bin/true"]})
+    subprocess.run(["chown", "-R", "65534:65534", str(base)], check=True)
+    response = run_as_nobody(r, r.request("run"), path=str(base / "no-tools"))
+    assert response["ok"] is False, response
+    assert "needs root" in response["error"] and "debugfs (e2fsprogs) on PATH" in response["error"], response
+
+
+def test_without_root_a_data_disk_is_refused_saying_why(nobody_runtime):
+    base, r = nobody_runtime
+    data_src = base / "data-src"
+    data_src.mkdir()
+    data = base / "data.vhd"
+    subprocess.run([str(tool("vhdbuild")), "--from-dir", str(data_src), "-o", str(data), "--size", "16M", "--quiet"],
+                   check=True, capture_output=True, timeout=300)
+    r.rootfs = make_image(base, {"command": ["/bin/true"]})
+    subprocess.run(["chown", "-R", "65534:65534", str(base)], check=True)
+    response = run_as_nobody(r, r.request("run", vsockListeners=[{"port": 1024, "target": r.result_path()}],
+                                          disks=[{"name": "data", "path": str(data), "mountpoint": "/data",
+                                                  "mode": "ro"}]))
+    assert response["ok"] is False, response
+    assert response["error"] == "the compute system exited without delivering a result", response
+    serial = (r.state / "agent-1" / "serial.log").read_text()
+    assert ("boot failed: the boot mode without root reads the root disk with debugfs and has no block devices: "
+            "data disks need root (loop devices)") in serial, serial
+    run_as_nobody(r, r.request("delete"))
 
 
 NET_SCRIPT = r"""

@@ -11,6 +11,7 @@
 
 #include "core/files.hpp"
 #include "guest/net.hpp"
+#include "guest/run_program.hpp"
 #include "guest/virtual_switch.hpp"
 
 #include <algorithm>
@@ -105,6 +106,14 @@ Loop attach_loop(const BootDisk& disk)
     throw std::runtime_error("attach " + path + ": no free loop device after 20 attempts");
 }
 
+// Writes `text` to a /proc file in one write (a user namespace's maps take only that).
+void write_proc_file(const std::string& path, const std::string& text)
+{
+    const Fd file(::open(path.c_str(), O_WRONLY | O_CLOEXEC));
+    if (file.fd < 0) throw failure("open " + path, errno);
+    if (::write(file.fd, text.data(), text.size()) != static_cast<ssize_t>(text.size())) throw failure("write " + path, errno);
+}
+
 // The value of `key=` on the command line ("" when absent).
 std::string cmdline_value(const std::string& cmdline, const std::string& key)
 {
@@ -150,7 +159,15 @@ struct ChildPlan {
     std::string host_netns;  // the simulator's network namespace, bound at guest_emulation_netns ("" = shared)
     int serial = -1;                                         // stdout and stderr of the init (-1: /dev/null)
     int report = -1;                                         // close-on-exec pipe: the failed step's text
+    // Without root: `root` is the root disk's tree as debugfs read it, the child is in a new user
+    // namespace too and waits on `maps` (a pipe) until its uid/gid maps are written.
+    bool unprivileged = false;
+    int maps = -1;
 };
+
+// Where the command line file is inside a root the simulator extracted (passed with
+// --cmdline-file: a user namespace may not mount over /proc/cmdline).
+constexpr const char* guest_cmdline_file = "/.hvsup-sim-cmdline";
 
 [[noreturn]] void child_fail(const ChildPlan& p, const std::string& step)
 {
@@ -165,8 +182,12 @@ int child_main(void* arg)
     const ChildPlan& p = *static_cast<const ChildPlan*>(arg);
     // A terminate of the compute system kills the simulator: the whole namespace goes with it.
     ::prctl(PR_SET_PDEATHSIG, SIGKILL);
+    if (p.unprivileged) {
+        char go = 0;
+        if (::read(p.maps, &go, 1) != 1) child_fail(p, "wait for the user namespace's uid/gid maps");
+    }
     if (::mount(nullptr, "/", nullptr, MS_REC | MS_PRIVATE, nullptr) != 0) child_fail(p, "make / rprivate");
-    if (::mount(p.root_device.c_str(), p.root.c_str(), "ext4", 0, nullptr) != 0)
+    if (!p.unprivileged && ::mount(p.root_device.c_str(), p.root.c_str(), "ext4", 0, nullptr) != 0)
         child_fail(p, "mount the root disk " + p.root_device);
     for (const char* dir : {"/dev", "/proc", "/sbin"}) ::mkdir((p.root + dir).c_str(), 0755);
     const std::string dev = p.root + "/dev";
@@ -179,12 +200,21 @@ int child_main(void* arg)
                                                    {"/dev/full", makedev(1, 7)},    {"/dev/random", makedev(1, 8)},
                                                    {"/dev/urandom", makedev(1, 9)}, {"/dev/tty", makedev(5, 0)}};
     for (const auto& [name, number] : chars) {
-        if (::mknod((p.root + name).c_str(), S_IFCHR | 0666, number) != 0) child_fail(p, std::string("create ") + name);
+        const std::string node = p.root + name;
+        if (!p.unprivileged) {
+            if (::mknod(node.c_str(), S_IFCHR | 0666, number) != 0) child_fail(p, std::string("create ") + name);
+            continue;
+        }
+        // A user namespace may not make device nodes: the host's are bound over empty files.
+        const int file = ::open(node.c_str(), O_WRONLY | O_CREAT | O_CLOEXEC, 0666);
+        if (file < 0) child_fail(p, std::string("create ") + name);
+        ::close(file);
+        if (::mount(name, node.c_str(), nullptr, MS_BIND, nullptr) != 0) child_fail(p, std::string("bind ") + name);
     }
     const std::string proc = p.root + "/proc";
     if (::mount("proc", proc.c_str(), "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC, nullptr) != 0)
         child_fail(p, "mount /proc");
-    if (::mount(p.cmdline_file.c_str(), (proc + "/cmdline").c_str(), nullptr, MS_BIND, nullptr) != 0)
+    if (!p.unprivileged && ::mount(p.cmdline_file.c_str(), (proc + "/cmdline").c_str(), nullptr, MS_BIND, nullptr) != 0)
         child_fail(p, "bind the kernel command line over /proc/cmdline");
     const std::string emulation = p.root + guest_emulation_dir;
     ::mkdir(emulation.c_str(), 0700);
@@ -208,11 +238,14 @@ int child_main(void* arg)
     sigemptyset(&none);
     ::sigprocmask(SIG_SETMASK, &none, nullptr);
     char init[] = "/sbin/microagent-init";
-    char* argv[] = {init, nullptr};
+    char option[] = "--cmdline-file";
+    std::string file = guest_cmdline_file;
+    char* argv_privileged[] = {init, nullptr};
+    char* argv_unprivileged[] = {init, option, file.data(), nullptr};
     char home[] = "HOME=/";
     char term[] = "TERM=linux";
     char* envp[] = {home, term, nullptr};
-    ::execve(init, argv, envp);
+    ::execve(init, p.unprivileged ? argv_unprivileged : argv_privileged, envp);
     child_fail(p, "exec /sbin/microagent-init");
 }
 
@@ -232,51 +265,112 @@ BootEnd boot_image(const BootPlan& plan, const std::atomic<bool>& shutdown_reque
                                  std::to_string(plan.disks.size()) + " SCSI disks (/dev/sda...)");
     }
 
-    std::vector<Loop> loops;
-    ChildPlan child;
-    for (size_t i = 0; i < plan.disks.size(); ++i) {
-        loops.push_back(attach_loop(plan.disks[i]));
-        child.block_nodes.emplace_back("/dev/sd" + std::string(1, static_cast<char>('a' + i)),
-                                       makedev(7, loops.back().number));
-    }
-    child.root_device = loops[static_cast<size_t>(root_name[7] - 'a')].device();
-
-    // The boot's own files: the command line the init reads, and the root's mountpoint (seen
-    // only inside the child's mount namespace).
-    hvsup::files::ensure_private_dir(plan.state_dir);
-    const fs::path root = plan.state_dir / "root";
-    fs::create_directories(root);
-    child.root = root.string();
-    const fs::path cmdline_file = plan.state_dir / "cmdline";
-    const std::optional<GuestNic> nic = guest_nic(plan.cmdline);
-    if (nic) child.host_netns = "/proc/" + std::to_string(::getpid()) + "/ns/net";
-    const std::string cmdline = guest_cmdline(plan.cmdline, guest_emulation_dir, plan.vm_id, nic.has_value());
-    hvsup::files::write_atomic(cmdline_file, cmdline + "\n");
-    child.cmdline_file = cmdline_file.string();
-    child.emulation = emulation;
-
     std::shared_ptr<tcp::socket> serial;
     if (!plan.pipe_name.empty()) {
         serial = connect_via(plan.emulation / "pipes" / (plan.pipe_name + ".port"), 2000ms);
         if (!serial) std::fprintf(stderr, "guest: serial pipe %s is not served\n", plan.pipe_name.c_str());
     }
+    // A boot that fails before the init runs says why on COM1 too.
+    const auto refuse = [&](const std::string& why) {
+        if (serial) write_all(*serial, "hvsup-sim-guest: boot failed: " + why + "\n");
+        return std::runtime_error("boot: " + why);
+    };
+    // Without root there are no loop devices: the root disk's tree is read out with debugfs, and
+    // the init runs in a user namespace too (boot_available_posix.cpp checks both can be had).
+    const bool unprivileged = ::geteuid() != 0;
+    const size_t root_index = static_cast<size_t>(root_name[7] - 'a');
+    if (unprivileged && plan.disks.size() > 1) {
+        throw refuse("the boot mode without root reads the root disk with debugfs and has no block devices: data "
+                     "disks need root (loop devices)");
+    }
+    std::vector<Loop> loops;
+    ChildPlan child;
+    child.unprivileged = unprivileged;
+    if (!unprivileged) {
+        for (size_t i = 0; i < plan.disks.size(); ++i) {
+            loops.push_back(attach_loop(plan.disks[i]));
+            child.block_nodes.emplace_back("/dev/sd" + std::string(1, static_cast<char>('a' + i)),
+                                           makedev(7, loops.back().number));
+        }
+        child.root_device = loops[root_index].device();
+    }
+
+    // The boot's own files: the command line the init reads, and the root's mountpoint (seen
+    // only inside the child's mount namespace) or, without root, the tree read from the disk.
+    hvsup::files::ensure_private_dir(plan.state_dir);
+    const fs::path root = plan.state_dir / (unprivileged ? "tree" : "root");
+    if (unprivileged) fs::remove_all(root);  // an earlier boot's copy
+    fs::create_directories(root);
+    child.root = root.string();
+    struct RemoveCopy {
+        fs::path tree;
+        ~RemoveCopy()
+        {
+            std::error_code ignored;
+            if (!tree.empty()) fs::remove_all(tree, ignored);
+        }
+    } remove_copy{unprivileged ? root : fs::path()};
+    if (unprivileged) {
+        // Its writes stay in this copy: the VHD is not changed (docs: test/sim/README.md).
+        const std::string failed =
+            run_program({"debugfs", "-R", "rdump / " + root.string(), plan.disks[root_index].path.string()},
+                        "the boot mode without root reads the image with debugfs (e2fsprogs)");
+        if (!failed.empty()) throw refuse("read the root disk: " + failed);
+    }
+    const fs::path cmdline_file = plan.state_dir / "cmdline";
+    // Without root the guest shares the simulator's network namespace (a veth needs root).
+    const std::optional<GuestNic> nic = unprivileged ? std::nullopt : guest_nic(plan.cmdline);
+    if (nic) child.host_netns = "/proc/" + std::to_string(::getpid()) + "/ns/net";
+    const std::string cmdline = guest_cmdline(plan.cmdline, guest_emulation_dir, plan.vm_id, nic.has_value());
+    hvsup::files::write_atomic(cmdline_file, cmdline + "\n");
+    if (unprivileged) hvsup::files::write_atomic(root / fs::path(guest_cmdline_file).relative_path(), cmdline + "\n");
+    child.cmdline_file = cmdline_file.string();
+    child.emulation = emulation;
     if (serial) {
         write_all(*serial, "hvsup-sim-guest: booting the image for real (namespaces, no guest kernel)\n");
         write_all(*serial, "Kernel command line: " + plan.cmdline + "\n");
         write_all(*serial, "hvsup-sim-guest: the init reads: " + cmdline + "\n");
         child.serial = serial->native_handle();
     }
+
     int report[2];
     if (::pipe2(report, O_CLOEXEC) != 0) throw failure("pipe", errno);
     Fd report_r(report[0]);
     Fd report_w(report[1]);
     child.report = report[1];
+    int maps[2];
+    if (::pipe2(maps, O_CLOEXEC) != 0) throw failure("pipe", errno);
+    Fd maps_r(maps[0]);
+    Fd maps_w(maps[1]);
+    child.maps = maps[0];
 
     constexpr size_t stack_size = 1u << 20;
     std::vector<char> stack(stack_size);
-    const int flags = CLONE_NEWPID | CLONE_NEWNS | CLONE_NEWUTS | (nic ? CLONE_NEWNET : 0) | SIGCHLD;
+    const int flags = CLONE_NEWPID | CLONE_NEWNS | CLONE_NEWUTS | (nic ? CLONE_NEWNET : 0) |
+                      (unprivileged ? CLONE_NEWUSER : 0) | SIGCHLD;
     const pid_t pid = ::clone(child_main, stack.data() + stack.size(), flags, &child);
     if (pid < 0) throw failure("clone the guest's namespaces", errno);
+    if (unprivileged) {
+        // The guest's root is this user: uid and gid 0 inside map to ours, nothing else.
+        const std::string at = "/proc/" + std::to_string(pid) + "/";
+        try {
+            write_proc_file(at + "setgroups", "deny");
+            write_proc_file(at + "uid_map", "0 " + std::to_string(::getuid()) + " 1");
+            write_proc_file(at + "gid_map", "0 " + std::to_string(::getgid()) + " 1");
+        } catch (...) {
+            ::kill(pid, SIGKILL);
+            ::waitpid(pid, nullptr, 0);
+            throw;
+        }
+        if (::write(maps_w.fd, "1", 1) != 1) {
+            const int err = errno;
+            ::kill(pid, SIGKILL);
+            ::waitpid(pid, nullptr, 0);
+            throw failure("start the guest", err);
+        }
+    }
+    ::close(maps_w.fd);
+    maps_w.fd = -1;
     ::close(report_w.fd);
     report_w.fd = -1;
     std::string failed;

@@ -2,18 +2,16 @@
 // Linux implementation of guest/virtual_switch.hpp.
 #include "guest/virtual_switch.hpp"
 
+#include "guest/run_program.hpp"
+
 #include <cerrno>
 #include <cstring>
 #include <fcntl.h>
 #include <sched.h>
-#include <spawn.h>
 #include <stdexcept>
-#include <sys/wait.h>
 #include <thread>
 #include <unistd.h>
 #include <vector>
-
-extern char** environ;
 
 namespace hvsup::sim::guest {
 namespace {
@@ -30,26 +28,10 @@ std::string word_value(const std::string& cmdline, const std::string& key)
     return {};
 }
 
-// Runs `ip ARGS...` in the calling thread's network namespace (posix_spawn copies the calling
-// thread's namespaces); "" when it succeeded, else what failed.
 std::string run_ip(std::vector<std::string> args)
 {
     args.insert(args.begin(), "ip");
-    std::vector<char*> argv;
-    for (auto& a : args) argv.push_back(a.data());
-    argv.push_back(nullptr);
-    std::string line;
-    for (const auto& a : args) line += (line.empty() ? "" : " ") + a;
-    pid_t pid = -1;
-    if (const int err = ::posix_spawnp(&pid, "ip", nullptr, nullptr, argv.data(), environ); err != 0) {
-        return line + ": " + std::strerror(err) + (err == ENOENT ? " (the boot mode's network needs iproute2)" : "");
-    }
-    int status = 0;
-    while (::waitpid(pid, &status, 0) < 0) {
-        if (errno != EINTR) return line + ": wait: " + std::strerror(errno);
-    }
-    if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) return line + ": failed (its message is in the guest's log)";
-    return {};
+    return run_program(std::move(args), "the boot mode's network needs iproute2");
 }
 
 }  // namespace
