@@ -304,3 +304,14 @@ def test_a_nic_the_simulator_cannot_wire_fails_the_boot_saying_why(rt, tmp_path,
     assert "never" not in serial
     assert detached(rt.rootfs)
     rt.cli(rt.request("delete"))
+
+
+def test_an_isolated_guest_has_a_network_namespace_with_loopback_only(rt, tmp_path):
+    # isolated: no NIC, and none of the machine's interfaces either; lo works inside.
+    script = ("/bin/busybox cat /proc/net/dev | /bin/busybox tail -n +3 | /bin/busybox cut -d: -f1 | "
+              "/bin/busybox tr -d ' '; /bin/busybox ping -c 1 -W 5 127.0.0.1 >/dev/null && echo lo-answers")
+    rt.rootfs = make_image(tmp_path, {"command": ["/bin/sh", "-c", script]})
+    r = run_with_result(rt, network={"mode": "isolated"})
+    assert r["ok"], r
+    assert r["result"]["stdout"].split() == ["lo", "lo-answers"], r["result"]
+    assert detached(rt.rootfs)

@@ -129,9 +129,10 @@ std::string cmdline_value(const std::string& cmdline, const std::string& key)
 }
 
 // The command line the init sees: the document's, plus the keys of the emulation transport.
-// A guest with a network namespace of its own (`own_network`) keeps the NIC keys and is told to
-// make the emulation's sockets in the simulator's namespace; one that shares the simulator's
-// loses them (configuring "eth0" there would reconfigure the host).
+// A guest with a network namespace of its own (`own_network`) keeps the static NIC keys and is
+// told to make the emulation's sockets in the simulator's namespace; one that shares the
+// simulator's loses them (configuring "eth0" there would reconfigure the host). `ip=` goes in
+// both cases: the simulator has no DHCP server to answer it.
 std::string guest_cmdline(const std::string& document_cmdline, const std::string& emulation, const std::string& vm,
                           bool own_network)
 {
@@ -140,8 +141,8 @@ std::string guest_cmdline(const std::string& document_cmdline, const std::string
     while (begin < document_cmdline.size()) {
         const size_t end = std::min(document_cmdline.find(' ', begin), document_cmdline.size());
         const std::string word = document_cmdline.substr(begin, end - begin);
-        const bool nic_key = word.rfind("microagent_net_", 0) == 0 || word.rfind("ip=", 0) == 0;
-        if (!word.empty() && (own_network || !nic_key)) out += (out.empty() ? "" : " ") + word;
+        const bool keep = word.rfind("ip=", 0) != 0 && (own_network || word.rfind("microagent_net_", 0) != 0);
+        if (!word.empty() && keep) out += (out.empty() ? "" : " ") + word;
         begin = end + 1;
     }
     out += " microagent_vsock_emulation_dir=" + emulation + " microagent_vm_id=" + vm;
@@ -318,10 +319,14 @@ BootEnd boot_image(const BootPlan& plan, const std::atomic<bool>& shutdown_reque
         if (!failed.empty()) throw refuse("read the root disk: " + failed);
     }
     const fs::path cmdline_file = plan.state_dir / "cmdline";
-    // Without root the guest shares the simulator's network namespace (a veth needs root).
-    const std::optional<GuestNic> nic = unprivileged ? std::nullopt : guest_nic(plan.cmdline);
-    if (nic) child.host_netns = "/proc/" + std::to_string(::getpid()) + "/ns/net";
-    const std::string cmdline = guest_cmdline(plan.cmdline, guest_emulation_dir, plan.vm_id, nic.has_value());
+    // As root every guest has a network namespace of its own: only `lo`, and the NIC the
+    // document gives it (NAT), wired to a virtual switch. Without root the guest shares the
+    // simulator's: its emulation sockets could not be made in the simulator's namespace from
+    // a user namespace, and a veth needs root.
+    const bool own_network = !unprivileged;
+    const std::optional<GuestNic> nic = own_network ? guest_nic(plan.cmdline) : std::nullopt;
+    if (own_network) child.host_netns = "/proc/" + std::to_string(::getpid()) + "/ns/net";
+    const std::string cmdline = guest_cmdline(plan.cmdline, guest_emulation_dir, plan.vm_id, own_network);
     hvsup::files::write_atomic(cmdline_file, cmdline + "\n");
     if (unprivileged) hvsup::files::write_atomic(root / fs::path(guest_cmdline_file).relative_path(), cmdline + "\n");
     child.cmdline_file = cmdline_file.string();
@@ -346,7 +351,7 @@ BootEnd boot_image(const BootPlan& plan, const std::atomic<bool>& shutdown_reque
 
     constexpr size_t stack_size = 1u << 20;
     std::vector<char> stack(stack_size);
-    const int flags = CLONE_NEWPID | CLONE_NEWNS | CLONE_NEWUTS | (nic ? CLONE_NEWNET : 0) |
+    const int flags = CLONE_NEWPID | CLONE_NEWNS | CLONE_NEWUTS | (own_network ? CLONE_NEWNET : 0) |
                       (unprivileged ? CLONE_NEWUSER : 0) | SIGCHLD;
     const pid_t pid = ::clone(child_main, stack.data() + stack.size(), flags, &child);
     if (pid < 0) throw failure("clone the guest's namespaces", errno);
