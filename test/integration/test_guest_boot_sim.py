@@ -199,8 +199,9 @@ def run_as_nobody(r, request, path=None):
 @pytest.fixture
 def nobody_runtime():
     """A runtime whose files an unprivileged user (65534) owns: a private base outside the
-    tests' root-only temporary directories."""
-    base = pathlib.Path(tempfile.mkdtemp(prefix="hvsup-boot-nonroot-"))
+    tests' root-only temporary directories, its name with a space (the copy of the root disk is
+    made by a debugfs request, which must quote it)."""
+    base = pathlib.Path(tempfile.mkdtemp(prefix="hvsup boot-nonroot-"))
     os.chmod(base, 0o755)
     try:
         r = Runtime(base)

@@ -314,7 +314,8 @@ BootEnd boot_image(const BootPlan& plan, const std::atomic<bool>& shutdown_reque
     if (unprivileged) {
         // Its writes stay in this copy: the VHD is not changed (docs: test/sim/README.md).
         const std::string failed =
-            run_program({"debugfs", "-R", "rdump / " + root.string(), plan.disks[root_index].path.string()},
+            // Quoted for debugfs's request parser: the state directory may hold spaces.
+            run_program({"debugfs", "-R", "rdump / \"" + root.string() + "\"", plan.disks[root_index].path.string()},
                         "the boot mode without root reads the image with debugfs (e2fsprogs)");
         if (!failed.empty()) throw refuse("read the root disk: " + failed);
     }
