@@ -22,6 +22,8 @@ namespace hvsup::guestinit {
 namespace {
 
 constexpr auto dial_limit = std::chrono::seconds(10);
+// How long connections in flight may finish once the workload ended (PortProxy::stop).
+constexpr auto drain_limit = std::chrono::seconds(2);
 
 // TCP 127.0.0.1:port within dial_limit; refused connections are retried (the workload's server
 // may still be starting). -1 when it never answers.
@@ -195,9 +197,23 @@ PortProxy::~PortProxy()
 void PortProxy::stop() noexcept
 {
     if (server_ > 0) {
-        ::kill(-server_, SIGKILL);
+        // The acceptor first: no new connection. Those in flight may still carry the workload's
+        // last reply to the host, so they get up to drain_limit to finish before the group is
+        // killed (cut at once, a reply written just before the workload exited was truncated).
+        // They are orphans of the acceptor now, so they come back here to be reaped.
+        ::kill(server_, SIGKILL);
         int status = 0;
         ::waitpid(server_, &status, 0);
+        const auto deadline = std::chrono::steady_clock::now() + drain_limit;
+        while (std::chrono::steady_clock::now() < deadline) {
+            while (::waitpid(-server_, &status, WNOHANG) > 0) {
+            }
+            if (::kill(-server_, 0) != 0) break;  // the group is empty
+            std::this_thread::sleep_for(std::chrono::milliseconds(10));
+        }
+        ::kill(-server_, SIGKILL);
+        while (::waitpid(-server_, &status, WNOHANG) > 0) {
+        }
         server_ = -1;
     }
     for (const uint32_t port : published_) transport_.unpublish(port);
