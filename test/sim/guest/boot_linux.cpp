@@ -128,6 +128,15 @@ std::string cmdline_value(const std::string& cmdline, const std::string& key)
     return {};
 }
 
+// The NIC the command line configures: all three microagent_net_* keys, or none.
+std::optional<GuestNic> guest_nic(const std::string& cmdline)
+{
+    GuestNic nic{cmdline_value(cmdline, "microagent_net_if"), cmdline_value(cmdline, "microagent_net_ip"),
+                 cmdline_value(cmdline, "microagent_net_gw")};
+    if (nic.name.empty() || nic.address_cidr.empty() || nic.gateway.empty()) return std::nullopt;
+    return nic;
+}
+
 // The command line the init sees: the document's, plus the keys of the emulation transport.
 // A guest with a network namespace of its own (`own_network`) keeps the static NIC keys and is
 // told to make the emulation's sockets in the simulator's namespace; one that shares the

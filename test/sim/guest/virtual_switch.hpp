@@ -19,9 +19,6 @@ struct GuestNic {
     std::string gateway;       // a.b.c.d
 };
 
-// All three keys, or none (nullopt).
-std::optional<GuestNic> guest_nic(const std::string& cmdline);
-
 class VirtualSwitch {
 public:
     // Wires `nic` into the network namespace of process `guest` (runs iproute2's `ip` in the

@@ -16,18 +16,6 @@
 namespace hvsup::sim::guest {
 namespace {
 
-// The value of `key=` among the words of `cmdline` ("" when absent).
-std::string word_value(const std::string& cmdline, const std::string& key)
-{
-    size_t begin = 0;
-    while (begin < cmdline.size()) {
-        const size_t end = std::min(cmdline.find(' ', begin), cmdline.size());
-        if (cmdline.compare(begin, key.size() + 1, key + "=") == 0) return cmdline.substr(begin + key.size() + 1, end - begin - key.size() - 1);
-        begin = end + 1;
-    }
-    return {};
-}
-
 std::string run_ip(std::vector<std::string> args)
 {
     args.insert(args.begin(), "ip");
@@ -35,14 +23,6 @@ std::string run_ip(std::vector<std::string> args)
 }
 
 }  // namespace
-
-std::optional<GuestNic> guest_nic(const std::string& cmdline)
-{
-    GuestNic nic{word_value(cmdline, "microagent_net_if"), word_value(cmdline, "microagent_net_ip"),
-                 word_value(cmdline, "microagent_net_gw")};
-    if (nic.name.empty() || nic.address_cidr.empty() || nic.gateway.empty()) return std::nullopt;
-    return nic;
-}
 
 VirtualSwitch::VirtualSwitch(pid_t guest, const GuestNic& nic)
 {
