@@ -14,7 +14,7 @@ namespace hvsup::image {
 // Names (or relative paths) packed into one byte buffer with an index, in the writer's memory:
 // a directory of a million entries costs its bytes plus 16 per name, and freeing the list is
 // two deallocations rather than a walk over a million strings. Each name carries a tag: its
-// d_type in a directory's listing, its inode in the list of directories still to read.
+// d_type in a directory's listing (0 where a list does not use it).
 class NameList {
 public:
     explicit NameList(std::pmr::memory_resource* mem) : bytes_(mem), index_(mem) {}
@@ -31,7 +31,6 @@ public:
     std::string_view operator[](size_t i) const { return {bytes_.data() + index_[i].offset, index_[i].length}; }
     uint32_t tag(size_t i) const { return index_[i].tag; }
     std::string_view back() const { return (*this)[index_.size() - 1]; }
-    uint32_t back_tag() const { return index_.back().tag; }
     size_t size() const { return index_.size(); }
     bool empty() const { return index_.empty(); }
     void clear()
