@@ -2,7 +2,7 @@
 /*
  * hvsup/hcn.h — HCN (computenetwork.dll) primitives for callers with their own supervisor logic.
  *
- * hvsup_supervise() already attaches and releases guest networking; these calls expose the same
+ * hvsup_context_supervise() already attaches and releases guest networking; these calls expose the same
  * building blocks: the managed NAT network "microagent-nat" (created only when absent, on the
  * first free /24 of 192.168.127.0/24, 192.168.214.0/24, 10.71.214.0/24, 10.99.127.0/24,
  * 172.28.127.0/24, 172.31.214.0/24, gateway .1), lookup of a network by name, and endpoints.
@@ -40,7 +40,7 @@ typedef struct hvsup_hcn_options {
 
 #define HVSUP_HCN_OPTIONS_INIT { HVSUP_HCN_OPTIONS_VERSION, 0, NULL }
 
-/** Flags of hvsup_hcn_endpoint_create. */
+/** Flags of hvsup_hcn_create_endpoint. */
 typedef enum hvsup_hcn_endpoint_flags {
     HVSUP_HCN_ENDPOINT_NONE = 0,
     /** Delete endpoints that already carry the name first (an endpoint left by a crashed run). */
@@ -89,31 +89,44 @@ HVSUP_API hvsup_status hvsup_hcn_probe(hvsup_hcn* hcn, hvsup_error** error);
  *         subnets: …"; HVSUP_E_HOST `find HNS NAT network "microagent-nat": …` /
  *         `create HNS NAT network "microagent-nat": …`.
  */
+HVSUP_API hvsup_status hvsup_hcn_ensure_nat_network(char** out, hvsup_hcn* hcn, hvsup_error** error);
+
+/** Deprecated in 0.2.0: hvsup_hcn_ensure_nat_network with the out-parameter first. Same behaviour. */
+HVSUP_DEPRECATED("use hvsup_hcn_ensure_nat_network(out, hcn, error)")
 HVSUP_API hvsup_status hvsup_hcn_nat_network_ensure(hvsup_hcn* hcn, char** out, hvsup_error** error);
 
 /**
  * Finds a network (or Hyper-V switch) by its HCN name.
- * @param hcn    [in]  required
- * @param name   [in]  required; UTF-8
  * @param out    [out] required; the network's HCN properties (JSON), freed with
  *                     hvsup_string_free; NULL when not found
+ * @param hcn    [in]  required
+ * @param name   [in]  required; UTF-8
  * @param error  [out] optional
  * @return HVSUP_OK; HVSUP_E_NOT_FOUND when no network has that name; HVSUP_E_HOST otherwise.
  */
+HVSUP_API hvsup_status hvsup_hcn_find_network(char** out, hvsup_hcn* hcn, const char* name, hvsup_error** error);
+
+/** Deprecated in 0.2.0: hvsup_hcn_find_network with the out-parameter first. Same behaviour. */
+HVSUP_DEPRECATED("use hvsup_hcn_find_network(out, hcn, name, error)")
 HVSUP_API hvsup_status hvsup_hcn_network_find(hvsup_hcn* hcn, const char* name, char** out, hvsup_error** error);
 
 /**
  * Creates an endpoint on a network; HCN assigns its id, address (Static IPAM) and MAC.
+ * @param out         [out] required; the endpoint's HCN properties (JSON: ID, IpConfigurations,
+ *                          Routes, Dns, MacAddress, ...), freed with hvsup_string_free
  * @param hcn         [in]  required
  * @param network_id  [in]  required; the network's ID (GUID text)
  * @param name        [in]  required; the endpoint name (hvsup uses "microagent-<runtimeID>")
  * @param flags       [in]  hvsup_hcn_endpoint_flags; unknown bits are HVSUP_E_INVALID_ARGUMENT
- * @param out         [out] required; the endpoint's HCN properties (JSON: ID, IpConfigurations,
- *                          Routes, Dns, MacAddress, ...), freed with hvsup_string_free
  * @param error       [out] optional
  * @return HVSUP_OK; HVSUP_E_HOST / HVSUP_E_NOT_FOUND `create HNS endpoint "<name>": …`.
  * On failure no endpoint is left behind. Ownership: the caller must delete the endpoint.
  */
+HVSUP_API hvsup_status hvsup_hcn_create_endpoint(char** out, hvsup_hcn* hcn, const char* network_id, const char* name,
+                                                 uint32_t flags, hvsup_error** error);
+
+/** Deprecated in 0.2.0: hvsup_hcn_create_endpoint with the out-parameter first. Same behaviour. */
+HVSUP_DEPRECATED("use hvsup_hcn_create_endpoint(out, hcn, network_id, name, flags, error)")
 HVSUP_API hvsup_status hvsup_hcn_endpoint_create(hvsup_hcn* hcn, const char* network_id, const char* name,
                                                  uint32_t flags, char** out, hvsup_error** error);
 
@@ -124,17 +137,26 @@ HVSUP_API hvsup_status hvsup_hcn_endpoint_create(hvsup_hcn* hcn, const char* net
  * @param error        [out] optional
  * @return HVSUP_OK; otherwise `find HNS endpoint "<id>": …` / `delete HNS endpoint "<id>": …`.
  */
+HVSUP_API hvsup_status hvsup_hcn_delete_endpoint(hvsup_hcn* hcn, const char* endpoint_id, hvsup_error** error);
+
+/** Deprecated in 0.2.0: renamed hvsup_hcn_delete_endpoint (one verb-first idiom in hvsup_hcn_*). Same behaviour. */
+HVSUP_DEPRECATED("use hvsup_hcn_delete_endpoint(hcn, endpoint_id, error)")
 HVSUP_API hvsup_status hvsup_hcn_endpoint_delete(hvsup_hcn* hcn, const char* endpoint_id, hvsup_error** error);
 
 /**
  * Reads an endpoint's HCN properties.
+ * @param out          [out] required; JSON, freed with hvsup_string_free
  * @param hcn          [in]  required
  * @param endpoint_id  [in]  required; GUID text
- * @param out          [out] required; JSON, freed with hvsup_string_free
  * @param error        [out] optional
  * @return HVSUP_OK; HVSUP_E_NOT_FOUND when it does not exist; HVSUP_E_INVALID_ARGUMENT when the
  *         id is not a GUID; HVSUP_E_HOST otherwise.
  */
+HVSUP_API hvsup_status hvsup_hcn_query_endpoint(char** out, hvsup_hcn* hcn, const char* endpoint_id,
+                                                hvsup_error** error);
+
+/** Deprecated in 0.2.0: hvsup_hcn_query_endpoint with the out-parameter first. Same behaviour. */
+HVSUP_DEPRECATED("use hvsup_hcn_query_endpoint(out, hcn, endpoint_id, error)")
 HVSUP_API hvsup_status hvsup_hcn_endpoint_properties(hvsup_hcn* hcn, const char* endpoint_id, char** out,
                                                      hvsup_error** error);
 

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * hcs.h — HCS primitives of libhvsup, for callers that keep their own supervisor logic (the Go
- * microagent) beside hvsup_supervise(): load the HCS API (vmcompute.dll or computecore.dll, or
+ * microagent) beside hvsup_context_supervise(): load the HCS API (vmcompute.dll or computecore.dll, or
  * an explicit provider library such as the test simulator), build the compute-system document
  * for a supervisor request, and create/open/start/shut down/terminate/wait for/query/close
  * compute systems, plus GrantVmAccess.
@@ -13,7 +13,7 @@
  * "windows-hyperv HCS <operation>: <err>[: <result document>]".
  *
  * Threading: an hvsup_hcs may be used from several threads. An hvsup_hcs_system is for one
- * thread at a time, except that hvsup_hcs_system_wait may block in one thread while another
+ * thread at a time, except that hvsup_hcs_system_await_exit may block in one thread while another
  * calls hvsup_hcs_system_shutdown or hvsup_hcs_system_terminate on the same system. Never close
  * a system while another thread uses it.
  */
@@ -84,7 +84,13 @@ HVSUP_API hvsup_status hvsup_hcs_probe_access(hvsup_hcs* hcs, hvsup_error** erro
 /**
  * The host's highest supported schema version (HcsGetServiceProperties "Basic").
  * @param major, minor  [out] required
+ * @param hcs           [in]  required
  */
+HVSUP_API hvsup_status hvsup_hcs_query_schema_version(uint32_t* major, uint32_t* minor, hvsup_hcs* hcs,
+                                                      hvsup_error** error);
+
+/** Deprecated in 0.2.0: hvsup_hcs_query_schema_version with the out-parameters first. Same behaviour. */
+HVSUP_DEPRECATED("use hvsup_hcs_query_schema_version(major, minor, hcs, error)")
 HVSUP_API hvsup_status hvsup_hcs_schema_version(hvsup_hcs* hcs, uint32_t* major, uint32_t* minor, hvsup_error** error);
 
 /**
@@ -102,7 +108,7 @@ typedef enum hvsup_hcs_boot {
 
 #define HVSUP_HCS_DOCUMENT_OPTIONS_VERSION 1
 
-/** Options for hvsup_hcs_document_build. Initialise with HVSUP_HCS_DOCUMENT_OPTIONS_INIT. */
+/** Options for hvsup_hcs_build_document. Initialise with HVSUP_HCS_DOCUMENT_OPTIONS_INIT. */
 typedef struct hvsup_hcs_document_options {
     uint32_t version;         /**< HVSUP_HCS_DOCUMENT_OPTIONS_VERSION */
     uint32_t flags;           /**< reserved; must be 0 */
@@ -121,11 +127,16 @@ HVSUP_API hvsup_status hvsup_hcs_document_options_init(hvsup_hcs_document_option
  * Builds the compute-system document (compact JSON) for a supervisor request
  * (docs/hcs.md): identity.runtimeID names the system; config.network carries the resolved
  * runtime network (ip, subnet, gateway, dns). Pure: touches no file and no host.
- * @param request_json  [in]  required; a request as for hvsup_supervise (validated the same way)
- * @param options       [in]  optional
  * @param out           [out] required; the document, freed with hvsup_string_free
+ * @param request_json  [in]  required; a request as for hvsup_context_supervise (validated the same way)
+ * @param options       [in]  optional
  * @return HVSUP_OK; HVSUP_E_INVALID_ARGUMENT with the reference's message for a bad request.
  */
+HVSUP_API hvsup_status hvsup_hcs_build_document(char** out, const char* request_json,
+                                                const hvsup_hcs_document_options* options, hvsup_error** error);
+
+/** Deprecated in 0.2.0: hvsup_hcs_build_document with the out-parameter first. Same behaviour. */
+HVSUP_DEPRECATED("use hvsup_hcs_build_document(out, request_json, options, error)")
 HVSUP_API hvsup_status hvsup_hcs_document_build(const char* request_json, const hvsup_hcs_document_options* options,
                                                 char** out, hvsup_error** error);
 
@@ -135,13 +146,24 @@ HVSUP_API hvsup_status hvsup_hcs_document_build(const char* request_json, const 
  * @param out  [out] required; freed with hvsup_hcs_system_close
  * @return HVSUP_OK; HVSUP_E_CONFLICT when the id exists; HVSUP_E_HOST for other HCS failures.
  */
+HVSUP_API hvsup_status hvsup_hcs_create_system(hvsup_hcs_system** out, hvsup_hcs* hcs, const char* id,
+                                               const char* document_json, uint32_t timeout_ms, hvsup_error** error);
+
+/** Deprecated in 0.2.0: hvsup_hcs_create_system with the out-parameter first. Same behaviour. */
+HVSUP_DEPRECATED("use hvsup_hcs_create_system(out, hcs, id, document_json, timeout_ms, error)")
 HVSUP_API hvsup_status hvsup_hcs_system_create(hvsup_hcs* hcs, const char* id, const char* document_json,
                                                uint32_t timeout_ms, hvsup_hcs_system** out, hvsup_error** error);
 
 /**
  * HcsOpenComputeSystem(id).
+ * @param out  [out] required; freed with hvsup_hcs_system_close
  * @return HVSUP_OK; HVSUP_E_NOT_FOUND when no such system exists.
  */
+HVSUP_API hvsup_status hvsup_hcs_open_system(hvsup_hcs_system** out, hvsup_hcs* hcs, const char* id,
+                                             hvsup_error** error);
+
+/** Deprecated in 0.2.0: hvsup_hcs_open_system with the out-parameter first. Same behaviour. */
+HVSUP_DEPRECATED("use hvsup_hcs_open_system(out, hcs, id, error)")
 HVSUP_API hvsup_status hvsup_hcs_system_open(hvsup_hcs* hcs, const char* id, hvsup_hcs_system** out,
                                              hvsup_error** error);
 
@@ -162,6 +184,11 @@ HVSUP_API hvsup_status hvsup_hcs_system_terminate(hvsup_hcs_system* system, uint
  * @return HVSUP_OK (exited or timed out); HVSUP_E_HOST for ServiceDisconnect
  *         ("windows-hyperv HCS wait: unexpected HCS notification ServiceDisconnect: ...").
  */
+HVSUP_API hvsup_status hvsup_hcs_system_await_exit(int32_t* exited, char** exit_json, hvsup_hcs_system* system,
+                                                   uint32_t timeout_ms, hvsup_error** error);
+
+/** Deprecated in 0.2.0: hvsup_hcs_system_await_exit with the out-parameters first. Same behaviour. */
+HVSUP_DEPRECATED("use hvsup_hcs_system_await_exit(exited, exit_json, system, timeout_ms, error)")
 HVSUP_API hvsup_status hvsup_hcs_system_wait(hvsup_hcs_system* system, uint32_t timeout_ms, int32_t* exited,
                                              char** exit_json, hvsup_error** error);
 
@@ -170,6 +197,10 @@ HVSUP_API hvsup_status hvsup_hcs_system_wait(hvsup_hcs_system* system, uint32_t 
  * RuntimeId, ...).
  * @param out  [out] required; freed with hvsup_string_free
  */
+HVSUP_API hvsup_status hvsup_hcs_system_query_properties(char** out, hvsup_hcs_system* system, hvsup_error** error);
+
+/** Deprecated in 0.2.0: hvsup_hcs_system_query_properties with the out-parameter first. Same behaviour. */
+HVSUP_DEPRECATED("use hvsup_hcs_system_query_properties(out, system, error)")
 HVSUP_API hvsup_status hvsup_hcs_system_properties(hvsup_hcs_system* system, char** out, hvsup_error** error);
 
 /** Unregisters the callback and closes the handle. Accepts NULL. The compute system itself stays. */

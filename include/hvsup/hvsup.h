@@ -10,6 +10,10 @@
  *   - Every fallible call returns hvsup_status (HVSUP_OK = 0, failures negative) and, when the
  *     caller passes a non-NULL `hvsup_error** error`, stores an error object there that the
  *     caller frees with hvsup_error_free(). On success *error is set to NULL.
+ *   - Parameters: out-parameters first, then the object the call acts on, then its inputs, and
+ *     `hvsup_error** error` last (libgit2's order). Names are hvsup_<object>_<verb>[_<thing>].
+ *     The few ABI-1 functions named before this rule stay as deprecated forwarders
+ *     (HVSUP_DEPRECATED names each replacement; docs/abi.md lists them).
  *   - Objects returned through a pointer-to-pointer belong to the caller and are freed by the
  *     matching *_free function, which accepts NULL. Strings the library returns are freed with
  *     hvsup_string_free().
@@ -43,6 +47,19 @@ extern "C" {
 #  define HVSUP_API __attribute__((visibility("default")))
 #else
 #  define HVSUP_API
+#endif
+
+/* HVSUP_DEPRECATED(msg): a function kept for the rest of ABI 1 whose replacement `msg` names
+ * (docs/abi.md, "Deprecation"). Calls still work; the compiler warns. Define
+ * HVSUP_NO_DEPRECATION_WARNINGS before including to silence the warnings. */
+#if defined(HVSUP_NO_DEPRECATION_WARNINGS)
+#  define HVSUP_DEPRECATED(msg)
+#elif defined(_MSC_VER)
+#  define HVSUP_DEPRECATED(msg) __declspec(deprecated(msg))
+#elif defined(__GNUC__)
+#  define HVSUP_DEPRECATED(msg) __attribute__((deprecated(msg)))
+#else
+#  define HVSUP_DEPRECATED(msg)
 #endif
 
 /** ABI version of this header. Bumped only for incompatible changes (never so far). */
@@ -170,10 +187,10 @@ HVSUP_API void hvsup_context_free(hvsup_context* context);
 /**
  * Runs one supervisor request (docs/protocol.md) and returns its response document.
  *
- * @param context       [in]  required
- * @param request_json  [in]  required; UTF-8 JSON text of the request
  * @param out           [out] required; receives the response JSON (2-space indented, with a
  *                            final newline), freed with hvsup_string_free
+ * @param context       [in]  required
+ * @param request_json  [in]  required; UTF-8 JSON text of the request
  * @param error         [out] optional
  * @return HVSUP_OK whenever a response document was produced, including responses with
  *         "ok": false (a malformed request, a failed command): inspect the document's "ok" and
@@ -188,6 +205,11 @@ HVSUP_API void hvsup_context_free(hvsup_context* context);
  * act anyway; inspect never waits (docs/security.md).
  * Thread-safe per context.
  */
+HVSUP_API hvsup_status hvsup_context_supervise(char** out, hvsup_context* context, const char* request_json,
+                                               hvsup_error** error);
+
+/** Deprecated in 0.2.0: hvsup_context_supervise with the out-parameter first. Same behaviour. */
+HVSUP_DEPRECATED("use hvsup_context_supervise(out, context, request_json, error)")
 HVSUP_API hvsup_status hvsup_supervise(hvsup_context* context, const char* request_json, char** out,
                                        hvsup_error** error);
 
@@ -196,18 +218,23 @@ HVSUP_API hvsup_status hvsup_supervise(hvsup_context* context, const char* reque
  * file written): the compute-system document, kernel command line, COM1 pipe, VM access list,
  * network and listeners, as JSON.
  *
+ * @param out           [out] required; the plan JSON, freed with hvsup_string_free
  * @param context       [in]  required
  * @param request_json  [in]  required; a full-config request (command "run"/"start"; "" = run)
- * @param out           [out] required; the plan JSON, freed with hvsup_string_free
  * @param error         [out] optional
  * @return HVSUP_OK; HVSUP_E_INVALID_ARGUMENT for a request that fails validation (the error
  *         message is the validation message). Thread-safe.
  */
+HVSUP_API hvsup_status hvsup_context_plan(char** out, hvsup_context* context, const char* request_json,
+                                          hvsup_error** error);
+
+/** Deprecated in 0.2.0: hvsup_context_plan with the out-parameter first. Same behaviour. */
+HVSUP_DEPRECATED("use hvsup_context_plan(out, context, request_json, error)")
 HVSUP_API hvsup_status hvsup_plan(hvsup_context* context, const char* request_json, char** out,
                                   hvsup_error** error);
 
 /**
- * Cancels the hvsup_supervise calls in flight on `context`.
+ * Cancels the hvsup_context_supervise calls in flight on `context`.
  *
  * Waits inside those calls (run's wait for the guest result and for the exit; stop/halt's wait
  * for the guest to shut down; the wait for a terminated system to disappear) notice it within
@@ -227,7 +254,7 @@ HVSUP_API hvsup_status hvsup_plan(hvsup_context* context, const char* request_js
  * @param context  [in] required
  * @return HVSUP_OK (also when no call is in flight); HVSUP_E_INVALID_ARGUMENT for NULL.
  * Threading: callable from any thread, including while other threads are inside
- * hvsup_supervise on `context`; never blocks. The context must not be freed concurrently.
+ * hvsup_context_supervise on `context`; never blocks. The context must not be freed concurrently.
  */
 HVSUP_API hvsup_status hvsup_context_cancel(hvsup_context* context);
 
@@ -236,13 +263,13 @@ HVSUP_API hvsup_status hvsup_context_cancel(hvsup_context* context);
 
 #define HVSUP_DOCTOR_OPTIONS_VERSION 1
 
-/** Output formats of hvsup_doctor. */
+/** Output formats of hvsup_context_doctor. */
 typedef enum hvsup_doctor_format {
     HVSUP_DOCTOR_FORMAT_JSON = 0,
     HVSUP_DOCTOR_FORMAT_TEXT = 1
 } hvsup_doctor_format;
 
-/** Options for hvsup_doctor. Initialise with HVSUP_DOCTOR_OPTIONS_INIT. */
+/** Options for hvsup_context_doctor. Initialise with HVSUP_DOCTOR_OPTIONS_INIT. */
 typedef struct hvsup_doctor_options {
     uint32_t version;             /**< HVSUP_DOCTOR_OPTIONS_VERSION */
     uint32_t format;              /**< an hvsup_doctor_format */
@@ -257,13 +284,18 @@ HVSUP_API hvsup_status hvsup_doctor_options_init(hvsup_doctor_options* options, 
 
 /**
  * Checks what the host offers: HCS, virtualization, HCS access, kernel, guest init, console.
- * @param context  [in]  required
- * @param options  [in]  optional
  * @param out      [out] required; the report (JSON or text), freed with hvsup_string_free
  * @param ok       [out] optional; 1 when every required check passed, else 0
+ * @param context  [in]  required
+ * @param options  [in]  optional
  * @param error    [out] optional
  * @return HVSUP_OK when a report was produced (whatever it found).
  */
+HVSUP_API hvsup_status hvsup_context_doctor(char** out, int32_t* ok, hvsup_context* context,
+                                            const hvsup_doctor_options* options, hvsup_error** error);
+
+/** Deprecated in 0.2.0: hvsup_context_doctor with the out-parameters first. Same behaviour. */
+HVSUP_DEPRECATED("use hvsup_context_doctor(out, ok, context, options, error)")
 HVSUP_API hvsup_status hvsup_doctor(hvsup_context* context, const hvsup_doctor_options* options, char** out,
                                     int32_t* ok, hvsup_error** error);
 

@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: MIT
-// hvsup_context, hvsup_supervise and hvsup_doctor.
+// hvsup_context_*: create, supervise, plan, cancel, doctor.
 #include "capi/abi_helpers.hpp"
 
 #include "core/json.hpp"
@@ -68,13 +68,13 @@ hvsup_status hvsup_context_create(hvsup_context** out, const hvsup_context_optio
 
 void hvsup_context_free(hvsup_context* context) { delete context; }
 
-hvsup_status hvsup_supervise(hvsup_context* context, const char* request_json, char** out, hvsup_error** error)
+hvsup_status hvsup_context_supervise(char** out, hvsup_context* context, const char* request_json, hvsup_error** error)
 {
     return hvsup::capi::guarded(error, [&]() -> hvsup_status {
-        if (out == nullptr) return invalid(error, "hvsup_supervise: out is NULL");
+        if (out == nullptr) return invalid(error, "hvsup_context_supervise: out is NULL");
         *out = nullptr;
-        if (context == nullptr) return invalid(error, "hvsup_supervise: context is NULL");
-        if (request_json == nullptr) return invalid(error, "hvsup_supervise: request_json is NULL");
+        if (context == nullptr) return invalid(error, "hvsup_context_supervise: context is NULL");
+        if (request_json == nullptr) return invalid(error, "hvsup_context_supervise: request_json is NULL");
         bool cancelled = false;
         // Over the cap, the first max + 1 bytes are enough for handle() to refuse it with an
         // ok:false response, as it refuses every other bad request.
@@ -97,13 +97,13 @@ hvsup_status hvsup_context_cancel(hvsup_context* context)
     });
 }
 
-hvsup_status hvsup_plan(hvsup_context* context, const char* request_json, char** out, hvsup_error** error)
+hvsup_status hvsup_context_plan(char** out, hvsup_context* context, const char* request_json, hvsup_error** error)
 {
     return hvsup::capi::guarded(error, [&]() -> hvsup_status {
-        if (out == nullptr) return invalid(error, "hvsup_plan: out is NULL");
+        if (out == nullptr) return invalid(error, "hvsup_context_plan: out is NULL");
         *out = nullptr;
-        if (context == nullptr) return invalid(error, "hvsup_plan: context is NULL");
-        if (request_json == nullptr) return invalid(error, "hvsup_plan: request_json is NULL");
+        if (context == nullptr) return invalid(error, "hvsup_context_plan: context is NULL");
+        if (request_json == nullptr) return invalid(error, "hvsup_context_plan: request_json is NULL");
         const std::string_view request = hvsup::capi::bounded_text(request_json, hvsup::protocol::max_request_bytes, "request");
         return hand_out(hvsup::json::pretty(hvsup::supervisor::plan(request, context->supervisor->options().boot_mode)) + "\n", out);
     });
@@ -115,19 +115,20 @@ hvsup_status hvsup_doctor_options_init(hvsup_doctor_options* options, uint32_t v
                                      hvsup_doctor_options HVSUP_DOCTOR_OPTIONS_INIT);
 }
 
-hvsup_status hvsup_doctor(hvsup_context* context, const hvsup_doctor_options* options, char** out, int32_t* ok,
-                          hvsup_error** error)
+hvsup_status hvsup_context_doctor(char** out, int32_t* ok, hvsup_context* context, const hvsup_doctor_options* options,
+                                  hvsup_error** error)
 {
     return hvsup::capi::guarded(error, [&]() -> hvsup_status {
-        if (out == nullptr) return invalid(error, "hvsup_doctor: out is NULL");
+        if (out == nullptr) return invalid(error, "hvsup_context_doctor: out is NULL");
         *out = nullptr;
-        if (context == nullptr) return invalid(error, "hvsup_doctor: context is NULL");
+        if (context == nullptr) return invalid(error, "hvsup_context_doctor: context is NULL");
         hvsup::supervisor::DoctorOptions opts;
         uint32_t format = HVSUP_DOCTOR_FORMAT_JSON;
         if (options != nullptr) {
-            hvsup::capi::require_options_version(options->version, HVSUP_DOCTOR_OPTIONS_VERSION, "hvsup_doctor");
+            hvsup::capi::require_options_version(options->version, HVSUP_DOCTOR_OPTIONS_VERSION,
+                                                 "hvsup_context_doctor");
             if (options->format != HVSUP_DOCTOR_FORMAT_JSON && options->format != HVSUP_DOCTOR_FORMAT_TEXT) {
-                return invalid(error, "hvsup_doctor: unknown format");
+                return invalid(error, "hvsup_context_doctor: unknown format");
             }
             format = options->format;
             opts.kernel_path = optional_text(options->kernel_path);

@@ -71,20 +71,20 @@ hvsup_status hvsup_hcn_probe(hvsup_hcn* hcn, hvsup_error** error)
     });
 }
 
-hvsup_status hvsup_hcn_nat_network_ensure(hvsup_hcn* hcn, char** out, hvsup_error** error)
+hvsup_status hvsup_hcn_ensure_nat_network(char** out, hvsup_hcn* hcn, hvsup_error** error)
 {
     return hvsup::capi::guarded(error, [&]() -> hvsup_status {
         if (const char* why = missing(hcn, out))
-            return invalid(error, std::string("hvsup_hcn_nat_network_ensure: ") + why);
+            return invalid(error, std::string("hvsup_hcn_ensure_nat_network: ") + why);
         return hand_out(hvsup::json::compact(hcn->networking->ensure_nat_network()), out);
     });
 }
 
-hvsup_status hvsup_hcn_network_find(hvsup_hcn* hcn, const char* name, char** out, hvsup_error** error)
+hvsup_status hvsup_hcn_find_network(char** out, hvsup_hcn* hcn, const char* name, hvsup_error** error)
 {
     return hvsup::capi::guarded(error, [&]() -> hvsup_status {
-        if (const char* why = missing(hcn, out)) return invalid(error, std::string("hvsup_hcn_network_find: ") + why);
-        if (name == nullptr) return invalid(error, "hvsup_hcn_network_find: name is NULL");
+        if (const char* why = missing(hcn, out)) return invalid(error, std::string("hvsup_hcn_find_network: ") + why);
+        if (name == nullptr) return invalid(error, "hvsup_hcn_find_network: name is NULL");
         std::optional<hvsup::json::value> found;
         try {
             found = hcn->networking->find_network(name);
@@ -99,39 +99,39 @@ hvsup_status hvsup_hcn_network_find(hvsup_hcn* hcn, const char* name, char** out
     });
 }
 
-hvsup_status hvsup_hcn_endpoint_create(hvsup_hcn* hcn, const char* network_id, const char* name, uint32_t flags,
-                                       char** out, hvsup_error** error)
+hvsup_status hvsup_hcn_create_endpoint(char** out, hvsup_hcn* hcn, const char* network_id, const char* name,
+                                       uint32_t flags, hvsup_error** error)
 {
     return hvsup::capi::guarded(error, [&]() -> hvsup_status {
         if (const char* why = missing(hcn, out))
-            return invalid(error, std::string("hvsup_hcn_endpoint_create: ") + why);
-        if (network_id == nullptr) return invalid(error, "hvsup_hcn_endpoint_create: network_id is NULL");
-        if (name == nullptr || *name == 0) return invalid(error, "hvsup_hcn_endpoint_create: name is NULL or empty");
+            return invalid(error, std::string("hvsup_hcn_create_endpoint: ") + why);
+        if (network_id == nullptr) return invalid(error, "hvsup_hcn_create_endpoint: network_id is NULL");
+        if (name == nullptr || *name == 0) return invalid(error, "hvsup_hcn_create_endpoint: name is NULL or empty");
         if ((flags & ~uint32_t(HVSUP_HCN_ENDPOINT_REPLACE_STALE)) != 0) {
-            return invalid(error, "hvsup_hcn_endpoint_create: unknown flags");
+            return invalid(error, "hvsup_hcn_create_endpoint: unknown flags");
         }
         const bool replace = (flags & HVSUP_HCN_ENDPOINT_REPLACE_STALE) != 0;
         return hand_out(hvsup::json::compact(hcn->networking->create_endpoint(network_id, name, replace)), out);
     });
 }
 
-hvsup_status hvsup_hcn_endpoint_delete(hvsup_hcn* hcn, const char* endpoint_id, hvsup_error** error)
+hvsup_status hvsup_hcn_delete_endpoint(hvsup_hcn* hcn, const char* endpoint_id, hvsup_error** error)
 {
     return hvsup::capi::guarded(error, [&]() -> hvsup_status {
-        if (hcn == nullptr) return invalid(error, "hvsup_hcn_endpoint_delete: hcn is NULL");
-        if (endpoint_id == nullptr) return invalid(error, "hvsup_hcn_endpoint_delete: endpoint_id is NULL");
+        if (hcn == nullptr) return invalid(error, "hvsup_hcn_delete_endpoint: hcn is NULL");
+        if (endpoint_id == nullptr) return invalid(error, "hvsup_hcn_delete_endpoint: endpoint_id is NULL");
         hcn->networking->release_endpoint(endpoint_id);
         return HVSUP_OK;
     });
 }
 
-hvsup_status hvsup_hcn_endpoint_properties(hvsup_hcn* hcn, const char* endpoint_id, char** out, hvsup_error** error)
+hvsup_status hvsup_hcn_query_endpoint(char** out, hvsup_hcn* hcn, const char* endpoint_id, hvsup_error** error)
 {
     return hvsup::capi::guarded(error, [&]() -> hvsup_status {
         if (const char* why = missing(hcn, out)) {
-            return invalid(error, std::string("hvsup_hcn_endpoint_properties: ") + why);
+            return invalid(error, std::string("hvsup_hcn_query_endpoint: ") + why);
         }
-        if (endpoint_id == nullptr) return invalid(error, "hvsup_hcn_endpoint_properties: endpoint_id is NULL");
+        if (endpoint_id == nullptr) return invalid(error, "hvsup_hcn_query_endpoint: endpoint_id is NULL");
         try {
             return hand_out(hvsup::json::compact(hcn->networking->endpoint_properties(endpoint_id)), out);
         } catch (const hvsup::Error& e) {

@@ -96,11 +96,11 @@ hvsup_status hvsup_hcs_probe_access(hvsup_hcs* hcs, hvsup_error** error)
     });
 }
 
-hvsup_status hvsup_hcs_schema_version(hvsup_hcs* hcs, uint32_t* major, uint32_t* minor, hvsup_error** error)
+hvsup_status hvsup_hcs_query_schema_version(uint32_t* major, uint32_t* minor, hvsup_hcs* hcs, hvsup_error** error)
 {
     return hvsup::capi::guarded(error, [&]() -> hvsup_status {
         if (hcs == nullptr || major == nullptr || minor == nullptr) {
-            return invalid(error, "hvsup_hcs_schema_version: NULL argument");
+            return invalid(error, "hvsup_hcs_query_schema_version: NULL argument");
         }
         const auto v = hcs->client->highest_schema_version();
         *major = static_cast<uint32_t>(v.major);
@@ -126,22 +126,22 @@ hvsup_status hvsup_hcs_document_options_init(hvsup_hcs_document_options* options
                                      hvsup_hcs_document_options HVSUP_HCS_DOCUMENT_OPTIONS_INIT);
 }
 
-hvsup_status hvsup_hcs_document_build(const char* request_json, const hvsup_hcs_document_options* options, char** out,
+hvsup_status hvsup_hcs_build_document(char** out, const char* request_json, const hvsup_hcs_document_options* options,
                                       hvsup_error** error)
 {
     return hvsup::capi::guarded(error, [&]() -> hvsup_status {
-        if (out == nullptr) return invalid(error, "hvsup_hcs_document_build: out is NULL");
+        if (out == nullptr) return invalid(error, "hvsup_hcs_build_document: out is NULL");
         *out = nullptr;
-        if (request_json == nullptr) return invalid(error, "hvsup_hcs_document_build: request_json is NULL");
+        if (request_json == nullptr) return invalid(error, "hvsup_hcs_build_document: request_json is NULL");
         hvsup::supervisor::DocumentInputs in;
         const hvsup_status checked =
-            hvsup::capi::check_options(options, HVSUP_HCS_DOCUMENT_OPTIONS_VERSION, "hvsup_hcs_document_build", error);
+            hvsup::capi::check_options(options, HVSUP_HCS_DOCUMENT_OPTIONS_VERSION, "hvsup_hcs_build_document", error);
         if (checked != HVSUP_OK) return checked;
         if (options != nullptr) {
             if (options->boot == HVSUP_HCS_BOOT_UEFI_VMBFS)
                 in.boot = hcs::BootMode::uefi_vmbfs;
             else if (options->boot != HVSUP_HCS_BOOT_KERNEL_DIRECT)
-                return invalid(error, "hvsup_hcs_document_build: unknown boot");
+                return invalid(error, "hvsup_hcs_build_document: unknown boot");
             if (options->endpoint_id != nullptr) in.endpoint_id = options->endpoint_id;
             if (options->schema_major != 0) {
                 in.host_schema_version = hcs::schema::Version{static_cast<int32_t>(options->schema_major),
@@ -160,14 +160,14 @@ hvsup_status hvsup_hcs_document_build(const char* request_json, const hvsup_hcs_
     });
 }
 
-hvsup_status hvsup_hcs_system_create(hvsup_hcs* hcs, const char* id, const char* document_json, uint32_t timeout_ms,
-                                     hvsup_hcs_system** out, hvsup_error** error)
+hvsup_status hvsup_hcs_create_system(hvsup_hcs_system** out, hvsup_hcs* hcs, const char* id, const char* document_json,
+                                     uint32_t timeout_ms, hvsup_error** error)
 {
     return hvsup::capi::guarded(error, [&]() -> hvsup_status {
-        if (out == nullptr) return invalid(error, "hvsup_hcs_system_create: out is NULL");
+        if (out == nullptr) return invalid(error, "hvsup_hcs_create_system: out is NULL");
         *out = nullptr;
         if (hcs == nullptr || id == nullptr || document_json == nullptr) {
-            return invalid(error, "hvsup_hcs_system_create: NULL argument");
+            return invalid(error, "hvsup_hcs_create_system: NULL argument");
         }
         const std::string document(hvsup::capi::bounded_text(document_json, hvsup::capi::max_json_text_bytes, "document"));
         *out = new hvsup_hcs_system{hcs->client->create(id, document, operation_timeout(timeout_ms))};
@@ -175,12 +175,12 @@ hvsup_status hvsup_hcs_system_create(hvsup_hcs* hcs, const char* id, const char*
     });
 }
 
-hvsup_status hvsup_hcs_system_open(hvsup_hcs* hcs, const char* id, hvsup_hcs_system** out, hvsup_error** error)
+hvsup_status hvsup_hcs_open_system(hvsup_hcs_system** out, hvsup_hcs* hcs, const char* id, hvsup_error** error)
 {
     return hvsup::capi::guarded(error, [&]() -> hvsup_status {
-        if (out == nullptr) return invalid(error, "hvsup_hcs_system_open: out is NULL");
+        if (out == nullptr) return invalid(error, "hvsup_hcs_open_system: out is NULL");
         *out = nullptr;
-        if (hcs == nullptr || id == nullptr) return invalid(error, "hvsup_hcs_system_open: NULL argument");
+        if (hcs == nullptr || id == nullptr) return invalid(error, "hvsup_hcs_open_system: NULL argument");
         *out = new hvsup_hcs_system{hcs->client->open(id, "open")};
         return HVSUP_OK;
     });
@@ -213,12 +213,12 @@ hvsup_status hvsup_hcs_system_terminate(hvsup_hcs_system* system, uint32_t timeo
     });
 }
 
-hvsup_status hvsup_hcs_system_wait(hvsup_hcs_system* system, uint32_t timeout_ms, int32_t* exited, char** exit_json,
-                                   hvsup_error** error)
+hvsup_status hvsup_hcs_system_await_exit(int32_t* exited, char** exit_json, hvsup_hcs_system* system,
+                                         uint32_t timeout_ms, hvsup_error** error)
 {
     return hvsup::capi::guarded(error, [&]() -> hvsup_status {
         if (exit_json != nullptr) *exit_json = nullptr;
-        if (system == nullptr || exited == nullptr) return invalid(error, "hvsup_hcs_system_wait: NULL argument");
+        if (system == nullptr || exited == nullptr) return invalid(error, "hvsup_hcs_system_await_exit: NULL argument");
         *exited = 0;
         const hcs::Timeout timeout = timeout_ms == HVSUP_HCS_TIMEOUT_DEFAULT || timeout_ms == HVSUP_HCS_TIMEOUT_INFINITE
                                          ? hcs::infinite
@@ -235,12 +235,12 @@ hvsup_status hvsup_hcs_system_wait(hvsup_hcs_system* system, uint32_t timeout_ms
     });
 }
 
-hvsup_status hvsup_hcs_system_properties(hvsup_hcs_system* system, char** out, hvsup_error** error)
+hvsup_status hvsup_hcs_system_query_properties(char** out, hvsup_hcs_system* system, hvsup_error** error)
 {
     return hvsup::capi::guarded(error, [&]() -> hvsup_status {
-        if (out == nullptr) return invalid(error, "hvsup_hcs_system_properties: out is NULL");
+        if (out == nullptr) return invalid(error, "hvsup_hcs_system_query_properties: out is NULL");
         *out = nullptr;
-        if (system == nullptr) return invalid(error, "hvsup_hcs_system_properties: system is NULL");
+        if (system == nullptr) return invalid(error, "hvsup_hcs_system_query_properties: system is NULL");
         return hand_out(system->system.properties_document(), out);
     });
 }

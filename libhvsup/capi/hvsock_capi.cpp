@@ -68,20 +68,20 @@ hvsup::hvsock::ListenerSpec decode_spec(std::string_view text)
 
 extern "C" {
 
-hvsup_status hvsup_hvsock_service_id(uint32_t port, char** out, hvsup_error** error)
+hvsup_status hvsup_hvsock_port_to_service_id(char** out, uint32_t port, hvsup_error** error)
 {
     return hvsup::capi::guarded(error, [&]() -> hvsup_status {
-        if (out == nullptr) return invalid(error, "hvsup_hvsock_service_id: out is NULL");
+        if (out == nullptr) return invalid(error, "hvsup_hvsock_port_to_service_id: out is NULL");
         return hand_out(hvsup::hvsock::to_string(hvsup::hvsock::vsock_service_id(port)), out);
     });
 }
 
-hvsup_status hvsup_hvsock_service_port(const char* service_id, uint32_t* out, hvsup_error** error)
+hvsup_status hvsup_hvsock_service_id_to_port(uint32_t* out, const char* service_id, hvsup_error** error)
 {
     return hvsup::capi::guarded(error, [&]() -> hvsup_status {
-        if (out == nullptr) return invalid(error, "hvsup_hvsock_service_port: out is NULL");
+        if (out == nullptr) return invalid(error, "hvsup_hvsock_service_id_to_port: out is NULL");
         *out = 0;
-        if (service_id == nullptr) return invalid(error, "hvsup_hvsock_service_port: service_id is NULL");
+        if (service_id == nullptr) return invalid(error, "hvsup_hvsock_service_id_to_port: service_id is NULL");
         const auto port = hvsup::hvsock::vsock_port(hvsup::hvsock::parse_guid(service_id));
         if (!port) {
             throw Error(ErrorCode::invalid_argument,
@@ -98,20 +98,19 @@ hvsup_status hvsup_hvsock_listeners_options_init(hvsup_hvsock_listeners_options*
                                      hvsup_hvsock_listeners_options HVSUP_HVSOCK_LISTENERS_OPTIONS_INIT);
 }
 
-hvsup_status hvsup_hvsock_listeners_start(const char* vm_id, const char* spec_json,
-                                          const hvsup_hvsock_listeners_options* options,
-                                          hvsup_hvsock_listeners** out, hvsup_error** error)
+hvsup_status hvsup_hvsock_listeners_create(hvsup_hvsock_listeners** out, const char* vm_id, const char* spec_json,
+                                           const hvsup_hvsock_listeners_options* options, hvsup_error** error)
 {
     return hvsup::capi::guarded(error, [&]() -> hvsup_status {
-        if (out == nullptr) return invalid(error, "hvsup_hvsock_listeners_start: out is NULL");
+        if (out == nullptr) return invalid(error, "hvsup_hvsock_listeners_create: out is NULL");
         *out = nullptr;
-        if (vm_id == nullptr) return invalid(error, "hvsup_hvsock_listeners_start: vm_id is NULL");
-        if (spec_json == nullptr) return invalid(error, "hvsup_hvsock_listeners_start: spec_json is NULL");
+        if (vm_id == nullptr) return invalid(error, "hvsup_hvsock_listeners_create: vm_id is NULL");
+        if (spec_json == nullptr) return invalid(error, "hvsup_hvsock_listeners_create: spec_json is NULL");
         hvsup::hvsock::ListenerSpec spec =
             decode_spec(hvsup::capi::bounded_text(spec_json, hvsup::capi::max_json_text_bytes, "spec"));
         spec.vm_id = vm_id;
         const hvsup_status checked = hvsup::capi::check_options(options, HVSUP_HVSOCK_LISTENERS_OPTIONS_VERSION,
-                                                                "hvsup_hvsock_listeners_start", error);
+                                                                "hvsup_hvsock_listeners_create", error);
         if (checked != HVSUP_OK) return checked;
         if (options != nullptr) {
             if (options->emulation_dir != nullptr) spec.emulation_dir = hvsup::files::from_utf8(options->emulation_dir);
@@ -128,18 +127,26 @@ hvsup_status hvsup_hvsock_listeners_start(const char* vm_id, const char* spec_js
     });
 }
 
-hvsup_status hvsup_hvsock_listeners_wait_result(hvsup_hvsock_listeners* listeners, uint32_t timeout_ms,
-                                                uint32_t* out, hvsup_error** error)
+hvsup_status hvsup_hvsock_listeners_await_result(uint32_t* out, hvsup_hvsock_listeners* listeners, uint32_t timeout_ms,
+                                                 hvsup_error** error)
 {
     return hvsup::capi::guarded(error, [&]() -> hvsup_status {
-        if (out == nullptr) return invalid(error, "hvsup_hvsock_listeners_wait_result: out is NULL");
+        if (out == nullptr) return invalid(error, "hvsup_hvsock_listeners_await_result: out is NULL");
         *out = HVSUP_HVSOCK_RESULT_PENDING;
-        if (listeners == nullptr) return invalid(error, "hvsup_hvsock_listeners_wait_result: listeners is NULL");
+        if (listeners == nullptr) return invalid(error, "hvsup_hvsock_listeners_await_result: listeners is NULL");
         switch (listeners->set->wait_for_result(std::chrono::milliseconds(timeout_ms))) {
-        case hvsup::hvsock::ResultWait::no_result_listener: *out = HVSUP_HVSOCK_RESULT_NO_LISTENER; break;
-        case hvsup::hvsock::ResultWait::received: *out = HVSUP_HVSOCK_RESULT_RECEIVED; break;
-        case hvsup::hvsock::ResultWait::timed_out: *out = HVSUP_HVSOCK_RESULT_PENDING; break;
-        case hvsup::hvsock::ResultWait::closed: *out = HVSUP_HVSOCK_RESULT_STOPPED; break;
+            case hvsup::hvsock::ResultWait::no_result_listener:
+                *out = HVSUP_HVSOCK_RESULT_NO_LISTENER;
+                break;
+            case hvsup::hvsock::ResultWait::received:
+                *out = HVSUP_HVSOCK_RESULT_RECEIVED;
+                break;
+            case hvsup::hvsock::ResultWait::timed_out:
+                *out = HVSUP_HVSOCK_RESULT_PENDING;
+                break;
+            case hvsup::hvsock::ResultWait::closed:
+                *out = HVSUP_HVSOCK_RESULT_STOPPED;
+                break;
         }
         return HVSUP_OK;
     });

@@ -20,15 +20,15 @@ hvsup_status hvsup_image_build_options_init(hvsup_image_build_options* options, 
                                      hvsup_image_build_options HVSUP_IMAGE_BUILD_OPTIONS_INIT);
 }
 
-hvsup_status hvsup_image_build(const char* request_json, const hvsup_image_build_options* options, char** out,
-                               hvsup_error** error)
+hvsup_status hvsup_image_create(char** out, const char* request_json, const hvsup_image_build_options* options,
+                                hvsup_error** error)
 {
     return hvsup::capi::guarded(error, [&]() -> hvsup_status {
         if (out != nullptr) *out = nullptr;
-        if (request_json == nullptr) return invalid(error, "hvsup_image_build: request_json is NULL");
+        if (request_json == nullptr) return invalid(error, "hvsup_image_create: request_json is NULL");
         hvsup::image::BuildProgress progress;
         const hvsup_status checked =
-            hvsup::capi::check_options(options, HVSUP_IMAGE_BUILD_OPTIONS_VERSION, "hvsup_image_build", error);
+            hvsup::capi::check_options(options, HVSUP_IMAGE_BUILD_OPTIONS_VERSION, "hvsup_image_create", error);
         if (checked != HVSUP_OK) return checked;
         if (options != nullptr) {
             if (options->progress != nullptr) {
@@ -45,21 +45,21 @@ hvsup_status hvsup_image_build(const char* request_json, const hvsup_image_build
     });
 }
 
-hvsup_status hvsup_image_inspect(const char* path, char** out, hvsup_error** error)
+hvsup_status hvsup_image_describe(char** out, const char* path, hvsup_error** error)
 {
     return hvsup::capi::guarded(error, [&]() -> hvsup_status {
-        if (out == nullptr) return invalid(error, "hvsup_image_inspect: out is NULL");
+        if (out == nullptr) return invalid(error, "hvsup_image_describe: out is NULL");
         *out = nullptr;
-        if (path == nullptr) return invalid(error, "hvsup_image_inspect: path is NULL");
+        if (path == nullptr) return invalid(error, "hvsup_image_describe: path is NULL");
         return hand_out(hvsup::json::pretty(hvsup::image::inspect_image(path)) + "\n", out);
     });
 }
 
-hvsup_status hvsup_image_footer_verify(const char* path, char** out, hvsup_error** error)
+hvsup_status hvsup_image_check_footer(char** out, const char* path, hvsup_error** error)
 {
     return hvsup::capi::guarded(error, [&]() -> hvsup_status {
         if (out != nullptr) *out = nullptr;
-        if (path == nullptr) return invalid(error, "hvsup_image_footer_verify: path is NULL");
+        if (path == nullptr) return invalid(error, "hvsup_image_check_footer: path is NULL");
         auto footer = hvsup::image::verify_footer(path);
         if (out != nullptr) return hand_out(hvsup::json::pretty(footer) + "\n", out);
         return HVSUP_OK;

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: MIT
 // The environment variable that selects the loopback emulation, read only at the edges: the C
-// ABI (hvsup_hvsock_listeners_start without options.emulation_dir), the default source the
+// ABI (hvsup_hvsock_listeners_create without options.emulation_dir), the default source the
 // supervisor's HvsockRuntimeServices is built with, and hvsock-listener's main. Everything
 // below them takes the emulation directory as an explicit parameter (ListenerSpec::emulation_dir,
 // select_transport), the way the HCS and HCN providers are passed in as library paths.

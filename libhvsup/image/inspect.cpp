@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: MIT
-// vhdbuild inspect / hvsup_image_inspect: the fixed-VHD footer and the ext4 superblock.
+// vhdbuild inspect / hvsup_image_describe: the fixed-VHD footer and the ext4 superblock.
 #include "core/error.hpp"
 #include "core/files.hpp"
 #include "image/ext4_format.hpp"

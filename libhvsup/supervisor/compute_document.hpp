@@ -2,7 +2,7 @@
 // Where a request becomes a compute-system document: the supervisor translates the request's
 // config (and what HCN settled) into the VM facts hcs::build_document takes, including the
 // kernel command line of the guest contract (docs/hcs.md, "The document").
-// Used by start (HcsComputeHost), plan and hvsup_hcs_document_build.
+// Used by start (HcsComputeHost), plan and hvsup_hcs_build_document.
 #pragma once
 
 #include "core/guest_nic.hpp"
@@ -30,7 +30,7 @@ struct DocumentInputs {
     std::string architecture = "amd64";
     hcs::BootMode boot = hcs::BootMode::kernel_direct;
     // The guest NIC's addressing as HCN settled it (start); unset = taken from config.network
-    // (plan and hvsup_hcs_document_build, which ask no HCN).
+    // (plan and hvsup_hcs_build_document, which ask no HCN).
     std::optional<GuestNic> network;
     std::optional<hcs::schema::Version> host_schema_version;
     std::string owner = "microagent";

@@ -75,21 +75,21 @@ int main(void)
     EXPECT(hvsup_context_create(&ctx, &opts, NULL) == HVSUP_OK);
     EXPECT(ctx != NULL);
 
-    EXPECT(hvsup_supervise(ctx, NULL, &out, &err) == HVSUP_E_INVALID_ARGUMENT);
+    EXPECT(hvsup_context_supervise(&out, ctx, NULL, &err) == HVSUP_E_INVALID_ARGUMENT);
     EXPECT(out == NULL);
     hvsup_error_free(err);
     err = NULL;
-    EXPECT(hvsup_supervise(NULL, "{}", &out, NULL) == HVSUP_E_INVALID_ARGUMENT);
-    EXPECT(hvsup_supervise(ctx, "{}", NULL, NULL) == HVSUP_E_INVALID_ARGUMENT);
+    EXPECT(hvsup_context_supervise(&out, NULL, "{}", NULL) == HVSUP_E_INVALID_ARGUMENT);
+    EXPECT(hvsup_context_supervise(NULL, ctx, "{}", NULL) == HVSUP_E_INVALID_ARGUMENT);
 
     /* A malformed or unknown request still yields a document, with "ok": false. */
-    EXPECT(hvsup_supervise(ctx, "{\"command\":\"bogus\"}", &out, &err) == HVSUP_OK);
+    EXPECT(hvsup_context_supervise(&out, ctx, "{\"command\":\"bogus\"}", &err) == HVSUP_OK);
     EXPECT(err == NULL);
     EXPECT(out != NULL && strstr(out, "\"ok\": false") != NULL);
     EXPECT(out != NULL && strstr(out, "unknown command \\\"bogus\\\"") != NULL);
     hvsup_string_free(out);
     out = NULL;
-    EXPECT(hvsup_supervise(ctx, "{not json", &out, &err) == HVSUP_OK);
+    EXPECT(hvsup_context_supervise(&out, ctx, "{not json", &err) == HVSUP_OK);
     EXPECT(out != NULL && strstr(out, "decode request") != NULL);
     hvsup_string_free(out);
     out = NULL;
@@ -98,11 +98,11 @@ int main(void)
     hvsup_doctor_options dopts = HVSUP_DOCTOR_OPTIONS_INIT;
     int32_t ok = 7;
     dopts.format = 42;
-    EXPECT(hvsup_doctor(ctx, &dopts, &out, &ok, &err) == HVSUP_E_INVALID_ARGUMENT);
+    EXPECT(hvsup_context_doctor(&out, &ok, ctx, &dopts, &err) == HVSUP_E_INVALID_ARGUMENT);
     hvsup_error_free(err);
     err = NULL;
     EXPECT(hvsup_doctor_options_init(&dopts, HVSUP_DOCTOR_OPTIONS_VERSION) == HVSUP_OK);
-    EXPECT(hvsup_doctor(ctx, &dopts, &out, &ok, &err) == HVSUP_OK);
+    EXPECT(hvsup_context_doctor(&out, &ok, ctx, &dopts, &err) == HVSUP_OK);
     EXPECT(ok == 0 || ok == 1);
     EXPECT(out != NULL && strstr(out, "\"checks\"") != NULL);
     hvsup_string_free(out);
@@ -114,7 +114,7 @@ int main(void)
     EXPECT(hvsup_context_cancel(NULL) == HVSUP_E_INVALID_ARGUMENT);
     EXPECT(hvsup_context_cancel(ctx) == HVSUP_OK);
     EXPECT(hvsup_context_cancel(ctx) == HVSUP_OK);
-    EXPECT(hvsup_supervise(ctx, "{\"command\":\"host\"}", &out, &err) == HVSUP_OK);
+    EXPECT(hvsup_context_supervise(&out, ctx, "{\"command\":\"host\"}", &err) == HVSUP_OK);
     EXPECT(err == NULL);
     EXPECT(out != NULL && strstr(out, "\"host\"") != NULL);
     hvsup_string_free(out);

@@ -1,6 +1,6 @@
 # SPDX-License-Identifier: MIT
 """hvsup-guestinit in its test mode against the REAL host side: the library's result service
-(hvsup_hvsock_listeners_start with a result path, through the Python binding) over the loopback
+(hvsup_hvsock_listeners_create with a result path, through the Python binding) over the loopback
 emulation transport. Each case checks the result.json the host wrote (docs/guest.md)."""
 import json
 import os

@@ -46,11 +46,11 @@ def load():
     lib.hvsup_hcn_open.argtypes = [pp, ctypes.POINTER(Options), pp]
     lib.hvsup_hcn_free.argtypes = [vp]
     lib.hvsup_hcn_probe.argtypes = [vp, pp]
-    lib.hvsup_hcn_nat_network_ensure.argtypes = [vp, pp, pp]
-    lib.hvsup_hcn_network_find.argtypes = [vp, cp, pp, pp]
-    lib.hvsup_hcn_endpoint_create.argtypes = [vp, cp, cp, ctypes.c_uint32, pp, pp]
-    lib.hvsup_hcn_endpoint_delete.argtypes = [vp, cp, pp]
-    lib.hvsup_hcn_endpoint_properties.argtypes = [vp, cp, pp, pp]
+    lib.hvsup_hcn_ensure_nat_network.argtypes = [pp, vp, pp]
+    lib.hvsup_hcn_find_network.argtypes = [pp, vp, cp, pp]
+    lib.hvsup_hcn_create_endpoint.argtypes = [pp, vp, cp, cp, ctypes.c_uint32, pp]
+    lib.hvsup_hcn_delete_endpoint.argtypes = [vp, cp, pp]
+    lib.hvsup_hcn_query_endpoint.argtypes = [pp, vp, cp, pp]
     lib.hvsup_hcn_options_init.argtypes = [ctypes.POINTER(Options), ctypes.c_uint32]
     lib.hvsup_error_message.argtypes = [vp]
     lib.hvsup_error_message.restype = cp
@@ -83,25 +83,25 @@ class Hcn:
 
     def _doc(self, fn, *args):
         out = ctypes.c_void_p()
-        self._check(fn(self.handle, *args, ctypes.byref(out), self._err()))
+        self._check(fn(ctypes.byref(out), self.handle, *args, self._err()))
         text = ctypes.cast(out, ctypes.c_char_p).value.decode()
         self.lib.hvsup_string_free(out)
         return json.loads(text)
 
     def ensure_nat(self):
-        return self._doc(self.lib.hvsup_hcn_nat_network_ensure)
+        return self._doc(self.lib.hvsup_hcn_ensure_nat_network)
 
     def find(self, name):
-        return self._doc(self.lib.hvsup_hcn_network_find, name.encode())
+        return self._doc(self.lib.hvsup_hcn_find_network, name.encode())
 
     def create_endpoint(self, network_id, name, flags=0):
-        return self._doc(self.lib.hvsup_hcn_endpoint_create, network_id.encode(), name.encode(), flags)
+        return self._doc(self.lib.hvsup_hcn_create_endpoint, network_id.encode(), name.encode(), flags)
 
     def properties(self, endpoint_id):
-        return self._doc(self.lib.hvsup_hcn_endpoint_properties, endpoint_id.encode())
+        return self._doc(self.lib.hvsup_hcn_query_endpoint, endpoint_id.encode())
 
     def delete_endpoint(self, endpoint_id):
-        self._check(self.lib.hvsup_hcn_endpoint_delete(self.handle, endpoint_id.encode(), self._err()))
+        self._check(self.lib.hvsup_hcn_delete_endpoint(self.handle, endpoint_id.encode(), self._err()))
 
     def probe(self):
         self._check(self.lib.hvsup_hcn_probe(self.handle, self._err()))

@@ -103,11 +103,11 @@ def lib():
     if not path.exists():
         pytest.fail(f"{path} is not built")
     lib = ctypes.CDLL(str(path))
-    lib.hvsup_image_build.argtypes = [ctypes.c_char_p, ctypes.POINTER(BuildOptions), ctypes.POINTER(ctypes.c_void_p),
-                                      ctypes.POINTER(ctypes.c_void_p)]
-    lib.hvsup_image_footer_verify.argtypes = [ctypes.c_char_p, ctypes.POINTER(ctypes.c_void_p),
-                                              ctypes.POINTER(ctypes.c_void_p)]
-    lib.hvsup_image_inspect.argtypes = lib.hvsup_image_footer_verify.argtypes
+    lib.hvsup_image_create.argtypes = [ctypes.POINTER(ctypes.c_void_p), ctypes.c_char_p, ctypes.POINTER(BuildOptions),
+                                       ctypes.POINTER(ctypes.c_void_p)]
+    lib.hvsup_image_check_footer.argtypes = [ctypes.POINTER(ctypes.c_void_p), ctypes.c_char_p,
+                                             ctypes.POINTER(ctypes.c_void_p)]
+    lib.hvsup_image_describe.argtypes = lib.hvsup_image_check_footer.argtypes
     lib.hvsup_error_message.restype = ctypes.c_char_p
     lib.hvsup_error_message.argtypes = [ctypes.c_void_p]
     lib.hvsup_error_free.argtypes = [ctypes.c_void_p]
@@ -118,7 +118,7 @@ def lib():
 def call_build(lib, request, progress=None, version=1, flags=0):
     opts = BuildOptions(version, flags, progress or PROGRESS(), None)
     out, err = ctypes.c_void_p(), ctypes.c_void_p()
-    status = lib.hvsup_image_build(json.dumps(request).encode(), ctypes.byref(opts), ctypes.byref(out), ctypes.byref(err))
+    status = lib.hvsup_image_create(ctypes.byref(out), json.dumps(request).encode(), ctypes.byref(opts), ctypes.byref(err))
     text = ctypes.string_at(out.value).decode() if out.value else None
     message = lib.hvsup_error_message(err).decode() if err.value else None
     lib.hvsup_string_free(out)
@@ -146,13 +146,13 @@ def test_c_abi_build_progress_and_footer(lib, tmp_path):
     assert [c[1] for c in calls] == sorted(c[1] for c in calls)
     fsck_clean(out)
     fout, ferr = ctypes.c_void_p(), ctypes.c_void_p()
-    assert lib.hvsup_image_footer_verify(str(out).encode(), ctypes.byref(fout), ctypes.byref(ferr)) == 0
+    assert lib.hvsup_image_check_footer(ctypes.byref(fout), str(out).encode(), ctypes.byref(ferr)) == 0
     footer = json.loads(ctypes.string_at(fout.value))
     lib.hvsup_string_free(fout)
     assert footer["currentSize"] == out.stat().st_size - 512
     raw = tmp_path / "raw.img"
     assert call_build(lib, {"fromDir": str(src), "output": str(raw), "raw": True})[0] == 0
-    assert lib.hvsup_image_footer_verify(str(raw).encode(), None, ctypes.byref(ferr)) == -8  # HVSUP_E_INTEGRITY
+    assert lib.hvsup_image_check_footer(None, str(raw).encode(), ctypes.byref(ferr)) == -8  # HVSUP_E_INTEGRITY
     assert b"conectix" in lib.hvsup_error_message(ferr)
     lib.hvsup_error_free(ferr)
 
@@ -179,11 +179,11 @@ def test_c_abi_rejects_bad_arguments(lib, tmp_path):
     assert call_build(lib, {"fromDir": str(tmp_path), "output": str(tmp_path / "o")}, version=99)[0] == -2
     assert call_build(lib, {"fromDir": str(tmp_path), "output": str(tmp_path / "o")}, flags=4)[0] == -2
     err = ctypes.c_void_p()
-    assert lib.hvsup_image_build(None, None, None, ctypes.byref(err)) == -2
+    assert lib.hvsup_image_create(None, None, None, ctypes.byref(err)) == -2
     lib.hvsup_error_free(err)
-    assert lib.hvsup_image_inspect(str(tmp_path / "missing").encode(), None, None) == -2  # out is NULL
+    assert lib.hvsup_image_describe(None, str(tmp_path / "missing").encode(), None) == -2  # out is NULL
     out = ctypes.c_void_p()
-    assert lib.hvsup_image_inspect(str(tmp_path / "missing").encode(), ctypes.byref(out), None) == -4  # not found
+    assert lib.hvsup_image_describe(ctypes.byref(out), str(tmp_path / "missing").encode(), None) == -4  # not found
 
 
 # --- blob digests and zstd layers ---------------------------------------------------------

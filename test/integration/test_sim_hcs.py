@@ -68,23 +68,23 @@ class Hcs:
 
     def document(self, request):
         out = ctypes.c_void_p()
-        self.call(self.lib.hvsup_hcs_document_build, json.dumps(request).encode(), None, ctypes.byref(out))
+        self.call(self.lib.hvsup_hcs_build_document, ctypes.byref(out), json.dumps(request).encode(), None)
         return self.take(out)
 
     def create(self, system_id, document):
         sys_ = ctypes.c_void_p()
-        self.call(self.lib.hvsup_hcs_system_create, self.handle, system_id.encode(), document.encode(), 0,
-                  ctypes.byref(sys_))
+        self.call(self.lib.hvsup_hcs_create_system, ctypes.byref(sys_), self.handle, system_id.encode(),
+                  document.encode(), 0)
         return sys_
 
     def open(self, system_id):
         sys_ = ctypes.c_void_p()
-        self.call(self.lib.hvsup_hcs_system_open, self.handle, system_id.encode(), ctypes.byref(sys_))
+        self.call(self.lib.hvsup_hcs_open_system, ctypes.byref(sys_), self.handle, system_id.encode())
         return sys_
 
     def properties(self, sys_):
         out = ctypes.c_void_p()
-        self.call(self.lib.hvsup_hcs_system_properties, sys_, ctypes.byref(out))
+        self.call(self.lib.hvsup_hcs_system_query_properties, ctypes.byref(out), sys_)
         return json.loads(self.take(out))
 
     def grant(self, vm_id, path):
@@ -102,7 +102,7 @@ class Hcs:
     def wait(self, sys_, timeout_ms):
         exited = ctypes.c_int32()
         out = ctypes.c_void_p()
-        self.call(self.lib.hvsup_hcs_system_wait, sys_, timeout_ms, ctypes.byref(exited), ctypes.byref(out))
+        self.call(self.lib.hvsup_hcs_system_await_exit, ctypes.byref(exited), ctypes.byref(out), sys_, timeout_ms)
         return json.loads(self.take(out)) if exited.value else None
 
     def close(self, sys_):

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: MIT
 // Every C ABI entry point that takes JSON text caps what it reads and what the parse may cost:
-// 16 MiB of text, 100000 values for a request. hvsup_plan and hvsup_hcs_document_build had no
+// 16 MiB of text, 100000 values for a request. hvsup_context_plan and hvsup_hcs_build_document had no
 // cap at all.
 #include "hvsup/hcs.h"
 #include "hvsup/hvsock.h"
@@ -47,47 +47,48 @@ struct Context {
 
 }  // namespace
 
-TEST_CASE("hvsup_plan refuses a request over 16 MiB or over the value cap", "[capi][bounds]")
+TEST_CASE("hvsup_context_plan refuses a request over 16 MiB or over the value cap", "[capi][bounds]")
 {
     Context c;
     char* out = nullptr;
     hvsup_error* error = nullptr;
-    CHECK(hvsup_plan(c.ctx, request_of_size(cap + 1).c_str(), &out, &error) == HVSUP_E_INVALID_ARGUMENT);
+    CHECK(hvsup_context_plan(&out, c.ctx, request_of_size(cap + 1).c_str(), &error) == HVSUP_E_INVALID_ARGUMENT);
     CHECK(out == nullptr);
     CHECK(take_message(error) == "request exceeds 16777216 bytes");
-    CHECK(hvsup_plan(c.ctx, value_bomb().c_str(), &out, &error) == HVSUP_E_INVALID_ARGUMENT);
+    CHECK(hvsup_context_plan(&out, c.ctx, value_bomb().c_str(), &error) == HVSUP_E_INVALID_ARGUMENT);
     CHECK_THAT(take_message(error), Catch::StartsWith("decode request: more than 100000 JSON values at byte "));
     // At the cap the text is read and judged on its content.
-    CHECK(hvsup_plan(c.ctx, request_of_size(cap).c_str(), &out, &error) == HVSUP_E_INVALID_ARGUMENT);
+    CHECK(hvsup_context_plan(&out, c.ctx, request_of_size(cap).c_str(), &error) == HVSUP_E_INVALID_ARGUMENT);
     CHECK(take_message(error) == "identity is required");
 }
 
-TEST_CASE("hvsup_hcs_document_build refuses a request over 16 MiB or over the value cap", "[capi][bounds]")
+TEST_CASE("hvsup_hcs_build_document refuses a request over 16 MiB or over the value cap", "[capi][bounds]")
 {
     char* out = nullptr;
     hvsup_error* error = nullptr;
-    CHECK(hvsup_hcs_document_build(request_of_size(cap + 1).c_str(), nullptr, &out, &error) == HVSUP_E_INVALID_ARGUMENT);
+    CHECK(hvsup_hcs_build_document(&out, request_of_size(cap + 1).c_str(), nullptr, &error) ==
+          HVSUP_E_INVALID_ARGUMENT);
     CHECK(take_message(error) == "request exceeds 16777216 bytes");
-    CHECK(hvsup_hcs_document_build(value_bomb().c_str(), nullptr, &out, &error) == HVSUP_E_INVALID_ARGUMENT);
+    CHECK(hvsup_hcs_build_document(&out, value_bomb().c_str(), nullptr, &error) == HVSUP_E_INVALID_ARGUMENT);
     CHECK_THAT(take_message(error), Catch::StartsWith("decode request: more than 100000 JSON values"));
     // A processor count that would wrap to 2 in the document is refused by name.
     const char* wraps = R"({"command":"run","identity":{"requestID":"r","runtimeID":"a","role":"workload","backend":"b"},
                            "config":{"kernelPath":"/k","rootfsPath":"/r.vhd","stateDir":"/s","cpuCount":4294967298}})";
-    CHECK(hvsup_hcs_document_build(wraps, nullptr, &out, &error) == HVSUP_E_INVALID_ARGUMENT);
+    CHECK(hvsup_hcs_build_document(&out, wraps, nullptr, &error) == HVSUP_E_INVALID_ARGUMENT);
     CHECK(take_message(error) == "config.cpuCount must be at most 2048");
     CHECK(out == nullptr);
 }
 
-TEST_CASE("hvsup_supervise answers a request over 16 MiB with an ok:false response", "[capi][bounds]")
+TEST_CASE("hvsup_context_supervise answers a request over 16 MiB with an ok:false response", "[capi][bounds]")
 {
     Context c;
     char* out = nullptr;
     hvsup_error* error = nullptr;
-    REQUIRE(hvsup_supervise(c.ctx, request_of_size(cap + 1).c_str(), &out, &error) == HVSUP_OK);
+    REQUIRE(hvsup_context_supervise(&out, c.ctx, request_of_size(cap + 1).c_str(), &error) == HVSUP_OK);
     REQUIRE(out != nullptr);
     CHECK(std::string(out).find(R"("error": "request exceeds 16777216 bytes")") != std::string::npos);
     hvsup_string_free(out);
-    REQUIRE(hvsup_supervise(c.ctx, value_bomb().c_str(), &out, &error) == HVSUP_OK);
+    REQUIRE(hvsup_context_supervise(&out, c.ctx, value_bomb().c_str(), &error) == HVSUP_OK);
     CHECK(std::string(out).find(R"("error": "decode request: more than 100000 JSON values at byte )") != std::string::npos);
     hvsup_string_free(out);
 }
@@ -96,11 +97,11 @@ TEST_CASE("the hvsock spec and the image request are capped at 16 MiB", "[capi][
 {
     hvsup_hvsock_listeners* listeners = nullptr;
     hvsup_error* error = nullptr;
-    CHECK(hvsup_hvsock_listeners_start("22222222-3333-4444-5555-666666666666", request_of_size(cap + 1).c_str(), nullptr,
-                                       &listeners, &error) == HVSUP_E_INVALID_ARGUMENT);
+    CHECK(hvsup_hvsock_listeners_create(&listeners, "22222222-3333-4444-5555-666666666666",
+                                        request_of_size(cap + 1).c_str(), nullptr, &error) == HVSUP_E_INVALID_ARGUMENT);
     CHECK(take_message(error) == "spec exceeds 16777216 bytes");
     CHECK(listeners == nullptr);
     char* out = nullptr;
-    CHECK(hvsup_image_build(request_of_size(cap + 1).c_str(), nullptr, &out, &error) == HVSUP_E_INVALID_ARGUMENT);
+    CHECK(hvsup_image_create(&out, request_of_size(cap + 1).c_str(), nullptr, &error) == HVSUP_E_INVALID_ARGUMENT);
     CHECK(take_message(error) == "request exceeds 16777216 bytes");
 }

@@ -138,8 +138,8 @@ TEST_CASE("every entry point refuses options of version 0 and current + 1 with i
         hvsup_hcs_document_options document = HVSUP_HCS_DOCUMENT_OPTIONS_INIT;
         document.version = bad(HVSUP_HCS_DOCUMENT_OPTIONS_VERSION);
         char* out = nullptr;
-        r = refusal([&](hvsup_error** e) { return hvsup_hcs_document_build("{}", &document, &out, e); });
-        check_refused(r, "hvsup_hcs_document_build");
+        r = refusal([&](hvsup_error** e) { return hvsup_hcs_build_document(&out, "{}", &document, e); });
+        check_refused(r, "hvsup_hcs_build_document");
         CHECK(out == nullptr);
 
         hvsup_hcn_options hcn = HVSUP_HCN_OPTIONS_INIT;
@@ -153,15 +153,15 @@ TEST_CASE("every entry point refuses options of version 0 and current + 1 with i
         listeners.version = bad(HVSUP_HVSOCK_LISTENERS_OPTIONS_VERSION);
         hvsup_hvsock_listeners* set = nullptr;
         r = refusal([&](hvsup_error** e) {
-            return hvsup_hvsock_listeners_start("d7e5a5b4-0000-4000-8000-000000000001", "{}", &listeners, &set, e);
+            return hvsup_hvsock_listeners_create(&set, "d7e5a5b4-0000-4000-8000-000000000001", "{}", &listeners, e);
         });
-        check_refused(r, "hvsup_hvsock_listeners_start");
+        check_refused(r, "hvsup_hvsock_listeners_create");
         CHECK(set == nullptr);
 
         hvsup_image_build_options image = HVSUP_IMAGE_BUILD_OPTIONS_INIT;
         image.version = bad(HVSUP_IMAGE_BUILD_OPTIONS_VERSION);
-        r = refusal([&](hvsup_error** e) { return hvsup_image_build("{}", &image, &out, e); });
-        check_refused(r, "hvsup_image_build");
+        r = refusal([&](hvsup_error** e) { return hvsup_image_create(&out, "{}", &image, e); });
+        check_refused(r, "hvsup_image_create");
         CHECK(out == nullptr);
 
         hvsup_context* defaults = nullptr;
@@ -169,8 +169,8 @@ TEST_CASE("every entry point refuses options of version 0 and current + 1 with i
         hvsup_doctor_options doctor = HVSUP_DOCTOR_OPTIONS_INIT;
         doctor.version = bad(HVSUP_DOCTOR_OPTIONS_VERSION);
         int32_t ok = -1;
-        r = refusal([&](hvsup_error** e) { return hvsup_doctor(defaults, &doctor, &out, &ok, e); });
-        check_refused(r, "hvsup_doctor");
+        r = refusal([&](hvsup_error** e) { return hvsup_context_doctor(&out, &ok, defaults, &doctor, e); });
+        check_refused(r, "hvsup_context_doctor");
         CHECK(out == nullptr);
         hvsup_context_free(defaults);
     }

@@ -33,52 +33,53 @@ std::string json_string(const std::string& s)
 
 }  // namespace
 
-TEST_CASE("hvsup_hvsock_service_id maps ports to template GUIDs", "[hvsock][capi]")
+TEST_CASE("hvsup_hvsock_port_to_service_id maps ports to template GUIDs", "[hvsock][capi]")
 {
     char* text = nullptr;
-    REQUIRE(hvsup_hvsock_service_id(18080, &text, nullptr) == HVSUP_OK);
+    REQUIRE(hvsup_hvsock_port_to_service_id(&text, 18080, nullptr) == HVSUP_OK);
     CHECK(std::string(text) == "000046a0-facb-11e6-bd58-64006a7986d3");
     hvsup_string_free(text);
-    CHECK(hvsup_hvsock_service_id(1, nullptr, nullptr) == HVSUP_E_INVALID_ARGUMENT);
+    CHECK(hvsup_hvsock_port_to_service_id(nullptr, 1, nullptr) == HVSUP_E_INVALID_ARGUMENT);
 
     uint32_t port = 0;
-    CHECK(hvsup_hvsock_service_port("00000400-FACB-11E6-BD58-64006A7986D3", &port, nullptr) == HVSUP_OK);
+    CHECK(hvsup_hvsock_service_id_to_port(&port, "00000400-FACB-11E6-BD58-64006A7986D3", nullptr) == HVSUP_OK);
     CHECK(port == 1024);
     hvsup_error* err = nullptr;
-    CHECK(hvsup_hvsock_service_port("a42e7cda-d03f-480c-9cc2-a4de20abb878", &port, &err) == HVSUP_E_INVALID_ARGUMENT);
+    CHECK(hvsup_hvsock_service_id_to_port(&port, "a42e7cda-d03f-480c-9cc2-a4de20abb878", &err) ==
+          HVSUP_E_INVALID_ARGUMENT);
     CHECK(error_text(err) == "service id a42e7cda-d03f-480c-9cc2-a4de20abb878 is not a vsock port service id");
-    CHECK(hvsup_hvsock_service_port("junk", &port, nullptr) == HVSUP_E_INVALID_ARGUMENT);
-    CHECK(hvsup_hvsock_service_port(nullptr, &port, nullptr) == HVSUP_E_INVALID_ARGUMENT);
+    CHECK(hvsup_hvsock_service_id_to_port(&port, "junk", nullptr) == HVSUP_E_INVALID_ARGUMENT);
+    CHECK(hvsup_hvsock_service_id_to_port(&port, nullptr, nullptr) == HVSUP_E_INVALID_ARGUMENT);
 }
 
-TEST_CASE("hvsup_hvsock_listeners_start checks its arguments", "[hvsock][capi]")
+TEST_CASE("hvsup_hvsock_listeners_create checks its arguments", "[hvsock][capi]")
 {
     hvsup_hvsock_listeners* set = nullptr;
     hvsup_hvsock_listeners_options options;
     REQUIRE(hvsup_hvsock_listeners_options_init(&options, HVSUP_HVSOCK_LISTENERS_OPTIONS_VERSION) == HVSUP_OK);
     CHECK(hvsup_hvsock_listeners_options_init(&options, 99) == HVSUP_E_INVALID_ARGUMENT);
-    CHECK(hvsup_hvsock_listeners_start(vm_id.c_str(), "{}", nullptr, nullptr, nullptr) == HVSUP_E_INVALID_ARGUMENT);
-    CHECK(hvsup_hvsock_listeners_start(nullptr, "{}", nullptr, &set, nullptr) == HVSUP_E_INVALID_ARGUMENT);
-    CHECK(hvsup_hvsock_listeners_start(vm_id.c_str(), nullptr, nullptr, &set, nullptr) == HVSUP_E_INVALID_ARGUMENT);
+    CHECK(hvsup_hvsock_listeners_create(nullptr, vm_id.c_str(), "{}", nullptr, nullptr) == HVSUP_E_INVALID_ARGUMENT);
+    CHECK(hvsup_hvsock_listeners_create(&set, nullptr, "{}", nullptr, nullptr) == HVSUP_E_INVALID_ARGUMENT);
+    CHECK(hvsup_hvsock_listeners_create(&set, vm_id.c_str(), nullptr, nullptr, nullptr) == HVSUP_E_INVALID_ARGUMENT);
     options.version = 7;
-    CHECK(hvsup_hvsock_listeners_start(vm_id.c_str(), "{}", &options, &set, nullptr) == HVSUP_E_INVALID_ARGUMENT);
+    CHECK(hvsup_hvsock_listeners_create(&set, vm_id.c_str(), "{}", &options, nullptr) == HVSUP_E_INVALID_ARGUMENT);
     options.version = HVSUP_HVSOCK_LISTENERS_OPTIONS_VERSION;
     options.flags = 4;
-    CHECK(hvsup_hvsock_listeners_start(vm_id.c_str(), "{}", &options, &set, nullptr) == HVSUP_E_INVALID_ARGUMENT);
+    CHECK(hvsup_hvsock_listeners_create(&set, vm_id.c_str(), "{}", &options, nullptr) == HVSUP_E_INVALID_ARGUMENT);
     options.flags = 0;
     hvsup_error* err = nullptr;
-    CHECK(hvsup_hvsock_listeners_start(vm_id.c_str(), "[1]", &options, &set, &err) == HVSUP_E_INVALID_ARGUMENT);
+    CHECK(hvsup_hvsock_listeners_create(&set, vm_id.c_str(), "[1]", &options, &err) == HVSUP_E_INVALID_ARGUMENT);
     hvsup_error_free(err);
-    CHECK(hvsup_hvsock_listeners_start(vm_id.c_str(), R"({"vsockListeners":[{"port":2048,"target":"nowhere"}]})",
-                                       &options, &set, &err) == HVSUP_E_INVALID_ARGUMENT);
+    CHECK(hvsup_hvsock_listeners_create(&set, vm_id.c_str(), R"({"vsockListeners":[{"port":2048,"target":"nowhere"}]})",
+                                        &options, &err) == HVSUP_E_INVALID_ARGUMENT);
     CHECK(error_text(err) == "windows-hyperv vsock listener 2048 target must be host:port or the workspace result path");
-    CHECK(hvsup_hvsock_listeners_start(vm_id.c_str(), R"({"portForwards":[{"hostPort":0}]})", &options, &set, &err) ==
+    CHECK(hvsup_hvsock_listeners_create(&set, vm_id.c_str(), R"({"portForwards":[{"hostPort":0}]})", &options, &err) ==
           HVSUP_E_INVALID_ARGUMENT);
     hvsup_error_free(err);
     CHECK(set == nullptr);
     CHECK(hvsup_hvsock_listeners_stop(nullptr, nullptr) == HVSUP_E_INVALID_ARGUMENT);
     uint32_t state = 0;
-    CHECK(hvsup_hvsock_listeners_wait_result(nullptr, 0, &state, nullptr) == HVSUP_E_INVALID_ARGUMENT);
+    CHECK(hvsup_hvsock_listeners_await_result(&state, nullptr, 0, nullptr) == HVSUP_E_INVALID_ARGUMENT);
     hvsup_hvsock_listeners_free(nullptr);
 }
 
@@ -104,7 +105,7 @@ TEST_CASE("a listener set started through the C ABI bridges, delivers the result
                              json_string(result.string()) + R"(}],"resultPath":)" + json_string(result.string()) + "}";
     hvsup_hvsock_listeners* set = nullptr;
     hvsup_error* err = nullptr;
-    REQUIRE(hvsup_hvsock_listeners_start(vm_id.c_str(), spec.c_str(), &options, &set, &err) == HVSUP_OK);
+    REQUIRE(hvsup_hvsock_listeners_create(&set, vm_id.c_str(), spec.c_str(), &options, &err) == HVSUP_OK);
     REQUIRE(set != nullptr);
 
     asio::io_context io;
@@ -115,13 +116,13 @@ TEST_CASE("a listener set started through the C ABI bridges, delivers the result
         CHECK(read_all(s) == "via C");
     }
     uint32_t state = 99;
-    CHECK(hvsup_hvsock_listeners_wait_result(set, 0, &state, nullptr) == HVSUP_OK);
+    CHECK(hvsup_hvsock_listeners_await_result(&state, set, 0, nullptr) == HVSUP_OK);
     CHECK(state == HVSUP_HVSOCK_RESULT_PENDING);
     {
         Stream r = guest.connect(1024);
         asio::write(r, asio::buffer(std::string("{\"exit_code\":0}\n")));
     }
-    CHECK(hvsup_hvsock_listeners_wait_result(set, 20000, &state, nullptr) == HVSUP_OK);
+    CHECK(hvsup_hvsock_listeners_await_result(&state, set, 20000, nullptr) == HVSUP_OK);
     CHECK(state == HVSUP_HVSOCK_RESULT_RECEIVED);
     std::ifstream in(result);
     std::stringstream ss;

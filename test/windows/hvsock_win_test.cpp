@@ -111,7 +111,7 @@ TEST_CASE("without AF_HYPERV the platform transport is a clear unsupported error
     CHECK_THROWS_AS(hvsock::select_transport(hvsock::emulation_dir_from_environment()), Error);
 }
 
-TEST_CASE("hvsup_hvsock_listeners_start without AF_HYPERV returns HVSUP_E_UNSUPPORTED", "[hvsock]")
+TEST_CASE("hvsup_hvsock_listeners_create without AF_HYPERV returns HVSUP_E_UNSUPPORTED", "[hvsock]")
 {
     int error = 0;
     if (af_hyperv_available(&error)) return;  // covered by real Hyper-V hosts, not here
@@ -120,7 +120,7 @@ TEST_CASE("hvsup_hvsock_listeners_start without AF_HYPERV returns HVSUP_E_UNSUPP
     hvsup_error* err = nullptr;
     const char* spec = R"({"vsockListeners": [{"port": 2048, "target": "127.0.0.1:9"}]})";
     const hvsup_status s =
-        hvsup_hvsock_listeners_start("d7e5a5b4-0000-4000-8000-000000000001", spec, nullptr, &listeners, &err);
+        hvsup_hvsock_listeners_create(&listeners, "d7e5a5b4-0000-4000-8000-000000000001", spec, nullptr, &err);
     CHECK(s == HVSUP_E_UNSUPPORTED);
     CHECK(listeners == nullptr);
     REQUIRE(err != nullptr);

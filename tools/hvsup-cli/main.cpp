@@ -256,7 +256,7 @@ int main(int argc, char** argv)
         dopts.guest_init_path = args.guest_init.empty() ? nullptr : args.guest_init.c_str();
         char* report = nullptr;
         int32_t ok = 0;
-        hvsup_status s = hvsup_doctor(context, &dopts, &report, &ok, &error);
+        hvsup_status s = hvsup_context_doctor(&report, &ok, context, &dopts, &error);
         hvsup_context_free(context);
         if (s != HVSUP_OK) return print_error("doctor", s, error);
         std::fputs(report, stdout);
@@ -298,7 +298,7 @@ int main(int argc, char** argv)
 
     if (args.mode == "plan") {
         char* plan = nullptr;
-        hvsup_status s = hvsup_plan(context, request.c_str(), &plan, &error);
+        hvsup_status s = hvsup_context_plan(&plan, context, request.c_str(), &error);
         hvsup_context_free(context);
         if (s != HVSUP_OK) {
             std::string message = hvsup_error_message(error);
@@ -311,7 +311,7 @@ int main(int argc, char** argv)
     }
 
     char* response = nullptr;
-    hvsup_status s = hvsup_supervise(context, request.c_str(), &response, &error);
+    hvsup_status s = hvsup_context_supervise(&response, context, request.c_str(), &error);
     hvsup_context_free(context);
     if (s != HVSUP_OK) return print_error("supervise", s, error);
     const bool summarise = args.mode == "lifecycle" && !args.json;

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: MIT
 // vhdbuild: builds a fixed-VHD (or raw) ext4 disk from a directory, a tar or an OCI layout,
-// and inspects one. Thin: flags -> JSON request -> hvsup_image_build (include/hvsup/image.h).
+// and inspects one. Thin: flags -> JSON request -> hvsup_image_create (include/hvsup/image.h).
 #include "hvsup/image.h"
 #include "common/arguments.hpp"
 #include "guest_init_path.hpp"
@@ -133,8 +133,8 @@ int inspect(int argc, char** argv, bool verify_only)
     if (path.empty()) return usage_error("no image given");
     char* out = nullptr;
     hvsup_error* error = nullptr;
-    hvsup_status st = verify_only ? hvsup_image_footer_verify(path.c_str(), &out, &error)
-                                  : hvsup_image_inspect(path.c_str(), &out, &error);
+    hvsup_status st = verify_only ? hvsup_image_check_footer(&out, path.c_str(), &error)
+                                  : hvsup_image_describe(&out, path.c_str(), &error);
     if (st != HVSUP_OK) return fail(st, error);
     if (verify_only) {
         std::printf("%s: valid fixed VHD footer\n", path.c_str());
@@ -257,7 +257,7 @@ int main(int argc, char** argv)
     char* summary = nullptr;
     hvsup_error* error = nullptr;
     const std::string request = boost::json::serialize(req);
-    hvsup_status st = hvsup_image_build(request.c_str(), &opts, &summary, &error);
+    hvsup_status st = hvsup_image_create(&summary, request.c_str(), &opts, &error);
     if (tty) std::fputs("\r\033[K", stderr);
     if (st != HVSUP_OK) return fail(st, error);
     if (json) {

@@ -127,7 +127,7 @@ func (c *Context) SuperviseJSON(ctx context.Context, request []byte) ([]byte, er
 		defer stop()
 		var err error
 		text, err = callForString(func(out **C.char, errp **C.hvsup_error) C.hvsup_status {
-			return C.hvsup_supervise(h, creq, out, errp)
+			return C.hvsup_context_supervise(out, h, creq, errp)
 		})
 		return err
 	})
@@ -189,7 +189,7 @@ func (c *Context) Cancel() error {
 	})
 }
 
-// Plan is a dry run (hvsup_plan): what a start/run request would create, touching nothing.
+// Plan is a dry run (hvsup_context_plan): what a start/run request would create, touching nothing.
 // A request that fails validation gives an *Error with ErrInvalidArgument.
 func (c *Context) Plan(ctx context.Context, req Request) (json.RawMessage, error) {
 	if err := ctx.Err(); err != nil {
@@ -205,7 +205,7 @@ func (c *Context) Plan(ctx context.Context, req Request) (json.RawMessage, error
 	err = c.with(func(h *C.hvsup_context) error {
 		var err error
 		text, err = callForString(func(out **C.char, errp **C.hvsup_error) C.hvsup_status {
-			return C.hvsup_plan(h, creq, out, errp)
+			return C.hvsup_context_plan(out, h, creq, errp)
 		})
 		return err
 	})
@@ -236,7 +236,7 @@ func (c *Context) Doctor(ctx context.Context, opts DoctorOptions) (DoctorReport,
 	err := c.with(func(h *C.hvsup_context) error {
 		var err error
 		text, err = callForString(func(out **C.char, errp **C.hvsup_error) C.hvsup_status {
-			return C.hvsup_doctor(h, &copts, out, &ok, errp)
+			return C.hvsup_context_doctor(out, &ok, h, &copts, errp)
 		})
 		return err
 	})

@@ -35,7 +35,7 @@ type DoctorOptions struct {
 	Text          bool   // the text summary instead of JSON
 }
 
-// DoctorReport is what hvsup_doctor produced. For JSON, Response and Checks are decoded.
+// DoctorReport is what hvsup_context_doctor produced. For JSON, Response and Checks are decoded.
 type DoctorReport struct {
 	Response
 	Checks []DoctorCheck `json:"checks"`

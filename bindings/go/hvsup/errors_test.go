@@ -30,7 +30,7 @@ func TestClosedContextIsAnInvalidArgument(t *testing.T) {
 	if !errors.As(err, &herr) {
 		t.Fatalf("errors.As(*Error): %T %v", err, err)
 	}
-	if herr.Code != hvsup.StatusInvalidArgument || herr.Message != "hvsup_supervise: context is NULL" ||
+	if herr.Code != hvsup.StatusInvalidArgument || herr.Message != "hvsup_context_supervise: context is NULL" ||
 		herr.Operation != "" || herr.HResult != 0 || herr.SystemCode != 0 {
 		t.Fatalf("error fields: %+v", herr)
 	}
@@ -38,11 +38,11 @@ func TestClosedContextIsAnInvalidArgument(t *testing.T) {
 	if !errors.As(err, &status) || status != hvsup.StatusInvalidArgument {
 		t.Fatalf("errors.As(Status): %v", status)
 	}
-	if got := err.Error(); got != "hvsup: INVALID_ARGUMENT: hvsup_supervise: context is NULL" {
+	if got := err.Error(); got != "hvsup: INVALID_ARGUMENT: hvsup_context_supervise: context is NULL" {
 		t.Fatalf("Error(): %q", got)
 	}
 	if _, err := c.Doctor(bg, hvsup.DoctorOptions{}); !errors.Is(err, hvsup.ErrInvalidArgument) ||
-		!strings.Contains(err.Error(), "hvsup_doctor: context is NULL") {
+		!strings.Contains(err.Error(), "hvsup_context_doctor: context is NULL") {
 		t.Fatalf("doctor on closed context: %v", err)
 	}
 }

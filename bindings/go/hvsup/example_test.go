@@ -55,7 +55,7 @@ func ExampleError() {
 	fmt.Println(herr.Message)
 	// Output:
 	// true true
-	// hvsup_supervise: context is NULL
+	// hvsup_context_supervise: context is NULL
 }
 
 func ExampleContext_Doctor() {

@@ -99,7 +99,7 @@ func (h *HCN) EnsureNATNetwork(ctx context.Context) (HCNNetwork, error) {
 	}
 	var n HCNNetwork
 	err := h.document(&n, &n.Raw, func(p *C.hvsup_hcn, out **C.char, errp **C.hvsup_error) C.hvsup_status {
-		return C.hvsup_hcn_nat_network_ensure(p, out, errp)
+		return C.hvsup_hcn_ensure_nat_network(out, p, errp)
 	})
 	return n, err
 }
@@ -113,7 +113,7 @@ func (h *HCN) FindNetwork(ctx context.Context, name string) (HCNNetwork, error) 
 	defer freeC(cname)
 	var n HCNNetwork
 	err := h.document(&n, &n.Raw, func(p *C.hvsup_hcn, out **C.char, errp **C.hvsup_error) C.hvsup_status {
-		return C.hvsup_hcn_network_find(p, cname, out, errp)
+		return C.hvsup_hcn_find_network(out, p, cname, errp)
 	})
 	return n, err
 }
@@ -129,7 +129,7 @@ func (h *HCN) CreateEndpoint(ctx context.Context, networkID, name string, flags 
 	defer freeC(cname)
 	var e HCNEndpoint
 	err := h.document(&e, &e.Raw, func(p *C.hvsup_hcn, out **C.char, errp **C.hvsup_error) C.hvsup_status {
-		return C.hvsup_hcn_endpoint_create(p, cnet, cname, C.uint32_t(flags), out, errp)
+		return C.hvsup_hcn_create_endpoint(out, p, cnet, cname, C.uint32_t(flags), errp)
 	})
 	return e, err
 }
@@ -142,7 +142,7 @@ func (h *HCN) DeleteEndpoint(ctx context.Context, id string) error {
 	cid := C.CString(id)
 	defer freeC(cid)
 	return h.with(func(p *C.hvsup_hcn) error {
-		return call(func(errp **C.hvsup_error) C.hvsup_status { return C.hvsup_hcn_endpoint_delete(p, cid, errp) })
+		return call(func(errp **C.hvsup_error) C.hvsup_status { return C.hvsup_hcn_delete_endpoint(p, cid, errp) })
 	})
 }
 
@@ -156,7 +156,7 @@ func (h *HCN) EndpointProperties(ctx context.Context, id string) (HCNEndpoint, e
 	defer freeC(cid)
 	var e HCNEndpoint
 	err := h.document(&e, &e.Raw, func(p *C.hvsup_hcn, out **C.char, errp **C.hvsup_error) C.hvsup_status {
-		return C.hvsup_hcn_endpoint_properties(p, cid, out, errp)
+		return C.hvsup_hcn_query_endpoint(out, p, cid, errp)
 	})
 	return e, err
 }

@@ -89,7 +89,9 @@ func (h *HCS) ProbeAccess(ctx context.Context) error {
 func (h *HCS) SchemaVersion() (major, minor uint32, err error) {
 	var cmaj, cmin C.uint32_t
 	err = h.with(func(p *C.hvsup_hcs) error {
-		return call(func(errp **C.hvsup_error) C.hvsup_status { return C.hvsup_hcs_schema_version(p, &cmaj, &cmin, errp) })
+		return call(func(errp **C.hvsup_error) C.hvsup_status {
+			return C.hvsup_hcs_query_schema_version(&cmaj, &cmin, p, errp)
+		})
 	})
 	return uint32(cmaj), uint32(cmin), err
 }
@@ -146,7 +148,7 @@ func (h *HCS) CreateSystem(ctx context.Context, id string, document json.RawMess
 	s := &HCSSystem{}
 	err := h.with(func(p *C.hvsup_hcs) error {
 		return call(func(errp **C.hvsup_error) C.hvsup_status {
-			return C.hvsup_hcs_system_create(p, cid, cdoc, timeout(ctx), &s.handle, errp)
+			return C.hvsup_hcs_create_system(&s.handle, p, cid, cdoc, timeout(ctx), errp)
 		})
 	})
 	if err != nil {
@@ -165,7 +167,7 @@ func (h *HCS) OpenSystem(ctx context.Context, id string) (*HCSSystem, error) {
 	defer freeC(cid)
 	s := &HCSSystem{}
 	err := h.with(func(p *C.hvsup_hcs) error {
-		return call(func(errp **C.hvsup_error) C.hvsup_status { return C.hvsup_hcs_system_open(p, cid, &s.handle, errp) })
+		return call(func(errp **C.hvsup_error) C.hvsup_status { return C.hvsup_hcs_open_system(&s.handle, p, cid, errp) })
 	})
 	if err != nil {
 		return nil, err
@@ -194,7 +196,7 @@ func BuildHCSDocument(req Request, opts HCSDocumentOptions) (json.RawMessage, er
 	creq := C.CString(string(body))
 	defer freeC(creq)
 	text, err := callForString(func(out **C.char, errp **C.hvsup_error) C.hvsup_status {
-		return C.hvsup_hcs_document_build(creq, &copts, out, errp)
+		return C.hvsup_hcs_build_document(out, creq, &copts, errp)
 	})
 	if err != nil {
 		return nil, err
@@ -268,7 +270,7 @@ func (s *HCSSystem) Wait(ctx context.Context) (exit HCSExit, exited bool, err er
 		err = s.with(func(p *C.hvsup_hcs_system) error {
 			var err error
 			text, err = callForString(func(out **C.char, errp **C.hvsup_error) C.hvsup_status {
-				return C.hvsup_hcs_system_wait(p, slice, &cexited, out, errp)
+				return C.hvsup_hcs_system_await_exit(&cexited, out, p, slice, errp)
 			})
 			return err
 		})
@@ -293,7 +295,7 @@ func (s *HCSSystem) Properties(ctx context.Context) (json.RawMessage, error) {
 	err := s.with(func(p *C.hvsup_hcs_system) error {
 		var err error
 		text, err = callForString(func(out **C.char, errp **C.hvsup_error) C.hvsup_status {
-			return C.hvsup_hcs_system_properties(p, out, errp)
+			return C.hvsup_hcs_system_query_properties(out, p, errp)
 		})
 		return err
 	})

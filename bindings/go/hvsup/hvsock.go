@@ -26,7 +26,7 @@ import (
 // ("%08x-facb-11e6-bd58-64006a7986d3").
 func HvsockServiceID(port uint32) (string, error) {
 	return callForString(func(out **C.char, errp **C.hvsup_error) C.hvsup_status {
-		return C.hvsup_hvsock_service_id(C.uint32_t(port), out, errp)
+		return C.hvsup_hvsock_port_to_service_id(out, C.uint32_t(port), errp)
 	})
 }
 
@@ -36,7 +36,7 @@ func HvsockServicePort(serviceID string) (uint32, error) {
 	cid := C.CString(serviceID)
 	defer freeC(cid)
 	var port C.uint32_t
-	err := call(func(errp **C.hvsup_error) C.hvsup_status { return C.hvsup_hvsock_service_port(cid, &port, errp) })
+	err := call(func(errp **C.hvsup_error) C.hvsup_status { return C.hvsup_hvsock_service_id_to_port(&port, cid, errp) })
 	return uint32(port), err
 }
 
@@ -70,7 +70,7 @@ func StartHvsockListeners(vmID string, spec HvsockListenerSpec, opts HvsockListe
 	defer freeC(cvm)
 	defer freeC(cspec)
 	err = call(func(errp **C.hvsup_error) C.hvsup_status {
-		return C.hvsup_hvsock_listeners_start(cvm, cspec, &copts, &l.handle, errp)
+		return C.hvsup_hvsock_listeners_create(&l.handle, cvm, cspec, &copts, errp)
 	})
 	if err != nil {
 		if l.log != 0 {
@@ -88,7 +88,7 @@ func (l *HvsockListeners) WaitResult(timeout time.Duration) (HvsockResultState, 
 	defer l.mu.RUnlock()
 	var state C.uint32_t
 	err := call(func(errp **C.hvsup_error) C.hvsup_status {
-		return C.hvsup_hvsock_listeners_wait_result(l.handle, C.uint32_t(timeout.Milliseconds()), &state, errp)
+		return C.hvsup_hvsock_listeners_await_result(&state, l.handle, C.uint32_t(timeout.Milliseconds()), errp)
 	})
 	return HvsockResultState(state), err
 }

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: MIT
 package hvsup
 
-// HvsockListenerSpec is the spec_json of hvsup_hvsock_listeners_start.
+// HvsockListenerSpec is the spec_json of hvsup_hvsock_listeners_create.
 type HvsockListenerSpec struct {
 	PortForwards   []HvsockPortForward `json:"portForwards,omitempty"`
 	VsockListeners []VsockListener     `json:"vsockListeners,omitempty"`

@@ -52,7 +52,7 @@ func BuildImage(ctx context.Context, req ImageRequest, progress ImageProgress) (
 	creq := C.CString(string(body))
 	defer freeC(creq)
 	text, err := callForString(func(out **C.char, errp **C.hvsup_error) C.hvsup_status {
-		return C.hvsup_image_build(creq, &copts, out, errp)
+		return C.hvsup_image_create(out, creq, &copts, errp)
 	})
 	if err != nil {
 		if cancelled {
@@ -74,7 +74,7 @@ func InspectImage(path string) (json.RawMessage, error) {
 	cpath := C.CString(path)
 	defer freeC(cpath)
 	text, err := callForString(func(out **C.char, errp **C.hvsup_error) C.hvsup_status {
-		return C.hvsup_image_inspect(cpath, out, errp)
+		return C.hvsup_image_describe(out, cpath, errp)
 	})
 	return json.RawMessage(text), err
 }
@@ -85,7 +85,7 @@ func VerifyImageFooter(path string) (json.RawMessage, error) {
 	cpath := C.CString(path)
 	defer freeC(cpath)
 	text, err := callForString(func(out **C.char, errp **C.hvsup_error) C.hvsup_status {
-		return C.hvsup_image_footer_verify(cpath, out, errp)
+		return C.hvsup_image_check_footer(out, cpath, errp)
 	})
 	return json.RawMessage(text), err
 }

@@ -17,7 +17,7 @@ func (s ImageSize) MarshalJSON() ([]byte, error) {
 	return json.Marshal(string(s))
 }
 
-// ImageRequest is the request of hvsup_image_build (see include/hvsup/image.h).
+// ImageRequest is the request of hvsup_image_create (see include/hvsup/image.h).
 type ImageRequest struct {
 	FromDir          string    `json:"fromDir,omitempty"`
 	FromTar          string    `json:"fromTar,omitempty"`

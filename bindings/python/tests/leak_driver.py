@@ -105,8 +105,8 @@ else:
     ctx = hvsup.Context(state_dir=state)
     for i in range(rounds):
         out = ctypes.c_void_p()
-        lib.hvsup_supervise(ctx._handle, b'{"command": "host"}', ctypes.byref(out), None)  # string dropped
+        lib.hvsup_context_supervise(ctypes.byref(out), ctx._handle, b'{"command": "host"}', None)  # string dropped
         error = ctypes.c_void_p()
-        lib.hvsup_supervise(None, b"{}", ctypes.byref(out), ctypes.byref(error))  # error object dropped
+        lib.hvsup_context_supervise(ctypes.byref(out), None, b"{}", ctypes.byref(error))  # error object dropped
     ctx.close()
     print(f"leak rounds={rounds}")

@@ -37,16 +37,16 @@ def test_closed_context_maps_the_null_context_error(lib):
     e = caught.value
     assert isinstance(e, hvsup.HvsupError)
     assert e.code is hvsup.Status.INVALID_ARGUMENT
-    assert e.message == "hvsup_supervise: context is NULL"
+    assert e.message == "hvsup_context_supervise: context is NULL"
     assert (e.operation, e.hresult, e.system_code) == ("", 0, 0)
-    with pytest.raises(hvsup.InvalidArgumentError, match="hvsup_doctor: context is NULL"):
+    with pytest.raises(hvsup.InvalidArgumentError, match="hvsup_context_doctor: context is NULL"):
         ctx.doctor()
 
 
 def test_null_request_is_an_invalid_argument(lib):
     with hvsup.Context() as ctx:
         with pytest.raises(hvsup.InvalidArgumentError, match="request_json is NULL"):
-            lib.call_for_string("hvsup_supervise", ctx._handle, None)
+            lib.call_for_string("hvsup_context_supervise", ctx._handle, None)
 
 
 def test_bad_options_version_and_flags_are_rejected(lib):
@@ -70,7 +70,7 @@ def test_unknown_doctor_format_is_rejected(lib):
         lib.hvsup_doctor_options_init(ctypes.byref(options), _abi.DOCTOR_OPTIONS_VERSION)
         options.format = 7
         with pytest.raises(hvsup.InvalidArgumentError, match="unknown format"):
-            lib.call_for_string("hvsup_doctor", ctx._handle, ctypes.byref(options), after=(None,))
+            lib.call_for_string("hvsup_context_doctor", None, ctx._handle, ctypes.byref(options))
 
 
 def test_status_without_error_object_still_raises(lib):

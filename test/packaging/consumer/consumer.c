@@ -31,8 +31,8 @@ int main(int argc, char** argv)
     options.hcs_library = argv[1];
     if (hvsup_context_create(&context, &options, &error) != HVSUP_OK)
         return fail("hvsup_context_create", hvsup_error_message(error));
-    if (hvsup_supervise(context, "{\"command\": \"host\"}", &response, &error) != HVSUP_OK) {
-        failed = fail("hvsup_supervise", hvsup_error_message(error));
+    if (hvsup_context_supervise(&response, context, "{\"command\": \"host\"}", &error) != HVSUP_OK) {
+        failed = fail("hvsup_context_supervise", hvsup_error_message(error));
     } else if (strstr(response, "\"frameworkAvailable\": true") == NULL ||
                strstr(response, "\"hcsApi\": \"computecore.dll\"") == NULL) {
         failed = fail("the host response does not come from the simulator", response);

@@ -86,12 +86,12 @@ int main(int argc, char** argv)
            strcmp(hvsup_error_message(err), "windows-hyperv supervisor is only supported on windows") == 0);
     hvsup_error_free(err);
     err = NULL;
-    EXPECT(hvsup_hcs_document_build(NULL, NULL, &doc, NULL) == HVSUP_E_INVALID_ARGUMENT);
+    EXPECT(hvsup_hcs_build_document(&doc, NULL, NULL, NULL) == HVSUP_E_INVALID_ARGUMENT);
     dopts.flags = 1;
-    EXPECT(hvsup_hcs_document_build("{}", &dopts, &doc, NULL) == HVSUP_E_INVALID_ARGUMENT);
+    EXPECT(hvsup_hcs_build_document(&doc, "{}", &dopts, NULL) == HVSUP_E_INVALID_ARGUMENT);
     dopts.flags = 0;
     EXPECT(hvsup_hcs_system_start(NULL, 0, NULL) == HVSUP_E_INVALID_ARGUMENT);
-    EXPECT(hvsup_hcs_system_wait(NULL, 0, &exited, NULL, NULL) == HVSUP_E_INVALID_ARGUMENT);
+    EXPECT(hvsup_hcs_system_await_exit(&exited, NULL, NULL, 0, NULL) == HVSUP_E_INVALID_ARGUMENT);
     EXPECT(strcmp(hvsup_hcs_dll(NULL), "") == 0);
     hvsup_hcs_free(NULL);
     hvsup_hcs_system_close(NULL);
@@ -110,11 +110,11 @@ int main(int argc, char** argv)
         "{\"command\":\"run\",\"identity\":{\"requestID\":\"r\",\"runtimeID\":\"c-agent\",\"role\":\"workload\","
         "\"backend\":\"windows-hyperv\"},\"config\":{\"kernelPath\":\"%s\",\"rootfsPath\":\"%s\",\"stateDir\":\"%s\"}}",
         kernel, rootfs, dir);
-    EXPECT(hvsup_hcs_document_build(request, &dopts, &doc, NULL) == HVSUP_OK && doc != NULL);
-    EXPECT(hvsup_hcs_system_create(hcs, "c-agent", doc, 0, &sys, &err) == HVSUP_OK);
+    EXPECT(hvsup_hcs_build_document(&doc, request, &dopts, NULL) == HVSUP_OK && doc != NULL);
+    EXPECT(hvsup_hcs_create_system(&sys, hcs, "c-agent", doc, 0, &err) == HVSUP_OK);
     hvsup_string_free(doc);
     if (sys == NULL) return 1;
-    EXPECT(hvsup_hcs_system_properties(sys, &props, NULL) == HVSUP_OK &&
+    EXPECT(hvsup_hcs_system_query_properties(&props, sys, NULL) == HVSUP_OK &&
            strstr(props, "\"State\":\"Created\"") != NULL);
     {
         const char* rid = strstr(props, "\"RuntimeId\":\"");
@@ -130,13 +130,14 @@ int main(int argc, char** argv)
     }
     hvsup_string_free(props);
     EXPECT(hvsup_hcs_system_start(sys, 0, NULL) == HVSUP_OK);
-    EXPECT(hvsup_hcs_system_wait(sys, 50, &exited, &exit_json, NULL) == HVSUP_OK && exited == 0 && exit_json == NULL);
+    EXPECT(hvsup_hcs_system_await_exit(&exited, &exit_json, sys, 50, NULL) == HVSUP_OK && exited == 0 &&
+           exit_json == NULL);
     EXPECT(hvsup_hcs_system_terminate(sys, 0, NULL) == HVSUP_OK);
-    EXPECT(hvsup_hcs_system_wait(sys, 10000, &exited, &exit_json, NULL) == HVSUP_OK && exited == 1);
+    EXPECT(hvsup_hcs_system_await_exit(&exited, &exit_json, sys, 10000, NULL) == HVSUP_OK && exited == 1);
     EXPECT(exit_json != NULL && strstr(exit_json, "ForcedExit") != NULL);
     hvsup_string_free(exit_json);
     hvsup_hcs_system_close(sys);
-    EXPECT(hvsup_hcs_system_open(hcs, "c-agent", &sys, &err) == HVSUP_E_NOT_FOUND && sys == NULL);
+    EXPECT(hvsup_hcs_open_system(&sys, hcs, "c-agent", &err) == HVSUP_E_NOT_FOUND && sys == NULL);
     EXPECT(err != NULL && strcmp(hvsup_error_operation(err), "open") == 0);
     hvsup_error_free(err);
     hvsup_hcs_free(hcs);

@@ -24,8 +24,8 @@ static int hvsup_drop(int rounds)
     for (int i = 0; i < rounds; ++i) {
         char* out = NULL;
         hvsup_error* error = NULL;
-        hvsup_supervise(ctx, "{\"command\": \"host\"}", &out, NULL);
-        hvsup_supervise(NULL, "{}", &out, &error);
+        hvsup_context_supervise(&out, ctx, "{\"command\": \"host\"}", NULL);
+        hvsup_context_supervise(&out, NULL, "{}", &error);
     }
     hvsup_context_free(ctx);
     return 0;

@@ -116,7 +116,8 @@ class HcnOptions(Structure):
     _fields_ = [("version", c_uint32), ("flags", c_uint32), ("provider_library", c_char_p)]
 
 
-# name -> (restype, argtypes). Every `hvsup_error**` is the last argument and is filled in by
+# name -> (restype, argtypes), in the headers' order: out-parameters first, then the object the
+# call acts on, then its inputs. Every `hvsup_error**` is the last argument and is filled in by
 # hvsup._native.call(); do not pass it yourself.
 SIGNATURES = {
     # versions
@@ -135,41 +136,42 @@ SIGNATURES = {
     "hvsup_context_create": (status_t, [out_handle_t, POINTER(ContextOptions), out_handle_t]),
     "hvsup_context_free": (None, [handle_t]),
     # supervisor protocol
-    "hvsup_supervise": (status_t, [handle_t, c_char_p, out_handle_t, out_handle_t]),
-    "hvsup_plan": (status_t, [handle_t, c_char_p, out_handle_t, out_handle_t]),
+    "hvsup_context_supervise": (status_t, [out_handle_t, handle_t, c_char_p, out_handle_t]),
+    "hvsup_context_plan": (status_t, [out_handle_t, handle_t, c_char_p, out_handle_t]),
     # diagnostics
     "hvsup_doctor_options_init": (status_t, [POINTER(DoctorOptions), c_uint32]),
-    "hvsup_doctor": (status_t, [handle_t, POINTER(DoctorOptions), out_handle_t, POINTER(c_int32), out_handle_t]),
+    "hvsup_context_doctor": (status_t, [out_handle_t, POINTER(c_int32), handle_t, POINTER(DoctorOptions),
+                                        out_handle_t]),
     # hvsup/hcs.h
     "hvsup_hcs_options_init": (status_t, [POINTER(HcsOptions), c_uint32]),
     "hvsup_hcs_open": (status_t, [out_handle_t, POINTER(HcsOptions), out_handle_t]),
     "hvsup_hcs_dll": (c_char_p, [handle_t]),  # static storage
     "hvsup_hcs_free": (None, [handle_t]),
     "hvsup_hcs_probe_access": (status_t, [handle_t, out_handle_t]),
-    "hvsup_hcs_schema_version": (status_t, [handle_t, POINTER(c_uint32), POINTER(c_uint32), out_handle_t]),
+    "hvsup_hcs_query_schema_version": (status_t, [POINTER(c_uint32), POINTER(c_uint32), handle_t, out_handle_t]),
     "hvsup_hcs_grant_vm_access": (status_t, [handle_t, c_char_p, c_char_p, out_handle_t]),
     "hvsup_hcs_document_options_init": (status_t, [POINTER(HcsDocumentOptions), c_uint32]),
-    "hvsup_hcs_document_build": (status_t, [c_char_p, POINTER(HcsDocumentOptions), out_handle_t, out_handle_t]),
-    "hvsup_hcs_system_create": (status_t, [handle_t, c_char_p, c_char_p, c_uint32, out_handle_t, out_handle_t]),
-    "hvsup_hcs_system_open": (status_t, [handle_t, c_char_p, out_handle_t, out_handle_t]),
+    "hvsup_hcs_build_document": (status_t, [out_handle_t, c_char_p, POINTER(HcsDocumentOptions), out_handle_t]),
+    "hvsup_hcs_create_system": (status_t, [out_handle_t, handle_t, c_char_p, c_char_p, c_uint32, out_handle_t]),
+    "hvsup_hcs_open_system": (status_t, [out_handle_t, handle_t, c_char_p, out_handle_t]),
     "hvsup_hcs_system_start": (status_t, [handle_t, c_uint32, out_handle_t]),
     "hvsup_hcs_system_shutdown": (status_t, [handle_t, c_uint32, out_handle_t]),
     "hvsup_hcs_system_terminate": (status_t, [handle_t, c_uint32, out_handle_t]),
-    "hvsup_hcs_system_wait": (status_t, [handle_t, c_uint32, POINTER(c_int32), out_handle_t, out_handle_t]),
-    "hvsup_hcs_system_properties": (status_t, [handle_t, out_handle_t, out_handle_t]),
+    "hvsup_hcs_system_await_exit": (status_t, [POINTER(c_int32), out_handle_t, handle_t, c_uint32, out_handle_t]),
+    "hvsup_hcs_system_query_properties": (status_t, [out_handle_t, handle_t, out_handle_t]),
     "hvsup_hcs_system_close": (None, [handle_t]),
     # hvsup/image.h
     "hvsup_image_build_options_init": (status_t, [POINTER(ImageBuildOptions), c_uint32]),
-    "hvsup_image_build": (status_t, [c_char_p, POINTER(ImageBuildOptions), out_handle_t, out_handle_t]),
-    "hvsup_image_inspect": (status_t, [c_char_p, out_handle_t, out_handle_t]),
-    "hvsup_image_footer_verify": (status_t, [c_char_p, out_handle_t, out_handle_t]),
+    "hvsup_image_create": (status_t, [out_handle_t, c_char_p, POINTER(ImageBuildOptions), out_handle_t]),
+    "hvsup_image_describe": (status_t, [out_handle_t, c_char_p, out_handle_t]),
+    "hvsup_image_check_footer": (status_t, [out_handle_t, c_char_p, out_handle_t]),
     # hvsup/hvsock.h
-    "hvsup_hvsock_service_id": (status_t, [c_uint32, out_handle_t, out_handle_t]),
-    "hvsup_hvsock_service_port": (status_t, [c_char_p, POINTER(c_uint32), out_handle_t]),
+    "hvsup_hvsock_port_to_service_id": (status_t, [out_handle_t, c_uint32, out_handle_t]),
+    "hvsup_hvsock_service_id_to_port": (status_t, [POINTER(c_uint32), c_char_p, out_handle_t]),
     "hvsup_hvsock_listeners_options_init": (status_t, [POINTER(HvsockListenersOptions), c_uint32]),
-    "hvsup_hvsock_listeners_start": (status_t, [c_char_p, c_char_p, POINTER(HvsockListenersOptions), out_handle_t,
-                                                out_handle_t]),
-    "hvsup_hvsock_listeners_wait_result": (status_t, [handle_t, c_uint32, POINTER(c_uint32), out_handle_t]),
+    "hvsup_hvsock_listeners_create": (status_t, [out_handle_t, c_char_p, c_char_p, POINTER(HvsockListenersOptions),
+                                                 out_handle_t]),
+    "hvsup_hvsock_listeners_await_result": (status_t, [POINTER(c_uint32), handle_t, c_uint32, out_handle_t]),
     "hvsup_hvsock_listeners_stop": (status_t, [handle_t, out_handle_t]),
     "hvsup_hvsock_listeners_free": (None, [handle_t]),
     # hvsup/hcn.h
@@ -177,18 +179,21 @@ SIGNATURES = {
     "hvsup_hcn_open": (status_t, [out_handle_t, POINTER(HcnOptions), out_handle_t]),
     "hvsup_hcn_free": (None, [handle_t]),
     "hvsup_hcn_probe": (status_t, [handle_t, out_handle_t]),
-    "hvsup_hcn_nat_network_ensure": (status_t, [handle_t, out_handle_t, out_handle_t]),
-    "hvsup_hcn_network_find": (status_t, [handle_t, c_char_p, out_handle_t, out_handle_t]),
-    "hvsup_hcn_endpoint_create": (status_t, [handle_t, c_char_p, c_char_p, c_uint32, out_handle_t, out_handle_t]),
-    "hvsup_hcn_endpoint_delete": (status_t, [handle_t, c_char_p, out_handle_t]),
-    "hvsup_hcn_endpoint_properties": (status_t, [handle_t, c_char_p, out_handle_t, out_handle_t]),
+    "hvsup_hcn_ensure_nat_network": (status_t, [out_handle_t, handle_t, out_handle_t]),
+    "hvsup_hcn_find_network": (status_t, [out_handle_t, handle_t, c_char_p, out_handle_t]),
+    "hvsup_hcn_create_endpoint": (status_t, [out_handle_t, handle_t, c_char_p, c_char_p, c_uint32, out_handle_t]),
+    "hvsup_hcn_delete_endpoint": (status_t, [handle_t, c_char_p, out_handle_t]),
+    "hvsup_hcn_query_endpoint": (status_t, [out_handle_t, handle_t, c_char_p, out_handle_t]),
     # cancellation (hvsup.h); no error out-parameter: call it directly, not through call()
     "hvsup_context_cancel": (status_t, [handle_t]),
 }
 
-# Exports that a library may lack (added after ABI 1 shipped: the primitives headers and
-# hvsup_plan). Calling a missing one raises HvsupError with Status.UNSUPPORTED instead of
-# failing at load time.
+# Exports that a library may lack (added after ABI 1 shipped: the primitives headers, the
+# out-parameter-first names of 0.2.0 such as hvsup_context_supervise, hvsup_context_cancel).
+# Calling a missing one raises HvsupError with Status.UNSUPPORTED instead of failing at load
+# time. SIGNATURES binds no deprecated ABI-1 name (hvsup_supervise, ...): those stay exported by
+# the library as forwarders, but these bindings call only their replacements.
 OPTIONAL = frozenset(name for name in SIGNATURES
                      if name.startswith(("hvsup_hcs_", "hvsup_hvsock_", "hvsup_image_", "hvsup_hcn_"))
-                     or name in ("hvsup_plan", "hvsup_context_cancel"))
+                     or name in ("hvsup_context_supervise", "hvsup_context_plan", "hvsup_context_doctor",
+                                 "hvsup_context_cancel"))

@@ -116,12 +116,14 @@ class Library:
         finally:
             self.hvsup_string_free(pointer)
 
-    def call_for_string(self, name: str, *before: Any, after: Any = ()) -> str:
-        """Calls `name(*before, &out, *after, &error)` and returns `out` as str, freed in all
-        cases (also when the call fails or decoding raises)."""
+    def call_for_string(self, name: str, *args: Any, before: Any = ()) -> str:
+        """Calls `name(*before, &out, *args, &error)` and returns `out` as str, freed in all
+        cases (also when the call fails or decoding raises). The string is the first
+        out-parameter (the headers' order); `before` holds any out-parameter ahead of it
+        (hvsup_hcs_system_await_exit's `exited`)."""
         out = ctypes.c_void_p()
         try:
-            self.call(name, *before, ctypes.byref(out), *after)
+            self.call(name, *before, ctypes.byref(out), *args)
         except BaseException:
             self.hvsup_string_free(out)
             raise

@@ -16,7 +16,7 @@ _T = TypeVar("_T")
 
 @dataclasses.dataclass
 class DoctorReport:
-    """What hvsup_doctor produced: `ok` (every required check passed), the raw `text`, and
+    """What hvsup_context_doctor produced: `ok` (every required check passed), the raw `text`, and
     `report` (the parsed document for the JSON format, else None)."""
 
     ok: bool
@@ -123,7 +123,7 @@ class Context(Closeable, LogForwarder):
         """Runs one request given as JSON text; returns the response JSON text."""
         if isinstance(request_json, str):
             request_json = request_json.encode("utf-8")
-        return self._invoke(lambda h: self._lib.call_for_string("hvsup_supervise", h, request_json))
+        return self._invoke(lambda h: self._lib.call_for_string("hvsup_context_supervise", h, request_json))
 
     def supervise(self, request: Dict[str, Any]) -> Dict[str, Any]:
         """Runs one request (docs/protocol.md) and returns the response document. A response
@@ -132,16 +132,17 @@ class Context(Closeable, LogForwarder):
         return response
 
     def plan(self, request: Dict[str, Any]) -> Dict[str, Any]:
-        """hvsup_plan: what a start/run request would create (document, kernel command line,
+        """hvsup_context_plan: what a start/run request would create (document, kernel command line,
         COM1 pipe, VM access list, network, listeners), touching nothing. A request that fails
         validation raises InvalidArgumentError with the validation message."""
         text = json.dumps(request).encode("utf-8")
-        plan: Dict[str, Any] = json.loads(self._invoke(lambda h: self._lib.call_for_string("hvsup_plan", h, text)))
+        plan: Dict[str, Any] = json.loads(
+            self._invoke(lambda h: self._lib.call_for_string("hvsup_context_plan", h, text)))
         return plan
 
     # -- diagnostics ---------------------------------------------------------------------------
     def doctor(self, kernel_path: PathArg = None, guest_init_path: PathArg = None, format: str = "json") -> DoctorReport:
-        """Checks the host (hvsup_doctor). format: "json" or "text"."""
+        """Checks the host (hvsup_context_doctor). format: "json" or "text"."""
         options = _abi.DoctorOptions()
         self._lib.hvsup_doctor_options_init(ctypes.byref(options), _abi.DOCTOR_OPTIONS_VERSION)
         options.format = {"json": _abi.DOCTOR_FORMAT_JSON, "text": _abi.DOCTOR_FORMAT_TEXT}[format]
@@ -149,6 +150,6 @@ class Context(Closeable, LogForwarder):
         options.guest_init_path = encode_optional(guest_init_path)
         ok = ctypes.c_int32(-1)
         text = self._invoke(lambda h: self._lib.call_for_string(
-            "hvsup_doctor", h, ctypes.byref(options), after=(ctypes.byref(ok),)))
+            "hvsup_context_doctor", ctypes.byref(ok), h, ctypes.byref(options)))
         return DoctorReport(ok=ok.value == 1, text=text,
                             report=json.loads(text) if format == "json" else None)

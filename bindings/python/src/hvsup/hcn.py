@@ -26,8 +26,8 @@ class Hcn(OwnedHandle):
         options.provider_library = encode_optional(provider_library)
         self._lib.call("hvsup_hcn_open", ctypes.byref(self._handle), ctypes.byref(options))
 
-    def _document(self, name: str, *before: Any, after: Any = ()) -> Dict[str, Any]:
-        document: Dict[str, Any] = json.loads(self._lib.call_for_string(name, self._handle, *before, after=after))
+    def _document(self, name: str, *args: Any) -> Dict[str, Any]:
+        document: Dict[str, Any] = json.loads(self._lib.call_for_string(name, self._handle, *args))
         return document
 
     def probe(self) -> None:
@@ -37,24 +37,24 @@ class Hcn(OwnedHandle):
     def ensure_nat_network(self) -> Dict[str, Any]:
         """The managed NAT network "microagent-nat", created on the first free /24 when absent
         (ConflictError when none is free). Never deleted by the library."""
-        return self._document("hvsup_hcn_nat_network_ensure")
+        return self._document("hvsup_hcn_ensure_nat_network")
 
     def find_network(self, name: str) -> Dict[str, Any]:
         """A network (or Hyper-V switch) by its HCN name; NotFoundError when there is none."""
-        return self._document("hvsup_hcn_network_find", encode_optional(name))
+        return self._document("hvsup_hcn_find_network", encode_optional(name))
 
     def create_endpoint(self, network_id: str, name: str, replace_stale: bool = False) -> Dict[str, Any]:
         """An endpoint on a network (HCN assigns ID, address and MAC). replace_stale deletes
         endpoints already carrying `name` first. The caller owns it: delete_endpoint()."""
         flags = _abi.HCN_ENDPOINT_REPLACE_STALE if replace_stale else 0
-        return self._document("hvsup_hcn_endpoint_create", encode_optional(network_id), encode_optional(name),
+        return self._document("hvsup_hcn_create_endpoint", encode_optional(network_id), encode_optional(name),
                               flags)
 
     def delete_endpoint(self, endpoint_id: str) -> None:
         """Deletes an endpoint; "" or an endpoint that no longer exists is success."""
-        self._lib.call("hvsup_hcn_endpoint_delete", self._handle, encode_optional(endpoint_id))
+        self._lib.call("hvsup_hcn_delete_endpoint", self._handle, encode_optional(endpoint_id))
 
     def endpoint_properties(self, endpoint_id: str) -> Dict[str, Any]:
         """An endpoint's properties; NotFoundError when it does not exist, InvalidArgumentError
         when the id is not a GUID."""
-        return self._document("hvsup_hcn_endpoint_properties", encode_optional(endpoint_id))
+        return self._document("hvsup_hcn_query_endpoint", encode_optional(endpoint_id))

@@ -24,7 +24,7 @@ def _text(document: Document) -> bytes:
 
 def build_document(request: Document, endpoint_id: Optional[str] = None, boot: str = "kernel-direct",
                    schema: Tuple[int, int] = (0, 0), lib: Optional[Library] = None) -> Dict[str, Any]:
-    """hvsup_hcs_document_build: the compute-system document for a supervisor request. Pure.
+    """hvsup_hcs_build_document: the compute-system document for a supervisor request. Pure.
     boot: "kernel-direct" or "uefi-vmbfs"; schema: the host's highest (major, minor), (0, 0) = uncapped."""
     lib = lib or library()
     options = _abi.HcsDocumentOptions()
@@ -32,7 +32,7 @@ def build_document(request: Document, endpoint_id: Optional[str] = None, boot: s
     options.endpoint_id = encode_optional(endpoint_id)
     options.boot = _abi.HCS_BOOT[boot]
     options.schema_major, options.schema_minor = schema
-    document: Dict[str, Any] = json.loads(lib.call_for_string("hvsup_hcs_document_build", _text(request),
+    document: Dict[str, Any] = json.loads(lib.call_for_string("hvsup_hcs_build_document", _text(request),
                                                                 ctypes.byref(options)))
     return document
 
@@ -64,7 +64,7 @@ class Hcs(OwnedHandle):
 
     def schema_version(self) -> Tuple[int, int]:
         major, minor = ctypes.c_uint32(), ctypes.c_uint32()
-        self._lib.call("hvsup_hcs_schema_version", self._handle, ctypes.byref(major), ctypes.byref(minor))
+        self._lib.call("hvsup_hcs_query_schema_version", ctypes.byref(major), ctypes.byref(minor), self._handle)
         return major.value, minor.value
 
     def grant_vm_access(self, vm_id: str, path: Union[str, "os.PathLike[str]"]) -> None:
@@ -73,14 +73,14 @@ class Hcs(OwnedHandle):
     def create_system(self, system_id: str, document: Document, timeout_ms: int = TIMEOUT_DEFAULT) -> "HcsSystem":
         """HcsCreateComputeSystem; ConflictError when the id exists."""
         system = HcsSystem(self._lib)
-        self._lib.call("hvsup_hcs_system_create", self._handle, encode_optional(system_id), _text(document),
-                       timeout_ms, ctypes.byref(system._handle))
+        self._lib.call("hvsup_hcs_create_system", ctypes.byref(system._handle), self._handle,
+                       encode_optional(system_id), _text(document), timeout_ms)
         return system
 
     def open_system(self, system_id: str) -> "HcsSystem":
         """HcsOpenComputeSystem; NotFoundError when no such system exists."""
         system = HcsSystem(self._lib)
-        self._lib.call("hvsup_hcs_system_open", self._handle, encode_optional(system_id), ctypes.byref(system._handle))
+        self._lib.call("hvsup_hcs_open_system", ctypes.byref(system._handle), self._handle, encode_optional(system_id))
         return system
 
 
@@ -104,12 +104,14 @@ class HcsSystem(OwnedHandle):
         when the timeout passed first. timeout_ms 0 (the default) and TIMEOUT_INFINITE wait
         without limit."""
         exited = ctypes.c_int32(0)
-        text = self._lib.call_for_string("hvsup_hcs_system_wait", self._handle, timeout_ms, ctypes.byref(exited))
+        text = self._lib.call_for_string("hvsup_hcs_system_await_exit", self._handle, timeout_ms,
+                                         before=(ctypes.byref(exited),))
         if not exited.value:
             return None
         exit_document: Dict[str, Any] = json.loads(text) if text else {}
         return exit_document
 
     def properties(self) -> Dict[str, Any]:
-        properties: Dict[str, Any] = json.loads(self._lib.call_for_string("hvsup_hcs_system_properties", self._handle))
+        text = self._lib.call_for_string("hvsup_hcs_system_query_properties", self._handle)
+        properties: Dict[str, Any] = json.loads(text)
         return properties

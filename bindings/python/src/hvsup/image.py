@@ -14,7 +14,7 @@ PathArg = Union[str, "os.PathLike[str]"]
 
 
 def build(request: Dict[str, Any], progress: Optional[Progress] = None, lib: Optional[Library] = None) -> Dict[str, Any]:
-    """hvsup_image_build: builds the image `request` describes (fromDir / fromTar / fromOci /
+    """hvsup_image_create: builds the image `request` describes (fromDir / fromTar / fromOci /
     empty, output, size, ... as in image.h) and returns the summary document.
 
     progress(bytes_written, entries) runs on the calling thread; returning False cancels the
@@ -42,7 +42,7 @@ def build(request: Dict[str, Any], progress: Optional[Progress] = None, lib: Opt
         trampoline = _abi.IMAGE_PROGRESS_CALLBACK(on_progress)  # alive for the whole call
         options.progress = trampoline
     try:
-        text = lib.call_for_string("hvsup_image_build", json.dumps(request).encode("utf-8"), ctypes.byref(options))
+        text = lib.call_for_string("hvsup_image_create", json.dumps(request).encode("utf-8"), ctypes.byref(options))
     except HvsupError as failure:
         if raised:
             raise raised[0] from failure
@@ -58,14 +58,14 @@ def build(request: Dict[str, Any], progress: Optional[Progress] = None, lib: Opt
 
 
 def inspect(path: PathArg, lib: Optional[Library] = None) -> Dict[str, Any]:
-    """hvsup_image_inspect: the footer and ext4 superblock of an image as a document."""
-    document: Dict[str, Any] = json.loads((lib or library()).call_for_string("hvsup_image_inspect", encode_optional(path)))
+    """hvsup_image_describe: the footer and ext4 superblock of an image as a document."""
+    document: Dict[str, Any] = json.loads((lib or library()).call_for_string("hvsup_image_describe", encode_optional(path)))
     return document
 
 
 def verify_footer(path: PathArg, lib: Optional[Library] = None) -> Dict[str, Any]:
-    """hvsup_image_footer_verify: the decoded fixed-VHD footer; IntegrityError (with the reason)
+    """hvsup_image_check_footer: the decoded fixed-VHD footer; IntegrityError (with the reason)
     when it is not valid."""
     footer: Dict[str, Any] = json.loads(
-        (lib or library()).call_for_string("hvsup_image_footer_verify", encode_optional(path)) or "{}")
+        (lib or library()).call_for_string("hvsup_image_check_footer", encode_optional(path)) or "{}")
     return footer

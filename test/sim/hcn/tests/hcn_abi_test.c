@@ -55,8 +55,8 @@ int main(int argc, char** argv)
     options.flags = 1;
     EXPECT(hvsup_hcn_open(&hcn, &options, NULL) == HVSUP_E_INVALID_ARGUMENT);
     options.flags = 0;
-    EXPECT(hvsup_hcn_nat_network_ensure(NULL, &out, NULL) == HVSUP_E_INVALID_ARGUMENT);
-    EXPECT(hvsup_hcn_endpoint_delete(NULL, "", NULL) == HVSUP_E_INVALID_ARGUMENT);
+    EXPECT(hvsup_hcn_ensure_nat_network(&out, NULL, NULL) == HVSUP_E_INVALID_ARGUMENT);
+    EXPECT(hvsup_hcn_delete_endpoint(NULL, "", NULL) == HVSUP_E_INVALID_ARGUMENT);
     hvsup_hcn_free(NULL);
 
     /* No provider on POSIX: unsupported, with a message. */
@@ -74,28 +74,28 @@ int main(int argc, char** argv)
     EXPECT(hvsup_hcn_probe(hcn, NULL) == HVSUP_OK);
 
     char network_id[64], endpoint_id[64];
-    EXPECT(hvsup_hcn_nat_network_ensure(hcn, &out, &error) == HVSUP_OK);
+    EXPECT(hvsup_hcn_ensure_nat_network(&out, hcn, &error) == HVSUP_OK);
     EXPECT(out != NULL && strstr(out, "\"192.168.127.0/24\"") != NULL);
     id_of(out, network_id, sizeof network_id);
     hvsup_string_free(out);
 
-    EXPECT(hvsup_hcn_network_find(hcn, "microagent-nat", &out, NULL) == HVSUP_OK);
+    EXPECT(hvsup_hcn_find_network(&out, hcn, "microagent-nat", NULL) == HVSUP_OK);
     hvsup_string_free(out);
-    EXPECT(hvsup_hcn_network_find(hcn, "nope", &out, &error) == HVSUP_E_NOT_FOUND && out == NULL);
+    EXPECT(hvsup_hcn_find_network(&out, hcn, "nope", &error) == HVSUP_E_NOT_FOUND && out == NULL);
     hvsup_error_free(error);
 
-    EXPECT(hvsup_hcn_endpoint_create(hcn, network_id, "microagent-c", 0x80, &out, NULL) == HVSUP_E_INVALID_ARGUMENT);
-    EXPECT(hvsup_hcn_endpoint_create(hcn, network_id, "microagent-c", HVSUP_HCN_ENDPOINT_REPLACE_STALE, &out, &error) ==
+    EXPECT(hvsup_hcn_create_endpoint(&out, hcn, network_id, "microagent-c", 0x80, NULL) == HVSUP_E_INVALID_ARGUMENT);
+    EXPECT(hvsup_hcn_create_endpoint(&out, hcn, network_id, "microagent-c", HVSUP_HCN_ENDPOINT_REPLACE_STALE, &error) ==
            HVSUP_OK);
     EXPECT(out != NULL && strstr(out, "\"192.168.127.2\"") != NULL);
     id_of(out, endpoint_id, sizeof endpoint_id);
     hvsup_string_free(out);
 
-    EXPECT(hvsup_hcn_endpoint_properties(hcn, endpoint_id, &out, NULL) == HVSUP_OK);
+    EXPECT(hvsup_hcn_query_endpoint(&out, hcn, endpoint_id, NULL) == HVSUP_OK);
     hvsup_string_free(out);
-    EXPECT(hvsup_hcn_endpoint_delete(hcn, endpoint_id, NULL) == HVSUP_OK);
-    EXPECT(hvsup_hcn_endpoint_delete(hcn, endpoint_id, NULL) == HVSUP_OK);
-    EXPECT(hvsup_hcn_endpoint_properties(hcn, endpoint_id, &out, &error) == HVSUP_E_NOT_FOUND);
+    EXPECT(hvsup_hcn_delete_endpoint(hcn, endpoint_id, NULL) == HVSUP_OK);
+    EXPECT(hvsup_hcn_delete_endpoint(hcn, endpoint_id, NULL) == HVSUP_OK);
+    EXPECT(hvsup_hcn_query_endpoint(&out, hcn, endpoint_id, &error) == HVSUP_E_NOT_FOUND);
     EXPECT(hvsup_error_hresult(error) == (int32_t)0x803b0002u);
     hvsup_error_free(error);
 
