@@ -6,8 +6,10 @@
  * flex_bg, sparse_super, large_file, huge_file, dir_nlink, extra_isize, filetype, ext_attr,
  * an internal journal unless disabled; metadata_csum and 64bit on request) from a directory,
  * a tar file or stream, an OCI image layout, or nothing (an empty volume), as a fixed VHD
- * (raw disk + 512-byte footer) or a raw image. The output is written to a temporary file
- * beside it and renamed; a failed or cancelled build leaves nothing behind. See docs/image.md.
+ * (raw disk + 512-byte footer) or a raw image. The output is written to an unnamed file in its
+ * directory (O_TMPFILE; delete-on-close on Windows) that gets the output's name only once it is
+ * complete and on disk; a failed, cancelled or killed build leaves nothing behind. See
+ * docs/image.md.
  */
 #ifndef HVSUP_IMAGE_H
 #define HVSUP_IMAGE_H
@@ -22,7 +24,7 @@ extern "C" {
  * Progress of a build: bytes of file data written so far and source entries seen so far.
  * Called on the building thread, at most every 16 MiB of data or 512 entries, and once more
  * before the metadata is written. Return 0 to continue; any other value cancels the build
- * (hvsup_image_create then fails with HVSUP_E_ERROR and removes its temporary file).
+ * (hvsup_image_create then fails with HVSUP_E_ERROR and leaves no output).
  */
 typedef int32_t (*hvsup_image_progress_callback)(uint64_t bytes_written, uint64_t entries, void* user);
 
