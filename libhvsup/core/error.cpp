@@ -26,4 +26,11 @@ Error with_context(const Error& e, std::string_view context)
     return out;
 }
 
+Error with_consequence(const Error& e, std::string_view consequence)
+{
+    Error out(e.code(), std::string(e.what()) + "; " + std::string(consequence));
+    out.with_hresult(e.hresult()).with_system_error(e.system_error()).with_operation(e.operation());
+    return out;
+}
+
 }  // namespace hvsup

@@ -52,4 +52,8 @@ Error system_error(int err, const std::string& what);
 // `e` with "<context>: " in front of its message; code, HRESULT, system error and operation kept.
 Error with_context(const Error& e, std::string_view context);
 
+// `e` with "; <consequence>" after its message (what the failure left behind); code, HRESULT,
+// system error and operation kept.
+Error with_consequence(const Error& e, std::string_view consequence);
+
 }  // namespace hvsup

@@ -149,12 +149,18 @@ json::value Networking::create_endpoint(const std::string& network_id, const std
         return props;
     } catch (const Error& e) {
         endpoint.reset();
-        // Its id is unknown, so remove what was just created by name: it must not leak.
+        // Its id is unknown, so remove what was just created by name: it must not leak. When
+        // that fails too, the error says so: the endpoint then stays until a later attach of
+        // this name deletes it as stale (attach passes replace_stale) or an operator does.
+        const Error failed = with_context(e, "query HNS endpoint " + quoted(name));
         try {
             for (const auto& id : c.enumerate_endpoints(query_by("Name", name))) c.delete_endpoint(id);
-        } catch (const Error&) {
+        } catch (const Error& cleanup) {
+            throw with_consequence(failed, "removing it by name failed too (" + std::string(cleanup.what()) +
+                                               "): the endpoint may be left behind (a later attach of the " +
+                                               "same name deletes it as stale)");
         }
-        throw with_context(e, "query HNS endpoint " + quoted(name));
+        throw failed;
     }
 }
 

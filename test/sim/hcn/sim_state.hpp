@@ -82,15 +82,17 @@ inline std::vector<json::object> list_networks(const std::filesystem::path& sim_
     return read_dir(state_root(sim_dir) / "networks");
 }
 
-// Makes the next `count` calls of `function` fail with `hresult` (count 0: every call).
+// Makes the next `count` calls of `function` fail with `hresult` (count 0: every call), after
+// letting the first `skip` calls pass.
 inline void inject_fault(const std::filesystem::path& sim_dir, const std::string& function, uint32_t hresult,
-                         int count = 1, const std::string& message = "injected failure")
+                         int count = 1, const std::string& message = "injected failure", int skip = 0)
 {
     const auto file = state_root(sim_dir) / "faults.json";
     json::object all;
     if (auto text = files::read_if_exists(file, 1 << 20)) all = json::parse(*text, "faults.json").as_object();
     json::object fault{{"hresult", fmt::format("0x{:08x}", hresult)}, {"message", message}};
     if (count > 0) fault["count"] = count;
+    if (skip > 0) fault["skip"] = skip;
     all[function] = fault;
     files::ensure_private_dir(state_root(sim_dir));
     files::write_atomic(file, json::pretty(all));

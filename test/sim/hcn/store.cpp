@@ -44,8 +44,9 @@ int32_t parse_hresult(const json::value& v)
 }
 
 // faults.json: {"<Function>": {"hresult": "0x803b0001", "message": "...", "count": 1}}. A
-// fault without "count" fires on every call; with one it fires that many times. A fault with
-// "result" (enumerate only) succeeds with that text instead, e.g. "[]" to model a network
+// fault without "count" fires on every call; with one it fires that many times. With "skip": N
+// the first N calls pass untouched (a fault on the second enumeration of a sequence). A fault
+// with "result" (enumerate only) succeeds with that text instead, e.g. "[]" to model a network
 // another process creates right after our lookup.
 std::optional<std::string> apply_fault(const std::filesystem::path& root, const char* function)
 {
@@ -64,6 +65,11 @@ std::optional<std::string> apply_fault(const std::filesystem::path& root, const 
     std::optional<std::string> result;
     if (const auto* r = fault.if_contains("result"); r != nullptr && r->is_string())
         result = std::string(r->as_string());
+    if (auto* skip = fault.if_contains("skip"); skip != nullptr && skip->is_int64() && skip->as_int64() > 0) {
+        *skip = skip->as_int64() - 1;
+        files::write_atomic(root / "faults.json", json::pretty(doc));
+        return std::nullopt;
+    }
     if (auto* count = fault.if_contains("count")) {
         const int64_t left = count->is_int64() ? count->as_int64() : 0;
         if (left <= 0) return std::nullopt;

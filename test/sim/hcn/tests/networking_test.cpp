@@ -292,6 +292,38 @@ TEST_CASE("networking: an endpoint that cannot be read back is deleted", "[hcn]"
     CHECK(host.endpoints().empty());
 }
 
+TEST_CASE("networking: an endpoint that cannot be read back nor removed is reported as left behind", "[hcn]")
+{
+    // The removal by name fails at its listing: the first enumeration (the stale-endpoint
+    // sweep before the create) passes, the second (the removal) fails.
+    SimHost listing;
+    inject_fault(listing.dir(), "HcnQueryEndpointProperties", 0x80004005u, 1, "boom");
+    inject_fault(listing.dir(), "HcnEnumerateEndpoints", 0x803b0020u, 1, "service stopping", 1);
+    Networking net(provider_path());
+    auto e = error_of([&] { net.prepare_network(mode("user"), "r1"); });
+    CHECK_THAT(e.what(), Catch::StartsWith("query HNS endpoint \"microagent-r1\": HcnQueryEndpointProperties: E_FAIL"));
+    CHECK_THAT(e.what(), Catch::Contains("; removing it by name failed too (HcnEnumerateEndpoints: HCN_E_MANAGER_STOPPED"));
+    CHECK_THAT(e.what(), Catch::EndsWith("): the endpoint may be left behind (a later attach of the same name deletes "
+                                         "it as stale)"));
+    CHECK(e.hresult() == hresult::e_fail);  // the read-back's failure, not the cleanup's
+    CHECK(listing.endpoints().size() == 1);
+    // The next attach of the name removes it before creating its own.
+    const auto again = net.prepare_network(mode("user"), "r1");
+    REQUIRE(listing.endpoints().size() == 1);
+    CHECK(listing.endpoints().front().at("ID").as_string() == again.endpoint_id);
+
+    // The removal by name fails at the delete.
+    SimHost deleting;
+    inject_fault(deleting.dir(), "HcnQueryEndpointProperties", 0x80004005u, 1, "boom");
+    inject_fault(deleting.dir(), "HcnDeleteEndpoint", 0x80070005u, 1, "denied");
+    e = error_of([&] { net.prepare_network(mode("user"), "r2"); });
+    CHECK_THAT(e.what(), Catch::StartsWith("query HNS endpoint \"microagent-r2\": HcnQueryEndpointProperties: E_FAIL"));
+    CHECK_THAT(e.what(), Catch::Contains("; removing it by name failed too (HcnDeleteEndpoint: E_ACCESSDENIED"));
+    CHECK(deleting.endpoints().size() == 1);
+    net.prepare_network(mode("user"), "r2");
+    CHECK(deleting.endpoints().size() == 1);
+}
+
 TEST_CASE("networking: NAT network errors carry the reference context", "[hcn]")
 {
     SimHost host;
