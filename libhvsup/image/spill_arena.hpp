@@ -58,7 +58,10 @@ private:
     bool do_is_equal(const std::pmr::memory_resource& other) const noexcept override { return this == &other; }
 
     void grow(uint64_t at_least);
+    // The process's resident set (POSIX) or working set (Windows) in bytes, 0 when unknown;
+    // measures_resident() is false where it cannot be read at all (then checkpoint() does nothing).
     uint64_t resident_bytes() const;
+    bool measures_resident() const noexcept;
 
     static constexpr size_t class_count = 64 + 48;
     std::filesystem::path directory_;

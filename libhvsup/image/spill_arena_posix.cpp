@@ -143,23 +143,7 @@ uint64_t SpillArena::resident_bytes() const
     return pages * static_cast<uint64_t>(::sysconf(_SC_PAGESIZE));
 }
 
-void SpillArena::checkpoint()
-{
-    // An arena smaller than its budget cannot be over it.
-    if (mapped_ <= resident_budget_ || statm_fd_ < 0) return;
-    if (++calls_ < check_interval_) return;
-    calls_ = 0;
-    const uint64_t rss = resident_bytes();
-    // The work between two checks varies (a lookup in a large directory touches pages all
-    // over the arena, and each read fault maps up to 16 neighbouring pages too), so the
-    // interval adapts: shorter when the last one grew by more than an eighth of the budget,
-    // longer when it grew by little.
-    const uint64_t growth = rss > last_rss_ ? rss - last_rss_ : 0;
-    if (growth > resident_budget_ / 8 && check_interval_ > 1) check_interval_ /= 2;
-    else if (growth < resident_budget_ / 64 && check_interval_ < max_check_interval) check_interval_ *= 2;
-    last_rss_ = rss;
-    if (rss > resident_limit_) release_resident();
-}
+bool SpillArena::measures_resident() const noexcept { return statm_fd_ >= 0; }
 
 void SpillArena::release_resident()
 {

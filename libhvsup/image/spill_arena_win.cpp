@@ -235,21 +235,7 @@ uint64_t SpillArena::resident_bytes() const
     return counters.WorkingSetSize;
 }
 
-void SpillArena::checkpoint()
-{
-    // As on POSIX (spill_arena_posix.cpp): an arena smaller than its budget cannot be over it;
-    // otherwise the working set is looked at every check_interval_ calls, an interval that
-    // shrinks when it grew by more than an eighth of the budget and lengthens when by little.
-    if (mapped_ <= resident_budget_) return;
-    if (++calls_ < check_interval_) return;
-    calls_ = 0;
-    const uint64_t ws = resident_bytes();
-    const uint64_t growth = ws > last_rss_ ? ws - last_rss_ : 0;
-    if (growth > resident_budget_ / 8 && check_interval_ > 1) check_interval_ /= 2;
-    else if (growth < resident_budget_ / 64 && check_interval_ < max_check_interval) check_interval_ *= 2;
-    last_rss_ = ws;
-    if (ws > resident_limit_) release_resident();
-}
+bool SpillArena::measures_resident() const noexcept { return true; }
 
 void SpillArena::release_resident()
 {
