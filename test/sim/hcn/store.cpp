@@ -58,6 +58,11 @@ std::optional<std::string> apply_fault(const std::filesystem::path& root, const 
     auto* entry = all->if_contains(function);
     if (entry == nullptr || !entry->is_object()) return std::nullopt;
     auto& fault = entry->as_object();
+    if (auto* skip = fault.if_contains("skip"); skip != nullptr && skip->is_int64() && skip->as_int64() > 0) {
+        *skip = skip->as_int64() - 1;
+        files::write_atomic(root / "faults.json", json::pretty(doc));
+        return std::nullopt;
+    }
     int32_t hr = e_fail;
     if (const auto* h = fault.if_contains("hresult")) hr = parse_hresult(*h);
     std::string message = "injected failure";
@@ -65,11 +70,6 @@ std::optional<std::string> apply_fault(const std::filesystem::path& root, const 
     std::optional<std::string> result;
     if (const auto* r = fault.if_contains("result"); r != nullptr && r->is_string())
         result = std::string(r->as_string());
-    if (auto* skip = fault.if_contains("skip"); skip != nullptr && skip->is_int64() && skip->as_int64() > 0) {
-        *skip = skip->as_int64() - 1;
-        files::write_atomic(root / "faults.json", json::pretty(doc));
-        return std::nullopt;
-    }
     if (auto* count = fault.if_contains("count")) {
         const int64_t left = count->is_int64() ? count->as_int64() : 0;
         if (left <= 0) return std::nullopt;
