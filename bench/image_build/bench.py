@@ -6,9 +6,10 @@ Trees (cached under <build>/bench-cache): a Debian bookworm minbase from deboots
 larger one (minbase + python3, gcc, g++, git); when debootstrap cannot build them, synthetic
 trees of similar shape are used and the output says so. Every tool builds an image of the same
 size from the same tree; each case runs N times (default 5) and the median is reported along
-with ratios and peak RSS (GNU time's %M). Page cache is warm; other jobs may share the CPUs,
-so read the ratios, not the absolute times. Cases run round-robin with an untimed sync
-before each run.
+with ratios and peak RSS (GNU time's %M). Page cache is warm: each case's input is read
+(untimed) right before each of its runs, as a host may reclaim idle page cache within seconds.
+Other jobs may share the CPUs, so read the ratios, not the absolute times. Cases run
+round-robin with an untimed sync before each run.
 
 With --entries N (e.g. 1000000) it also builds an image from a generated tar stream of N
 empty files (1000 per directory) piped into `vhdbuild --from-tar -` and prints the time and
@@ -21,6 +22,7 @@ import os
 import pathlib
 import random
 import shutil
+import stat
 import statistics
 import subprocess
 import sys
@@ -132,6 +134,33 @@ def verdict(what, met, detail):
     return f"target {what}: {'met' if met else 'NOT met'} ({detail})"
 
 
+def warm(path):
+    """Reads `path` (a file, or every file, link and attribute under a directory) so the run
+    after it finds its input in the page cache. Untimed; done before every run because a host
+    may reclaim page cache left idle for a few seconds (DAMON's proactive reclaim pages out
+    unmapped pages idle for about 6 s on the machines this was measured on), and a run
+    reading half its input from disk measures the disk, not the tool."""
+    def read(file):
+        with open(file, "rb", buffering=0) as f:
+            while f.read(1 << 20):
+                pass
+    if path.is_file():
+        read(path)
+        return
+    for dirpath, dirs, files in os.walk(path):
+        for name in dirs + files:
+            full = os.path.join(dirpath, name)
+            try:
+                st = os.lstat(full)
+                os.listxattr(full, follow_symlinks=False)
+                if stat.S_ISREG(st.st_mode):
+                    read(full)
+                elif stat.S_ISLNK(st.st_mode):
+                    os.readlink(full)
+            except OSError:
+                pass
+
+
 def timed(argv, out):
     """Runs argv under GNU time; returns (seconds, peak RSS KiB)."""
     if out.exists():
@@ -176,7 +205,7 @@ def main():
             how = f"SYNTHETIC tree ({how})"
         trees[name] = (path, how)
 
-    print(f"vhdbuild benchmark: {args.runs} runs per case, medians; page cache warm; "
+    print(f"vhdbuild benchmark: {args.runs} runs per case, medians; page cache warm (each input re-read before each run); "
           f"{os.cpu_count()} CPUs possibly shared with other jobs")
     print(f"mke2fs: {subprocess.run(['mke2fs', '-V'], capture_output=True, text=True).stderr.splitlines()[0]}")
     for name, (tree, how) in trees.items():
@@ -188,6 +217,10 @@ def main():
         print(f"\n== {name}: {how}; {entries} entries, {data / (1 << 20):.0f} MiB of file data, "
               f"tar {tar.stat().st_size / (1 << 20):.0f} MiB, images {size_mb} MiB")
         img = work / "img"
+        # Each case and the input it reads (warmed before each of its runs).
+        inputs = {"vhdbuild --from-tar": tar, "vhdbuild --from-dir": tree, "baseline --from-tar": tar,
+                  "baseline --from-dir": tree, "mke2fs -t ext4 -d DIR": tree, "mke2fs -d, same features": tree,
+                  "cp of the tar (floor)": tar, "cp + fsync (durable floor)": tar}
         cases = {
             "vhdbuild --from-tar": [vhdbuild, "--from-tar", tar, "-o", img, "--size", f"{size_mb}M", "--quiet"],
             "vhdbuild --from-dir": [vhdbuild, "--from-dir", tree, "-o", img, "--size", f"{size_mb}M", "--quiet"],
@@ -209,6 +242,7 @@ def main():
             for label, argv in cases.items():
                 if img.exists():
                     img.unlink()
+                warm(inputs[label])
                 os.sync()
                 samples[label].append(timed(argv, img))
         results = {label: (statistics.median(r[0] for r in runs), max(r[1] for r in runs))
