@@ -165,6 +165,21 @@ def test_state_dir_option_stands_in_for_config(state_dir):
     assert json.loads(proc.stdout)["error"] == "workspace agent-1 not found"
 
 
+def test_option_values_may_follow_an_equals_sign(state_dir):
+    request = json.dumps({"command": "inspect", "identity": identity()})
+    spaced = run_cli("--state-dir", str(state_dir), "--request-json", request)
+    joined = run_cli(f"--state-dir={state_dir}", f"--request-json={request}")
+    assert joined.returncode == spaced.returncode == 1, joined.stderr
+    assert json.loads(joined.stdout)["error"] == "workspace agent-1 not found"
+    assert joined.stdout == spaced.stdout
+    # Only at the first '=': the rest belongs to the value.
+    proc = run_cli("--stop-grace-ms=5=0", "host")
+    assert proc.returncode == 2 and "--stop-grace-ms takes 1..3600000" in proc.stderr
+    # A flag takes no value: --json=1 stays one unknown option.
+    proc = run_cli("--json=1", "host")
+    assert proc.returncode == 2 and "unknown option --json=1" in proc.stderr
+
+
 def test_traversal_in_runtime_id_creates_nothing(state_dir):
     for bad in ["..", "../outside", "a/b", "a\\b"]:
         request = full_request("prepare", state_dir)

@@ -88,6 +88,19 @@ def test_usage_errors_exit_2(emulation):
         assert "hvsock-listener:" in proc.stderr
 
 
+def test_option_values_may_follow_an_equals_sign(emulation):
+    run = lambda *args: subprocess.run([str(tool("hvsock-listener")), *args], capture_output=True, text=True, timeout=20,
+                                       env=dict(os.environ, HVSUP_HVSOCK_EMULATION_DIR=str(emulation)))
+    # The value reaches the option's own check (a poll below 10 ms is refused by name)...
+    proc = run("--poll-ms=5")
+    assert proc.returncode == 2 and "bad --poll-ms 5" in proc.stderr, proc.stderr
+    # ...and --forward's value keeps its own '=' (split at the first one only).
+    proc = run("--forward=8080=notaguid:80")
+    assert proc.returncode == 2 and "unknown argument" not in proc.stderr, proc.stderr
+    proc = run("--bogus=1")
+    assert proc.returncode == 2 and "unknown argument --bogus=1" in proc.stderr, proc.stderr
+
+
 def test_standalone_forward_dials_the_named_guest_port(emulation):
     guest = GuestService(emulation, VM, 80)
     host_port = free_port()

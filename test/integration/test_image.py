@@ -10,6 +10,7 @@ import pytest
 
 from test_image_support import (LoopMount, build, compare_with_debugfs, debugfs, fsck_clean, loop_mount_available,
                                 parse_stat, qemu_virtual_size, read_xattrs, source_entries, vhdbuild)
+from conftest import tool
 
 UUID = "2f0a2c5e-7b41-4d3e-9a53-0c1d2e3f4a5b"
 
@@ -116,6 +117,23 @@ def test_deterministic_output(tree, tmp_path):
     info = subprocess.run(["dumpe2fs", "-h", str(a)], capture_output=True, text=True).stdout
     assert f"Filesystem UUID:          {UUID}" in info
     assert "Filesystem volume name:   root" in info
+
+
+def test_option_values_may_follow_an_equals_sign(tree, tmp_path):
+    a, b = tmp_path / "a.vhd", tmp_path / "b.vhd"
+    build("--from-dir", tree, "-o", a, "--uuid", UUID, "--timestamp", "1700000000", "--label", "root", "--size", "64M")
+    build(f"--from-dir={tree}", f"--output={b}", f"--uuid={UUID}", "--timestamp=1700000000", "--label=root", "--size=64M")
+    assert hashlib.sha256(a.read_bytes()).hexdigest() == hashlib.sha256(b.read_bytes()).hexdigest()
+    # A label may itself hold '=': only the first one separates.
+    c = tmp_path / "c.vhd"
+    build("--empty=8M", "-o", c, "--label=a=b")
+    assert "Filesystem volume name:   a=b" in subprocess.run(["dumpe2fs", "-h", str(c)], capture_output=True, text=True).stdout
+    # A flag takes no value, and -o is a short option: both are refused as given.
+    for bad in (["--raw=1"], ["-o=x.vhd"]):
+        proc = subprocess.run([str(tool("vhdbuild")), "--empty", "8M", "-o", str(tmp_path / "d.vhd"), *bad],
+                              capture_output=True, text=True, timeout=60)
+        assert proc.returncode == 2 and f"unknown argument {bad[0]}" in proc.stderr, proc.stderr
+        assert not (tmp_path / "d.vhd").exists()
 
 
 def test_directory_input_is_deterministic_across_reads(tmp_path):

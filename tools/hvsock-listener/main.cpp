@@ -72,7 +72,9 @@ const char* usage_text =
     "                           $HVSUP_HELPER_LOG_MAX_BYTES (default 1M) and rotated to PATH.1;\n"
     "                           bursts of one repeated line are collapsed\n"
     "  -V, --version            print the version and exit\n"
-    "  -h, --help               print this help and exit\n";
+    "  -h, --help               print this help and exit\n"
+    "\n"
+    "An option's value may also follow an '=' (--poll-ms=200).\n";
 
 hvsup::Logger stderr_logger()
 {
@@ -215,7 +217,11 @@ std::vector<std::unique_ptr<hvsock::ListenerSet>> start_standalone(const Args& a
 
 int main(int argc, char** argv)
 {
-    hvsup::tools::Utf8Argv utf8_argv(argc, argv);  // UTF-8 on Windows too (common/arguments.hpp)
+    // UTF-8 on Windows too, and the options that take a value also as --name=value
+    // (common/arguments.hpp).
+    hvsup::tools::Utf8Argv utf8_argv(argc, argv, {"--state-dir", "--name", "--vm", "--forward", "--vsock", "--serial-pipe",
+                                                  "--serial-log", "--emulation-dir", "--hcs-library", "--hcs-api", "--ready-file",
+                                                  "--log-file", "--poll-ms"});
     argc = utf8_argv.argc();
     argv = utf8_argv.argv();
     Args args;

@@ -78,6 +78,7 @@ const char* usage_text =
     "  --guest-init PATH    guest init to check (default ~/.microagent/libexec/microagent-guestinit-<arch>,\n"
     "                       else the installed <libexecdir>/hvsup/hvsup-guestinit)\n"
     "\n"
+    "An option's value may also follow an '=' (--state-dir=DIR).\n"
     "A command prints one line on stdout when the response says \"ok\": true\n"
     "(\"agent-1: running (serial=...)\") and one line on stderr otherwise. See docs/cli.md.\n";
 
@@ -137,7 +138,11 @@ int print_error(const char* what, hvsup_status status, hvsup_error* error)
 
 int main(int argc, char** argv)
 {
-    hvsup::tools::Utf8Argv utf8_argv(argc, argv);  // UTF-8 on Windows too (common/arguments.hpp)
+    // UTF-8 on Windows too, and the options that take a value also as --name=value
+    // (common/arguments.hpp).
+    hvsup::tools::Utf8Argv utf8_argv(argc, argv, {"--stop-grace-ms", "--request", "--request-json", "--state-dir", "--hcs-library",
+                                                  "--hcn-library", "--hcs-api", "--boot-mode", "--listener-helper", "--kernel",
+                                                  "--guest-init", "--runtime", "--config", "--request-id", "--role"});
     argc = utf8_argv.argc();
     argv = utf8_argv.argv();
     Args args;

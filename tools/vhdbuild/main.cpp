@@ -70,6 +70,7 @@ const char* usage_text =
     "  -V, --version        print the version and exit\n"
     "  -h, --help           print this help and exit\n"
     "\n"
+    "An option's value may also follow an '=' (--size=2G).\n"
     "Exit status: 0 success, 1 failure, 2 usage error.\n";
 
 int usage_error(const std::string& message)
@@ -151,7 +152,10 @@ int inspect(int argc, char** argv, bool verify_only)
 
 int main(int argc, char** argv)
 {
-    hvsup::tools::Utf8Argv utf8_argv(argc, argv);  // UTF-8 on Windows too (common/arguments.hpp)
+    // UTF-8 on Windows too, and the options that take a value also as --name=value
+    // (common/arguments.hpp). --guest-init's value is optional: its = form is parsed below.
+    hvsup::tools::Utf8Argv utf8_argv(argc, argv, {"--from-dir", "--from-tar", "--from-oci", "--empty", "--output", "--size",
+                                                  "--free", "--label", "--uuid", "--platform", "--ref", "--timestamp"});
     argc = utf8_argv.argc();
     argv = utf8_argv.argv();
     if (argc >= 2 && std::strcmp(argv[1], "inspect") == 0) return inspect(argc, argv, false);
