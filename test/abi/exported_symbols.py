@@ -13,7 +13,7 @@ for line in out.splitlines():
     if len(parts) < 3:
         continue
     kind, name = parts[1], parts[2]
-    if kind == "A":  # the version node (HVSUP_1), not a symbol
+    if kind == "A":  # a version node (HVSUP_1, HVSUP_1.1, ...), not a symbol
         continue
     names.append(re.sub(r"@.*$", "", name))
 if not names:
