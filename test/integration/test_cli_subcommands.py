@@ -226,9 +226,19 @@ def test_bash_completion_loads_and_completes_subcommands_options_and_runtimes(tm
     (tmp_path / "not-a-runtime").mkdir()
     assert complete(script, ["hvsup-cli", "--state-dir", str(tmp_path), "stop", "--runtime", "a"]) == ["agent-1", "agent-2"]
     assert complete(script, ["hvsup-cli", "stop", ""]) == []  # one subcommand only
+    # --option=VALUE, as bash splits it (COMP_WORDBREAKS has '='): the value is completed too.
+    assert complete(script, ["hvsup-cli", "--hcs-api", "=", ""]) == ["computecore", "vmcompute"]
+    assert complete(script, ["hvsup-cli", "--hcs-api", "=", "v"]) == ["vmcompute"]
+    assert complete(script, ["hvsup-cli", "--state-dir", "=", str(tmp_path), "stop", "--runtime", "=", "a"]) == \
+        ["agent-1", "agent-2"]
+    assert complete(script, ["hvsup-cli", "--runtime", "=", "x", "st"]) == ["start", "stop"]
     script = ROOT / "tools" / "completion" / "vhdbuild.bash"
     assert complete(script, ["vhdbuild", "insp"]) == ["inspect"]
     assert complete(script, ["vhdbuild", "--from-t"]) == ["--from-tar"]
+    (tmp_path / "rootfs").mkdir()
+    (tmp_path / "rootfs.tar").write_bytes(b"")
+    assert complete(script, ["vhdbuild", "--from-dir", "=", str(tmp_path / "roo")]) == [str(tmp_path / "rootfs")]
+    assert complete(script, ["vhdbuild", "--size", "=", ""]) == []
     installed = installed_files()
     for name in ["hvsup-cli", "vhdbuild"]:
         assert any(dest.endswith(f"/share/bash-completion/completions/{name}") for dest in installed), name

@@ -8,7 +8,9 @@ _hvsup_cli_runtimes()
 {
     local state_dir="" i
     for ((i = 1; i < COMP_CWORD; i++)); do
-        [[ ${COMP_WORDS[i]} == --state-dir ]] && state_dir="${COMP_WORDS[i + 1]}"
+        [[ ${COMP_WORDS[i]} == --state-dir ]] || continue
+        # --state-dir DIR, or --state-dir=DIR (bash splits it as --state-dir, =, DIR).
+        if [[ ${COMP_WORDS[i + 1]} == = ]]; then state_dir="${COMP_WORDS[i + 2]}"; else state_dir="${COMP_WORDS[i + 1]}"; fi
     done
     [[ -n $state_dir && -d $state_dir ]] || return 0
     local d
@@ -24,6 +26,8 @@ _hvsup_cli()
     COMPREPLY=()
     local cur="${COMP_WORDS[COMP_CWORD]}" prev=""
     ((COMP_CWORD > 0)) && prev="${COMP_WORDS[COMP_CWORD - 1]}"
+    # --option=VALUE arrives as --option, = and VALUE (COMP_WORDBREAKS has '='): prev is the option.
+    if [[ $cur == = ]]; then cur=""; elif [[ $prev == = ]] && ((COMP_CWORD > 1)); then prev="${COMP_WORDS[COMP_CWORD - 2]}"; fi
     local commands="check prepare start run inspect stop halt kill quarantine delete host doctor plan"
     local options="--state-dir --hcs-library --hcn-library --hcs-api --boot-mode --listener-helper
         --stop-grace-ms --verbose --version --help --request --request-json --runtime --config
@@ -52,7 +56,7 @@ _hvsup_cli()
     local i word
     for ((i = 1; i < COMP_CWORD; i++)); do
         word="${COMP_WORDS[i]}"
-        [[ " $commands " == *" $word "* && ${COMP_WORDS[i - 1]} != --* ]] && return 0
+        [[ " $commands " == *" $word "* && ${COMP_WORDS[i - 1]} != --* && ${COMP_WORDS[i - 1]} != = ]] && return 0
     done
     mapfile -t COMPREPLY < <(compgen -W "$commands" -- "$cur")
 }

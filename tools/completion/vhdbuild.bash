@@ -8,6 +8,8 @@ _vhdbuild()
     COMPREPLY=()
     local cur="${COMP_WORDS[COMP_CWORD]}" prev=""
     ((COMP_CWORD > 0)) && prev="${COMP_WORDS[COMP_CWORD - 1]}"
+    # --option=VALUE arrives as --option, = and VALUE (COMP_WORDBREAKS has '='): prev is the option.
+    if [[ $cur == = ]]; then cur=""; elif [[ $prev == = ]] && ((COMP_CWORD > 1)); then prev="${COMP_WORDS[COMP_CWORD - 2]}"; fi
     local options="--from-dir --from-tar --from-oci --empty --output --size --free --label --uuid
         --timestamp --raw --metadata-csum --64bit --no-journal --overlay --platform --ref
         --convert-backslash --guest-init --json --quiet --version --help"
