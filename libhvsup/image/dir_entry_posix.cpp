@@ -8,6 +8,7 @@
 #include <fcntl.h>
 #include <sys/xattr.h>
 
+#include <algorithm>
 #include <cerrno>
 
 #include <fmt/format.h>
@@ -28,6 +29,25 @@ ssize_t get_xattr(int fd, const std::string& path, const char* name, void* value
 
 
 }  // namespace
+
+void SpentFiles::add(Fd& file)
+{
+    if (file.get() < 0) return;
+    fds_.push_back(file.release());
+    if (fds_.size() >= batch) close_all();
+}
+
+void SpentFiles::close_all()
+{
+    if (fds_.empty()) return;
+    std::sort(fds_.begin(), fds_.end());
+    const bool consecutive = static_cast<size_t>(fds_.back() - fds_.front()) + 1 == fds_.size();
+    // close_range needs Linux 5.9; on an older kernel (ENOSYS) they are closed one by one.
+    if (!consecutive || ::close_range(static_cast<unsigned>(fds_.front()), static_cast<unsigned>(fds_.back()), 0) != 0) {
+        for (int fd : fds_) ::close(fd);
+    }
+    fds_.clear();
+}
 
 int open_noatime(int dir, const char* name, int flags)
 {

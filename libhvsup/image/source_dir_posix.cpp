@@ -190,7 +190,8 @@ void add_directory(Ext4Writer& writer, const std::filesystem::path& dir)
     pending.push_back("");
     NameList names(mem), subdirs(mem);
     std::vector<uint64_t> listing(64u << 10 >> 3);  // getdents64's buffer, 8-byte aligned
-    LookedUp entry;  // reused: its descriptor is closed by the next look-up
+    LookedUp entry;  // reused: its descriptor is handed to `spent` once the entry is added
+    SpentFiles spent;
     while (!pending.empty()) {
         const std::string rel_dir(pending.back());
         names.clear();
@@ -211,6 +212,7 @@ void add_directory(Ext4Writer& writer, const std::filesystem::path& dir)
             const std::string abs = base + "/" + rel;
             look_up(dfd.get(), name.c_str(), names.tag(i), abs, entry);
             add_entry(writer, entry, rel, abs, seen, subdirs);
+            spent.add(entry.file);
         }
         // Depth first, in name order.
         for (size_t i = subdirs.size(); i-- > 0;) pending.push_back(subdirs[i]);

@@ -3,6 +3,7 @@
 import hashlib
 import os
 import pathlib
+import resource
 import stat
 import subprocess
 
@@ -224,6 +225,28 @@ def test_large_directory(tmp_path):
     fsck_clean(out)
     listing = debugfs(out, ["ls -l /many"])[0]
     assert listing.count("file-") == 100_000
+
+
+def test_directory_of_many_files_builds_with_few_descriptors(tmp_path):
+    # Files already read are closed in batches (SpentFiles): a build must still fit in a small
+    # descriptor limit, whatever the number of files in one directory.
+    root = tmp_path / "root"
+    many = root / "many"
+    many.mkdir(parents=True)
+    for i in range(2000):
+        (many / f"f{i:04d}").write_bytes(b"%d\n" % i)
+    out = tmp_path / "out.vhd"
+
+    def few_descriptors():
+        resource.setrlimit(resource.RLIMIT_NOFILE, (64, 64))
+
+    proc = subprocess.run([str(tool("vhdbuild")), "--from-dir", str(root), "-o", str(out), "--quiet"],
+                          capture_output=True, text=True, preexec_fn=few_descriptors, timeout=600)
+    assert proc.returncode == 0, proc.stderr
+    fsck_clean(out)
+    dumped = tmp_path / "f1999"
+    debugfs(out, [f"dump /many/f1999 {dumped}", "ls /many"])
+    assert dumped.read_bytes() == b"1999\n"
 
 
 def test_file_over_4gib_keeps_holes(tmp_path):
