@@ -113,12 +113,14 @@ void WriteQueue::submit_copy(int fd, uint64_t in_offset, uint64_t size, uint64_t
 {
     Job job{Job::copy, {}, nullptr, fd, in_offset, size, out_offset};
     {
-        std::lock_guard lock(mu_);
+        std::unique_lock lock(mu_);
+        done_cv_.wait(lock, [this] { return copies_ < max_copies || error_; });
         if (error_) {
             ::close(fd);
             rethrow_locked();
         }
         jobs_.push_back(std::move(job));
+        ++copies_;
     }
     work_cv_.notify_one();
 }
@@ -173,6 +175,7 @@ void WriteQueue::run()
         }
         if (job.fd >= 0) ::close(job.fd);
         lock.lock();
+        if (job.kind == Job::copy) --copies_;
         if (failed && !error_) error_ = failed;
         if (job.buffer != nullptr) free_.push_back(job.buffer);
         busy_ = false;

@@ -28,6 +28,10 @@ class WriteQueue {
 public:
     static constexpr size_t buffer_size = 512u << 10;
     static constexpr size_t buffers = 4;  // one being filled, up to three queued or being written
+    // Each queued copy holds a descriptor of its source. A tree of thousands of large files is
+    // walked much faster than they are copied, and without a bound the queue ran the process
+    // out of descriptors ("too many open files" under a limit of 64 with 200 files of 260 KiB).
+    static constexpr size_t max_copies = 16;
 
     // `fd` stays owned by the caller and open until the queue is destroyed; `name` is the
     // output's name for error messages.
@@ -43,7 +47,7 @@ public:
     void submit_write(std::vector<iovec> iov, uint64_t offset, uint8_t* buffer);
     // Copies `size` bytes at `in_offset` of `fd` (which the queue takes and closes) to
     // `out_offset`: copy_file_range, or read and write where the kernel cannot copy between
-    // the two files.
+    // the two files. Blocks while `max_copies` copies are queued or being done.
     void submit_copy(int fd, uint64_t in_offset, uint64_t size, uint64_t out_offset);
     // Punches a hole (or writes zeros where the filesystem cannot).
     void submit_discard(uint64_t offset, uint64_t size);
@@ -82,6 +86,7 @@ private:
     std::deque<Job> jobs_;
     std::vector<uint8_t*> free_;
     bool busy_ = false, stopping_ = false;
+    size_t copies_ = 0;  // copy jobs queued or being done: descriptors the queue holds
     std::exception_ptr error_;
 
     // Background writeback, started by the writer every `writeback_step` bytes, and

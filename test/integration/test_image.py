@@ -1,11 +1,13 @@
 # SPDX-License-Identifier: MIT
 """vhdbuild and the ext4 writer, judged by e2fsck -fn, debugfs, qemu-img and a loop mount."""
 import hashlib
+import io
 import os
 import pathlib
 import resource
 import stat
 import subprocess
+import tarfile
 
 import pytest
 
@@ -227,26 +229,56 @@ def test_large_directory(tmp_path):
     assert listing.count("file-") == 100_000
 
 
-def test_directory_of_many_files_builds_with_few_descriptors(tmp_path):
-    # Files already read are closed in batches (SpentFiles): a build must still fit in a small
-    # descriptor limit, whatever the number of files in one directory.
-    root = tmp_path / "root"
-    many = root / "many"
-    many.mkdir(parents=True)
-    for i in range(2000):
-        (many / f"f{i:04d}").write_bytes(b"%d\n" % i)
-    out = tmp_path / "out.vhd"
-
+def build_with_few_descriptors(*args):
+    """Runs vhdbuild with at most 64 open descriptors (its own three included)."""
     def few_descriptors():
         resource.setrlimit(resource.RLIMIT_NOFILE, (64, 64))
 
-    proc = subprocess.run([str(tool("vhdbuild")), "--from-dir", str(root), "-o", str(out), "--quiet"],
-                          capture_output=True, text=True, preexec_fn=few_descriptors, timeout=600)
+    proc = subprocess.run([str(tool("vhdbuild")), *[str(a) for a in args], "--quiet"], capture_output=True, text=True,
+                          preexec_fn=few_descriptors, timeout=600)
     assert proc.returncode == 0, proc.stderr
+
+
+@pytest.mark.parametrize("files,size", [(2000, 3), (200, 260 << 10)], ids=["small", "large"])
+def test_directory_of_many_files_builds_with_few_descriptors(tmp_path, files, size):
+    # A build must fit in a small descriptor limit whatever the number of files. Small files
+    # already read are closed in batches (SpentFiles); each large file (256 KiB or more) is
+    # copied on the writer thread from a descriptor of its own, and the queue of those copies is
+    # bounded (WriteQueue::max_copies; unbounded, this failed with "too many open files").
+    root = tmp_path / "root"
+    many = root / "many"
+    many.mkdir(parents=True)
+    for i in range(files):
+        (many / f"f{i:04d}").write_bytes((b"%d\n" % i).ljust(size, b"."))
+    out = tmp_path / "out.vhd"
+
+    build_with_few_descriptors("--from-dir", root, "-o", out)
     fsck_clean(out)
-    dumped = tmp_path / "f1999"
-    debugfs(out, [f"dump /many/f1999 {dumped}", "ls /many"])
-    assert dumped.read_bytes() == b"1999\n"
+    last = f"f{files - 1:04d}"
+    dumped = tmp_path / last
+    debugfs(out, [f"dump /many/{last} {dumped}"])
+    assert dumped.read_bytes() == (b"%d\n" % (files - 1)).ljust(size, b".")
+
+
+def test_tar_of_many_large_members_builds_with_few_descriptors(tmp_path):
+    # Members whose data lines up with the image's pages are copied in the kernel, each from a
+    # descriptor of its own: the bounded copy queue keeps them within a limit of 64 too.
+    members = [("pad", 4096 - 1024)] + [(f"m{i:03d}", (260 << 10) - 512) for i in range(200)]
+    tar = tmp_path / "in.tar"
+    with tarfile.open(tar, "w", format=tarfile.USTAR_FORMAT) as t:
+        for name, size in members:
+            info = tarfile.TarInfo(name)
+            info.size = size
+            t.addfile(info, io.BytesIO(name.encode().ljust(size, b".")))
+    with tarfile.open(tar) as t:  # the premise: the large members' data starts on a page
+        assert all(m.offset_data % 4096 == 0 for m in t.getmembers() if m.name != "pad")
+    out = tmp_path / "out.vhd"
+
+    build_with_few_descriptors("--from-tar", tar, "-o", out)
+    fsck_clean(out)
+    dumped = tmp_path / "m199"
+    debugfs(out, [f"dump /m199 {dumped}"])
+    assert dumped.read_bytes() == b"m199".ljust((260 << 10) - 512, b".")
 
 
 def test_file_over_4gib_keeps_holes(tmp_path):
