@@ -52,10 +52,10 @@ public:
         // A member running past the end takes the read path, which reports the truncation.
         if (size < (256u << 10) || pos_ + size > size_) return false;
         // A tar's data sits at 512-byte boundaries, the image's at 4 KiB ones. Where they are not
-        // the same distance into a page, the kernel's copy writes every page of the image in two
-        // partial pieces, and on the writer thread, which is the busiest one when reading a tar:
-        // then read here and write whole pages (issue 15: minbase 11-14% faster from a tar, the
-        // large tree 18%; docs/image.md, "Tar members that do not line up with the image's pages").
+        // the same distance into a page, the kernel's copy (on the writer thread) writes every
+        // page of the image in two partial pieces; such a member is read here instead and written
+        // as whole pages (issue 15: minbase 11-14% faster from a tar, the large tree 18%;
+        // docs/image.md, "Tar members that do not line up with the image's pages").
         static const uint64_t page = static_cast<uint64_t>(::sysconf(_SC_PAGESIZE));
         if (pos_ % page != out_offset % page) return false;
         if (!out.copy_from_file(fd_, pos_, size, out_offset)) return false;
